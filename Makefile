@@ -1,0 +1,48 @@
+# Fizz. `make example` sets up everything and runs the web example; `make test` sets up
+# everything and runs every test. Both work on a fresh Debian machine with Node.js 20.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+NODE_TEST_FLAGS ?= --test-concurrency=1
+FIZZ := node bin/fizz.js
+
+.PHONY: deps build test test-unit lint format bench example example-down docker clean
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed
+
+build: deps
+	node_modules/.bin/tsc -p .
+
+docker:
+	bash scripts/ensure-docker.sh
+
+lint: deps
+	node_modules/.bin/biome check .
+
+format: deps
+	node_modules/.bin/biome format --write .
+
+# Every test: unit, property, conformance, and the real-engine end-to-end tests.
+test: build docker
+	node --test $(NODE_TEST_FLAGS) $$(find dist/test -name '*.test.js' | sort)
+
+# Only the tests that need no Docker Engine.
+test-unit: build
+	FIZZ_SKIP_DOCKER=1 node --test $(NODE_TEST_FLAGS) $$(find dist/test -name '*.test.js' | sort)
+
+bench: build docker
+	node dist/bench/index.js --all --out bench/results
+
+# Set up everything and run the web example: prints the URL to open.
+example: build docker
+	$(FIZZ) up -d -f examples/web/compose.yaml
+	@echo "Open http://localhost:8080  (stop it with: make example-down)"
+
+example-down: build
+	$(FIZZ) down -f examples/web/compose.yaml
+
+clean:
+	rm -rf dist

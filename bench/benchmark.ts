@@ -1,0 +1,49 @@
+/**
+ * The shape every benchmark in bench/ exports as its default: a name, a one-line
+ * description, and `run` that measures and returns the rows to print and the JSON object
+ * with the keys its issue names.
+ */
+export interface BenchResult {
+  /** [figure, value, note] rows, printed as a table. */
+  rows: Array<[string, string | number, string?]>;
+  /** Printed as the last line and written to bench/results/<name>.json by `make bench`. */
+  json: Record<string, unknown>;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  /** `args` are the options after the benchmark's name, e.g. ['--nodes', '100']. */
+  run(args: string[]): Promise<BenchResult>;
+}
+
+/** Parses `--key value` and `--flag` options into a map. */
+export function parseOptions(args: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    if (eq > 0) out.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out.set(arg.slice(2), args[++i]!);
+    else out.set(arg.slice(2), 'true');
+  }
+  return out;
+}
+
+export function median(values: number[]): number {
+  return percentile(values, 50);
+}
+
+/** Nearest-rank percentile of `values` (0 when empty). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
