@@ -1,0 +1,40 @@
+/** Inputs and output of the reconcile planner: plain data in, a list of actions out. */
+import type { ServiceSpec } from '../compose/types.js';
+import type { ContainerInfo, SlotRef } from '../runtime/types.js';
+
+/** A slot this node owns, with what its container must be. */
+export interface DesiredSlot {
+  slot: SlotRef;
+  spec: ServiceSpec;
+  /** Hash of everything that shapes the container; a different hash means recreate. */
+  specHash: string;
+  /** Container name to use when creating. */
+  name: string;
+  /** `false` when the user stopped the service (`fizz stop`): keep the container, stopped. */
+  running: boolean;
+}
+
+export type Action =
+  /** Create (and then start, when `start`) the container of a slot that has none. */
+  | { kind: 'create'; slot: DesiredSlot; start: boolean; reason: string }
+  /** Start an existing, stopped container that matches its spec. */
+  | { kind: 'start'; slot: DesiredSlot; container: ContainerInfo; reason: string }
+  /** Stop a running container that must stay but not run. */
+  | { kind: 'stop'; slot: DesiredSlot; container: ContainerInfo; reason: string }
+  /** Remove a container no owned slot wants: surplus twin, removed service, slot moved away. */
+  | { kind: 'remove'; container: ContainerInfo; reason: string }
+  /** Replace a container whose spec hash differs (or that is unhealthy past its back-off). */
+  | { kind: 'recreate'; slot: DesiredSlot; container: ContainerInfo; reason: string }
+  /** Restart a container in place (unhealthy, with back-off decided by the caller). */
+  | { kind: 'restart'; slot: DesiredSlot; container: ContainerInfo; reason: string };
+
+export interface PlanInput {
+  /** The slots this node owns. */
+  owned: DesiredSlot[];
+  /** Fizz-labelled containers the runtime reports on this node (every project). */
+  actual: ContainerInfo[];
+  /** Projects this node manages: containers of other projects are left alone. */
+  projects: Set<string>;
+  /** Slots (slotKey) whose unhealthy container may be restarted now (back-off elapsed). */
+  restartAllowed?: Set<string>;
+}
