@@ -7,8 +7,10 @@ FIZZ := node bin/fizz.js
 
 .PHONY: deps build test test-unit lint format bench example example-down docker clean
 
+# `npm install` honours package-lock.json; npm 11.19's `npm ci` rejects the lock it writes
+# itself (it wants biome's optional binaries for every platform listed).
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.installed
