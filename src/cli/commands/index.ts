@@ -1,4 +1,10 @@
 import type { CommandClass } from 'clipanion';
+import { agentCommands } from './groups/agent.js';
+import { clusterCommands } from './groups/cluster.js';
+import { composeCommands } from './groups/compose.js';
 
-/** Every command of the CLI, one file each under this folder. Keep sorted by name. */
-export const commands: CommandClass[] = [];
+/**
+ * Every command of the CLI. Commands live one per file under this folder; each group file
+ * lists its own, so work on one group never touches another's list.
+ */
+export const commands: CommandClass[] = [...composeCommands, ...agentCommands, ...clusterCommands];
