@@ -71,3 +71,67 @@ export interface CreateRequest {
 export function slotKey(slot: SlotRef): string {
   return `${slot.project}/${slot.service}/${slot.replica}`;
 }
+
+/** A line of container output, demultiplexed. */
+export interface LogLine {
+  containerId: string;
+  stream: 'stdout' | 'stderr';
+  /** ms since the epoch, when the engine gave a timestamp */
+  time?: number;
+  text: string;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  /** Last N lines only. */
+  tail?: number;
+  /** ms since the epoch */
+  since?: number;
+  timestamps?: boolean;
+}
+
+/** A change the engine reports about a Fizz container (create, start, die, health_status …). */
+export interface RuntimeEvent {
+  containerId: string;
+  action: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The container engine as the agent uses it. `DockerRuntime` drives a real Docker Engine;
+ * `FakeRuntime` keeps everything in memory for unit tests and simulations. Methods throw
+ * the runtime's own error classes (`ImageNotFoundError`, `PortInUseError`,
+ * `EngineUnreachableError`, …) so callers can tell failures apart by `name`.
+ */
+export interface Runtime {
+  /** Fizz-labelled containers (every project unless one is given), running or not. */
+  list(project?: string): Promise<ContainerInfo[]>;
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  /** Creates (does not start) the container of a slot; returns its id. */
+  create(req: CreateRequest): Promise<string>;
+  start(id: string): Promise<void>;
+  /** Stops with the container's stop signal, then kills after `graceMs`. */
+  stop(id: string, graceMs?: number): Promise<void>;
+  restart(id: string, graceMs?: number): Promise<void>;
+  remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /** Creates the engine network if missing (idempotent). */
+  ensureNetwork(
+    name: string,
+    opts: { project: string; driver?: string; labels?: Record<string, string> },
+  ): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  ensureVolume(
+    name: string,
+    opts: { project: string; driver?: string; labels?: Record<string, string> },
+  ): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Names of the networks and volumes a project made (by label). */
+  projectResources(project: string): Promise<{ networks: string[]; volumes: string[] }>;
+  hasImage(ref: string): Promise<boolean>;
+  /** Demultiplexed output; ends when the container stops if `follow`, else at the end. */
+  logs(id: string, opts: LogOptions): AsyncIterable<LogLine>;
+  /** Live engine events about Fizz containers until `signal` aborts. */
+  events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
+  /** Engine version and API version in use, e.g. for `fizz version`. */
+  info(): Promise<{ engineVersion: string; apiVersion: string }>;
+}
