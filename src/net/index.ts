@@ -10,4 +10,4 @@ export type {
 export { createClusterNet } from './cluster-net.js';
 export { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
 export { ClusterKeyError, EnvelopeError, IdentityFileError, SyncError } from './errors.js';
-export { clusterIdFromKey, loadOrCreateIdentity, pskFromClusterKey } from './keys.js';
+export { clusterIdFromKey, loadOrCreateIdentity, peerIdOf, pskFromClusterKey } from './keys.js';

@@ -50,3 +50,8 @@ export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
   renameSync(tmp, path);
   return key;
 }
+
+/** The peer id (as a string) of a private key. */
+export function peerIdOf(key: PrivateKey): string {
+  return key.publicKey.toString();
+}
