@@ -64,3 +64,22 @@ export function parseByteSize(value: unknown): number {
   const unit = (m[2] || 'b').toLowerCase();
   return Math.round(Number(m[1]) * SIZE_UNITS[unit]!);
 }
+
+/** Nanoseconds as a Go duration string (`1m30s`, `500ms`), the way docker compose prints them. */
+export function formatDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  let rest = Math.abs(ns);
+  if (rest < 1e3) return `${sign}${rest}ns`;
+  if (rest < 1e6) return `${sign}${rest / 1e3}µs`;
+  if (rest < 1e9) return `${sign}${rest / 1e6}ms`;
+  let out = '';
+  const h = Math.floor(rest / 3600e9);
+  rest -= h * 3600e9;
+  const m = Math.floor(rest / 60e9);
+  rest -= m * 60e9;
+  if (h) out += `${h}h`;
+  if (h || m) out += `${m}m`;
+  out += `${Number((rest / 1e9).toFixed(9))}s`;
+  return sign + out;
+}
