@@ -1,0 +1,103 @@
+/**
+ * One compose file through the per-file steps: YAML → interpolation → schema → canonical
+ * form. Every error found goes to the shared `Issues`; a file with errors yields no data.
+ */
+import { readFileSync } from 'node:fs';
+import { canonicalFile, isDict } from './canonical.js';
+import type { Env } from './environment.js';
+import { ComposeError, ComposeFileNotFoundError } from './errors.js';
+import { type Lookup, substitute } from './interpolate.js';
+import type { Issues } from './issues.js';
+import { stripTags } from './merge.js';
+import { validateSchema } from './schema.js';
+import { OverrideTag, parseComposeYaml, ResetTag, type Segment, type SourceFile } from './yaml-source.js';
+
+type Dict = Record<string, unknown>;
+
+export interface FileStepsOptions {
+  env: Env;
+  skipValidation?: boolean;
+  skipInterpolation?: boolean;
+}
+
+export interface LoadedFile {
+  source: SourceFile;
+  /** Canonical data, `!reset`/`!override` markers kept for the merge. */
+  data: Dict;
+}
+
+/** Interpolates every string value (not keys) of a tree; errors recorded with their path. */
+export function interpolateTree(
+  value: unknown,
+  lookup: Lookup,
+  issues: Issues,
+  source: SourceFile | undefined,
+  path: Segment[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    try {
+      return substitute(value, lookup);
+    } catch (err) {
+      if (err instanceof ComposeError) {
+        issues.add(err, path, source);
+        return value;
+      }
+      throw err;
+    }
+  }
+  if (value instanceof ResetTag) return value;
+  if (value instanceof OverrideTag)
+    return new OverrideTag(interpolateTree(value.value, lookup, issues, source, path));
+  if (Array.isArray(value))
+    return value.map((v, i) => interpolateTree(v, lookup, issues, source, [...path, i]));
+  if (isDict(value)) {
+    const out: Dict = {};
+    for (const [k, v] of Object.entries(value)) {
+      const next = interpolateTree(v, lookup, issues, source, [...path, k]);
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
+      else out[k] = next;
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Reads `path` (or uses `content`) and runs the per-file steps. */
+export function loadComposeFile(
+  path: string,
+  content: string | undefined,
+  options: FileStepsOptions,
+  issues: Issues,
+  sources: SourceFile[],
+): LoadedFile | undefined {
+  let text = content;
+  if (text === undefined) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (cause) {
+      issues.add(
+        new ComposeFileNotFoundError(`cannot read compose file: ${(cause as Error).message}`, {
+          file: path,
+          cause,
+        }),
+      );
+      return undefined;
+    }
+  }
+  const { parsed, errors } = parseComposeYaml(text, path);
+  for (const e of errors) issues.add(e);
+  if (!parsed) return undefined;
+  sources.push(parsed.source);
+  const before = issues.size;
+  const lookup: Lookup = (k) => (Object.hasOwn(options.env, k) ? options.env[k] : undefined);
+  const interpolated = options.skipInterpolation
+    ? parsed.data
+    : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
+  if (issues.size > before) return undefined;
+  if (!options.skipValidation && !validateSchema(stripTags(interpolated), issues, parsed.source))
+    return undefined;
+  const data = canonicalFile(interpolated, issues);
+  if (issues.size > before) return undefined;
+  return { source: parsed.source, data };
+}

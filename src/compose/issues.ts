@@ -1,0 +1,45 @@
+/**
+ * Collects loader errors with the key path they concern, so that every error of a file is
+ * reported (not only the first) and each is placed at file:line:col once all sources are known.
+ */
+import type { ComposeError } from './errors.js';
+import { formatPath, locatePath, type Segment, type SourceFile } from './yaml-source.js';
+
+interface Pending {
+  error: ComposeError;
+  path?: readonly Segment[];
+  source?: SourceFile;
+}
+
+export class Issues {
+  private readonly pending: Pending[] = [];
+
+  /** Records `error` about the value at `path`, found in `source` when known. */
+  add(error: ComposeError, path?: readonly Segment[], source?: SourceFile): void {
+    this.pending.push({ error, path, source });
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** The errors with file, line, column and path filled in from `sources` (last file first). */
+  resolve(sources: readonly SourceFile[]): ComposeError[] {
+    return this.pending.map(({ error, path, source }) => {
+      if (!path) return source && !error.file ? error.withDetails({ file: source.file }) : error;
+      const candidates = source ? [source] : [...sources].reverse();
+      let best: ReturnType<typeof locatePath>;
+      for (const s of candidates) {
+        const loc = locatePath(s, path);
+        if (loc && (!best || loc.exact)) best = loc;
+        if (loc?.exact) break;
+      }
+      return error.withDetails({
+        path: error.path ?? formatPath(path),
+        file: error.file ?? best?.file ?? source?.file,
+        line: error.line ?? best?.line,
+        column: error.column ?? best?.column,
+      });
+    });
+  }
+}

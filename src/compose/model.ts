@@ -1,0 +1,173 @@
+/**
+ * The loader pipeline over files already found and an environment already built:
+ * per file (YAML, interpolation, schema, canonical form, include, extends), merge of all
+ * files, project name, normalization, profiles, env files, semantic checks. Throws one
+ * `ComposeLoadError` with every error found.
+ */
+import { isDict, scalarString } from './canonical.js';
+import type { Env } from './environment.js';
+import { ComposeError, ComposeLoadError } from './errors.js';
+import { resolveExtends } from './extends.js';
+import { type LoadedFile, loadComposeFile } from './file-loader.js';
+import { applyIncludes, overIncluded } from './include.js';
+import { Issues } from './issues.js';
+import { mergeValue, stripTags } from './merge.js';
+import { normalizeService } from './normalize-service.js';
+import { type PathContext, resolveFilePaths, resolvePath } from './paths.js';
+import { activeServices } from './profiles.js';
+import { resolveProjectName } from './project-name.js';
+import { addImplicitDependencies, checkProject } from './semantic.js';
+import { resolveServiceEnvironment } from './service-env.js';
+import type { ProjectSpec, ServiceSpec } from './types.js';
+import type { SourceFile } from './yaml-source.js';
+
+type Dict = Record<string, unknown>;
+
+export interface ConfigFile {
+  /** Absolute path (for `-f -`, a name in the working directory). */
+  path: string;
+  /** The content when it does not come from disk. */
+  content?: string;
+}
+
+export interface ModelOptions {
+  configFiles: ConfigFile[];
+  workingDir: string;
+  env: Env;
+  projectName?: string;
+  profiles?: string[];
+  /** Default true: relative paths become absolute. False: relative to the working directory. */
+  resolvePaths?: boolean;
+  skipValidation?: boolean;
+  skipInterpolation?: boolean;
+  skipConsistencyCheck?: boolean;
+  /** Leaves out the implicit default network and inferred dependencies. */
+  skipNormalization?: boolean;
+}
+
+export function loadModel(o: ModelOptions): ProjectSpec {
+  const issues = new Issues();
+  const sources: SourceFile[] = [];
+  const fileOpts = { env: o.env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
+  const cache = new Map<string, LoadedFile | undefined>();
+  const loadFile = (path: string) => {
+    if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
+    return cache.get(path);
+  };
+  const home = o.env.HOME;
+  const extCtx = { issues, home, loadFile };
+
+  const loadIncluded = (path: string, projectDir: string, env: Env, stack: string[]): Dict | undefined => {
+    const loaded = loadComposeFile(path, undefined, { ...fileOpts, env }, issues, sources);
+    if (!loaded) return undefined;
+    let data = resolveExtends(loaded.data, path, loaded.source, {
+      issues,
+      home,
+      loadFile: (p) => loadComposeFile(p, undefined, { ...fileOpts, env }, issues, sources),
+    });
+    if (data.include !== undefined)
+      data = overIncluded(
+        applyIncludes(data.include, path, loaded.source, env, stack, { issues, loadIncluded }),
+        data,
+      );
+    return resolveFilePaths(stripTags(data) as Dict, { base: projectDir, home });
+  };
+
+  let model: Dict = {};
+  for (const f of o.configFiles) {
+    const loaded =
+      f.content === undefined
+        ? loadFile(f.path)
+        : loadComposeFile(f.path, f.content, fileOpts, issues, sources);
+    if (!loaded) continue;
+    let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx);
+    if (data.include !== undefined)
+      data = overIncluded(
+        applyIncludes(data.include, f.path, loaded.source, o.env, [f.path], { issues, loadIncluded }),
+        data,
+      );
+    model = mergeValue(model, data) as Dict;
+  }
+  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+
+  let name = '';
+  try {
+    name = resolveProjectName({
+      flag: o.projectName,
+      env: o.env,
+      topLevel: model.name,
+      projectDir: o.workingDir,
+    });
+  } catch (err) {
+    if (!(err instanceof ComposeError)) throw err;
+    issues.add(err, o.projectName === undefined && !o.env.COMPOSE_PROJECT_NAME ? ['name'] : undefined);
+  }
+  const paths: PathContext = {
+    base: o.workingDir,
+    home,
+    relativeTo: o.resolvePaths === false ? o.workingDir : undefined,
+  };
+  const project = normalizeProject(model, name, paths, o, issues);
+  if (issues.size === 0 && !o.skipConsistencyCheck) checkProject(project, issues);
+  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  return project;
+}
+
+function normalizeProject(
+  model: Dict,
+  name: string,
+  paths: PathContext,
+  o: ModelOptions,
+  issues: Issues,
+): ProjectSpec {
+  const rawServices = isDict(model.services) ? model.services : {};
+  const enabled = activeServices(rawServices, o.profiles ?? [], o.env);
+  const services: Record<string, ServiceSpec> = {};
+  for (const [svcName, raw] of Object.entries(rawServices)) {
+    if (!enabled.has(svcName)) continue;
+    const svc = normalizeService(svcName, isDict(raw) ? raw : {}, {
+      issues,
+      paths,
+      env: o.env,
+      defaultNetwork: !o.skipNormalization,
+    });
+    resolveServiceEnvironment(svcName, svc, o.env, issues);
+    services[svcName] = svc;
+  }
+  const project: ProjectSpec = {
+    name,
+    workingDir: o.workingDir,
+    services,
+    networks: resources(model.networks, name, o.env),
+    volumes: resources(model.volumes, name, o.env),
+    secrets: resources(model.secrets, name, o.env, paths),
+    configs: resources(model.configs, name, o.env, paths),
+  };
+  const usesDefault = Object.values(services).some((s) => Object.hasOwn(s.networks, 'default'));
+  if (usesDefault && !Object.hasOwn(project.networks, 'default'))
+    project.networks.default = { name: `${name}_default` };
+  const extensions: Record<string, never> = {};
+  for (const [k, v] of Object.entries(model)) if (k.startsWith('x-')) (extensions as Dict)[k] = v;
+  if (Object.keys(extensions).length > 0) project.extensions = extensions;
+  if (!o.skipNormalization) addImplicitDependencies(project);
+  return project;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each section has its own spec type; the shape is shared
+function resources(section: unknown, project: string, env: Env, paths?: PathContext): Record<string, any> {
+  const out: Record<string, Dict> = {};
+  if (!isDict(section)) return out;
+  for (const [key, raw] of Object.entries(section)) {
+    const r: Dict = isDict(raw) ? { ...raw } : {};
+    if (r.external === true || r.external === 'true') {
+      r.external = true;
+      r.name = r.name === undefined ? key : scalarString(r.name);
+    } else if (r.name === undefined) r.name = `${project}_${key}`;
+    else r.name = scalarString(r.name);
+    if (paths && typeof r.file === 'string') r.file = resolvePath(r.file, paths);
+    if (typeof r.environment === 'string' && r.content === undefined && Object.hasOwn(env, r.environment))
+      r.content = env[r.environment];
+    out[key] = r;
+  }
+  return out;
+}

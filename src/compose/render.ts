@@ -1,0 +1,82 @@
+/**
+ * The project in the shape `docker compose config` prints: the canonical compose model with
+ * sorted keys, empty collections left out, top-level `x-*` keys back at the top, no
+ * working directory. Pure; the CLI turns it into YAML or JSON.
+ */
+import type { JsonValue, ProjectSpec, ServiceSpec } from './types.js';
+import { formatDuration } from './units.js';
+
+type Json = JsonValue | undefined;
+
+function isEmpty(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length === 0;
+  return v === undefined;
+}
+
+/** Sorted keys, `undefined` and (optionally) empty collections dropped; nulls in maps kept. */
+function canonical(value: unknown, dropEmpty: boolean): Json {
+  if (Array.isArray(value)) return value.map((v) => canonical(v, dropEmpty) ?? null);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined || (dropEmpty && isEmpty(v))) continue;
+      out[k] = canonical(v, dropEmpty) ?? null;
+    }
+    return out;
+  }
+  return value as Json;
+}
+
+export function composeConfigModel(project: ProjectSpec): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = { name: project.name };
+  const services: Record<string, unknown> = {};
+  for (const [name, svc] of Object.entries(project.services)) services[name] = withDurationStrings(svc);
+  out.services = canonical(services, true) ?? {};
+  for (const section of ['networks', 'volumes', 'secrets', 'configs'] as const) {
+    const v = project[section];
+    if (!isEmpty(v)) out[section] = canonical(v, true) ?? {};
+  }
+  for (const [k, v] of Object.entries(project.extensions ?? {})) out[k] = canonical(v, false) ?? null;
+  return out;
+}
+
+/** Every profile named by any service, sorted. */
+export function profilesOf(project: ProjectSpec): string[] {
+  const set = new Set<string>();
+  for (const s of Object.values(project.services)) for (const p of s.profiles ?? []) set.add(p);
+  return [...set].sort();
+}
+
+/** The image each service runs: its `image`, or `<project>-<service>` when it is built. */
+export function imagesOf(project: ProjectSpec): string[] {
+  return Object.entries(project.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, s]) => s.image ?? `${project.name}-${name}`);
+}
+
+const fmt = (v: unknown) => (typeof v === 'number' ? formatDuration(v) : v);
+
+/** Durations printed as Go duration strings, as `docker compose config` does. */
+function withDurationStrings(svc: ServiceSpec): unknown {
+  const s: Record<string, unknown> = { ...svc };
+  if (svc.stop_grace_period !== undefined) s.stop_grace_period = fmt(svc.stop_grace_period);
+  if (svc.healthcheck) {
+    const h: Record<string, unknown> = { ...svc.healthcheck };
+    for (const k of ['interval', 'timeout', 'start_period', 'start_interval'])
+      if (h[k] !== undefined) h[k] = fmt(h[k]);
+    s.healthcheck = h;
+  }
+  if (svc.deploy) {
+    const d: Record<string, unknown> = { ...svc.deploy };
+    const rp = svc.deploy.restart_policy;
+    if (rp) d.restart_policy = { ...rp, delay: fmt(rp.delay), window: fmt(rp.window) };
+    for (const k of ['update_config', 'rollback_config']) {
+      const c = d[k] as Record<string, unknown> | undefined;
+      if (c) d[k] = { ...c, delay: fmt(c.delay), monitor: fmt(c.monitor) };
+    }
+    s.deploy = d;
+  }
+  return s;
+}

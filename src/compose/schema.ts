@@ -1,0 +1,154 @@
+/**
+ * Validation against the official compose-spec JSON schema (a copy in this folder, see
+ * COMPOSE-SPEC-NOTICE.md), with ajv. ajv's raw errors for `oneOf` alternatives are noisy, so
+ * they are condensed to one error per offending value: an unknown key (with a did-you-mean),
+ * a value outside an enum, a missing key, or the types that were expected.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { ComposeSchemaError } from './errors.js';
+import type { Issues } from './issues.js';
+import { didYouMean } from './levenshtein.js';
+import type { Segment, SourceFile } from './yaml-source.js';
+
+function readSchema(): object {
+  // From src/compose when run from source, from dist/src/compose after `tsc`.
+  const candidates = [
+    new URL('./compose-spec.json', import.meta.url),
+    new URL('../../../src/compose/compose-spec.json', import.meta.url),
+  ];
+  for (const url of candidates) {
+    try {
+      return JSON.parse(readFileSync(url, 'utf8')) as object;
+    } catch {
+      // try the next location
+    }
+  }
+  throw new Error('compose-spec.json not found next to the compose loader');
+}
+
+/**
+ * Compiling the schema costs ~200 ms, so it is done once per process, on first use. This
+ * memo is the module's only state and never changes after it is set.
+ */
+const compiled: { validate?: ValidateFunction } = {};
+
+function validator(): ValidateFunction {
+  if (!compiled.validate) {
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
+    compiled.validate = ajv.compile(readSchema());
+  }
+  return compiled.validate;
+}
+
+const ALTERNATIVE_NOISE = new Set(['oneOf', 'anyOf', 'type', 'const']);
+
+function segments(instancePath: string): Segment[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Validates one file's data; records condensed errors in `issues`. Returns whether it is valid. */
+export function validateSchema(data: unknown, issues: Issues, source?: SourceFile): boolean {
+  const validate = validator();
+  if (validate(data)) return true;
+  const groups = new Map<string, ErrorObject[]>();
+  for (const e of validate.errors ?? []) {
+    const g = groups.get(e.instancePath);
+    if (g) g.push(e);
+    else groups.set(e.instancePath, [e]);
+  }
+  const paths = [...groups.keys()];
+  for (const [path, errors] of groups) {
+    const onlyNoise = errors.every((e) => ALTERNATIVE_NOISE.has(e.keyword));
+    // An alternative that failed deeper explains the failure better than "wrong type" here.
+    if (onlyNoise && paths.some((p) => p !== path && p.startsWith(`${path}/`))) continue;
+    reportGroup(segments(path), errors, issues, source);
+  }
+  return false;
+}
+
+function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, source?: SourceFile): void {
+  const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
+  if (unknown.length > 0) {
+    const seen = new Set<string>();
+    for (const e of unknown) {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const suggestion = didYouMean(key, props);
+      const where = path.length ? 'here' : 'at the top level';
+      issues.add(
+        new ComposeSchemaError(`unknown key '${key}'`, {
+          expected: props.length ? `one of the keys allowed ${where}` : `no '${key}' ${where}`,
+          suggestion,
+        }),
+        [...path, key],
+        source,
+      );
+    }
+    return;
+  }
+  const enums = errors.filter((e) => e.keyword === 'enum');
+  if (enums.length > 0) {
+    const allowed = (enums[0]!.params as { allowedValues: unknown[] }).allowedValues.map((v) =>
+      JSON.stringify(v),
+    );
+    const value = enums[0]!.data;
+    issues.add(
+      new ComposeSchemaError(`invalid value ${JSON.stringify(value)}`, {
+        expected: `one of ${allowed.join(', ')}`,
+        suggestion:
+          typeof value === 'string'
+            ? didYouMean(
+                value,
+                allowed.map((a) => JSON.parse(a) as string),
+              )
+            : undefined,
+      }),
+      path,
+      source,
+    );
+    return;
+  }
+  const required = errors.filter((e) => e.keyword === 'required');
+  if (required.length > 0) {
+    for (const e of required) {
+      const key = (e.params as { missingProperty: string }).missingProperty;
+      issues.add(
+        new ComposeSchemaError(`missing required key '${key}'`, { expected: `a '${key}' key` }),
+        path,
+        source,
+      );
+    }
+    return;
+  }
+  const specific = errors.filter((e) => !ALTERNATIVE_NOISE.has(e.keyword));
+  if (specific.length > 0) {
+    for (const e of specific) issues.add(new ComposeSchemaError(e.message ?? e.keyword), path, source);
+    return;
+  }
+  const types = new Set<string>();
+  for (const e of errors)
+    if (e.keyword === 'type') for (const t of [e.params.type as string | string[]].flat()) types.add(t);
+  const value = errors[0]!.data;
+  issues.add(
+    new ComposeSchemaError(`invalid type: ${describeType(value)}`, {
+      expected: types.size ? [...types].join(' or ') : 'a different value',
+    }),
+    path,
+    source,
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * Checks the schema cannot express: references to services, networks, volumes, secrets and
+ * configs that are not defined; dependency cycles and self-dependencies; container_name with
+ * more than one replica. Also adds the dependencies docker compose infers from
+ * `network_mode: service:x`, `volumes_from`, `links`, `ipc`/`pid: service:x`.
+ */
+import { ComposeCycleError, ComposeUndefinedReferenceError, ComposeValueError } from './errors.js';
+import type { Issues } from './issues.js';
+import { didYouMean } from './levenshtein.js';
+import type { ProjectSpec, ServiceSpec } from './types.js';
+
+type Extra = ServiceSpec & {
+  volumes_from?: string[];
+  links?: string[];
+  ipc?: string;
+  pid?: string;
+  uts?: string;
+  cgroup?: string;
+};
+
+/** Services this service needs because of how it shares namespaces or volumes. */
+export function implicitDependencies(svc: ServiceSpec): string[] {
+  const s = svc as Extra;
+  const out: string[] = [];
+  for (const v of [s.network_mode, s.ipc, s.pid, s.uts, s.cgroup])
+    if (typeof v === 'string' && v.startsWith('service:')) out.push(v.slice('service:'.length));
+  for (const v of s.volumes_from ?? []) {
+    if (v.startsWith('container:')) continue;
+    out.push((v.startsWith('service:') ? v.slice(8) : v).split(':')[0]!);
+  }
+  for (const l of s.links ?? []) out.push(l.split(':')[0]!);
+  return out;
+}
+
+export function addImplicitDependencies(project: ProjectSpec): void {
+  for (const svc of Object.values(project.services))
+    for (const dep of implicitDependencies(svc))
+      if (!Object.hasOwn(svc.depends_on, dep))
+        svc.depends_on[dep] = { condition: 'service_started', required: true };
+}
+
+export function checkProject(project: ProjectSpec, issues: Issues): void {
+  const services = Object.keys(project.services);
+  for (const [name, svc] of Object.entries(project.services)) {
+    const at = (...p: Array<string | number>) => ['services', name, ...p];
+    for (const [dep, spec] of Object.entries(svc.depends_on)) {
+      if (Object.hasOwn(project.services, dep)) continue;
+      if (spec.required === false) {
+        delete svc.depends_on[dep];
+        continue;
+      }
+      issues.add(
+        new ComposeUndefinedReferenceError(`service "${name}" depends on undefined service "${dep}"`, {
+          expected: 'a service defined under services (and enabled by its profiles)',
+          suggestion: didYouMean(dep, services),
+        }),
+        at('depends_on', dep),
+      );
+    }
+    for (const net of Object.keys(svc.networks)) {
+      if (Object.hasOwn(project.networks, net)) continue;
+      issues.add(
+        new ComposeUndefinedReferenceError(`service "${name}" refers to undefined network ${net}`, {
+          expected: 'a network defined under the top-level networks',
+          suggestion: didYouMean(net, Object.keys(project.networks)),
+        }),
+        at('networks', net),
+      );
+    }
+    svc.volumes.forEach((v, i) => {
+      if (v.type !== 'volume' || !v.source || Object.hasOwn(project.volumes, v.source)) return;
+      issues.add(
+        new ComposeUndefinedReferenceError(`service "${name}" refers to undefined volume ${v.source}`, {
+          expected: 'a volume defined under the top-level volumes',
+          suggestion: didYouMean(v.source, Object.keys(project.volumes)),
+        }),
+        at('volumes', i),
+      );
+    });
+    for (const kind of ['secrets', 'configs'] as const) {
+      (svc[kind] ?? []).forEach((ref, i) => {
+        if (Object.hasOwn(project[kind], ref.source)) return;
+        issues.add(
+          new ComposeUndefinedReferenceError(
+            `service "${name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`,
+            {
+              expected: `a ${kind.slice(0, -1)} defined under the top-level ${kind}`,
+              suggestion: didYouMean(ref.source, Object.keys(project[kind])),
+            },
+          ),
+          at(kind, i),
+        );
+      });
+    }
+    const replicas = svc.deploy?.replicas ?? svc.scale ?? 1;
+    if (svc.container_name && replicas > 1)
+      issues.add(
+        new ComposeValueError(
+          `services.${name}: container_name "${svc.container_name}" cannot be used with ${replicas} replicas`,
+          {
+            expected: 'no container_name, or a single replica',
+          },
+        ),
+        at('container_name'),
+      );
+  }
+  for (const cycle of dependencyCycles(project))
+    issues.add(new ComposeCycleError(`dependency cycle detected: ${cycle.join(' -> ')}`), [
+      'services',
+      cycle[0]!,
+      'depends_on',
+    ]);
+}
+
+/** Every distinct cycle in depends_on, each as [a, b, ..., a]. Iterative DFS, linear. */
+export function dependencyCycles(project: ProjectSpec): string[][] {
+  const state = new Map<string, 'active' | 'done'>();
+  const cycles: string[][] = [];
+  for (const root of Object.keys(project.services)) {
+    if (state.has(root)) continue;
+    const stack: Array<{ name: string; deps: string[]; i: number }> = [];
+    const push = (name: string) => {
+      state.set(name, 'active');
+      const deps = Object.keys(project.services[name]?.depends_on ?? {}).filter((d) =>
+        Object.hasOwn(project.services, d),
+      );
+      stack.push({ name, deps, i: 0 });
+    };
+    push(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i >= top.deps.length) {
+        state.set(top.name, 'done');
+        stack.pop();
+        continue;
+      }
+      const next = top.deps[top.i++]!;
+      const st = state.get(next);
+      if (st === 'active') {
+        const from = stack.findIndex((f) => f.name === next);
+        cycles.push([...stack.slice(from).map((f) => f.name), next]);
+      } else if (st === undefined) push(next);
+    }
+  }
+  return cycles;
+}
