@@ -37,4 +37,9 @@ export interface PlanInput {
   projects: Set<string>;
   /** Slots (slotKey) whose unhealthy container may be restarted now (back-off elapsed). */
   restartAllowed?: Set<string>;
+  /**
+   * Slots whose exited container is started again even though its restart policy would
+   * leave it ended (`fizz up`, `fizz start`): a slot key, `project/service`, or a project.
+   */
+  rerunExited?: Set<string>;
 }

@@ -60,8 +60,12 @@ export interface CreateRequest {
   spec: ServiceSpec;
   /** The hash stored in the `fizz.spec-hash` label. */
   specHash: string;
-  /** Engine-level network names to join, with aliases (the service name at least). */
-  networks: Array<{ name: string; aliases: string[] }>;
+  /**
+   * Engine-level network names to join, with aliases (the service name at least). The first
+   * is joined at create, the others right after. `key`, the project-level network key, lets
+   * the runtime find the service's `ipv4_address`/`ipv6_address`/`mac_address` for it.
+   */
+  networks: Array<{ name: string; aliases: string[]; key?: string }>;
   /** Engine-level names of named volumes, by the project-level key used in `spec.volumes[].source`. */
   volumeNames: Record<string, string>;
   /** Extra labels (node id etc.), merged over the service's own. */

@@ -1,0 +1,9 @@
+/** The reconcile layer: desired slots, spec hashes, the planner, start waves, back-off. */
+export { type BackoffOptions, nextBackoff } from './backoff.js';
+export { DependencyCycleError } from './errors.js';
+export { canonicalJson, containerShape, SPEC_HASH_LENGTH, specHash } from './hash.js';
+export { keyOf, LABEL, slotOfLabels } from './labels.js';
+export { isUp, plan, restartsWhenExited } from './plan.js';
+export { containerName, referencedResources, replicaCount, toDesiredSlots } from './slots.js';
+export type { Action, DesiredSlot, PlanInput } from './types.js';
+export { waves } from './waves.js';

@@ -1,0 +1,412 @@
+/**
+ * `Runtime` on a real Docker Engine through dockerode. Negotiates the API version first
+ * (Debian's engine 20.10 speaks 1.41 and refuses newer), maps the engine's refusals to
+ * the runtime's error classes, and demultiplexes logs.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import Docker from 'dockerode';
+import {
+  ContainerNotFoundError,
+  EngineError,
+  EngineUnreachableError,
+  ImageNotFoundError,
+  NameConflictError,
+  PortInUseError,
+} from './errors.js';
+import { LineQueue } from './lines.js';
+import { fromInspect, fromListEntry, type InspectData, type ListEntry } from './observe.js';
+import { translate } from './translate.js';
+import {
+  type ContainerInfo,
+  type CreateRequest,
+  LABELS,
+  type LogLine,
+  type LogOptions,
+  type Runtime,
+  type RuntimeEvent,
+} from './types.js';
+import { CLIENT_MAX_API, negotiateApi } from './version.js';
+
+export interface DockerRuntimeOptions {
+  /** Unix socket path of the engine; wins over DOCKER_HOST. */
+  socket?: string;
+  /** The environment to read DOCKER_HOST from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** The newest API version to speak (default CLIENT_MAX_API). */
+  clientMaxApi?: string;
+}
+
+/** Where the engine is: the explicit socket, then DOCKER_HOST (`unix://` or `tcp://`), then /var/run/docker.sock. */
+export function engineEndpoint(
+  opts: DockerRuntimeOptions = {},
+): { socketPath: string } | { host: string; port: number } {
+  if (opts.socket) return { socketPath: opts.socket };
+  const dh = (opts.env ?? process.env).DOCKER_HOST;
+  if (dh?.startsWith('unix://')) return { socketPath: dh.slice(7) || '/var/run/docker.sock' };
+  if (dh?.startsWith('tcp://')) {
+    const u = new URL(`http://${dh.slice(6)}`);
+    return { host: u.hostname, port: Number(u.port || 2375) };
+  }
+  if (dh?.startsWith('/')) return { socketPath: dh };
+  return { socketPath: '/var/run/docker.sock' };
+}
+
+interface EngineFailure {
+  statusCode?: number;
+  code?: string;
+  json?: { message?: string } | null;
+  message?: string;
+  reason?: string;
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+function engineMessage(err: unknown): string {
+  const e = err as EngineFailure;
+  return e.json?.message ?? e.message ?? String(err);
+}
+
+/** The host port named in the engine's "port is already allocated"/"address already in use" message. */
+export function portFromMessage(message: string): number | undefined {
+  const m = /:(\d+)(?: failed|: bind)/.exec(message) ?? /port (\d+)/.exec(message);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function isPortInUse(message: string): boolean {
+  return /port is already allocated|address already in use/i.test(message);
+}
+
+export class DockerRuntime implements Runtime {
+  readonly docker: Docker;
+  readonly endpoint: string;
+  private readonly clientMaxApi: string;
+  private negotiated: Promise<string> | undefined;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    const where = engineEndpoint(opts);
+    this.endpoint =
+      'socketPath' in where ? `unix://${where.socketPath}` : `tcp://${where.host}:${where.port}`;
+    this.docker = new Docker(where);
+    this.clientMaxApi = opts.clientMaxApi ?? CLIENT_MAX_API;
+  }
+
+  /** Asks the engine its API version (unversioned /version) once, then pins the client to the agreed one. */
+  private ready(): Promise<string> {
+    this.negotiated ??= (async () => {
+      try {
+        const v = (await this.docker.version()) as { ApiVersion?: string };
+        const api = negotiateApi(v.ApiVersion, this.clientMaxApi);
+        (this.docker.modem as unknown as { version: string }).version = `v${api}`;
+        return api;
+      } catch (err) {
+        this.negotiated = undefined;
+        throw this.fail(err);
+      }
+    })();
+    return this.negotiated;
+  }
+
+  /** The runtime's error for an engine failure. */
+  private fail(err: unknown, ctx: { image?: string; container?: string } = {}): Error {
+    const e = err as EngineFailure;
+    if (e?.code && UNREACHABLE.has(e.code)) return new EngineUnreachableError(this.endpoint, { cause: err });
+    const msg = engineMessage(err);
+    if (isPortInUse(msg))
+      return new PortInUseError(portFromMessage(msg), ctx.container ?? '?', { cause: err });
+    if (e?.statusCode === 404 && ctx.image && /no such image|not found|pull access denied/i.test(msg))
+      return new ImageNotFoundError(ctx.image, { cause: err });
+    if (e?.statusCode === 404 && ctx.container)
+      return new ContainerNotFoundError(ctx.container, { cause: err });
+    if (e?.statusCode === 409 && ctx.container && /already in use/.test(msg))
+      return new NameConflictError(ctx.container, { cause: err });
+    return new EngineError(e?.statusCode, msg, { cause: err });
+  }
+
+  private async call<T>(fn: () => Promise<T>, ctx: { image?: string; container?: string } = {}): Promise<T> {
+    await this.ready();
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.fail(err, ctx);
+    }
+  }
+
+  async list(project?: string): Promise<ContainerInfo[]> {
+    const label = project === undefined ? LABELS.project : `${LABELS.project}=${project}`;
+    const entries = await this.call(() =>
+      this.docker.listContainers({ all: true, filters: { label: [label] } }),
+    );
+    return (entries as unknown as ListEntry[]).map(fromListEntry);
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      const data = await this.call(() => this.docker.getContainer(id).inspect(), { container: id });
+      return fromInspect(data as unknown as InspectData);
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  async create(req: CreateRequest): Promise<string> {
+    const t = translate(req);
+    const image = t.body.Image;
+    const created = await this.call(
+      () =>
+        this.docker.createContainer({
+          name: t.name,
+          ...(t.body as unknown as Docker.ContainerCreateOptions),
+        }),
+      { image, container: t.name },
+    );
+    try {
+      for (const c of t.connect) {
+        await this.call(() =>
+          this.docker.getNetwork(c.network).connect({ Container: created.id, EndpointConfig: c.endpoint }),
+        );
+      }
+    } catch (err) {
+      // Leave no half-made container behind.
+      await this.docker
+        .getContainer(created.id)
+        .remove({ force: true })
+        .catch(() => {});
+      throw err;
+    }
+    return created.id;
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.call(() => this.docker.getContainer(id).start(), { container: id });
+    } catch (err) {
+      if (err instanceof EngineError && err.statusCode === 304) return; // already started
+      throw err;
+    }
+  }
+
+  async stop(id: string, graceMs?: number): Promise<void> {
+    const opts = graceMs === undefined ? {} : { t: Math.ceil(graceMs / 1000) };
+    try {
+      await this.call(() => this.docker.getContainer(id).stop(opts), { container: id });
+    } catch (err) {
+      if (err instanceof EngineError && err.statusCode === 304) return; // already stopped
+      throw err;
+    }
+  }
+
+  async restart(id: string, graceMs?: number): Promise<void> {
+    const opts = graceMs === undefined ? {} : { t: Math.ceil(graceMs / 1000) };
+    await this.call(() => this.docker.getContainer(id).restart(opts), { container: id });
+  }
+
+  async remove(id: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    try {
+      await this.call(
+        () => this.docker.getContainer(id).remove({ force: opts.force ?? false, v: opts.volumes ?? false }),
+        {
+          container: id,
+        },
+      );
+    } catch (err) {
+      // Already being removed: the engine finishes the job.
+      if (err instanceof EngineError && err.statusCode === 409 && /already in progress/.test(err.message))
+        return;
+      throw err;
+    }
+  }
+
+  private resourceLabels(project: string, labels?: Record<string, string>): Record<string, string> {
+    return { [LABELS.composeProject]: project, ...labels, [LABELS.project]: project };
+  }
+
+  async ensureNetwork(
+    name: string,
+    opts: { project: string; driver?: string; labels?: Record<string, string> },
+  ): Promise<void> {
+    await this.ready();
+    try {
+      await this.docker.getNetwork(name).inspect();
+      return;
+    } catch (err) {
+      if ((err as EngineFailure).statusCode !== 404) throw this.fail(err);
+    }
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: opts.driver ?? 'bridge',
+        CheckDuplicate: true,
+        Labels: this.resourceLabels(opts.project, opts.labels),
+      });
+    } catch (err) {
+      if ((err as EngineFailure).statusCode === 409) return; // made by a concurrent caller
+      throw this.fail(err);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.call(() => this.docker.getNetwork(name).remove());
+    } catch (err) {
+      if (err instanceof EngineError && err.statusCode === 404) return;
+      throw err;
+    }
+  }
+
+  async ensureVolume(
+    name: string,
+    opts: { project: string; driver?: string; labels?: Record<string, string> },
+  ): Promise<void> {
+    await this.ready();
+    try {
+      await this.docker.getVolume(name).inspect();
+      return;
+    } catch (err) {
+      if ((err as EngineFailure).statusCode !== 404) throw this.fail(err);
+    }
+    await this.call(() =>
+      this.docker.createVolume({
+        Name: name,
+        Driver: opts.driver ?? 'local',
+        Labels: this.resourceLabels(opts.project, opts.labels),
+      }),
+    );
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.call(() => this.docker.getVolume(name).remove());
+    } catch (err) {
+      if (err instanceof EngineError && err.statusCode === 404) return;
+      throw err;
+    }
+  }
+
+  async projectResources(project: string): Promise<{ networks: string[]; volumes: string[] }> {
+    const filters = { label: [`${LABELS.project}=${project}`] };
+    const [nets, vols] = await this.call(() =>
+      Promise.all([this.docker.listNetworks({ filters }), this.docker.listVolumes({ filters })]),
+    );
+    return {
+      networks: nets.map((n) => n.Name).sort(),
+      volumes: (vols.Volumes ?? []).map((v) => v.Name).sort(),
+    };
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    await this.ready();
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      if ((err as EngineFailure).statusCode === 404) return false;
+      throw this.fail(err);
+    }
+  }
+
+  logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
+    let source: NodeJS.ReadableStream | undefined;
+    const queue = new LineQueue(id, opts.timestamps ?? false, () => {
+      (source as Readable | undefined)?.destroy?.();
+    });
+    const run = async () => {
+      const container = this.docker.getContainer(id);
+      const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
+      const params = {
+        follow: opts.follow ?? false,
+        stdout: true,
+        stderr: true,
+        timestamps: opts.timestamps ?? false,
+        ...(opts.tail === undefined ? {} : { tail: opts.tail }),
+        ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
+      };
+      const data = (await this.call(
+        () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
+        {
+          container: id,
+        },
+      )) as unknown as NodeJS.ReadableStream | Buffer;
+      source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
+      const out = new PassThrough();
+      const err = new PassThrough();
+      out.on('data', (c: Buffer) => queue.write('stdout', c));
+      err.on('data', (c: Buffer) => queue.write('stderr', c));
+      if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
+      else this.docker.modem.demuxStream(source, out, err);
+      await new Promise<void>((resolve, reject) => {
+        source!.on('end', resolve);
+        source!.on('close', resolve);
+        source!.on('error', reject);
+      });
+    };
+    run().then(
+      () => queue.end(),
+      (err) => queue.end(err),
+    );
+    return queue;
+  }
+
+  async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
+    const stream = (await this.call(() =>
+      this.docker.getEvents({ filters: { type: ['container'], label: [LABELS.project] } }),
+    )) as NodeJS.ReadableStream & { destroy(): void };
+    const onAbort = () => stream.destroy();
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let buffered = '';
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        buffered += chunk.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) {
+          const ev = parseEvent(line);
+          if (ev) yield ev;
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) throw this.fail(err);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async info(): Promise<{ engineVersion: string; apiVersion: string }> {
+    const api = await this.ready();
+    const v = (await this.call(() => this.docker.version())) as { Version?: string };
+    return { engineVersion: v.Version ?? 'unknown', apiVersion: api };
+  }
+}
+
+/** One line of the engine's event stream; undefined for lines that are not container events. */
+export function parseEvent(line: string): RuntimeEvent | undefined {
+  if (!line.trim()) return undefined;
+  let ev: {
+    Type?: string;
+    Action?: string;
+    id?: string;
+    Actor?: { ID?: string; Attributes?: Record<string, string> };
+  };
+  try {
+    ev = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof ev !== 'object' || ev === null || (ev.Type && ev.Type !== 'container')) return undefined;
+  const containerId = ev.Actor?.ID ?? ev.id;
+  if (typeof containerId !== 'string' || typeof ev.Action !== 'string') return undefined;
+  const attrs = ev.Actor?.Attributes ?? {};
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string') labels[k] = v;
+  return { containerId, action: ev.Action, labels };
+}
