@@ -1,0 +1,301 @@
+/**
+ * The replicated desired state of a cluster on one Yjs document: projects (opaque JSON
+ * specs), deletions that win over older definitions, scale overrides, stopped services,
+ * secrets (ciphertext only) and one status entry per node, written only by that node.
+ *
+ * Every value is a last-writer-wins register ordered by (at, nodeId) (see lww.ts). A
+ * project's removal leaves a tombstone whose stamp becomes the project's *floor*: scale and
+ * stopped overrides written before it are dead for good, even after a later `putProject`
+ * brings the project back. Stamps come from the injected clock, bumped past every stamp
+ * this replica has seen, so a write made after seeing another always wins over it.
+ *
+ * Bytes in, bytes out: the network and the disk live elsewhere (src/net, store.ts).
+ */
+import * as Y from 'yjs';
+import { UpdateDecodeError } from './errors.js';
+import { type Entry, later, maxStamp } from './lww.js';
+import { RegisterMap } from './register-map.js';
+import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
+import { isNodeStatus, isStamp } from './validate.js';
+
+type Listener = (e: StateChange) => void;
+
+/** The Y.Map names inside the document; part of the stored format. */
+const MAPS = {
+  projects: 'projects/1',
+  scale: 'scale/1',
+  stopped: 'stopped/1',
+  secrets: 'secrets/1',
+  nodes: 'nodes/1',
+};
+
+export class ClusterState {
+  readonly nodeId: string;
+  private readonly clock: () => number;
+  private readonly doc: Y.Doc;
+  private readonly projects: RegisterMap;
+  private readonly scale: RegisterMap;
+  private readonly stopped: RegisterMap;
+  private readonly secrets: RegisterMap;
+  private readonly nodes: RegisterMap;
+  private readonly listeners = new Set<Listener>();
+  private lastAt = 0;
+
+  constructor(options: ClusterStateOptions) {
+    if (!options.nodeId || options.nodeId.includes('\u0000'))
+      throw new TypeError('nodeId must be a non-empty string');
+    this.nodeId = options.nodeId;
+    this.clock = options.clock;
+    this.doc = new Y.Doc({ gc: true });
+    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1);
+    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2);
+    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2);
+    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2);
+    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1);
+    this.observe(this.projects, (parts, local) => {
+      const w = this.projects.get(parts);
+      const kind = w && !w.removed ? 'project-put' : 'project-removed';
+      return { kind, project: parts[0]!, local };
+    });
+    this.observe(this.scale, (p, local) => ({ kind: 'scale', project: p[0]!, service: p[1]!, local }));
+    this.observe(this.stopped, (p, local) => ({ kind: 'stopped', project: p[0]!, service: p[1]!, local }));
+    this.observe(this.secrets, (p, local) => ({ kind: 'secret', project: p[0]!, name: p[1]!, local }));
+    this.observe(this.nodes, (p, local) => ({ kind: 'node-status', nodeId: p[0]!, local }));
+  }
+
+  // ---- projects ----
+
+  /** Defines (or redefines) a project; `spec.name` must be a non-empty string. */
+  putProject(spec: unknown): void {
+    const name = projectName(spec);
+    const stamp = this.stamp();
+    const floor = this.floor(name);
+    this.doc.transact(() => {
+      this.projects.write([name], { ...stamp, spec, ...(floor ? { floor } : {}) });
+      this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
+    });
+  }
+
+  /** Removes a project: wins over every older definition and kills its older overrides. */
+  removeProject(name: string): void {
+    checkName(name);
+    const stamp = this.stamp();
+    this.doc.transact(() => {
+      this.projects.write([name], { ...stamp, removed: true, floor: stamp });
+      this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
+      for (const reg of [this.scale, this.stopped]) {
+        for (const parts of reg.keys()) if (parts[0] === name) reg.prune(parts, (e) => later(stamp, e));
+      }
+    });
+  }
+
+  /** The project's spec, or undefined when it was never defined or its last word is a removal. */
+  getProject(name: string): unknown {
+    const w = this.projects.get([name]);
+    return w && !w.removed ? w.spec : undefined;
+  }
+
+  /** Names of the defined (not removed) projects, sorted. */
+  listProjects(): string[] {
+    return this.projects
+      .keys()
+      .map((p) => p[0]!)
+      .filter((n) => this.getProject(n) !== undefined)
+      .sort();
+  }
+
+  // ---- per-service overrides ----
+
+  setScale(project: string, service: string, n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`scale must be a non-negative integer, got ${n}`);
+    this.override(this.scale, project, service, { n });
+  }
+
+  /** The scale override, or undefined when none is set (use the spec's replicas). */
+  getScale(project: string, service: string): number | undefined {
+    const e = this.liveOverride(this.scale, project, service);
+    return e && Number.isInteger(e.n) && (e.n as number) >= 0 ? (e.n as number) : undefined;
+  }
+
+  /** `fizz stop` / `fizz start` of one service. */
+  setServiceStopped(project: string, service: string, stopped: boolean): void {
+    this.override(this.stopped, project, service, { stopped });
+  }
+
+  isServiceStopped(project: string, service: string): boolean {
+    return this.liveOverride(this.stopped, project, service)?.stopped === true;
+  }
+
+  // ---- secrets (ciphertext only; they outlive `fizz down`) ----
+
+  putSecret(project: string, name: string, ciphertext: Uint8Array): void {
+    if (!(ciphertext instanceof Uint8Array)) throw new TypeError('a secret is stored as ciphertext bytes');
+    this.override(this.secrets, project, name, { ct: new Uint8Array(ciphertext) });
+  }
+
+  removeSecret(project: string, name: string): void {
+    this.override(this.secrets, project, name, { removed: true });
+  }
+
+  getSecret(project: string, name: string): Uint8Array | undefined {
+    const ct = this.secrets.get([project, name])?.ct;
+    return ct instanceof Uint8Array ? ct : undefined;
+  }
+
+  listSecrets(project: string): string[] {
+    return this.secrets
+      .keys()
+      .filter((p) => p[0] === project && this.getSecret(project, p[1]!) !== undefined)
+      .map((p) => p[1]!)
+      .sort();
+  }
+
+  // ---- node status ----
+
+  /** Writes this node's own status entry (no write when nothing changed). */
+  setNodeStatus(status: NodeStatus): void {
+    if (!isNodeStatus(status)) throw new TypeError('invalid node status');
+    const current = this.nodes.get([this.nodeId]);
+    if (current && JSON.stringify(current.status) === JSON.stringify(status)) return;
+    const stamp = this.stamp();
+    this.doc.transact(() => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
+  }
+
+  /** Every node's last reported status, by node id. */
+  nodeStatuses(): Map<string, NodeStatus> {
+    const out = new Map<string, NodeStatus>();
+    for (const [id] of this.nodes.keys()) {
+      const e = this.nodes.get([id!]);
+      if (e && e.node === id && isNodeStatus(e.status)) out.set(id!, e.status);
+    }
+    return out;
+  }
+
+  // ---- bytes in, bytes out ----
+
+  stateVector(): Uint8Array {
+    return Y.encodeStateVector(this.doc);
+  }
+
+  /** Everything this replica has that a replica at `sinceSv` lacks (all of it without one). */
+  encodeUpdate(sinceSv?: Uint8Array): Uint8Array {
+    try {
+      return Y.encodeStateAsUpdate(this.doc, sinceSv);
+    } catch (cause) {
+      throw new UpdateDecodeError('state vector does not decode', { cause });
+    }
+  }
+
+  /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast. */
+  applyUpdate(bytes: Uint8Array, origin: unknown): void {
+    try {
+      Y.applyUpdate(this.doc, bytes, origin);
+    } catch (cause) {
+      throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause });
+    }
+  }
+
+  static merge(updates: Uint8Array[]): Uint8Array {
+    try {
+      return Y.mergeUpdates(updates);
+    } catch (cause) {
+      throw new UpdateDecodeError('updates do not merge', { cause });
+    }
+  }
+
+  /** Calls `cb` with the bytes of every change this replica makes itself; returns an unsubscribe. */
+  onLocalUpdate(cb: (update: Uint8Array) => void): () => void {
+    const handler = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+      if (tr.local) cb(update);
+    };
+    this.doc.on('update', handler);
+    return () => this.doc.off('update', handler);
+  }
+
+  /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
+  onUpdate(cb: (update: Uint8Array, origin: unknown, local: boolean) => void): () => void {
+    const handler = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
+      cb(update, origin, tr.local);
+    this.doc.on('update', handler);
+    return () => this.doc.off('update', handler);
+  }
+
+  on(event: 'change', cb: Listener): () => void {
+    if (event !== 'change') throw new TypeError(`unknown event ${String(event)}`);
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  off(event: 'change', cb: Listener): void {
+    if (event === 'change') this.listeners.delete(cb);
+  }
+
+  destroy(): void {
+    this.listeners.clear();
+    this.doc.destroy();
+  }
+
+  // ---- internals ----
+
+  /** A stamp later than the clock's reading and than every stamp seen so far. */
+  private stamp(): Stamp {
+    const seen = Math.max(
+      this.lastAt,
+      this.projects.maxAt,
+      this.scale.maxAt,
+      this.stopped.maxAt,
+      this.secrets.maxAt,
+      this.nodes.maxAt,
+    );
+    const now = this.clock();
+    this.lastAt = now > seen ? now : seen + 1;
+    return { at: this.lastAt, node: this.nodeId };
+  }
+
+  /** The latest removal this replica knows for a project. */
+  private floor(project: string): Stamp | undefined {
+    let floor: Stamp | undefined;
+    for (const e of this.projects.entries([project])) if (isStamp(e.floor)) floor = maxStamp(floor, e.floor);
+    return floor;
+  }
+
+  private override(reg: RegisterMap, project: string, key: string, payload: Record<string, unknown>): void {
+    checkName(project);
+    checkName(key);
+    const stamp = this.stamp();
+    this.doc.transact(() => {
+      reg.write([project, key], { ...stamp, ...payload });
+      reg.prune([project, key], (e) => e.node !== this.nodeId && later(stamp, e));
+    });
+  }
+
+  private liveOverride(reg: RegisterMap, project: string, key: string): Entry | undefined {
+    const e = reg.get([project, key]);
+    if (!e) return undefined;
+    const floor = this.floor(project);
+    return floor && !later(e, floor) ? undefined : e;
+  }
+
+  private observe(reg: RegisterMap, toChange: (parts: string[], local: boolean) => StateChange): void {
+    reg.map.observe((event) => {
+      const touched = reg.refresh(event.keysChanged);
+      if (this.listeners.size === 0) return;
+      for (const parts of touched) {
+        const change = toChange(parts, event.transaction.local);
+        for (const l of [...this.listeners]) l(change);
+      }
+    });
+  }
+}
+
+function checkName(name: string): void {
+  if (typeof name !== 'string' || name.length === 0 || name.includes('\u0000'))
+    throw new TypeError(`invalid name ${JSON.stringify(name)}`);
+}
+
+function projectName(spec: unknown): string {
+  const name = (spec as { name?: unknown } | null)?.name;
+  if (typeof name !== 'string') throw new TypeError('a project spec needs a string name');
+  checkName(name);
+  return name;
+}

@@ -1,0 +1,25 @@
+/** One error class per failure, each with a stable `name`. */
+
+/** Bytes handed to `applyUpdate` or `merge` are not a Yjs update. */
+export class UpdateDecodeError extends Error {
+  override readonly name = 'UpdateDecodeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A stored state file does not start with the expected header or version. */
+export class StoreFormatError extends Error {
+  override readonly name = 'StoreFormatError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The store was used after close(). */
+export class StoreClosedError extends Error {
+  override readonly name = 'StoreClosedError';
+  constructor() {
+    super('the state store is closed');
+  }
+}

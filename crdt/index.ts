@@ -1,0 +1,21 @@
+/** crdt/: the replicated cluster state (Yjs only, bytes in and bytes out) and its on-disk store. */
+export { ClusterState } from './cluster-state.js';
+export { StoreClosedError, StoreFormatError, UpdateDecodeError } from './errors.js';
+export { later } from './lww.js';
+export type {
+  Store,
+  StoreLogger,
+  StoreOptions,
+  StoreProblem,
+  StoreProblemKind,
+  StoreStats,
+} from './store.js';
+export { openStore } from './store.js';
+export type {
+  ClusterStateEvents,
+  ClusterStateOptions,
+  NodeContainer,
+  NodeStatus,
+  Stamp,
+  StateChange,
+} from './types.js';

@@ -1,0 +1,77 @@
+/**
+ * A family of last-writer-wins registers over one Y.Map (layout in lww.ts), with an index
+ * from logical key to its writers' entries, kept current by observing the map.
+ */
+import type * as Y from 'yjs';
+import { asEntry, type Entry, flatKey, SEP, splitKey, winner } from './lww.js';
+
+export class RegisterMap {
+  private readonly index = new Map<string, Map<string, Entry>>();
+  private highest = 0;
+
+  constructor(
+    readonly map: Y.Map<unknown>,
+    /** How many parts a logical key has (a project name: 1; project and service: 2). */
+    readonly arity: number,
+  ) {
+    for (const [key, value] of map.entries()) this.reindex(key, value);
+  }
+
+  /** The greatest `at` seen in this map (for stamps that stay ahead of it). */
+  get maxAt(): number {
+    return this.highest;
+  }
+
+  /** Updates the index for the changed flat keys; returns the logical keys touched. */
+  refresh(keys: Iterable<string>): string[][] {
+    const touched = new Map<string, string[]>();
+    for (const key of keys) {
+      const split = this.reindex(key, this.map.get(key));
+      if (split) touched.set(split.logical, split.parts);
+    }
+    return [...touched.values()];
+  }
+
+  entries(parts: readonly string[]): Entry[] {
+    const writers = this.index.get(parts.join(SEP));
+    return writers ? [...writers.values()] : [];
+  }
+
+  get(parts: readonly string[]): Entry | undefined {
+    return winner(this.entries(parts));
+  }
+
+  /** Logical keys (as parts) with at least one entry. */
+  keys(): string[][] {
+    return [...this.index.keys()].map((k) => k.split(SEP));
+  }
+
+  /** Writes this node's entry; call inside a transaction. */
+  write(parts: readonly string[], entry: Entry): void {
+    this.map.set(flatKey(parts, entry.node), entry);
+  }
+
+  /** Deletes the writers' entries of a logical key that `drop` selects; call inside a transaction. */
+  prune(parts: readonly string[], drop: (e: Entry) => boolean): void {
+    for (const e of this.entries(parts)) if (drop(e)) this.map.delete(flatKey(parts, e.node));
+  }
+
+  private reindex(key: string, value: unknown): { logical: string; parts: string[] } | null {
+    const split = splitKey(key, this.arity);
+    if (!split) return null;
+    let writers = this.index.get(split.logical);
+    const entry = value === undefined ? null : asEntry(value, split.node);
+    if (entry) {
+      if (!writers) {
+        writers = new Map();
+        this.index.set(split.logical, writers);
+      }
+      writers.set(split.node, entry);
+      if (entry.at > this.highest) this.highest = entry.at;
+    } else if (writers) {
+      writers.delete(split.node);
+      if (writers.size === 0) this.index.delete(split.logical);
+    }
+    return split;
+  }
+}

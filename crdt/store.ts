@@ -1,0 +1,325 @@
+/**
+ * The durable home of a ClusterState: `state.snap` (the whole document, replaced atomically
+ * by write-temp + fsync + rename) and `state.log` (an append-only log of every update since,
+ * framed by log-format.ts). Every update, local or remote, is appended; `flush()` resolves
+ * once everything appended so far is fsynced, so a change is acknowledged only after it is
+ * on disk. Writes are grouped: all updates made while a write is in flight go out in the
+ * next one. When the log passes a size or record limit it is compacted: a new snapshot,
+ * then the log truncated to its header. Any crash between those steps leaves a snapshot and
+ * a log that together hold everything (Yjs updates are idempotent).
+ *
+ * On open, a torn or corrupt tail is detected: the valid prefix is kept, the bad bytes are
+ * saved beside the log (`state.log.bad`) and the log is truncated to the prefix, and the
+ * problem is reported to the handed-in logger and `onProblem` with its offset — never silently.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ClusterState } from './cluster-state.js';
+import { StoreClosedError, StoreFormatError } from './errors.js';
+import {
+  decodeFrames,
+  encodeFrame,
+  encodeFrames,
+  hasMagic,
+  isTornMagic,
+  LOG_MAGIC,
+  SNAPSHOT_MAGIC,
+} from './log-format.js';
+
+/** pino-compatible: `logger.warn({ fields }, 'message')`. */
+export interface StoreLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+  info?(fields: Record<string, unknown>, message: string): void;
+}
+
+export type StoreProblemKind =
+  | 'torn-header'
+  | 'torn-record'
+  | 'bad-length'
+  | 'bad-checksum'
+  | 'bad-update'
+  | 'bad-snapshot';
+
+export interface StoreProblem {
+  kind: StoreProblemKind;
+  file: string;
+  offset: number;
+  message: string;
+  /** Bytes dropped from the log (saved in `state.log.bad`). */
+  droppedBytes: number;
+}
+
+export interface StoreOptions {
+  nodeId: string;
+  clock: () => number;
+  /** fsync before acknowledging (default true; false only for benchmarks and simulations). */
+  fsync?: boolean;
+  logger?: StoreLogger;
+  onProblem?: (p: StoreProblem) => void;
+  /** Compact when the log passes this many bytes (default 4 MiB)… */
+  compactBytes?: number;
+  /** …or this many records (default 10,000). */
+  compactRecords?: number;
+}
+
+export interface StoreStats {
+  logBytes: number;
+  logRecords: number;
+  snapshotBytes: number;
+  compactions: number;
+}
+
+export interface Store {
+  readonly state: ClusterState;
+  /** Problems found while opening (also reported to the logger and `onProblem`). */
+  readonly problems: readonly StoreProblem[];
+  /** Resolves when every update made so far is durable. */
+  flush(): Promise<void>;
+  /** Writes a snapshot and truncates the log now. */
+  compact(): Promise<void>;
+  stats(): StoreStats;
+  close(): Promise<void>;
+}
+
+/** Origin of updates replayed from disk: they are not appended again. */
+const LOAD = Symbol('fizz-store-load');
+
+export async function openStore(dir: string, options: StoreOptions): Promise<Store> {
+  mkdirSync(dir, { recursive: true });
+  const logPath = join(dir, 'state.log');
+  const snapPath = join(dir, 'state.snap');
+  const fsync = options.fsync !== false;
+  const compactBytes = options.compactBytes ?? 4 * 1024 * 1024;
+  const compactRecords = options.compactRecords ?? 10_000;
+  const problems: StoreProblem[] = [];
+  const report = (p: StoreProblem) => {
+    problems.push(p);
+    options.logger?.warn({ ...p }, `state store: ${p.message}`);
+    options.onProblem?.(p);
+  };
+
+  const state = new ClusterState({ nodeId: options.nodeId, clock: options.clock });
+  rmSync(`${snapPath}.tmp`, { force: true });
+
+  let snapshotBytes = 0;
+  if (existsSync(snapPath)) {
+    const bytes = readFileSync(snapPath);
+    snapshotBytes = bytes.length;
+    const decoded = hasMagic(bytes, SNAPSHOT_MAGIC) ? decodeFrames(bytes, SNAPSHOT_MAGIC.length) : null;
+    const payload =
+      decoded && !decoded.problem && decoded.records.length === 1 ? decoded.records[0]!.payload : null;
+    if (!payload) {
+      throw new StoreFormatError(
+        `${snapPath} is not a valid snapshot (${bytes.length} bytes); refusing to start`,
+      );
+    }
+    try {
+      state.applyUpdate(payload, LOAD);
+    } catch (cause) {
+      throw new StoreFormatError(`${snapPath} holds an update that does not decode; refusing to start`, {
+        cause,
+      });
+    }
+  }
+
+  let logBytes = LOG_MAGIC.length;
+  let logRecords = 0;
+  if (existsSync(logPath)) {
+    const bytes = readFileSync(logPath);
+    if (!hasMagic(bytes, LOG_MAGIC)) {
+      if (!isTornMagic(bytes, LOG_MAGIC)) {
+        throw new StoreFormatError(
+          `${logPath} is not a Fizz state log (bad header); refusing to overwrite it`,
+        );
+      }
+      if (bytes.length > 0) {
+        report({
+          kind: 'torn-header',
+          file: logPath,
+          offset: 0,
+          droppedBytes: bytes.length,
+          message: `${logPath}: torn file header (${bytes.length} bytes), log recreated`,
+        });
+      }
+      writeFresh(logPath, fsync);
+    } else {
+      const decoded = decodeFrames(bytes, LOG_MAGIC.length);
+      let validEnd = decoded.validEnd;
+      let trouble: { kind: StoreProblemKind; offset: number; message: string } | undefined = decoded.problem;
+      for (const rec of decoded.records) {
+        try {
+          state.applyUpdate(rec.payload, LOAD);
+        } catch {
+          validEnd = rec.offset;
+          trouble = {
+            kind: 'bad-update',
+            offset: rec.offset,
+            message: `record at offset ${rec.offset} passes its checksum but is not a Yjs update`,
+          };
+          break;
+        }
+        logRecords++;
+      }
+      logBytes = validEnd;
+      if (trouble) {
+        const dropped = bytes.length - validEnd;
+        writeSaved(join(dir, 'state.log.bad'), bytes.subarray(validEnd));
+        truncateTo(logPath, validEnd, fsync);
+        report({
+          kind: trouble.kind,
+          file: logPath,
+          offset: trouble.offset,
+          droppedBytes: dropped,
+          message: `${logPath}: ${trouble.message}; kept the ${logRecords} valid records before offset ${validEnd}, dropped ${dropped} bytes (saved to state.log.bad)`,
+        });
+      }
+    }
+  } else {
+    writeFresh(logPath, fsync);
+  }
+
+  const fh: FileHandle = await open(logPath, 'a');
+  let pending: Uint8Array[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  let closed = false;
+  let compactions = 0;
+  let failure: unknown = null;
+
+  const unsubscribe = state.onUpdate((update, origin) => {
+    if (origin === LOAD) return;
+    pending.push(update);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => void flush().catch(() => {}));
+    }
+  });
+
+  async function writePending(): Promise<void> {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const bytes = encodeFrames(batch);
+    await fh.write(bytes);
+    if (fsync) await fh.datasync();
+    logBytes += bytes.length;
+    logRecords += batch.length;
+    if (logBytes >= compactBytes || logRecords >= compactRecords) await compactNow();
+  }
+
+  async function compactNow(): Promise<void> {
+    // Everything in the document, including updates still pending, goes into the snapshot.
+    const snapshot = state.encodeUpdate();
+    pending = [];
+    const framed = new Uint8Array(SNAPSHOT_MAGIC.length + 8 + snapshot.length);
+    framed.set(SNAPSHOT_MAGIC, 0);
+    framed.set(encodeFrame(snapshot), SNAPSHOT_MAGIC.length);
+    const tmp = `${snapPath}.tmp`;
+    const t = await open(tmp, 'w');
+    try {
+      await t.write(framed);
+      if (fsync) await t.datasync();
+    } finally {
+      await t.close();
+    }
+    renameSync(tmp, snapPath);
+    if (fsync) syncDir(dir);
+    snapshotBytes = framed.length;
+    await fh.truncate(LOG_MAGIC.length);
+    if (fsync) await fh.datasync();
+    logBytes = LOG_MAGIC.length;
+    logRecords = 0;
+    compactions++;
+    options.logger?.info?.({ snapshotBytes }, 'state store compacted');
+  }
+
+  function enqueue(step: () => Promise<void>): Promise<void> {
+    if (closed) return Promise.reject(new StoreClosedError());
+    chain = chain.then(async () => {
+      if (failure) throw failure;
+      try {
+        await step();
+      } catch (err) {
+        // A failed write must never be acknowledged, now or later.
+        failure = err;
+        options.logger?.warn(
+          { err: String(err) },
+          'state store write failed; no further change is acknowledged',
+        );
+        throw err;
+      }
+    });
+    return chain;
+  }
+
+  function flush(): Promise<void> {
+    return enqueue(writePending);
+  }
+
+  return {
+    state,
+    problems,
+    flush,
+    compact: () =>
+      enqueue(async () => {
+        await writePending();
+        await compactNow();
+      }),
+    stats: () => ({ logBytes, logRecords, snapshotBytes, compactions }),
+    async close() {
+      if (closed) return;
+      await flush().catch(() => {});
+      closed = true;
+      unsubscribe();
+      await chain.catch(() => {});
+      await fh.close();
+    },
+  };
+}
+
+function writeFresh(path: string, fsync: boolean): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, LOG_MAGIC);
+    if (fsync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function truncateTo(path: string, length: number, fsync: boolean): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, length);
+    if (fsync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeSaved(path: string, bytes: Uint8Array): void {
+  writeFileSync(path, bytes);
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Plain-data types of the cluster state: what the typed change events carry and what a
+ * node reports about itself. crdt/ stores project specs as opaque JSON (it may not import
+ * src/), so the agent casts them back to its ProjectSpec.
+ */
+
+/** A last-writer-wins timestamp: milliseconds (from the injected clock, bumped to stay
+ * ahead of everything this replica has seen) and the writer's node id as tie-break. */
+export interface Stamp {
+  at: number;
+  node: string;
+}
+
+/** One container as a node reports it in its status entry. */
+export interface NodeContainer {
+  id: string;
+  project: string;
+  service: string;
+  replica: number;
+  state: string;
+  health?: string;
+  specHash?: string;
+}
+
+/** What a node says about itself; only that node writes its entry. */
+export interface NodeStatus {
+  containers: NodeContainer[];
+  /** Image references the node holds locally. */
+  images: string[];
+  /** ms since the epoch, from the writer's clock. */
+  updatedAt: number;
+}
+
+/** What changed, as observed after a transaction (`local` is true for this replica's own writes). */
+export type StateChange =
+  | { kind: 'project-put'; project: string; local: boolean }
+  | { kind: 'project-removed'; project: string; local: boolean }
+  | { kind: 'scale'; project: string; service: string; local: boolean }
+  | { kind: 'stopped'; project: string; service: string; local: boolean }
+  | { kind: 'secret'; project: string; name: string; local: boolean }
+  | { kind: 'node-status'; nodeId: string; local: boolean };
+
+export interface ClusterStateEvents {
+  change: (e: StateChange) => void;
+}
+
+export interface ClusterStateOptions {
+  /** This replica's node id (the libp2p peer id in a real node). */
+  nodeId: string;
+  /** Milliseconds; handed in so simulations replay. */
+  clock: () => number;
+}

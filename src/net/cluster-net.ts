@@ -1,0 +1,299 @@
+/**
+ * The libp2p host of one node: persistent Ed25519 identity, TCP, a private network keyed by
+ * the cluster key (a peer without it cannot even handshake), noise, yamux, identify,
+ * gossipsub for live state updates, and `/fizz/sync/1` anti-entropy on every new connection
+ * and periodically, so an update lost to a partition or a restart is repaired.
+ *
+ * Membership is fed from outside (`setPeers`, from swim/ members in the agent): this module
+ * keeps connections to those addresses and redials the ones that drop.
+ */
+import './polyfill.js';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { preSharedKey } from '@libp2p/pnet';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
+import { Emitter } from './emitter.js';
+import { decodeGossip, encodeGossip } from './envelope.js';
+import { clusterIdFromKey, loadOrCreateIdentity, pskFromClusterKey } from './keys.js';
+import { initiateSync, type ReplicatedDoc, respondSync, type SyncResult } from './sync-protocol.js';
+
+/** pino-compatible: `logger.info({ fields }, 'message')`. */
+export interface NetLogger {
+  debug?(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** The document the network replicates (ClusterState), plus its local-update hook. */
+export interface NetState extends ReplicatedDoc {
+  onLocalUpdate(cb: (update: Uint8Array) => void): () => void;
+}
+
+export interface ClusterNetOptions {
+  dataDir: string;
+  clusterKey: string | Uint8Array;
+  listen: { host: string; port: number };
+  state: NetState;
+  logger: NetLogger;
+  /** Multiaddrs to dial on start (kept, like setPeers). */
+  bootstrap?: string[];
+  syncIntervalMs?: number;
+  syncTimeoutMs?: number;
+  redialIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  maxFrameBytes?: number;
+}
+
+export interface NetMetrics {
+  messagesReceived: number;
+  updatesApplied: number;
+  droppedInvalid: number;
+  published: number;
+  publishedBytes: number;
+  syncsOk: number;
+  syncsFailed: number;
+  syncBytesSent: number;
+  syncBytesReceived: number;
+}
+
+export type ClusterNetEvents = {
+  'peer:connect': { peerId: string };
+  'peer:disconnect': { peerId: string };
+  sync: { peerId: string } & SyncResult;
+  invalid: { peerId: string; reason: string };
+};
+
+export interface ClusterNet {
+  readonly peerId: string;
+  readonly clusterId: string;
+  readonly topic: string;
+  /** Listening multiaddrs, each ending in /p2p/<peerId>. */
+  readonly addresses: string[];
+  readonly metrics: Readonly<NetMetrics>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Dials a multiaddr; resolves to the remote peer id. */
+  dial(addr: string): Promise<string>;
+  /** The peers to stay connected to (from membership); others are left alone. */
+  setPeers(addrs: string[]): void;
+  connectedPeers(): string[];
+  /** Peers known to be subscribed to the state topic. */
+  topicPeers(): string[];
+  /** Runs anti-entropy with one peer now. */
+  syncWith(peerId: string): Promise<SyncResult>;
+  on<K extends keyof ClusterNetEvents>(event: K, cb: (e: ClusterNetEvents[K]) => void): () => void;
+}
+
+export async function createClusterNet(options: ClusterNetOptions): Promise<ClusterNet> {
+  const syncIntervalMs = options.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
+  const syncOpts = {
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+    timeoutMs: options.syncTimeoutMs ?? DEFAULTS.syncTimeoutMs,
+  };
+  const redialIntervalMs = options.redialIntervalMs ?? DEFAULTS.redialIntervalMs;
+  const clusterId = clusterIdFromKey(options.clusterKey);
+  const topic = stateTopic(clusterId);
+  const privateKey = await loadOrCreateIdentity(options.dataDir);
+  const log = options.logger;
+  const events = new Emitter<ClusterNetEvents>();
+  const metrics: NetMetrics = {
+    messagesReceived: 0,
+    updatesApplied: 0,
+    droppedInvalid: 0,
+    published: 0,
+    publishedBytes: 0,
+    syncsOk: 0,
+    syncsFailed: 0,
+    syncBytesSent: 0,
+    syncBytesReceived: 0,
+  };
+
+  const node: Libp2p<{ pubsub: GossipSub }> = await createLibp2p({
+    privateKey,
+    start: false,
+    addresses: { listen: [`/ip4/${options.listen.host}/tcp/${options.listen.port}`] },
+    transports: [tcp()],
+    connectionProtector: preSharedKey({ psk: pskFromClusterKey(options.clusterKey) }),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        // Send our own updates straight to every subscribed peer, not only the mesh: one hop.
+        floodPublish: true,
+        emitSelf: false,
+        heartbeatInterval: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
+        allowedTopics: [topic],
+      }) as never as (components: unknown) => GossipSub,
+    },
+  });
+
+  const peerIdStr = node.peerId.toString();
+  const desired = new Map<string, string | null>(); // addr → peer id once known
+  const timers: NodeJS.Timeout[] = [];
+  let syncCursor = 0;
+  let unsubscribeLocal: (() => void) | null = null;
+  let running = false;
+
+  const originOf = (peer: string) => ({ net: peer });
+
+  async function syncWith(peerId: string): Promise<SyncResult> {
+    const target = node.getConnections().find((c) => c.remotePeer.toString() === peerId)?.remotePeer;
+    if (!target) throw new Error(`not connected to ${peerId}`);
+    const stream = await node.dialProtocol(target, SYNC_PROTOCOL);
+    try {
+      const r = await initiateSync(stream, options.state, { ...syncOpts, origin: originOf(peerId) });
+      recordSync(peerId, r);
+      return r;
+    } catch (err) {
+      metrics.syncsFailed++;
+      throw err;
+    }
+  }
+
+  function recordSync(peerId: string, r: SyncResult): void {
+    metrics.syncsOk++;
+    metrics.syncBytesSent += r.sentBytes;
+    metrics.syncBytesReceived += r.receivedBytes;
+    events.emit('sync', { peerId, ...r });
+  }
+
+  function syncQuietly(peerId: string, why: string): void {
+    void syncWith(peerId).catch((err: Error) => {
+      log.warn({ peer: peerId, why, err: err.message }, 'anti-entropy sync failed');
+      if (err.name === 'SyncError' && /decode/.test(err.message)) {
+        metrics.droppedInvalid++;
+        events.emit('invalid', { peerId, reason: err.message });
+      }
+    });
+  }
+
+  async function handleSync(stream: Stream, connection: { remotePeer: PeerId }): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    try {
+      recordSync(peer, await respondSync(stream, options.state, { ...syncOpts, origin: originOf(peer) }));
+    } catch (err) {
+      metrics.syncsFailed++;
+      log.warn({ peer, err: (err as Error).message }, 'anti-entropy request failed');
+      if (/decode/.test((err as Error).message)) {
+        metrics.droppedInvalid++;
+        events.emit('invalid', { peerId: peer, reason: (err as Error).message });
+      }
+    }
+  }
+
+  function onMessage(evt: CustomEvent<{ topic: string; data: Uint8Array; from?: PeerId }>): void {
+    const msg = evt.detail;
+    if (msg.topic !== topic) return;
+    metrics.messagesReceived++;
+    const from = msg.from?.toString() ?? 'unknown';
+    try {
+      options.state.applyUpdate(decodeGossip(msg.data), originOf(from));
+      metrics.updatesApplied++;
+    } catch (err) {
+      metrics.droppedInvalid++;
+      log.warn({ peer: from, err: (err as Error).message }, 'dropped an invalid state message');
+      events.emit('invalid', { peerId: from, reason: (err as Error).message });
+    }
+  }
+
+  function onConnect(evt: CustomEvent<PeerId>): void {
+    const peer = evt.detail.toString();
+    events.emit('peer:connect', { peerId: peer });
+    // Both ends see the connection; the lower peer id starts the exchange (it is symmetric).
+    if (peerIdStr < peer) syncQuietly(peer, 'connect');
+  }
+
+  function onDisconnect(evt: CustomEvent<PeerId>): void {
+    events.emit('peer:disconnect', { peerId: evt.detail.toString() });
+  }
+
+  function connected(peer: string): boolean {
+    return node.getConnections().some((c) => c.remotePeer.toString() === peer);
+  }
+
+  async function dial(addr: string): Promise<string> {
+    const conn = await node.dial(multiaddr(addr));
+    const peer = conn.remotePeer.toString();
+    if (desired.has(addr)) desired.set(addr, peer);
+    return peer;
+  }
+
+  function redial(): void {
+    for (const [addr, peer] of desired) {
+      if (peer && connected(peer)) continue;
+      void dial(addr).catch((err: Error) => log.debug?.({ addr, err: err.message }, 'dial failed'));
+    }
+  }
+
+  function periodicSync(): void {
+    const peers = [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort();
+    if (peers.length === 0) return;
+    syncQuietly(peers[syncCursor++ % peers.length]!, 'periodic');
+  }
+
+  const net: ClusterNet = {
+    peerId: peerIdStr,
+    clusterId,
+    topic,
+    get addresses() {
+      return node.getMultiaddrs().map((a) => a.toString());
+    },
+    metrics,
+    async start() {
+      if (running) return;
+      running = true;
+      await node.handle(SYNC_PROTOCOL, (stream, connection) => handleSync(stream, connection), {
+        maxInboundStreams: 64,
+      });
+      node.addEventListener('peer:connect', onConnect);
+      node.addEventListener('peer:disconnect', onDisconnect);
+      node.services.pubsub.addEventListener('message', onMessage as never);
+      await node.start();
+      node.services.pubsub.subscribe(topic);
+      unsubscribeLocal = options.state.onLocalUpdate((update) => {
+        const data = encodeGossip(update);
+        metrics.published++;
+        metrics.publishedBytes += data.length;
+        node.services.pubsub
+          .publish(topic, data)
+          .catch((err: Error) =>
+            log.warn({ err: err.message }, 'publish failed; anti-entropy will carry it'),
+          );
+      });
+      timers.push(setInterval(periodicSync, syncIntervalMs), setInterval(redial, redialIntervalMs));
+      for (const t of timers) t.unref();
+      if (options.bootstrap?.length) net.setPeers(options.bootstrap);
+      log.info({ peerId: peerIdStr, addresses: net.addresses, topic }, 'cluster network started');
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      for (const t of timers.splice(0)) clearInterval(t);
+      unsubscribeLocal?.();
+      unsubscribeLocal = null;
+      node.removeEventListener('peer:connect', onConnect);
+      node.removeEventListener('peer:disconnect', onDisconnect);
+      await node.stop();
+    },
+    dial,
+    setPeers(addrs) {
+      const wanted = new Set(addrs);
+      for (const a of desired.keys()) if (!wanted.has(a)) desired.delete(a);
+      for (const a of wanted) if (!desired.has(a)) desired.set(a, null);
+      if (running) redial();
+    },
+    connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    topicPeers: () => node.services.pubsub.getSubscribers(topic).map((p: PeerId) => p.toString()),
+    syncWith,
+    on: (event, cb) => events.on(event, cb),
+  };
+  return net;
+}

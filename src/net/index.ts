@@ -1,0 +1,13 @@
+/** src/net: the libp2p side of the cluster state (gossip + anti-entropy). */
+export type {
+  ClusterNet,
+  ClusterNetEvents,
+  ClusterNetOptions,
+  NetLogger,
+  NetMetrics,
+  NetState,
+} from './cluster-net.js';
+export { createClusterNet } from './cluster-net.js';
+export { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
+export { ClusterKeyError, EnvelopeError, IdentityFileError, SyncError } from './errors.js';
+export { clusterIdFromKey, loadOrCreateIdentity, peerIdOf, pskFromClusterKey } from './keys.js';
