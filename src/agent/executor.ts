@@ -1,0 +1,315 @@
+/**
+ * Carries out a reconcile plan against the runtime. Containers that go away are stopped and
+ * removed first, all at once. Then every service with work runs as soon as its own
+ * `depends_on` conditions hold (service_started, service_healthy,
+ * service_completed_successfully) — a dependency graph rather than strict waves, so a slow
+ * branch never holds back an independent one — and a service's replicas run in parallel.
+ * A failure is reported naming the service (and image or port); services that do not depend
+ * on the failed one still come up.
+ */
+import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
+import type { ProgressEvent } from '../api/protocol.js';
+import type { Action, DesiredSlot } from '../reconcile/types.js';
+import { type ContainerInfo, type CreateRequest, LABELS, type Runtime, slotKey } from '../runtime/types.js';
+import { serviceNetworks, serviceVolumeNames } from './resources.js';
+import { ContainerWaiter, isCompleted, isHealthy, isRunning } from './waiter.js';
+
+export interface ExecuteInput {
+  actions: Action[];
+  /** Specs of the projects the actions touch, by name. */
+  projects: Map<string, ProjectSpec>;
+  /** What the runtime reported before planning (for dependencies with no work). */
+  actual: ContainerInfo[];
+  emit: (project: string, event: ProgressEvent) => void;
+  signal: AbortSignal;
+}
+
+export interface ExecuteResult {
+  /** Failure lines per project. */
+  errors: Map<string, string[]>;
+  /** Slots (slotKey) whose action failed, and slots whose action succeeded. */
+  failedSlots: Set<string>;
+  doneSlots: Set<string>;
+  /** Containers created or started, by project and service. */
+  touched: Map<string, Set<string>>;
+}
+
+export interface ExecutorOptions {
+  nodeId: string;
+  /** How long a dependent waits for a dependency's condition. */
+  dependencyTimeoutMs: number;
+}
+
+const NS_PER_MS = 1_000_000;
+
+function graceMs(spec: ServiceSpec | undefined): number | undefined {
+  return spec?.stop_grace_period === undefined ? undefined : Math.round(spec.stop_grace_period / NS_PER_MS);
+}
+
+/** The user-facing text of a failure, naming the service and what it needs. */
+export function describeFailure(service: string, spec: ServiceSpec | undefined, err: unknown): string {
+  const e = err as Error;
+  if (e?.name === 'ImageNotFoundError')
+    return `service "${service}": image "${spec?.image ?? '?'}" is not present and cannot be pulled (${e.message})`;
+  if (e?.name === 'PortInUseError') {
+    const ports = (spec?.ports ?? [])
+      .map((p) => p.published)
+      .filter(Boolean)
+      .join(', ');
+    return `service "${service}": port ${ports || '?'} is already in use (${e.message})`;
+  }
+  return `service "${service}": ${e?.message ?? String(err)}`;
+}
+
+export class Executor {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly waiter: ContainerWaiter,
+    private readonly options: ExecutorOptions,
+  ) {}
+
+  private createRequest(project: ProjectSpec, slot: DesiredSlot): CreateRequest {
+    return {
+      slot: slot.slot,
+      name: slot.name,
+      spec: slot.spec,
+      specHash: slot.specHash,
+      networks: serviceNetworks(project, slot.slot.service),
+      volumeNames: serviceVolumeNames(project, slot.spec),
+      labels: {
+        [LABELS.project]: slot.slot.project,
+        [LABELS.service]: slot.slot.service,
+        [LABELS.slot]: String(slot.slot.replica),
+        [LABELS.specHash]: slot.specHash,
+        [LABELS.node]: this.options.nodeId,
+        [LABELS.composeProject]: slot.slot.project,
+        [LABELS.composeService]: slot.slot.service,
+        [LABELS.composeNumber]: String(slot.slot.replica + 1),
+      },
+    };
+  }
+
+  private async removeContainer(c: ContainerInfo, grace: number | undefined): Promise<void> {
+    if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
+      await this.runtime.stop(c.id, grace);
+    await this.runtime.remove(c.id, { force: true });
+  }
+
+  /** Runs one action; returns the container id that now serves the slot, if any. */
+  private async runAction(
+    action: Action,
+    project: ProjectSpec | undefined,
+    emit: (event: ProgressEvent) => void,
+  ): Promise<string | undefined> {
+    const ev = (name: string, service: string, status: ProgressEvent['status']) =>
+      emit({ type: 'progress', resource: 'container', name, service, status });
+    switch (action.kind) {
+      case 'remove': {
+        const c = action.container;
+        const service = c.labels[LABELS.service] ?? '';
+        ev(c.name, service, 'removing');
+        await this.removeContainer(c, graceMs(project?.services[service]));
+        ev(c.name, service, 'removed');
+        return undefined;
+      }
+      case 'create':
+      case 'recreate': {
+        const { slot } = action;
+        const svc = slot.slot.service;
+        if (action.kind === 'recreate') {
+          ev(slot.name, svc, 'recreating');
+          await this.removeContainer(action.container, graceMs(slot.spec));
+        } else ev(slot.name, svc, 'creating');
+        const id = await this.runtime.create(this.createRequest(project!, slot));
+        ev(slot.name, svc, action.kind === 'recreate' ? 'recreated' : 'created');
+        if (action.kind === 'recreate' || action.start) {
+          ev(slot.name, svc, 'starting');
+          await this.runtime.start(id);
+          ev(slot.name, svc, 'started');
+        }
+        return id;
+      }
+      case 'start':
+        ev(action.slot.name, action.slot.slot.service, 'starting');
+        await this.runtime.start(action.container.id);
+        ev(action.slot.name, action.slot.slot.service, 'started');
+        return action.container.id;
+      case 'stop':
+        ev(action.slot.name, action.slot.slot.service, 'stopping');
+        await this.runtime.stop(action.container.id, graceMs(action.slot.spec));
+        ev(action.slot.name, action.slot.slot.service, 'stopped');
+        return undefined;
+      case 'restart':
+        ev(action.slot.name, action.slot.slot.service, 'restarting');
+        await this.runtime.restart(action.container.id, graceMs(action.slot.spec));
+        ev(action.slot.name, action.slot.slot.service, 'restarted');
+        return action.container.id;
+    }
+  }
+
+  async execute(input: ExecuteInput): Promise<ExecuteResult> {
+    const result: ExecuteResult = {
+      errors: new Map(),
+      failedSlots: new Set(),
+      doneSlots: new Set(),
+      touched: new Map(),
+    };
+    const fail = (project: string, line: string) => {
+      const list = result.errors.get(project) ?? [];
+      list.push(line);
+      result.errors.set(project, list);
+    };
+
+    // 1. Containers no slot wants: gone first, in parallel.
+    const removals = input.actions.filter((a) => a.kind === 'remove');
+    await Promise.all(
+      removals.map(async (a) => {
+        const project = a.container.labels[LABELS.project] ?? '';
+        const service = a.container.labels[LABELS.service] ?? '';
+        try {
+          await this.runAction(a, input.projects.get(project), (e) => input.emit(project, e));
+        } catch (err) {
+          fail(project, describeFailure(service, input.projects.get(project)?.services[service], err));
+        }
+      }),
+    );
+
+    // 2. Per project, a task per service with work, started once its dependencies hold.
+    const byService = new Map<string, Action[]>();
+    for (const a of input.actions) {
+      if (a.kind === 'remove') continue;
+      const key = `${a.slot.slot.project}/${a.slot.slot.service}`;
+      const list = byService.get(key) ?? [];
+      list.push(a);
+      byService.set(key, list);
+    }
+    const running = new Map<string, string[]>();
+    for (const c of input.actual) {
+      const key = `${c.labels[LABELS.project]}/${c.labels[LABELS.service]}`;
+      running.set(key, [...(running.get(key) ?? []), c.id]);
+    }
+    const tasks = new Map<string, Promise<boolean>>();
+    const taskOf = (key: string): Promise<boolean> => {
+      let t = tasks.get(key);
+      if (!t) {
+        t = this.serviceTask(key, byService.get(key) ?? [], input, running, taskOf, fail, result);
+        tasks.set(key, t);
+      }
+      return t;
+    };
+    await Promise.all([...byService.keys()].map(taskOf));
+    return result;
+  }
+
+  /** Runs a service's actions after its dependencies; resolves whether it succeeded. */
+  private async serviceTask(
+    key: string,
+    actions: Action[],
+    input: ExecuteInput,
+    containers: Map<string, string[]>,
+    taskOf: (key: string) => Promise<boolean>,
+    fail: (project: string, line: string) => void,
+    result: ExecuteResult,
+  ): Promise<boolean> {
+    if (actions.length === 0) return true;
+    const [projectName, service] = key.split('/') as [string, string];
+    const project = input.projects.get(projectName);
+    const spec = project?.services[service];
+    const emit = (e: ProgressEvent) => input.emit(projectName, e);
+    const starts = actions.some(
+      (a) => a.kind === 'create' || a.kind === 'recreate' || a.kind === 'start' || a.kind === 'restart',
+    );
+    if (starts && project && spec) {
+      for (const [dep, cond] of Object.entries(spec.depends_on ?? {})) {
+        if (!project.services[dep]) continue;
+        const depKey = `${projectName}/${dep}`;
+        const ok = await taskOf(depKey);
+        try {
+          if (!ok) throw new Error('it failed to start');
+          const ids = containers.get(depKey) ?? [];
+          if (ids.length === 0) throw new Error('it has no container');
+          const check =
+            cond.condition === 'service_healthy'
+              ? isHealthy
+              : cond.condition === 'service_completed_successfully'
+                ? isCompleted
+                : isRunning;
+          if (cond.condition !== 'service_started')
+            for (const a of actions)
+              emit({
+                type: 'progress',
+                resource: 'container',
+                name: a.kind === 'remove' ? a.container.name : a.slot.name,
+                service,
+                status: 'waiting',
+                detail: `${dep} ${cond.condition === 'service_healthy' ? 'healthy' : 'completed'}`,
+              });
+          await Promise.all(
+            ids.map((id) =>
+              this.waiter.until(
+                id,
+                cond.condition === 'service_started'
+                  ? (c) => (c && (c.state === 'running' || c.state === 'exited') ? 'ok' : check(c))
+                  : check,
+                this.options.dependencyTimeoutMs,
+                input.signal,
+              ),
+            ),
+          );
+        } catch (err) {
+          if (cond.required === false) continue;
+          const msg = `service "${service}": dependency "${dep}" did not become ${cond.condition.replace('service_', '').replaceAll('_', ' ')}: ${(err as Error).message}`;
+          fail(projectName, msg);
+          for (const a of actions) if (a.kind !== 'remove') result.failedSlots.add(slotKey(a.slot.slot));
+          for (const a of actions)
+            emit({
+              type: 'progress',
+              resource: 'container',
+              name: a.kind === 'remove' ? a.container.name : a.slot.name,
+              service,
+              status: 'error',
+              detail: `dependency ${dep} failed`,
+            });
+          return false;
+        }
+      }
+    }
+    const ids: string[] = [];
+    const outcomes = await Promise.all(
+      actions.map(async (a) => {
+        if (a.kind === 'remove') return true;
+        try {
+          const id = await this.runAction(a, project, emit);
+          if (id) ids.push(id);
+          result.doneSlots.add(slotKey(a.slot.slot));
+          return true;
+        } catch (err) {
+          result.failedSlots.add(slotKey(a.slot.slot));
+          const line = describeFailure(service, spec, err);
+          emit({
+            type: 'progress',
+            resource: 'container',
+            name: a.slot.name,
+            service,
+            status: 'error',
+            detail: line,
+          });
+          fail(projectName, line);
+          return false;
+        }
+      }),
+    );
+    // Dependents check the containers that serve the service now.
+    const replaced = new Set(
+      actions.flatMap((a) => (a.kind === 'recreate' || a.kind === 'stop' ? [a.container.id] : [])),
+    );
+    const untouched = (containers.get(key) ?? []).filter((id) => !replaced.has(id));
+    containers.set(key, [...new Set([...untouched, ...ids])]);
+    if (ids.length) {
+      const set = result.touched.get(projectName) ?? new Set<string>();
+      for (const id of ids) set.add(id);
+      result.touched.set(projectName, set);
+    }
+    return outcomes.every(Boolean);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The CLI's side of the local API: a thin HTTP client over the agent's unix socket.
+ * Operations are async generators of decoded events; the last event is always `done`
+ * (a stream cut short yields a failed `done`).
+ */
+import { type IncomingMessage, request } from 'node:http';
+import {
+  decodeErrorBody,
+  decodeInfo,
+  decodeLogEvent,
+  decodeOpEvent,
+  decodePsResponse,
+  parseJson,
+} from './decode.js';
+import { AgentApiError, AgentUnreachableError } from './errors.js';
+import { readLines } from './ndjson.js';
+import {
+  type DownRequest,
+  type InfoResponse,
+  type LogEvent,
+  type OpEvent,
+  type PsResponse,
+  ROUTES,
+  type ServicesRequest,
+  type UpRequest,
+} from './protocol.js';
+
+export interface LogsOptions {
+  project: string;
+  services?: string[];
+  follow?: boolean;
+  tail?: number;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
+
+export class AgentClient {
+  constructor(readonly socket: string) {}
+
+  private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.socket,
+          method,
+          path,
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
+          signal,
+        },
+        resolve,
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code && UNREACHABLE.has(err.code)
+            ? new AgentUnreachableError(this.socket, { cause: err })
+            : err,
+        );
+      });
+      req.end(payload);
+    });
+  }
+
+  private async ok(res: IncomingMessage): Promise<IncomingMessage> {
+    if (res.statusCode === 200) return res;
+    const chunks: Buffer[] = [];
+    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let err: { name: string; message: string } | undefined;
+    try {
+      err = decodeErrorBody(JSON.parse(text));
+    } catch {
+      err = undefined;
+    }
+    throw new AgentApiError(
+      res.statusCode ?? 0,
+      err?.name ?? 'Error',
+      err?.message ?? (text || 'agent error'),
+    );
+  }
+
+  private async json(path: string): Promise<unknown> {
+    const res = await this.ok(await this.send('GET', path));
+    const chunks: Buffer[] = [];
+    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    return parseJson(Buffer.concat(chunks).toString('utf8'), path);
+  }
+
+  async info(): Promise<InfoResponse> {
+    return decodeInfo(await this.json(ROUTES.info));
+  }
+
+  async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
+    const q = new URLSearchParams();
+    if (project) q.set('project', project);
+    if (all) q.set('all', '1');
+    return decodePsResponse(await this.json(`${ROUTES.ps}?${q}`));
+  }
+
+  private async *op(path: string, body: unknown): AsyncGenerator<OpEvent> {
+    const res = await this.ok(await this.send('POST', path, body));
+    let sawDone = false;
+    for await (const line of readLines(res as AsyncIterable<Buffer>)) {
+      const ev = decodeOpEvent(line);
+      if (ev.type === 'done') sawDone = true;
+      yield ev;
+    }
+    if (!sawDone) yield { type: 'done', ok: false, errors: ['the agent closed the stream before finishing'] };
+  }
+
+  up(req: UpRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.up, req);
+  }
+
+  down(req: DownRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.down, req);
+  }
+
+  start(req: ServicesRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.start, req);
+  }
+
+  stop(req: ServicesRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.stop, req);
+  }
+
+  restart(req: ServicesRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.restart, req);
+  }
+
+  async *logs(opts: LogsOptions, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+    const q = new URLSearchParams({ project: opts.project });
+    for (const s of opts.services ?? []) q.append('service', s);
+    if (opts.follow) q.set('follow', '1');
+    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
+    const res = await this.ok(await this.send('GET', `${ROUTES.logs}?${q}`, undefined, signal));
+    try {
+      for await (const line of readLines(res as AsyncIterable<Buffer>)) yield decodeLogEvent(line);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+  }
+}

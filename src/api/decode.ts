@@ -1,0 +1,174 @@
+/**
+ * Decoders for what arrives over the local API. Every byte is hostile: a value that does not
+ * have the expected shape raises ApiDecodeError, never a TypeError deeper in.
+ */
+import type { ProjectSpec } from '../compose/types.js';
+import { ApiDecodeError } from './errors.js';
+import {
+  type DoneEvent,
+  type DownRequest,
+  type ErrorBody,
+  type InfoResponse,
+  type LogEvent,
+  type OpEvent,
+  PROGRESS_STATUSES,
+  type ProgressEvent,
+  type PsResponse,
+  type ServicesRequest,
+  type UpRequest,
+} from './protocol.js';
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, what: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ApiDecodeError(`${what}: not an object`);
+  return v as Obj;
+}
+
+function str(o: Obj, key: string, what: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw new ApiDecodeError(`${what}.${key}: not a string`);
+  return v;
+}
+
+function optStr(o: Obj, key: string, what: string): string | undefined {
+  return o[key] === undefined ? undefined : str(o, key, what);
+}
+
+function strList(o: Obj, key: string, what: string): string[] {
+  const v = o[key];
+  if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+    throw new ApiDecodeError(`${what}.${key}: not a list of strings`);
+  return v as string[];
+}
+
+/** Parses one JSON text; a syntax error becomes ApiDecodeError. */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiDecodeError(`${what}: not JSON`, { cause: err });
+  }
+}
+
+export function decodeOpEvent(v: unknown): OpEvent {
+  const o = obj(v, 'event');
+  if (o.type === 'done') {
+    if (typeof o.ok !== 'boolean') throw new ApiDecodeError('event.ok: not a boolean');
+    return { type: 'done', ok: o.ok, errors: strList(o, 'errors', 'event') } satisfies DoneEvent;
+  }
+  if (o.type === 'progress') {
+    const status = str(o, 'status', 'event');
+    if (!(PROGRESS_STATUSES as readonly string[]).includes(status))
+      throw new ApiDecodeError(`event.status: unknown '${status}'`);
+    const resource = str(o, 'resource', 'event');
+    if (!['container', 'network', 'volume', 'project'].includes(resource))
+      throw new ApiDecodeError(`event.resource: unknown '${resource}'`);
+    const ev: ProgressEvent = {
+      type: 'progress',
+      resource: resource as ProgressEvent['resource'],
+      name: str(o, 'name', 'event'),
+      status: status as ProgressEvent['status'],
+    };
+    const service = optStr(o, 'service', 'event');
+    if (service !== undefined) ev.service = service;
+    const detail = optStr(o, 'detail', 'event');
+    if (detail !== undefined) ev.detail = detail;
+    return ev;
+  }
+  throw new ApiDecodeError(`event.type: unknown '${String(o.type)}'`);
+}
+
+export function decodeLogEvent(v: unknown): LogEvent {
+  const o = obj(v, 'log');
+  if (o.type !== 'log') throw new ApiDecodeError(`log.type: unknown '${String(o.type)}'`);
+  const stream = str(o, 'stream', 'log');
+  if (stream !== 'stdout' && stream !== 'stderr') throw new ApiDecodeError('log.stream: unknown');
+  if (typeof o.replica !== 'number' || !Number.isInteger(o.replica))
+    throw new ApiDecodeError('log.replica: not an integer');
+  const ev: LogEvent = {
+    type: 'log',
+    service: str(o, 'service', 'log'),
+    replica: o.replica,
+    container: str(o, 'container', 'log'),
+    stream,
+    text: str(o, 'text', 'log'),
+  };
+  if (typeof o.time === 'number') ev.time = o.time;
+  return ev;
+}
+
+export function decodePsResponse(v: unknown): PsResponse {
+  const o = obj(v, 'ps');
+  if (!Array.isArray(o.containers)) throw new ApiDecodeError('ps.containers: not a list');
+  for (const c of o.containers) {
+    const e = obj(c, 'ps.containers[]');
+    for (const k of ['project', 'service', 'name', 'id', 'image', 'state', 'health'])
+      str(e, k, 'ps.containers[]');
+    if (typeof e.replica !== 'number') throw new ApiDecodeError('ps.containers[].replica: not a number');
+    if (!Array.isArray(e.ports)) throw new ApiDecodeError('ps.containers[].ports: not a list');
+  }
+  return o as unknown as PsResponse;
+}
+
+export function decodeInfo(v: unknown): InfoResponse {
+  const o = obj(v, 'info');
+  str(o, 'version', 'info');
+  str(o, 'nodeId', 'info');
+  if (typeof o.apiVersion !== 'number') throw new ApiDecodeError('info.apiVersion: not a number');
+  if (!Array.isArray(o.projects)) throw new ApiDecodeError('info.projects: not a list');
+  return o as unknown as InfoResponse;
+}
+
+export function decodeErrorBody(v: unknown): ErrorBody['error'] | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const e = (v as Obj).error;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { name, message } = e as Obj;
+  return typeof name === 'string' && typeof message === 'string' ? { name, message } : undefined;
+}
+
+/** The project name rule of compose: lowercase letters, digits, dashes and underscores. */
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+function projectName(o: Obj, what: string): string {
+  const p = str(o, 'project', what);
+  if (!PROJECT_NAME.test(p)) throw new ApiDecodeError(`${what}.project: not a project name`);
+  return p;
+}
+
+export function decodeUpRequest(v: unknown): UpRequest {
+  const o = obj(v, 'up');
+  const spec = obj(o.spec, 'up.spec');
+  const name = str(spec, 'name', 'up.spec');
+  if (!PROJECT_NAME.test(name)) throw new ApiDecodeError('up.spec.name: not a project name');
+  for (const key of ['services', 'networks', 'volumes']) obj(spec[key], `up.spec.${key}`);
+  for (const [svc, s] of Object.entries(spec.services as Obj)) obj(s, `up.spec.services.${svc}`);
+  const req: UpRequest = { spec: spec as unknown as ProjectSpec };
+  if (o.wait !== undefined) {
+    if (typeof o.wait !== 'boolean') throw new ApiDecodeError('up.wait: not a boolean');
+    req.wait = o.wait;
+  }
+  if (o.waitTimeoutMs !== undefined) {
+    if (typeof o.waitTimeoutMs !== 'number' || o.waitTimeoutMs <= 0)
+      throw new ApiDecodeError('up.waitTimeoutMs: not a positive number');
+    req.waitTimeoutMs = o.waitTimeoutMs;
+  }
+  return req;
+}
+
+export function decodeDownRequest(v: unknown): DownRequest {
+  const o = obj(v, 'down');
+  const req: DownRequest = { project: projectName(o, 'down') };
+  if (o.volumes !== undefined) {
+    if (typeof o.volumes !== 'boolean') throw new ApiDecodeError('down.volumes: not a boolean');
+    req.volumes = o.volumes;
+  }
+  return req;
+}
+
+export function decodeServicesRequest(v: unknown): ServicesRequest {
+  const o = obj(v, 'request');
+  return { project: projectName(o, 'request'), services: strList(o, 'services', 'request') };
+}

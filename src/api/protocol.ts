@@ -1,0 +1,147 @@
+/**
+ * The local API between the CLI and its agent, version 1: JSON requests, JSON or NDJSON
+ * (one JSON object per line) responses over HTTP on a unix socket. Every route is under
+ * `/v1`; a change that old clients cannot read gets a new prefix.
+ */
+import type { ProjectSpec } from '../compose/types.js';
+import type { ContainerState, HealthState, PublishedPort } from '../runtime/types.js';
+
+export const API_VERSION = 1;
+export const API_PREFIX = '/v1';
+
+export const ROUTES = {
+  info: `${API_PREFIX}/info`,
+  up: `${API_PREFIX}/up`,
+  down: `${API_PREFIX}/down`,
+  ps: `${API_PREFIX}/ps`,
+  logs: `${API_PREFIX}/logs`,
+  start: `${API_PREFIX}/start`,
+  stop: `${API_PREFIX}/stop`,
+  restart: `${API_PREFIX}/restart`,
+} as const;
+
+/** What happens to one resource while an operation runs, as docker compose prints it. */
+export type ProgressStatus =
+  | 'creating'
+  | 'created'
+  | 'starting'
+  | 'started'
+  | 'running'
+  | 'waiting'
+  | 'healthy'
+  | 'exited'
+  | 'stopping'
+  | 'stopped'
+  | 'restarting'
+  | 'restarted'
+  | 'recreating'
+  | 'recreated'
+  | 'removing'
+  | 'removed'
+  | 'error';
+
+export const PROGRESS_STATUSES: readonly ProgressStatus[] = [
+  'creating',
+  'created',
+  'starting',
+  'started',
+  'running',
+  'waiting',
+  'healthy',
+  'exited',
+  'stopping',
+  'stopped',
+  'restarting',
+  'restarted',
+  'recreating',
+  'recreated',
+  'removing',
+  'removed',
+  'error',
+];
+
+export type ResourceKind = 'container' | 'network' | 'volume' | 'project';
+
+export interface ProgressEvent {
+  type: 'progress';
+  resource: ResourceKind;
+  /** Container, network or volume name. */
+  name: string;
+  service?: string;
+  status: ProgressStatus;
+  /** Error text when `status` is 'error', else a short note. */
+  detail?: string;
+}
+
+/** The last line of every operation's stream. */
+export interface DoneEvent {
+  type: 'done';
+  ok: boolean;
+  /** One line per failure, already naming the service (and image or port). */
+  errors: string[];
+}
+
+export type OpEvent = ProgressEvent | DoneEvent;
+
+export interface UpRequest {
+  spec: ProjectSpec;
+  /** Wait until every service runs and is healthy (or exited 0 when one-shot). */
+  wait?: boolean;
+  waitTimeoutMs?: number;
+}
+
+export interface DownRequest {
+  project: string;
+  /** Remove named volumes too (`fizz down -v`). */
+  volumes?: boolean;
+}
+
+export interface ServicesRequest {
+  project: string;
+  /** Empty: every service of the project. */
+  services: string[];
+}
+
+export interface PsEntry {
+  project: string;
+  service: string;
+  replica: number;
+  name: string;
+  id: string;
+  image: string;
+  state: ContainerState;
+  health: HealthState;
+  exitCode?: number;
+  ports: PublishedPort[];
+  createdAt: number;
+  startedAt?: number;
+}
+
+export interface PsResponse {
+  containers: PsEntry[];
+}
+
+export interface LogEvent {
+  type: 'log';
+  service: string;
+  replica: number;
+  container: string;
+  stream: 'stdout' | 'stderr';
+  time?: number;
+  text: string;
+}
+
+export interface InfoResponse {
+  version: string;
+  apiVersion: number;
+  nodeId: string;
+  pid: number;
+  home: string;
+  engine?: { engineVersion: string; apiVersion: string };
+  engineError?: string;
+  projects: string[];
+}
+
+export interface ErrorBody {
+  error: { name: string; message: string };
+}

@@ -1,0 +1,206 @@
+/**
+ * The agent's side of the local API: an HTTP server on a unix socket that only its owner can
+ * use (directory 0700, socket 0600). Routes decode their input and call the handlers the
+ * agent hands in; operations stream NDJSON progress and end with a `done` line.
+ */
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import { decodeDownRequest, decodeServicesRequest, decodeUpRequest, parseJson } from './decode.js';
+import { ApiDecodeError } from './errors.js';
+import { encodeLine } from './ndjson.js';
+import {
+  type DoneEvent,
+  type DownRequest,
+  type InfoResponse,
+  type LogEvent,
+  type ProgressEvent,
+  type PsResponse,
+  ROUTES,
+  type ServicesRequest,
+  type UpRequest,
+} from './protocol.js';
+
+export interface LogsQuery {
+  project: string;
+  services: string[];
+  follow: boolean;
+  tail?: number;
+}
+
+export type Emit = (event: ProgressEvent) => void;
+
+/** What the agent does for each route. `signal` aborts when the client goes away. */
+export interface ApiHandlers {
+  info(): Promise<InfoResponse>;
+  up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  down(req: DownRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  start(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  stop(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  restart(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  ps(project: string | undefined, all: boolean): Promise<PsResponse>;
+  logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** Another agent already answers on the socket. */
+export class AgentAlreadyRunningError extends Error {
+  override readonly name = 'AgentAlreadyRunningError';
+  constructor(readonly socket: string) {
+    super(`an agent already listens on ${socket}`);
+  }
+}
+
+const MAX_BODY_BYTES = 16 << 20;
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ApiDecodeError('request body too large');
+    chunks.push(chunk);
+  }
+  return parseJson(Buffer.concat(chunks).toString('utf8'), 'request body');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const status = e.name === 'ApiDecodeError' ? 400 : e.name === 'EngineUnreachableError' ? 503 : 500;
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, status, { error: { name: e.name, message: e.message } });
+}
+
+/** Streams an operation: progress lines, then the `done` line. */
+async function streamOp(
+  res: ServerResponse,
+  signal: AbortSignal,
+  run: (emit: Emit, signal: AbortSignal) => Promise<DoneEvent>,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  const emit: Emit = (event) => {
+    if (!res.writableEnded) res.write(encodeLine(event));
+  };
+  let done: DoneEvent;
+  try {
+    done = await run(emit, signal);
+  } catch (err) {
+    const e = err as Error;
+    done = { type: 'done', ok: false, errors: [e.message || e.name] };
+  }
+  if (!res.writableEnded) res.end(encodeLine(done));
+}
+
+function route(handlers: ApiHandlers) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      const url = new URL(req.url ?? '/', 'http://fizz');
+      const path = url.pathname;
+      if (req.method === 'GET' && path === ROUTES.info) return sendJson(res, 200, await handlers.info());
+      if (req.method === 'GET' && path === ROUTES.ps) {
+        const project = url.searchParams.get('project') ?? undefined;
+        return sendJson(res, 200, await handlers.ps(project, url.searchParams.get('all') === '1'));
+      }
+      if (req.method === 'GET' && path === ROUTES.logs) {
+        const project = url.searchParams.get('project');
+        if (!project) throw new ApiDecodeError('logs: project missing');
+        const tailText = url.searchParams.get('tail');
+        const tail = tailText === null ? undefined : Number(tailText);
+        if (tail !== undefined && (!Number.isInteger(tail) || tail < 0))
+          throw new ApiDecodeError('logs: tail is not a count');
+        const query: LogsQuery = {
+          project,
+          services: url.searchParams.getAll('service'),
+          follow: url.searchParams.get('follow') === '1',
+        };
+        if (tail !== undefined) query.tail = tail;
+        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        try {
+          await handlers.logs(query, (ev) => res.writableEnded || res.write(encodeLine(ev)), abort.signal);
+        } finally {
+          res.end();
+        }
+        return;
+      }
+      if (req.method === 'POST') {
+        if (path === ROUTES.up) {
+          const body = decodeUpRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => handlers.up(body, emit, s));
+        }
+        if (path === ROUTES.down) {
+          const body = decodeDownRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => handlers.down(body, emit, s));
+        }
+        for (const op of ['start', 'stop', 'restart'] as const) {
+          if (path === ROUTES[op]) {
+            const body = decodeServicesRequest(await readBody(req));
+            return streamOp(res, abort.signal, (emit, s) => handlers[op](body, emit, s));
+          }
+        }
+      }
+      sendJson(res, 404, { error: { name: 'NotFound', message: `no route ${req.method} ${path}` } });
+    } catch (err) {
+      sendError(res, err);
+    }
+  };
+}
+
+/** Resolves true when something accepts connections on the socket. */
+export function socketAnswers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect(socket);
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Listens on `socket`, creating its directory 0700 and the socket 0600; clears a stale socket. */
+export async function listenApi(socket: string, handlers: ApiHandlers): Promise<Server> {
+  const dir = dirname(socket);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  if (await socketAnswers(socket)) throw new AgentAlreadyRunningError(socket);
+  try {
+    unlinkSync(socket);
+  } catch {
+    // no stale socket
+  }
+  const server = createServer(route(handlers));
+  // Long log follows and slow `up --wait` must not be cut by the default timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(socket, 0o600);
+  return server;
+}
+
+export async function closeApi(server: Server, socket: string): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  try {
+    unlinkSync(socket);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Reaching the agent from the CLI. When none answers and the command may start one, the
+ * CLI starts `fizz agent` as a detached background process (its output in FIZZ_HOME's
+ * agent.log) and waits for its socket, so `fizz up` on a new machine is one command.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { AgentClient } from '../api/client.js';
+import { AgentStartError, AgentUnreachableError } from '../api/errors.js';
+import type { HomePaths } from '../api/paths.js';
+
+export interface ConnectOptions {
+  paths: HomePaths;
+  /** Start an agent in the background when none answers. */
+  autoStart: boolean;
+  /** How long to wait for a started agent's socket, ms. */
+  startTimeoutMs?: number;
+  /** Told when an agent is being started. */
+  onStart?: (logFile: string) => void;
+}
+
+const BIN = fileURLToPath(new URL('../../../bin/fizz.js', import.meta.url));
+
+async function answers(client: AgentClient): Promise<boolean> {
+  try {
+    await client.info();
+    return true;
+  } catch (err) {
+    if (err instanceof AgentUnreachableError) return false;
+    throw err;
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export async function connectAgent(options: ConnectOptions): Promise<AgentClient> {
+  const { paths } = options;
+  const client = new AgentClient(paths.socket);
+  if (await answers(client)) return client;
+  if (!options.autoStart) throw new AgentUnreachableError(paths.socket);
+
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  options.onStart?.(paths.log);
+  const log = openSync(paths.log, 'a', 0o600);
+  const child = spawn(process.execPath, [...process.execArgv, BIN, 'agent'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, FIZZ_HOME: paths.home },
+  });
+  closeSync(log);
+  let exited: number | null = null;
+  child.once('exit', (code) => {
+    exited = code ?? -1;
+  });
+  child.unref();
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+  while (Date.now() < deadline) {
+    if (await answers(client)) return client;
+    if (exited !== null)
+      throw new AgentStartError(
+        `the agent exited (code ${exited}) before answering; ${paths.log} says:\n${tail(paths.log, 15)}`,
+      );
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new AgentStartError(`the agent did not answer on ${paths.socket} in time; see ${paths.log}`);
+}
