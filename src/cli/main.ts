@@ -11,8 +11,18 @@ export function buildCli(): Cli {
   return cli;
 }
 
+/**
+ * Colours only on a terminal, and never with NO_COLOR set (clipanion asks the tty module,
+ * which answers "colours" even when the output is a pipe or a file).
+ */
+function colorDepth(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): number {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 1;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR === '0' ? 1 : 8;
+  return isTTY ? 8 : 1;
+}
+
 /** Runs `fizz` with the given arguments and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const cli = buildCli();
-  return cli.run(argv, Cli.defaultContext);
+  return cli.run(argv, { ...Cli.defaultContext, colorDepth: colorDepth(process.env, process.stdout.isTTY) });
 }
