@@ -3,8 +3,8 @@ import { FIZZ_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
 
 /** Builds the CLI with every command registered. */
-export function buildCli(): Cli {
-  const cli = new Cli({ binaryLabel: 'Fizz', binaryName: 'fizz', binaryVersion: FIZZ_VERSION });
+export function buildCli(enableColors = colorDepth(process.env, process.stdout.isTTY) > 1): Cli {
+  const cli = new Cli({ binaryLabel: 'Fizz', binaryName: 'fizz', binaryVersion: FIZZ_VERSION, enableColors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const command of commands) cli.register(command);
@@ -23,6 +23,6 @@ function colorDepth(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): number 
 
 /** Runs `fizz` with the given arguments and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const cli = buildCli();
-  return cli.run(argv, { ...Cli.defaultContext, colorDepth: colorDepth(process.env, process.stdout.isTTY) });
+  const depth = colorDepth(process.env, process.stdout.isTTY);
+  return buildCli(depth > 1).run(argv, { ...Cli.defaultContext, colorDepth: depth });
 }
