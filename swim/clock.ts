@@ -1,0 +1,18 @@
+/**
+ * Time handed in to the protocol. Two implementations: `ManualClock` (simulated time,
+ * advanced by the test or simulator) and `RealClock` (wall-clock, the only file in swim/
+ * that touches Date.now and setTimeout).
+ */
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since an arbitrary origin. */
+  now(): number;
+  /**
+   * Runs `fn(arg)` after `delayMs`. Passing the argument instead of a closure lets hot
+   * paths schedule without allocating a function per call.
+   */
+  schedule<T>(delayMs: number, fn: (arg: T) => void, arg: T): Timer;
+}

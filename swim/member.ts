@@ -1,0 +1,39 @@
+import { decodeMeta } from './metadata.js';
+import type { Suspicion } from './suspicion.js';
+import { type Member, MemberState, STATE_NAMES } from './types.js';
+
+/** One member as this node tracks it. Mutable; callers only ever see `view()` copies. */
+export class MemberRecord {
+  state: MemberState = MemberState.Alive;
+  /** When `state` last changed (ms on the node's clock). */
+  stateChange = 0;
+  suspicion: Suspicion | null = null;
+
+  constructor(
+    readonly name: string,
+    public addr: string,
+    public incarnation: number,
+    public meta: Uint8Array,
+  ) {}
+
+  /** Alive or suspect: counted in N, probed, eligible to relay. */
+  get live(): boolean {
+    return this.state <= MemberState.Suspect;
+  }
+
+  view(): Member {
+    let meta = {};
+    try {
+      meta = decodeMeta(this.meta);
+    } catch {
+      // a peer's malformed metadata is shown as empty, never thrown at the caller
+    }
+    return {
+      name: this.name,
+      address: this.addr,
+      incarnation: this.incarnation,
+      state: STATE_NAMES[this.state],
+      meta,
+    };
+  }
+}

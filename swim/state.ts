@@ -1,0 +1,142 @@
+import { type AliveMsg, type DeadMsg, MsgType, type SuspectMsg } from './codec.js';
+import { suspicionConfirmations, suspicionMaxMs, suspicionMinMs } from './config.js';
+import type { Core } from './core.js';
+import { MemberRecord } from './member.js';
+import { sameBytes } from './metadata.js';
+import { Suspicion } from './suspicion.js';
+import { MemberState } from './types.js';
+
+/**
+ * How a member's state moves, as in memberlist's aliveNode / suspectNode / deadNode.
+ * An update wins only with a higher incarnation, or the same incarnation and a "worse"
+ * state (alive < suspect < dead); a member hearing bad news about itself refutes it by
+ * raising its incarnation.
+ */
+
+function setState(core: Core, m: MemberRecord, state: MemberState): void {
+  const wasLive = m.live;
+  m.state = state;
+  m.stateChange = core.clock.now();
+  const isLive = m.live;
+  if (wasLive && !isLive) core.liveCount--;
+  else if (!wasLive && isLive) {
+    core.liveCount++;
+    core.addToProbeList(m);
+  }
+  if (!isLive && m.suspicion) {
+    m.suspicion.cancel();
+    m.suspicion = null;
+  }
+}
+
+/** Raises our incarnation above `over` and tells everyone we are alive. */
+export function refute(core: Core, over: number): void {
+  const self = core.self;
+  self.incarnation = Math.max(self.incarnation, over) + 1;
+  core.stats.refutations++;
+  if (core.config.lifeguard) core.awareness.applyDelta(1);
+  broadcastAlive(core);
+}
+
+export function broadcastAlive(core: Core): void {
+  const s = core.self;
+  core.broadcast(s.name, {
+    type: MsgType.Alive,
+    incarnation: s.incarnation,
+    node: s.name,
+    addr: s.addr,
+    meta: s.meta,
+  });
+}
+
+/** @param bootstrap add silently (a simulation seeding full membership): no gossip, no event. */
+export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
+  if (core.leaving && a.node === core.self.name) return;
+  const self = core.self;
+  if (a.node === self.name) {
+    // Someone claims a newer or different us: take the claim back with a higher incarnation.
+    if (
+      a.incarnation > self.incarnation ||
+      (a.incarnation === self.incarnation && (a.addr !== self.addr || !sameBytes(a.meta, self.meta)))
+    )
+      refute(core, a.incarnation);
+    return;
+  }
+  let m = core.members.get(a.node);
+  if (m === undefined) {
+    m = new MemberRecord(a.node, a.addr, a.incarnation, a.meta);
+    m.stateChange = core.clock.now();
+    core.members.set(a.node, m);
+    core.liveCount++;
+    core.addToProbeList(m);
+    if (bootstrap) return;
+    core.broadcast(a.node, a);
+    core.emit('join', m);
+    return;
+  }
+  if (a.incarnation <= m.incarnation) return;
+  const prev = m.state;
+  const changed = m.addr !== a.addr || !sameBytes(m.meta, a.meta);
+  m.incarnation = a.incarnation;
+  m.addr = a.addr;
+  m.meta = a.meta;
+  if (m.suspicion) {
+    m.suspicion.cancel();
+    m.suspicion = null;
+  }
+  if (prev !== MemberState.Alive) setState(core, m, MemberState.Alive);
+  core.broadcast(a.node, a);
+  if (prev === MemberState.Suspect) core.emit('alive', m);
+  else if (prev === MemberState.Dead || prev === MemberState.Left) core.emit('join', m);
+  if (changed && prev !== MemberState.Dead && prev !== MemberState.Left) core.emit('update', m);
+}
+
+export function suspectNode(core: Core, s: SuspectMsg): void {
+  const m = core.members.get(s.node);
+  if (m === undefined || s.incarnation < m.incarnation) return;
+  if (m.suspicion !== null) {
+    // Already suspected: an independent confirmation shortens the timeout and is re-gossiped.
+    if (m.suspicion.confirm(s.from)) core.broadcast(s.node, s);
+    return;
+  }
+  if (m.state !== MemberState.Alive) return;
+  if (m === core.self) {
+    if (!core.leaving) refute(core, s.incarnation);
+    return;
+  }
+  m.incarnation = s.incarnation;
+  setState(core, m, MemberState.Suspect);
+  core.broadcast(s.node, s);
+  core.emit('suspect', m);
+  const n = core.liveCount;
+  const c = core.config;
+  const incarnation = s.incarnation;
+  m.suspicion = new Suspicion(
+    core.clock,
+    s.from,
+    suspicionConfirmations(c, n),
+    suspicionMinMs(c, n),
+    suspicionMaxMs(c, n),
+    () => {
+      if (core.stopped || m.state !== MemberState.Suspect || m.incarnation !== incarnation) return;
+      m.suspicion = null;
+      core.stats.declaredDead++;
+      deadNode(core, { type: MsgType.Dead, incarnation, node: m.name, from: core.self.name });
+    },
+  );
+}
+
+export function deadNode(core: Core, d: DeadMsg): void {
+  const m = core.members.get(d.node);
+  if (m === undefined || d.incarnation < m.incarnation) return;
+  if (m.state === MemberState.Dead || m.state === MemberState.Left) return;
+  if (m === core.self && !core.leaving) {
+    refute(core, d.incarnation);
+    return;
+  }
+  m.incarnation = d.incarnation;
+  const left = d.node === d.from;
+  setState(core, m, left ? MemberState.Left : MemberState.Dead);
+  core.broadcast(d.node, d);
+  if (m !== core.self) core.emit(left ? 'leave' : 'dead', m);
+}
