@@ -49,15 +49,13 @@ function graceMs(spec: ServiceSpec | undefined): number | undefined {
 
 /** The user-facing text of a failure, naming the service and what it needs. */
 export function describeFailure(service: string, spec: ServiceSpec | undefined, err: unknown): string {
-  const e = err as Error;
+  const e = err as Error & { port?: number };
   if (e?.name === 'ImageNotFoundError')
-    return `service "${service}": image "${spec?.image ?? '?'}" is not present and cannot be pulled (${e.message})`;
+    return `service "${service}": image "${spec?.image ?? '?'}" is not present on this machine and cannot be pulled; build or load it first`;
   if (e?.name === 'PortInUseError') {
-    const ports = (spec?.ports ?? [])
-      .map((p) => p.published)
-      .filter(Boolean)
-      .join(', ');
-    return `service "${service}": port ${ports || '?'} is already in use (${e.message})`;
+    const published = (spec?.ports ?? []).map((p) => p.published).filter(Boolean);
+    const port = e.port !== undefined ? String(e.port) : published.join(', ') || '?';
+    return `service "${service}": port ${port} is already in use on this machine`;
   }
   return `service "${service}": ${e?.message ?? String(err)}`;
 }
@@ -216,7 +214,9 @@ export class Executor {
       byService.set(key, list);
     }
     const running = new Map<string, string[]>();
+    const removed = new Set(removals.map((a) => a.container.id));
     for (const c of input.actual) {
+      if (removed.has(c.id)) continue;
       const key = `${c.labels[LABELS.project]}/${c.labels[LABELS.service]}`;
       running.set(key, [...(running.get(key) ?? []), c.id]);
     }

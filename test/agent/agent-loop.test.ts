@@ -258,3 +258,20 @@ test('engine unreachable: up fails with the runtime message saying how to start 
   assert.equal(done.ok, false);
   assert.match(done.errors[0]!, /Docker Engine is not reachable/);
 });
+
+test('a dependency scaled down while its dependent changes: the dependent waits only on what stays', async () => {
+  const { agent, runtime } = setup();
+  const dep = { db: { condition: 'service_healthy' as const, required: true } };
+  const v1 = project({ db: service({ deploy: { replicas: 2 } }), app: service({ depends_on: dep }) });
+  assert.equal((await up(agent, v1)).done.ok, true);
+  const v2 = project({
+    db: service({ deploy: { replicas: 1 } }),
+    app: service({ depends_on: dep, command: ['changed'] }),
+  });
+  const { done } = await up(agent, v2);
+  assert.deepEqual(done.errors, []);
+  assert.deepEqual([...runtime.containers.values()].map((c) => `${c.info.name}:${c.info.state}`).sort(), [
+    'demo-app-1:running',
+    'demo-db-1:running',
+  ]);
+});
