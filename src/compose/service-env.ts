@@ -33,7 +33,12 @@ export function resolveServiceEnvironment(name: string, svc: ServiceSpec, env: E
       const vars =
         f.format === 'raw'
           ? readRaw(f.path, required)
-          : readEnvFile(f.path, (k) => (Object.hasOwn(env, k) ? env[k] : fromFiles[k]), required);
+          : readEnvFile(
+              f.path,
+              (k) => (Object.hasOwn(env, k) ? env[k] : undefined),
+              required,
+              (k) => (Object.hasOwn(fromFiles, k) ? fromFiles[k] : undefined),
+            );
       Object.assign(fromFiles, vars);
     } catch (err) {
       if (!(err instanceof ComposeError)) throw err;
