@@ -139,7 +139,16 @@ export function normalizeService(name: string, input: Dict, ctx: ServiceContext)
   if (isDict(s.deploy)) out.deploy = deploy(s.deploy, guard);
   if (isDict(s.build)) {
     const b: Dict = { ...s.build };
-    if (b.args !== undefined) b.args = listOrDictToMap(b.args);
+    if (b.args !== undefined) {
+      // A build arg without a value takes it from the environment, or is dropped.
+      const args: Record<string, string | null> = {};
+      for (const [k, v] of Object.entries(listOrDictToMap(b.args))) {
+        if (v !== null) args[k] = v;
+        else if (Object.hasOwn(ctx.env, k)) args[k] = ctx.env[k]!;
+      }
+      b.args = args;
+    }
+    if (b.dockerfile === undefined && b.dockerfile_inline === undefined) b.dockerfile = 'Dockerfile';
     out.build = b;
   }
   if (isDict(s.logging) && isDict(s.logging.options))
