@@ -95,9 +95,18 @@ export function loadComposeFile(
     ? parsed.data
     : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
   if (issues.size > before) return undefined;
-  if (!options.skipValidation && !validateSchema(stripTags(interpolated), issues, parsed.source))
+  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source))
     return undefined;
   const data = canonicalFile(interpolated, issues);
   if (issues.size > before) return undefined;
   return { source: parsed.source, data };
+}
+
+/** A service written as `name:` with no body is an empty service, not a schema error. */
+function forSchema(data: Dict): unknown {
+  const plain = stripTags(data) as Dict;
+  if (!isDict(plain.services)) return plain;
+  const services: Dict = {};
+  for (const [k, v] of Object.entries(plain.services)) services[k] = v === null ? {} : v;
+  return { ...plain, services };
 }

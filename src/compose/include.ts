@@ -61,12 +61,7 @@ export function applyIncludes(
           const envPath = resolve(dir, scalarString(f));
           includeEnv = {
             ...includeEnv,
-            ...readEnvFile(
-              envPath,
-              own(env),
-              true,
-              (k) => own(includeEnv)(k),
-            ),
+            ...readEnvFile(envPath, own(env), true, (k) => own(includeEnv)(k)),
           };
         }
       } else if (existsSync(join(projectDir, '.env'))) {

@@ -17,7 +17,7 @@ import { type PathContext, resolveFilePaths, resolvePath } from './paths.js';
 import { activeServices } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
 import { addImplicitDependencies, checkProject } from './semantic.js';
-import { resolveServiceEnvironment } from './service-env.js';
+import { resolveBareEnvironment, resolveServiceEnvironment } from './service-env.js';
 import type { ProjectSpec, ServiceSpec } from './types.js';
 import type { SourceFile } from './yaml-source.js';
 
@@ -60,17 +60,21 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   const loadIncluded = (path: string, projectDir: string, env: Env, stack: string[]): Dict | undefined => {
     const loaded = loadComposeFile(path, undefined, { ...fileOpts, env }, issues, sources);
     if (!loaded) return undefined;
-    let data = resolveExtends(loaded.data, path, loaded.source, {
-      issues,
-      home,
-      loadFile: (p) => loadComposeFile(p, undefined, { ...fileOpts, env }, issues, sources),
-    });
+    let data = resolveExtends(
+      loaded.data,
+      path,
+      loaded.source,
+      { issues, home, loadFile: (p) => loadComposeFile(p, undefined, { ...fileOpts, env }, issues, sources) },
+      projectDir,
+    );
     if (data.include !== undefined)
       data = overIncluded(
         applyIncludes(data.include, path, loaded.source, env, stack, { issues, loadIncluded }),
         data,
       );
-    return resolveFilePaths(stripTags(data) as Dict, { base: projectDir, home });
+    const resolved = resolveFilePaths(stripTags(data) as Dict, { base: projectDir, home });
+    resolveBareEnvironment(resolved.services, env);
+    return resolved;
   };
 
   let model: Dict = {};
@@ -80,7 +84,7 @@ export function loadModel(o: ModelOptions): ProjectSpec {
         ? loadFile(f.path)
         : loadComposeFile(f.path, f.content, fileOpts, issues, sources);
     if (!loaded) continue;
-    let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx);
+    let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx, o.workingDir);
     if (data.include !== undefined)
       data = overIncluded(
         applyIncludes(data.include, f.path, loaded.source, o.env, [f.path], { issues, loadIncluded }),
@@ -129,9 +133,9 @@ function normalizeProject(
       issues,
       paths,
       env: o.env,
-      defaultNetwork: !o.skipNormalization,
+      normalize: !o.skipNormalization,
     });
-    resolveServiceEnvironment(svcName, svc, o.env, issues);
+    resolveServiceEnvironment(svcName, svc, o.env, issues, o.workingDir);
     services[svcName] = svc;
   }
   const project: ProjectSpec = {

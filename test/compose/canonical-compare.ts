@@ -67,11 +67,13 @@ export function sizeOf(v: unknown): number {
 
 /** Replaces ${LOADER}, ${HOME}, ${TMP} placeholders in expected values. */
 export function fillPlaceholders(value: unknown, vars: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.replace(/\$\{(LOADER|HOME|TMP)\}/g, (_m, k: string) => vars[k] ?? _m);
+  if (typeof value === 'string')
+    return value.replace(/\$\{(LOADER|HOME|TMP)\}/g, (_m, k: string) => vars[k] ?? _m);
   if (Array.isArray(value)) return value.map((v) => fillPlaceholders(v, vars));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[fillPlaceholders(k, vars) as string] = fillPlaceholders(v, vars);
+    for (const [k, v] of Object.entries(value))
+      out[fillPlaceholders(k, vars) as string] = fillPlaceholders(v, vars);
     return out;
   }
   return value;

@@ -73,7 +73,7 @@ function runCase(c: LoaderCase): void {
     const configFiles: ConfigFile[] = c.configFiles.map((f) => {
       if (f.path) return { path: join(root, f.path) };
       const content = f.content ?? readFileSync(join(LOADER, f.contentFrom!), 'utf8');
-      return { path: join(workingDir, f.name || 'compose.yaml'), content };
+      return { path: join(root, f.name || 'compose.yaml'), content };
     });
     const o = c.options ?? {};
     const load = () =>
@@ -91,7 +91,7 @@ function runCase(c: LoaderCase): void {
       const e = c.expectError;
       assert.throws(load, (err: Error) => {
         assert.ok(err instanceof ComposeLoadError, `${err.name}: ${err.message}`);
-        const reasons = err.errors.map((x) => x.reason);
+        const reasons = err.errors.flatMap((x) => [x.reason, `${x.path} ${x.reason}`]);
         const ok = reasons.some(
           (r) =>
             (e.message === undefined || r === e.message) &&
@@ -105,7 +105,9 @@ function runCase(c: LoaderCase): void {
     }
     const project = asData(load());
     if (o.discardEnvFiles) for (const s of Object.values(project.services as object)) delete s.env_file;
-    const expect = fillPlaceholders(c.expect ?? {}, { LOADER, HOME, TMP: tmp ?? '' }) as NonNullable<LoaderCase['expect']>;
+    const expect = fillPlaceholders(c.expect ?? {}, { LOADER, HOME, TMP: tmp ?? '' }) as NonNullable<
+      LoaderCase['expect']
+    >;
     if (expect.name !== undefined) assert.equal(project.name, expect.name);
     for (const section of ['services', 'networks', 'volumes', 'configs', 'secrets', 'extensions'] as const)
       if (expect[section] !== undefined)
