@@ -10,7 +10,14 @@ import { type Lookup, substitute } from './interpolate.js';
 import type { Issues } from './issues.js';
 import { stripTags } from './merge.js';
 import { validateSchema } from './schema.js';
-import { OverrideTag, parseComposeYaml, ResetTag, type Segment, type SourceFile } from './yaml-source.js';
+import {
+  OverrideTag,
+  type ParsedFile,
+  parseComposeYaml,
+  ResetTag,
+  type Segment,
+  type SourceFile,
+} from './yaml-source.js';
 
 type Dict = Record<string, unknown>;
 
@@ -71,6 +78,17 @@ export function loadComposeFile(
   issues: Issues,
   sources: SourceFile[],
 ): LoadedFile | undefined {
+  const parsed = readComposeFile(path, content, issues, sources);
+  return parsed ? processComposeFile(parsed, options, issues) : undefined;
+}
+
+/** Reads and parses a file's YAML; errors go to `issues`. */
+export function readComposeFile(
+  path: string,
+  content: string | undefined,
+  issues: Issues,
+  sources: SourceFile[],
+): ParsedFile | undefined {
   let text = content;
   if (text === undefined) {
     try {
@@ -87,8 +105,16 @@ export function loadComposeFile(
   }
   const { parsed, errors } = parseComposeYaml(text, path);
   for (const e of errors) issues.add(e);
-  if (!parsed) return undefined;
-  sources.push(parsed.source);
+  if (parsed) sources.push(parsed.source);
+  return parsed;
+}
+
+/** Interpolation, schema validation and canonical form of a parsed file. */
+export function processComposeFile(
+  parsed: ParsedFile,
+  options: FileStepsOptions,
+  issues: Issues,
+): LoadedFile | undefined {
   const before = issues.size;
   const lookup: Lookup = (k) => (Object.hasOwn(options.env, k) ? options.env[k] : undefined);
   const interpolated = options.skipInterpolation

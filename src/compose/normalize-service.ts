@@ -152,6 +152,12 @@ export function normalizeService(name: string, input: Dict, ctx: ServiceContext)
       b.dockerfile = 'Dockerfile';
     out.build = b;
   }
+  if (ctx.normalize && typeof s.image === 'string')
+    for (const hook of ['pre_start', 'post_start', 'pre_stop'])
+      if (Array.isArray(s[hook]))
+        out[hook] = (s[hook] as unknown[]).map((h) =>
+          isDict(h) && h.image === undefined ? { ...h, image: s.image } : h,
+        );
   if (isDict(s.logging) && isDict(s.logging.options))
     out.logging = { ...s.logging, options: s.logging.options };
   return out as unknown as ServiceSpec;

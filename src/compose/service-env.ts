@@ -53,7 +53,7 @@ export function resolveServiceEnvironment(
         f.format === 'raw'
           ? readRaw(path, required)
           : readEnvFile(
-              f.path,
+              path,
               (k) => (Object.hasOwn(env, k) ? env[k] : undefined),
               required,
               (k) => (Object.hasOwn(fromFiles, k) ? fromFiles[k] : undefined),

@@ -34,6 +34,17 @@ function isZero(v: unknown): boolean {
 
 /** `value` pruned of zero-valued fields (kept inside user-keyed maps), keys sorted. */
 export function prune(value: unknown, parentKey = ''): unknown {
+  if (parentKey === 'environment' && Array.isArray(value)) {
+    // The list form of environment is the same map.
+    const map: Record<string, string | null> = {};
+    for (const item of value) {
+      const s = String(item);
+      const i = s.indexOf('=');
+      if (i < 0) map[s] = null;
+      else map[s.slice(0, i)] = s.slice(i + 1);
+    }
+    return prune(map, parentKey);
+  }
   if (Array.isArray(value)) return value.map((v) => prune(v));
   if (value !== null && typeof value === 'object') {
     const userMap = USER_MAPS.has(parentKey) && !Array.isArray(value);

@@ -69,7 +69,7 @@ function runCase(c: LoaderCase): void {
     const root = tmp ?? LOADER;
     const workingDir = join(root, c.workingDir ?? '.');
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(c.env ?? {})) env[k] = v.replace('${HOME}', HOME);
+    for (const [k, v] of Object.entries(c.env ?? {})) env[k] = v.replace(`$${'{'}HOME}`, HOME);
     const configFiles: ConfigFile[] = c.configFiles.map((f) => {
       if (f.path) return { path: join(root, f.path) };
       const content = f.content ?? readFileSync(join(LOADER, f.contentFrom!), 'utf8');
