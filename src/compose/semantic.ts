@@ -100,7 +100,7 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
     if (svc.container_name && replicas > 1)
       issues.add(
         new ComposeValueError(
-          `services.${name}: container_name "${svc.container_name}" cannot be used with ${replicas} replicas`,
+          `container_name "${svc.container_name}" cannot be used with ${replicas} replicas`,
           {
             expected: 'no container_name, or a single replica',
           },
