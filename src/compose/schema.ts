@@ -99,6 +99,7 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
         }),
         [...path, key],
         source,
+        true,
       );
     }
     return;
