@@ -42,21 +42,27 @@ export function randomOp(rand: () => number): Op {
 export function applyOp(s: ClusterState, op: Op): void {
   switch (op.kind) {
     case 'put':
-      return s.putProject({ name: op.project, version: op.version });
+      s.putProject({ name: op.project, version: op.version });
+      return;
     case 'remove':
-      return s.removeProject(op.project);
+      s.removeProject(op.project);
+      return;
     case 'scale':
-      return s.setScale(op.project, op.service, op.n);
+      s.setScale(op.project, op.service, op.n);
+      return;
     case 'stop':
-      return s.setServiceStopped(op.project, op.service, op.stopped);
+      s.setServiceStopped(op.project, op.service, op.stopped);
+      return;
     case 'secret':
-      return s.putSecret(op.project, op.name, new Uint8Array([op.byte]));
+      s.putSecret(op.project, op.name, new Uint8Array([op.byte]));
+      return;
     case 'status':
-      return s.setNodeStatus({
+      s.setNodeStatus({
         containers: [],
         images: Array.from({ length: op.images }, (_, i) => `i${i}`),
         updatedAt: op.images,
       });
+      return;
   }
 }
 

@@ -26,11 +26,11 @@ function simulate(seed: number, replicas: number, steps: number): void {
   let inFlight: Msg[] = [];
   let group: number[] | null = null; // partition: replica → side
   const reachable = (a: number, b: number) => group === null || group[a] === group[b];
-  states.forEach((s, i) =>
+  states.forEach((s, i) => {
     s.onLocalUpdate((bytes) => {
       for (let to = 0; to < replicas; to++) if (to !== i && reachable(i, to)) inFlight.push({ to, bytes });
-    }),
-  );
+    });
+  });
 
   for (let step = 0; step < steps; step++) {
     time.t += Math.floor(rand() * 20);
