@@ -7,12 +7,13 @@
  * A failure is reported naming the service (and image or port); services that do not depend
  * on the failed one still come up.
  */
-import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
+
 import type { ProgressEvent } from '../api/protocol.js';
+import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
 import type { Action, DesiredSlot } from '../reconcile/types.js';
 import { type ContainerInfo, type CreateRequest, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { serviceNetworks, serviceVolumeNames } from './resources.js';
-import { ContainerWaiter, isCompleted, isHealthy, isRunning } from './waiter.js';
+import { type ContainerWaiter, isCompleted, isHealthy, isRunning } from './waiter.js';
 
 export interface ExecuteInput {
   actions: Action[];

@@ -31,7 +31,10 @@ export class ContainerWaiter {
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     let set = this.wakers.get(id);
-    if (!set) this.wakers.set(id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.wakers.set(id, set);
+    }
     const wake = () => inner.abort();
     set.add(wake);
     return this.clock.sleep(this.pollMs, inner.signal).finally(() => {

@@ -1,6 +1,7 @@
 /** Newline-delimited JSON: one object per line, for streamed progress and logs. */
-import { ApiDecodeError } from './errors.js';
+
 import { parseJson } from './decode.js';
+import { ApiDecodeError } from './errors.js';
 
 /** Longest line accepted from the other side; a longer one is hostile or broken. */
 export const MAX_LINE_BYTES = 1 << 20;

@@ -10,7 +10,7 @@ import { decodeOpEvent, decodeUpRequest } from '../../src/api/decode.js';
 import { AgentApiError, AgentUnreachableError } from '../../src/api/errors.js';
 import { homePaths, resolveFizzHome } from '../../src/api/paths.js';
 import type { DoneEvent, LogEvent, OpEvent, UpRequest } from '../../src/api/protocol.js';
-import { type ApiHandlers, AgentAlreadyRunningError, closeApi, listenApi } from '../../src/api/server.js';
+import { AgentAlreadyRunningError, type ApiHandlers, closeApi, listenApi } from '../../src/api/server.js';
 
 function handlers(overrides: Partial<ApiHandlers> = {}): ApiHandlers {
   const done: DoneEvent = { type: 'done', ok: true, errors: [] };

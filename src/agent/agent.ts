@@ -1,0 +1,313 @@
+/**
+ * The agent: the one process that talks to the container engine. It writes what the user
+ * asks into ClusterState (durably, before acknowledging), lets the reconcile loop make it
+ * so, and answers the local API. Every collaborator is handed in.
+ */
+import type { ClusterState } from '../../crdt/index.js';
+import type {
+  DoneEvent,
+  DownRequest,
+  InfoResponse,
+  LogEvent,
+  PsEntry,
+  PsResponse,
+  ServicesRequest,
+  UpRequest,
+} from '../api/protocol.js';
+import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
+import type { ProjectSpec } from '../compose/types.js';
+import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import { mergeLogs } from './logs.js';
+import type { PlaceFn } from './ownership.js';
+import { engineHelp, type PassResult, Reconciler, type ReconcilerOptions } from './reconciler.js';
+import { isCompleted, isHealthy } from './waiter.js';
+
+export interface AgentOptions {
+  nodeId: string;
+  home: string;
+  version: string;
+  state: ClusterState;
+  /** Resolves once every change made to `state` so far is on disk. */
+  flush: () => Promise<void>;
+  runtime: Runtime;
+  clock: Clock;
+  logger: Logger;
+  tickMs?: number;
+  pollMs?: number;
+  dependencyTimeoutMs?: number;
+  waitTimeoutMs?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  random?: () => number;
+  place: PlaceFn;
+}
+
+/** A failing operation's `done` line. */
+function done(errors: string[]): DoneEvent {
+  return { type: 'done', ok: errors.length === 0, errors };
+}
+
+function replicaOf(c: ContainerInfo): number {
+  const n = Number(c.labels[LABELS.slot]);
+  return Number.isInteger(n) ? n : 0;
+}
+
+export class Agent implements ApiHandlers {
+  readonly reconciler: Reconciler;
+  private readonly waitTimeoutMs: number;
+
+  constructor(private readonly o: AgentOptions) {
+    const ro: ReconcilerOptions = {
+      nodeId: o.nodeId,
+      state: o.state,
+      runtime: o.runtime,
+      clock: o.clock,
+      logger: o.logger,
+      tickMs: o.tickMs ?? 2000,
+      pollMs: o.pollMs ?? 250,
+      dependencyTimeoutMs: o.dependencyTimeoutMs ?? 120_000,
+      backoffBaseMs: o.backoffBaseMs ?? 1000,
+      backoffCapMs: o.backoffCapMs ?? 60_000,
+      place: o.place,
+    };
+    if (o.random) ro.random = o.random;
+    this.reconciler = new Reconciler(ro);
+    this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
+  }
+
+  /** Starts the loops; the first pass adopts whatever already runs. */
+  run(): void {
+    this.reconciler.start();
+    this.reconciler.kick();
+  }
+
+  shutdown(): Promise<void> {
+    return this.reconciler.stop();
+  }
+
+  async info(): Promise<InfoResponse> {
+    const res: InfoResponse = {
+      version: this.o.version,
+      apiVersion: 1,
+      nodeId: this.o.nodeId,
+      pid: process.pid,
+      home: this.o.home,
+      projects: this.o.state.listProjects(),
+    };
+    try {
+      res.engine = await this.o.runtime.info();
+    } catch (err) {
+      res.engineError = engineHelp(err);
+    }
+    return res;
+  }
+
+  private async runPass(
+    projects: string[],
+    emit: Emit,
+    extra: { rerunExited?: string[]; manage?: string[] } = {},
+  ): Promise<PassResult | string[]> {
+    try {
+      return await this.reconciler.request({ watch: { projects, emit }, ...extra });
+    } catch (err) {
+      return [engineHelp(err)];
+    }
+  }
+
+  async up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    const spec = req.spec;
+    const { state } = this.o;
+    state.putProject(spec);
+    // `up` runs every service again, as docker compose does.
+    for (const svc of Object.keys(spec.services))
+      if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
+    await this.o.flush();
+    const pass = await this.runPass([spec.name], emit, { rerunExited: [spec.name] });
+    if (Array.isArray(pass)) return done(pass);
+    const errors = [...(pass.errors.get(spec.name) ?? [])];
+    const touched = pass.touched.get(spec.name) ?? new Set<string>();
+    for (const c of pass.actual) {
+      if (c.labels[LABELS.project] !== spec.name || touched.has(c.id) || c.state !== 'running') continue;
+      emit({
+        type: 'progress',
+        resource: 'container',
+        name: c.name,
+        service: c.labels[LABELS.service] ?? '',
+        status: 'running',
+      });
+    }
+    if (req.wait && errors.length === 0)
+      errors.push(...(await this.waitHealthy(spec, req.waitTimeoutMs, emit, signal)));
+    return done(errors);
+  }
+
+  /** `--wait`: every container running and healthy, or a one-shot exited 0. */
+  private async waitHealthy(
+    spec: ProjectSpec,
+    timeoutMs: number | undefined,
+    emit: Emit,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const containers = await this.o.runtime.list(spec.name);
+    const errors: string[] = [];
+    await Promise.all(
+      containers.map(async (c) => {
+        const service = c.labels[LABELS.service] ?? '';
+        const svc = spec.services[service];
+        const oneShot = svc && (svc.restart === undefined || svc.restart === 'no') && c.state === 'exited';
+        try {
+          await this.reconciler.waiter.until(
+            c.id,
+            oneShot ? isCompleted : isHealthy,
+            timeoutMs ?? this.waitTimeoutMs,
+            signal,
+          );
+          emit({
+            type: 'progress',
+            resource: 'container',
+            name: c.name,
+            service,
+            status: oneShot ? 'exited' : 'healthy',
+          });
+        } catch (err) {
+          errors.push(`service "${service}": container ${c.name} ${(err as Error).message}`);
+          emit({
+            type: 'progress',
+            resource: 'container',
+            name: c.name,
+            service,
+            status: 'error',
+            detail: (err as Error).message,
+          });
+        }
+      }),
+    );
+    return errors;
+  }
+
+  async down(req: DownRequest, emit: Emit): Promise<DoneEvent> {
+    const { state, runtime } = this.o;
+    if (state.getProject(req.project) !== undefined) {
+      state.removeProject(req.project);
+      await this.o.flush();
+    }
+    const pass = await this.runPass([req.project], emit, { manage: [req.project] });
+    if (Array.isArray(pass)) return done(pass);
+    const errors = [...(pass.errors.get(req.project) ?? [])];
+    try {
+      const left = await runtime.list(req.project);
+      if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
+      const res = await runtime.projectResources(req.project);
+      await Promise.all([
+        ...res.networks.map(async (n) => {
+          emit({ type: 'progress', resource: 'network', name: n, status: 'removing' });
+          await runtime.removeNetwork(n);
+          emit({ type: 'progress', resource: 'network', name: n, status: 'removed' });
+        }),
+        ...(req.volumes ? res.volumes : []).map(async (v) => {
+          emit({ type: 'progress', resource: 'volume', name: v, status: 'removing' });
+          await runtime.removeVolume(v);
+          emit({ type: 'progress', resource: 'volume', name: v, status: 'removed' });
+        }),
+      ]);
+      this.reconciler.forget([...res.networks, ...res.volumes]);
+    } catch (err) {
+      errors.push(engineHelp(err));
+    }
+    return done(errors);
+  }
+
+  private services(project: string, services: string[]): string[] | string {
+    const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
+    if (!spec) return `project "${project}" is not up`;
+    const unknown = services.filter((s) => !spec.services[s]);
+    if (unknown.length)
+      return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')}`;
+    return services.length ? services : Object.keys(spec.services);
+  }
+
+  private async setStopped(req: ServicesRequest, stopped: boolean, emit: Emit): Promise<DoneEvent> {
+    const services = this.services(req.project, req.services);
+    if (typeof services === 'string') return done([services]);
+    for (const s of services) this.o.state.setServiceStopped(req.project, s, stopped);
+    await this.o.flush();
+    const pass = await this.runPass([req.project], emit, {
+      rerunExited: stopped ? [] : services.map((s) => `${req.project}/${s}`),
+    });
+    return done(Array.isArray(pass) ? pass : (pass.errors.get(req.project) ?? []));
+  }
+
+  start(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.setStopped(req, false, emit);
+  }
+
+  stop(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.setStopped(req, true, emit);
+  }
+
+  async restart(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    const services = this.services(req.project, req.services);
+    if (typeof services === 'string') return done([services]);
+    const errors: string[] = [];
+    try {
+      const containers = (await this.o.runtime.list(req.project)).filter((c) =>
+        services.includes(c.labels[LABELS.service] ?? ''),
+      );
+      await Promise.all(
+        containers.map(async (c) => {
+          const service = c.labels[LABELS.service] ?? '';
+          emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarting' });
+          try {
+            await this.o.runtime.restart(c.id);
+            emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarted' });
+          } catch (err) {
+            errors.push(`service "${service}": ${(err as Error).message}`);
+          }
+        }),
+      );
+    } catch (err) {
+      errors.push(engineHelp(err));
+    }
+    return done(errors);
+  }
+
+  async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
+    const containers = await this.o.runtime.list(project);
+    const entries: PsEntry[] = containers
+      .filter((c) => all || c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
+      .map((c) => {
+        const e: PsEntry = {
+          project: c.labels[LABELS.project] ?? '',
+          service: c.labels[LABELS.service] ?? '',
+          replica: replicaOf(c),
+          name: c.name,
+          id: c.id,
+          image: c.image,
+          state: c.state,
+          health: c.health,
+          ports: c.ports,
+          createdAt: c.createdAt,
+        };
+        if (c.exitCode !== undefined) e.exitCode = c.exitCode;
+        if (c.startedAt !== undefined) e.startedAt = c.startedAt;
+        return e;
+      })
+      .sort((a, b) =>
+        a.project !== b.project
+          ? a.project.localeCompare(b.project)
+          : a.service !== b.service
+            ? a.service.localeCompare(b.service)
+            : a.replica - b.replica,
+      );
+    return { containers: entries };
+  }
+
+  async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {
+    const containers = (await this.o.runtime.list(query.project)).filter(
+      (c) => query.services.length === 0 || query.services.includes(c.labels[LABELS.service] ?? ''),
+    );
+    await mergeLogs(this.o.runtime, containers, query, emit, signal);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `fizz agent`: the daemon process. Opens the durable state in FIZZ_HOME, connects to the
+ * Docker Engine, starts the reconcile loop and serves the local API until SIGTERM/SIGINT.
+ */
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import pino from 'pino';
+import { openStore } from '../../crdt/index.js';
+import { homePaths } from '../api/paths.js';
+import { closeApi, listenApi } from '../api/server.js';
+import { place } from '../placement/index.js';
+import { DockerRuntime } from '../runtime/docker.js';
+import { FIZZ_VERSION } from '../version.js';
+import { Agent } from './agent.js';
+import { systemClock } from './clock.js';
+import type { Logger } from './logger.js';
+import { loadNodeId } from './node-id.js';
+
+export interface DaemonOptions {
+  home: string;
+  /** Where the daemon's own log goes (stdout by default). */
+  logLevel?: string;
+  /** Settles when the daemon should stop (besides signals). */
+  until?: Promise<void>;
+  /** Called once the socket answers. */
+  onReady?: (socket: string) => void;
+}
+
+/** Runs the agent until a signal arrives; resolves when it has stopped cleanly. */
+export async function runDaemon(options: DaemonOptions): Promise<void> {
+  const paths = homePaths(options.home);
+  mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  chmodSync(paths.home, 0o700);
+  const logger = pino({
+    level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
+  }) as unknown as Logger;
+  const nodeId = loadNodeId(paths.home);
+  const store = await openStore(paths.state, {
+    nodeId,
+    clock: () => Date.now(),
+    logger: { warn: (f, m) => logger.warn(f, m), info: (f, m) => logger.info(f, m) },
+  });
+  const runtime = new DockerRuntime();
+  const agent = new Agent({
+    nodeId,
+    home: paths.home,
+    version: FIZZ_VERSION,
+    state: store.state,
+    flush: () => store.flush(),
+    runtime,
+    clock: systemClock,
+    logger,
+    place,
+  });
+  const server = await listenApi(paths.socket, agent);
+  writeFileSync(paths.pid, `${process.pid}\n`);
+  agent.run();
+  logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');
+  options.onReady?.(paths.socket);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    options.until?.then(stop, stop);
+  });
+  logger.info({}, 'agent stopping');
+  await closeApi(server, paths.socket);
+  await agent.shutdown();
+  await store.close();
+  rmSync(paths.pid, { force: true });
+}

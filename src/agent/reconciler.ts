@@ -1,0 +1,322 @@
+/**
+ * The agent's reconcile loop. One pass: the projects in ClusterState → desired slots
+ * (with `fizz scale` overrides and stopped services) → placement over the members → the
+ * slots this node owns → plan against the containers the runtime reports → execution.
+ * Passes run one at a time; requests that arrive during a pass are merged into the next.
+ * Passes are triggered by state changes, runtime events and a periodic tick.
+ */
+import type { ClusterState, NodeContainer } from '../../crdt/index.js';
+import type { ProgressEvent } from '../api/protocol.js';
+import type { ProjectSpec } from '../compose/types.js';
+import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
+import type { DesiredSlot } from '../reconcile/types.js';
+import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
+import { BackoffBook } from './backoff-book.js';
+import type { Clock } from './clock.js';
+import { Executor } from './executor.js';
+import type { Logger } from './logger.js';
+import { ownedSlots, type PlaceFn } from './ownership.js';
+import { ensureResources, neededResources } from './resources.js';
+import { ContainerWaiter } from './waiter.js';
+
+export interface ReconcilerOptions {
+  nodeId: string;
+  state: ClusterState;
+  runtime: Runtime;
+  clock: Clock;
+  logger: Logger;
+  /** Periodic pass, ms. */
+  tickMs: number;
+  /** Fallback poll while waiting for a container condition, ms. */
+  pollMs: number;
+  dependencyTimeoutMs: number;
+  /** Back-off for failed slots and unhealthy restarts. */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  random?: () => number;
+  /** The placement function (src/placement's `place`). */
+  place: PlaceFn;
+}
+
+/** What a caller (an API operation) wants from the next pass. */
+export interface PassRequest {
+  /** Receives the progress of these projects. */
+  watch?: { projects: string[]; emit: (event: ProgressEvent) => void };
+  /** Exited containers to start again (`fizz up`, `fizz start`): projects or `project/service`. */
+  rerunExited?: string[];
+  /** Projects to manage this pass even if no container says this node made them (`fizz down`). */
+  manage?: string[];
+}
+
+export interface PassResult {
+  /** Failure lines by project. */
+  errors: Map<string, string[]>;
+  /** Containers created, started or restarted, by project. */
+  touched: Map<string, Set<string>>;
+  /** The containers as listed before the pass acted. */
+  actual: ContainerInfo[];
+}
+
+interface Pending {
+  req: PassRequest;
+  resolve: (r: PassResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The text of a failure outside any one service (the runtime's own messages say how to fix them). */
+export function engineHelp(err: unknown): string {
+  const e = err as Error;
+  return e?.message ?? String(err);
+}
+
+export class Reconciler {
+  readonly waiter: ContainerWaiter;
+  private readonly executor: Executor;
+  private readonly failures: BackoffBook;
+  private readonly restarts: BackoffBook;
+  private readonly made = new Set<string>();
+  private queue: Pending[] = [];
+  private running = false;
+  private lastStatus = '';
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+
+  constructor(private readonly o: ReconcilerOptions) {
+    this.waiter = new ContainerWaiter(o.runtime, o.clock, o.pollMs);
+    this.executor = new Executor(o.runtime, this.waiter, {
+      nodeId: o.nodeId,
+      dependencyTimeoutMs: o.dependencyTimeoutMs,
+    });
+    this.failures = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
+    this.restarts = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
+  }
+
+  /** Starts the tick, the state listener and the runtime event listener. */
+  start(): void {
+    const off = this.o.state.on('change', (e) => {
+      if (
+        e.kind === 'project-put' ||
+        e.kind === 'project-removed' ||
+        e.kind === 'scale' ||
+        e.kind === 'stopped'
+      )
+        if (!e.local) this.kick();
+    });
+    this.abort.signal.addEventListener('abort', off, { once: true });
+    this.loops.push(this.tickLoop(), this.eventLoop());
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  /** Schedules a pass nobody waits for. */
+  kick(): void {
+    this.request({}).catch((err) => this.o.logger.warn({ err: engineHelp(err) }, 'reconcile pass failed'));
+  }
+
+  /** Asks for a pass that starts after this call; resolves with its result. */
+  request(req: PassRequest): Promise<PassResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const result = await this.pass(batch.map((p) => p.req));
+          for (const p of batch) p.resolve(result);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async tickLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      await this.o.clock.sleep(this.o.tickMs, signal);
+      if (signal.aborted) break;
+      if (this.queue.length === 0 && !this.running) this.kick();
+    }
+  }
+
+  private async eventLoop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        for await (const ev of this.o.runtime.events(signal)) {
+          this.waiter.notify(ev.containerId);
+          const a = ev.action;
+          if (a === 'die' || a === 'destroy' || a === 'oom' || a.startsWith('health_status: unhealthy')) {
+            if (this.queue.length === 0) this.kick();
+          }
+        }
+      } catch (err) {
+        if (!signal.aborted) this.o.logger.debug({ err: (err as Error).message }, 'runtime events ended');
+      }
+      await this.o.clock.sleep(1000, signal);
+    }
+  }
+
+  private projectSpecs(): Map<string, ProjectSpec> {
+    const out = new Map<string, ProjectSpec>();
+    for (const name of this.o.state.listProjects()) {
+      const spec = this.o.state.getProject(name) as ProjectSpec | undefined;
+      if (spec) out.set(name, spec);
+    }
+    return out;
+  }
+
+  private desired(specs: Map<string, ProjectSpec>): DesiredSlot[] {
+    const out: DesiredSlot[] = [];
+    for (const [name, spec] of specs) {
+      const overrides: Record<string, number> = {};
+      const stopped = new Set<string>();
+      for (const svc of Object.keys(spec.services)) {
+        const n = this.o.state.getScale(name, svc);
+        if (n !== undefined) overrides[svc] = n;
+        if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
+      }
+      out.push(...toDesiredSlots(spec, overrides, stopped));
+    }
+    return out;
+  }
+
+  private async pass(reqs: PassRequest[]): Promise<PassResult> {
+    const { runtime, clock, nodeId } = this.o;
+    const specs = this.projectSpecs();
+    for (const spec of specs.values()) waves(spec); // a dependency cycle fails the pass loudly
+    const owned = ownedSlots(this.desired(specs), nodeId, this.o.place);
+    const actual = await runtime.list();
+    const now = clock.now();
+
+    const managed = new Set<string>(specs.keys());
+    for (const c of actual) if (c.labels[LABELS.node] === nodeId) managed.add(c.labels[LABELS.project] ?? '');
+    for (const r of reqs) for (const p of r.manage ?? []) managed.add(p);
+    managed.delete('');
+
+    const watchers = reqs.flatMap((r) => (r.watch ? [r.watch] : []));
+    const emit = (project: string, event: ProgressEvent) => {
+      for (const w of watchers) if (w.projects.includes(project)) w.emit(event);
+    };
+    const userProjects = new Set(watchers.flatMap((w) => w.projects));
+
+    const errors = new Map<string, string[]>();
+    const ownedProjects = new Set(owned.map((d) => d.slot.project));
+    for (const name of ownedProjects) {
+      try {
+        await ensureResources(runtime, specs.get(name)!, this.made, (kind, resName) => {
+          emit(name, { type: 'progress', resource: kind, name: resName, status: 'created' });
+        });
+      } catch (err) {
+        errors.set(name, [`project "${name}": ${engineHelp(err)}`]);
+      }
+    }
+
+    // Health: an unhealthy container is restarted once its back-off allows.
+    const restartAllowed = new Set<string>();
+    for (const c of actual) {
+      const ref = slotRefOf(c);
+      if (!ref) continue;
+      if (c.health === 'healthy') this.restarts.clear(ref);
+      if (c.health === 'unhealthy' && this.restarts.allowed(ref, now)) restartAllowed.add(ref);
+    }
+
+    const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
+    const planned = plan({ owned, actual, projects: managed, restartAllowed, rerunExited: rerun });
+    // A slot that failed lately waits out its back-off, unless a user asks for its project now.
+    const actions = planned.filter((a) => {
+      if (a.kind === 'remove' || a.kind === 'stop') return true;
+      if (errors.has(a.slot.slot.project)) return false;
+      return userProjects.has(a.slot.slot.project) || this.failures.allowed(slotKey(a.slot.slot), now);
+    });
+    if (actions.length > 0)
+      this.o.logger.info(
+        {
+          actions: actions.map(
+            (a) => `${a.kind} ${a.kind === 'remove' ? a.container.name : a.slot.name}: ${a.reason}`,
+          ),
+        },
+        'reconcile',
+      );
+
+    const result = await this.executor.execute({
+      actions,
+      projects: specs,
+      actual,
+      emit,
+      signal: this.abort.signal,
+    });
+    for (const key of result.failedSlots) this.failures.record(key, clock.now());
+    for (const key of result.doneSlots) this.failures.clear(key);
+    for (const a of actions)
+      if (a.kind === 'restart' && result.doneSlots.has(slotKey(a.slot.slot)))
+        this.restarts.record(slotKey(a.slot.slot), clock.now());
+    for (const [p, lines] of result.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
+    // A failure may come from a network or volume removed behind the agent's back: check them again next pass.
+    for (const p of errors.keys()) {
+      const spec = specs.get(p);
+      if (spec) this.forget(neededNames(spec));
+    }
+    for (const [p, lines] of errors) this.o.logger.warn({ project: p, errors: lines }, 'reconcile failures');
+
+    await this.writeStatus(actions.length > 0 ? await runtime.list() : actual);
+    return { errors, touched: result.touched, actual };
+  }
+
+  /** Writes this node's status entry when what it runs changed (not on every tick). */
+  private async writeStatus(containers: ContainerInfo[]): Promise<void> {
+    const list: NodeContainer[] = [];
+    for (const c of containers) {
+      if (c.labels[LABELS.node] !== this.o.nodeId) continue;
+      const entry: NodeContainer = {
+        id: c.id,
+        project: c.labels[LABELS.project] ?? '',
+        service: c.labels[LABELS.service] ?? '',
+        replica: Number(c.labels[LABELS.slot] ?? 0),
+        state: c.state,
+        health: c.health,
+      };
+      const hash = c.labels[LABELS.specHash];
+      if (hash) entry.specHash = hash;
+      list.push(entry);
+    }
+    list.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const text = JSON.stringify(list);
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
+    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now() });
+  }
+
+  /** Forgets networks and volumes made for a project (after `fizz down` removed them). */
+  forget(names: string[]): void {
+    for (const n of names) {
+      this.made.delete(`network:${n}`);
+      this.made.delete(`volume:${n}`);
+    }
+  }
+}
+
+function neededNames(spec: ProjectSpec): string[] {
+  const need = neededResources(spec);
+  return [...need.networks.map((n) => n.name), ...need.volumes.map((v) => v.name)];
+}
+
+function slotRefOf(c: ContainerInfo): string | undefined {
+  const project = c.labels[LABELS.project];
+  const service = c.labels[LABELS.service];
+  const replica = Number(c.labels[LABELS.slot]);
+  if (!project || !service || !Number.isInteger(replica)) return undefined;
+  return slotKey({ project, service, replica });
+}

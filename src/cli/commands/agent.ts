@@ -1,0 +1,26 @@
+import { Command } from 'clipanion';
+import { cliHomePaths } from '../fizz-home.js';
+
+/** `fizz agent`: runs the agent in the foreground. */
+export class AgentCommand extends Command {
+  static override paths = [['agent']];
+  static override usage = Command.Usage({
+    category: 'Agent',
+    description: 'run the Fizz agent in the foreground',
+    details: `
+      The agent is the one process that talks to the Docker Engine. It keeps the desired
+      state in FIZZ_HOME (default: /var/lib/fizz for root, $XDG_STATE_HOME/fizz or
+      ~/.local/state/fizz otherwise) and serves the CLI on FIZZ_HOME/agent.sock (mode 0600).
+      \`fizz up\` starts one in the background when none runs.
+    `,
+    examples: [['Run the agent', '$0 agent']],
+  });
+
+  async execute(): Promise<number> {
+    const paths = cliHomePaths();
+    // Loaded only here: the daemon pulls in dockerode, pino and Yjs, which other commands never need.
+    const { runDaemon } = await import('../../agent/daemon.js');
+    await runDaemon({ home: paths.home });
+    return 0;
+  }
+}

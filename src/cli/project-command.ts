@@ -1,0 +1,40 @@
+/**
+ * What the single-node project commands (up, down, ps, logs, start, stop, restart) share on
+ * top of the compose options: reaching the agent (starting one when needed) and finding the
+ * project's name from the compose file, or from `-p` alone when there is no file.
+ */
+import type { AgentClient } from '../api/client.js';
+import { connectAgent } from './agent-client.js';
+import { ComposeCommand } from './compose-options.js';
+import { cliHomePaths } from './fizz-home.js';
+
+export abstract class ProjectCommand extends ComposeCommand {
+  /** Connects to the agent, starting one in the background when none answers. */
+  async agent(): Promise<AgentClient> {
+    return connectAgent({
+      paths: cliHomePaths(),
+      autoStart: true,
+      onStart: (log) =>
+        this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
+    });
+  }
+
+  /** The project name: from the compose file, or `-p` when no file loads. */
+  async projectNameOnly(run: (name: string) => Promise<number>): Promise<number> {
+    try {
+      const spec = await this.loadProject();
+      return run(spec.name);
+    } catch (err) {
+      if (this.projectName && !this.files?.length) return run(this.projectName);
+      return this.reportComposeErrors(err);
+    }
+  }
+
+  get stderrTty(): boolean {
+    return Boolean((this.context.stderr as NodeJS.WriteStream).isTTY);
+  }
+
+  get stdoutTty(): boolean {
+    return Boolean((this.context.stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The agent's loop against FakeRuntime and a real (in-memory) ClusterState: dependency
+ * order with health conditions, idempotent re-up, recreate on change, removal, partial
+ * failure, adoption after a restart, health restarts with back-off, stop/start, down.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ClusterState } from '../../crdt/index.js';
+import { Agent } from '../../src/agent/agent.js';
+import { systemClock } from '../../src/agent/clock.js';
+import { silentLogger } from '../../src/agent/logger.js';
+import type { DoneEvent, ProgressEvent } from '../../src/api/protocol.js';
+import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
+import { place } from '../../src/placement/index.js';
+import { FakeRuntime } from '../../src/runtime/fake.js';
+import { LABELS } from '../../src/runtime/types.js';
+
+function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
+  return {
+    image: 'fizz/busybox:latest',
+    environment: {},
+    labels: {},
+    ports: [],
+    volumes: [],
+    networks: { default: null },
+    depends_on: {},
+    ...extra,
+  };
+}
+
+function project(services: Record<string, ServiceSpec>, name = 'demo'): ProjectSpec {
+  return {
+    name,
+    services,
+    networks: { default: { name: `${name}_default` } },
+    volumes: {},
+    secrets: {},
+    configs: {},
+  };
+}
+
+const HEALTHCHECK = { test: ['CMD', 'true'], interval: 1_000_000_000 };
+
+function setup(
+  runtime = new FakeRuntime(),
+  state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() }),
+) {
+  const agent = new Agent({
+    nodeId: 'n1',
+    home: '/nowhere',
+    version: 'test',
+    state,
+    flush: async () => {},
+    runtime,
+    clock: systemClock,
+    logger: silentLogger(),
+    tickMs: 3_600_000,
+    pollMs: 5,
+    dependencyTimeoutMs: 5_000,
+    place,
+  });
+  return { agent, runtime, state };
+}
+
+async function up(
+  agent: Agent,
+  spec: ProjectSpec,
+  wait = false,
+): Promise<{ done: DoneEvent; events: ProgressEvent[] }> {
+  const events: ProgressEvent[] = [];
+  const done = await agent.up({ spec, wait }, (e) => events.push(e), new AbortController().signal);
+  return { done, events };
+}
+
+function byService(runtime: FakeRuntime): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const c of runtime.containers.values()) {
+    const s = c.info.labels[LABELS.service]!;
+    out.set(s, [...(out.get(s) ?? []), c.info.id]);
+  }
+  return out;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+test('up creates the network, every replica, labelled; a service_healthy dependent waits for health', async () => {
+  const { agent, runtime, state } = setup();
+  const spec = project({
+    db: service({ healthcheck: HEALTHCHECK }),
+    app: service({
+      deploy: { replicas: 2 },
+      depends_on: { db: { condition: 'service_healthy', required: true } },
+    }),
+  });
+  const pending = up(agent, spec);
+  await until(
+    () => byService(runtime).has('db') && runtime.calls.some((c) => c.startsWith('start')),
+    'db started',
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(byService(runtime).has('app'), false, 'app was created before db was healthy');
+  const dbId = byService(runtime).get('db')![0]!;
+  runtime.setHealth(dbId, 'healthy');
+  const { done, events } = await pending;
+  assert.deepEqual(done, { type: 'done', ok: true, errors: [] });
+  assert.equal(byService(runtime).get('app')!.length, 2);
+  assert.ok(runtime.networks.has('demo_default'));
+  const app = [...runtime.containers.values()].find((c) => c.info.name === 'demo-app-2')!;
+  assert.equal(app.info.labels[LABELS.slot], '1');
+  assert.equal(app.info.labels[LABELS.node], 'n1');
+  assert.ok(app.info.labels[LABELS.specHash]);
+  assert.ok(events.some((e) => e.name === 'demo-app-1' && e.status === 'waiting'));
+  assert.deepEqual(state.listProjects(), ['demo']);
+  assert.ok(state.nodeStatuses().get('n1')!.containers.length === 3);
+});
+
+test('re-up with nothing changed touches nothing; a changed service is recreated; a removed one removed', async () => {
+  const { agent, runtime } = setup();
+  const v1 = project({ web: service(), worker: service({ command: ['sleep', '1'] }) });
+  assert.equal((await up(agent, v1)).done.ok, true);
+  const before = byService(runtime);
+  const calls = runtime.calls.length;
+  const again = await up(agent, v1);
+  assert.equal(again.done.ok, true);
+  const mutating = runtime.calls.slice(calls).filter((c) => /^(create|start|stop|remove|restart)/.test(c));
+  assert.deepEqual(mutating, []);
+  assert.deepEqual(
+    again.events.map((e) => `${e.name}:${e.status}`),
+    ['demo-web-1:running', 'demo-worker-1:running'],
+  );
+
+  const v2 = project({ web: service(), worker: service({ command: ['sleep', '2'] }) });
+  assert.equal((await up(agent, v2)).done.ok, true);
+  const after = byService(runtime);
+  assert.deepEqual(after.get('web'), before.get('web'));
+  assert.notDeepEqual(after.get('worker'), before.get('worker'));
+  assert.equal(after.get('worker')!.length, 1);
+
+  const v3 = project({ web: service() });
+  assert.equal((await up(agent, v3)).done.ok, true);
+  assert.deepEqual([...byService(runtime).keys()], ['web']);
+});
+
+test('a missing image fails its service by name while the others come up', async () => {
+  const { agent, runtime } = setup();
+  const spec = project({
+    good: service(),
+    bad: service({ image: 'fizz/missing:1' }),
+    needsBad: service({ depends_on: { bad: { condition: 'service_started', required: true } } }),
+  });
+  const { done } = await up(agent, spec);
+  assert.equal(done.ok, false);
+  assert.ok(
+    done.errors.some((e) => e.includes('service "bad"') && e.includes('fizz/missing:1')),
+    done.errors.join('\n'),
+  );
+  assert.ok(done.errors.some((e) => e.includes('service "needsBad"') && e.includes('dependency "bad"')));
+  const running = [...runtime.containers.values()].filter((c) => c.info.state === 'running');
+  assert.deepEqual(
+    running.map((c) => c.info.name),
+    ['demo-good-1'],
+  );
+});
+
+test('a taken port fails with the service and port named', async () => {
+  const { agent, runtime } = setup();
+  runtime.foreignPorts.add('tcp/8080');
+  const { done } = await up(
+    agent,
+    project({
+      web: service({ ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }] }),
+    }),
+  );
+  assert.equal(done.ok, false);
+  assert.match(done.errors[0]!, /service "web": port 8080/);
+});
+
+test('a new agent on the same state and engine adopts what runs: no twins', async () => {
+  const first = setup();
+  const spec = project({ web: service({ deploy: { replicas: 3 } }) });
+  assert.equal((await up(first.agent, spec)).done.ok, true);
+  const ids = [...first.runtime.containers.keys()].sort();
+  const second = setup(first.runtime, first.state);
+  const calls = first.runtime.calls.length;
+  await second.agent.reconciler.request({});
+  assert.deepEqual([...first.runtime.containers.keys()].sort(), ids);
+  assert.deepEqual(
+    first.runtime.calls.slice(calls).filter((c) => /^(create|start|remove)/.test(c)),
+    [],
+  );
+});
+
+test('an unhealthy container is restarted, then left alone until its back-off elapses', async () => {
+  const { agent, runtime } = setup();
+  assert.equal((await up(agent, project({ web: service({ healthcheck: HEALTHCHECK }) }))).done.ok, true);
+  const id = [...runtime.containers.keys()][0]!;
+  runtime.setHealth(id, 'unhealthy');
+  await agent.reconciler.request({});
+  assert.equal(runtime.calls.filter((c) => c.startsWith('restart')).length, 1);
+  runtime.setHealth(id, 'unhealthy');
+  await agent.reconciler.request({});
+  assert.equal(
+    runtime.calls.filter((c) => c.startsWith('restart')).length,
+    1,
+    'restarted again inside its back-off',
+  );
+});
+
+test('stop keeps the container stopped across passes; start runs it again', async () => {
+  const { agent, runtime } = setup();
+  assert.equal((await up(agent, project({ web: service(), db: service() }))).done.ok, true);
+  const stopped = await agent.stop({ project: 'demo', services: ['web'] }, () => {});
+  assert.equal(stopped.ok, true);
+  const web = () => [...runtime.containers.values()].find((c) => c.info.name === 'demo-web-1')!;
+  assert.equal(web().info.state, 'exited');
+  await agent.reconciler.request({});
+  assert.equal(web().info.state, 'exited');
+  assert.equal((await agent.start({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  assert.equal(web().info.state, 'running');
+  const unknown = await agent.stop({ project: 'demo', services: ['nope'] }, () => {});
+  assert.match(unknown.errors[0]!, /no service "nope"/);
+});
+
+test('down removes the project from state, its containers and networks; volumes only with -v', async () => {
+  const { agent, runtime, state } = setup();
+  const spec = project({
+    db: service({ volumes: [{ type: 'volume', source: 'data', target: '/data' }] }),
+    web: service({ deploy: { replicas: 2 } }),
+  });
+  spec.volumes = { data: { name: 'demo_data' } };
+  assert.equal((await up(agent, spec)).done.ok, true);
+  assert.ok(runtime.volumes.has('demo_data'));
+  const done = await agent.down({ project: 'demo', volumes: true }, () => {});
+  assert.deepEqual(done, { type: 'done', ok: true, errors: [] });
+  assert.equal(runtime.containers.size, 0);
+  assert.equal(runtime.networks.size, 0);
+  assert.equal(runtime.volumes.size, 0);
+  assert.deepEqual(state.listProjects(), []);
+});
+
+test('engine unreachable: up fails with the runtime message saying how to start it', async () => {
+  const { agent, runtime } = setup();
+  runtime.setReachable(false);
+  const { done } = await up(agent, project({ web: service() }));
+  assert.equal(done.ok, false);
+  assert.match(done.errors[0]!, /Docker Engine is not reachable/);
+});
