@@ -114,12 +114,34 @@ export function canonicalService(svc: Dict, path: Segment[], issues: Issues): Di
     if (build.labels !== undefined)
       build.labels = mapTagged(build.labels, (a) => listOrDictToMap(a, '=', false));
     if (build.extra_hosts !== undefined) build.extra_hosts = mapTagged(build.extra_hosts, extraHosts);
+    if (build.ssh !== undefined)
+      build.ssh = mapTagged(build.ssh, (list) =>
+        isDict(list)
+          ? Object.entries(list).map(([id, p]) => (p === null ? { id } : { id, path: scalarString(p) }))
+          : toList(list).map((e) => {
+              const t = scalarString(e);
+              const i = t.indexOf('=');
+              return i < 0 ? { id: t } : { id: t.slice(0, i), path: t.slice(i + 1) };
+            }),
+      );
     return build;
   });
   conv('depends_on', dependsOn);
   conv('env_file', envFiles);
   conv('label_file', toList);
-  conv('environment', (e) => listOrDictToMap(e));
+  conv('environment', (e) => {
+    const env = listOrDictToMap(e);
+    Object.keys(env).forEach((k) => {
+      if (k.endsWith(' ') || k.endsWith('\t'))
+        issues.add(
+          new ComposeValueError(`environment variable ${k} is declared with a trailing space`, {
+            expected: 'KEY=VALUE without spaces around =',
+          }),
+          [...path, 'environment'],
+        );
+    });
+    return env;
+  });
   for (const k of ['labels', 'annotations', 'sysctls', 'storage_opt'])
     conv(k, (e) => listOrDictToMap(e, '=', false));
   conv('extra_hosts', extraHosts);

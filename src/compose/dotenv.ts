@@ -29,17 +29,22 @@ const SIMPLE_ESCAPES: Record<string, string> = {
  * Parses dotenv text into a map, in line order. `lookup` is consulted first when expanding
  * `${VAR}` and for bare `KEY` lines. Errors carry `line N:` in their message.
  */
-export function parseDotenv(text: string, lookup: Lookup = () => undefined): Record<string, string> {
+export function parseDotenv(
+  text: string,
+  lookup: Lookup = () => undefined,
+  fallback: Lookup = () => undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const state = { line: 1 };
   let rest = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const expandLookup: Lookup = (k) => lookup(k) ?? (Object.hasOwn(out, k) ? out[k] : undefined);
+  const expandLookup: Lookup = (k) => lookup(k) ?? (Object.hasOwn(out, k) ? out[k] : fallback(k));
   for (;;) {
     rest = statementStart(rest, state);
     if (rest === '') break;
     const { key, left, inherited } = locateKey(rest, state);
     if (key.includes(' ')) throw new ComposeEnvFileError(`line ${state.line}: key cannot contain a space`);
     if (inherited) {
+      state.line++;
       const v = lookup(key);
       if (v !== undefined) out[key] = v;
       rest = left;
@@ -53,8 +58,12 @@ export function parseDotenv(text: string, lookup: Lookup = () => undefined): Rec
 }
 
 /** Parses an env file's content: as parseDotenv, but keys that start with a digit are dropped. */
-export function parseEnvFile(text: string, lookup: Lookup = () => undefined): Record<string, string> {
-  const parsed = parseDotenv(text, lookup);
+export function parseEnvFile(
+  text: string,
+  lookup: Lookup = () => undefined,
+  fallback: Lookup = () => undefined,
+): Record<string, string> {
+  const parsed = parseDotenv(text, lookup, fallback);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed)) if (!/^[0-9]/.test(k)) setKey(out, k, v);
   return out;
@@ -94,8 +103,7 @@ function locateKey(src: string, state: { line: number }): { key: string; left: s
       const key = s.slice(0, i).trimEnd();
       const inherited = c === '\n';
       let left = s.slice(i + 1);
-      if (inherited) state.line++;
-      else left = left.replace(/^[ \t\v\f\r]+/, '');
+      if (!inherited) left = left.replace(/^[ \t\v\f\r]+/, '');
       return { key, left, inherited };
     }
     if (KEY_PUNCT.has(c)) continue;

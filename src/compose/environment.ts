@@ -16,13 +16,18 @@ export function definedOnly(env: Record<string, string | undefined>): Env {
 }
 
 /** Reads one env file; `required` false lets a missing file count as empty. */
-export function readEnvFile(path: string, lookup: (k: string) => string | undefined, required = true): Env {
+export function readEnvFile(
+  path: string,
+  lookup: (k: string) => string | undefined,
+  required = true,
+  fallback: (k: string) => string | undefined = () => undefined,
+): Env {
   if (!existsSync(path)) {
     if (!required) return {};
     throw new ComposeFileNotFoundError(`env file ${path} not found`, { file: path });
   }
   try {
-    return parseEnvFile(readFileSync(path, 'utf8'), lookup);
+    return parseEnvFile(readFileSync(path, 'utf8'), lookup, fallback);
   } catch (err) {
     if (err instanceof ComposeEnvFileError) throw err.withDetails({ file: path });
     throw new ComposeFileNotFoundError(`cannot read env file ${path}: ${(err as Error).message}`, {
@@ -44,8 +49,9 @@ export function projectEnvironment(
   const explicit = Boolean(envFiles && envFiles.length > 0);
   const fromFiles: Env = {};
   for (const f of files) {
-    const lookup = (k: string) => processEnv[k] ?? fromFiles[k];
-    Object.assign(fromFiles, readEnvFile(f, lookup, explicit));
+    const fromProcess = (k: string) => (Object.hasOwn(processEnv, k) ? processEnv[k] : undefined);
+    const earlier = (k: string) => (Object.hasOwn(fromFiles, k) ? fromFiles[k] : undefined);
+    Object.assign(fromFiles, readEnvFile(f, fromProcess, explicit, earlier));
   }
   return { ...fromFiles, ...processEnv };
 }

@@ -25,19 +25,24 @@ export interface ExtendsContext {
 const unwrap = (v: unknown): unknown =>
   v instanceof OverrideTag ? v.value : v instanceof ResetTag ? undefined : v;
 
-/** Returns the services of `data` (a file at `file`) with every `extends` applied. */
+/**
+ * Returns the services of `data` (a file at `file`) with every `extends` applied. A relative
+ * `extends.file` is relative to `baseDir`: the project directory for the project's own and
+ * included files, the file's directory for a file reached through `extends`.
+ */
 export function resolveExtends(
   data: Dict,
   file: string,
   source: SourceFile | undefined,
   ctx: ExtendsContext,
+  baseDir: string = dirname(file),
 ): Dict {
   if (!isDict(data.services)) return data;
   const services = data.services;
   const done = new Map<string, unknown>();
   const out: Dict = {};
   for (const name of Object.keys(services)) {
-    const r = resolveOne(services, name, file, source, ctx, [], done);
+    const r = resolveOne(services, name, file, source, ctx, [], done, baseDir);
     out[name] = r === undefined ? services[name] : r;
   }
   return { ...data, services: out };
@@ -51,6 +56,7 @@ function resolveOne(
   ctx: ExtendsContext,
   stack: string[],
   done: Map<string, unknown>,
+  baseDir: string,
 ): unknown {
   if (done.has(name)) return done.get(name);
   const raw = services[name];
@@ -84,7 +90,7 @@ function resolveOne(
   const { extends: _drop, ...own } = svc;
   let base: unknown;
   if (isDict(ext) && typeof ext.file === 'string') {
-    const other = resolve(dirname(file), ext.file);
+    const other = resolve(baseDir, ext.file);
     const loaded = ctx.loadFile(other);
     if (!loaded) return undefined;
     const otherServices = isDict(loaded.data.services) ? loaded.data.services : {};
@@ -106,6 +112,7 @@ function resolveOne(
       ctx,
       [...stack, here],
       new Map(),
+      dirname(other),
     );
     if (resolved === undefined) return undefined;
     const plain = stripTags(resolved);
@@ -119,7 +126,7 @@ function resolveOne(
       );
       return undefined;
     }
-    const resolved = resolveOne(services, target, file, source, ctx, [...stack, here], done);
+    const resolved = resolveOne(services, target, file, source, ctx, [...stack, here], done, baseDir);
     if (resolved === undefined) return undefined;
     base = stripTags(resolved) ?? {};
   }

@@ -10,7 +10,14 @@ import { type Lookup, substitute } from './interpolate.js';
 import type { Issues } from './issues.js';
 import { stripTags } from './merge.js';
 import { validateSchema } from './schema.js';
-import { OverrideTag, parseComposeYaml, ResetTag, type Segment, type SourceFile } from './yaml-source.js';
+import {
+  OverrideTag,
+  type ParsedFile,
+  parseComposeYaml,
+  ResetTag,
+  type Segment,
+  type SourceFile,
+} from './yaml-source.js';
 
 type Dict = Record<string, unknown>;
 
@@ -71,6 +78,17 @@ export function loadComposeFile(
   issues: Issues,
   sources: SourceFile[],
 ): LoadedFile | undefined {
+  const parsed = readComposeFile(path, content, issues, sources);
+  return parsed ? processComposeFile(parsed, options, issues) : undefined;
+}
+
+/** Reads and parses a file's YAML; errors go to `issues`. */
+export function readComposeFile(
+  path: string,
+  content: string | undefined,
+  issues: Issues,
+  sources: SourceFile[],
+): ParsedFile | undefined {
   let text = content;
   if (text === undefined) {
     try {
@@ -87,17 +105,34 @@ export function loadComposeFile(
   }
   const { parsed, errors } = parseComposeYaml(text, path);
   for (const e of errors) issues.add(e);
-  if (!parsed) return undefined;
-  sources.push(parsed.source);
+  if (parsed) sources.push(parsed.source);
+  return parsed;
+}
+
+/** Interpolation, schema validation and canonical form of a parsed file. */
+export function processComposeFile(
+  parsed: ParsedFile,
+  options: FileStepsOptions,
+  issues: Issues,
+): LoadedFile | undefined {
   const before = issues.size;
   const lookup: Lookup = (k) => (Object.hasOwn(options.env, k) ? options.env[k] : undefined);
   const interpolated = options.skipInterpolation
     ? parsed.data
     : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
   if (issues.size > before) return undefined;
-  if (!options.skipValidation && !validateSchema(stripTags(interpolated), issues, parsed.source))
+  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source))
     return undefined;
   const data = canonicalFile(interpolated, issues);
   if (issues.size > before) return undefined;
   return { source: parsed.source, data };
+}
+
+/** A service written as `name:` with no body is an empty service, not a schema error. */
+function forSchema(data: Dict): unknown {
+  const plain = stripTags(data) as Dict;
+  if (!isDict(plain.services)) return plain;
+  const services: Dict = {};
+  for (const [k, v] of Object.entries(plain.services)) services[k] = v === null ? {} : v;
+  return { ...plain, services };
 }

@@ -23,6 +23,8 @@ export interface IncludeContext {
   loadIncluded(path: string, projectDir: string, env: Env, stack: string[]): Dict | undefined;
 }
 
+const own = (m: Env) => (k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
+
 const toList = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
 
 /** The merged model of every entry of `include` in the file at `file`. */
@@ -57,10 +59,13 @@ export function applyIncludes(
       if (spec.env_file !== undefined) {
         for (const f of toList(spec.env_file)) {
           const envPath = resolve(dir, scalarString(f));
-          includeEnv = { ...includeEnv, ...readEnvFile(envPath, (k) => env[k] ?? includeEnv[k], true) };
+          includeEnv = {
+            ...includeEnv,
+            ...readEnvFile(envPath, own(env), true, (k) => own(includeEnv)(k)),
+          };
         }
       } else if (existsSync(join(projectDir, '.env'))) {
-        includeEnv = readEnvFile(join(projectDir, '.env'), (k) => env[k] ?? includeEnv[k], false);
+        includeEnv = readEnvFile(join(projectDir, '.env'), own(env), false);
       }
     } catch (err) {
       ctx.issues.add(err as ComposeIncludeError, [...path, 'env_file'], source);

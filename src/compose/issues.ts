@@ -9,14 +9,16 @@ interface Pending {
   error: ComposeError;
   path?: readonly Segment[];
   source?: SourceFile;
+  /** Point at the key rather than its value (unknown keys). */
+  atKey?: boolean;
 }
 
 export class Issues {
   private readonly pending: Pending[] = [];
 
   /** Records `error` about the value at `path`, found in `source` when known. */
-  add(error: ComposeError, path?: readonly Segment[], source?: SourceFile): void {
-    this.pending.push({ error, path, source });
+  add(error: ComposeError, path?: readonly Segment[], source?: SourceFile, atKey = false): void {
+    this.pending.push({ error, path, source, atKey });
   }
 
   get size(): number {
@@ -25,12 +27,12 @@ export class Issues {
 
   /** The errors with file, line, column and path filled in from `sources` (last file first). */
   resolve(sources: readonly SourceFile[]): ComposeError[] {
-    return this.pending.map(({ error, path, source }) => {
+    return this.pending.map(({ error, path, source, atKey }) => {
       if (!path) return source && !error.file ? error.withDetails({ file: source.file }) : error;
       const candidates = source ? [source] : [...sources].reverse();
       let best: ReturnType<typeof locatePath>;
       for (const s of candidates) {
-        const loc = locatePath(s, path);
+        const loc = locatePath(s, path, atKey);
         if (loc && (!best || loc.exact)) best = loc;
         if (loc?.exact) break;
       }

@@ -15,8 +15,11 @@ export function levenshtein(a: string, b: string): number {
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    const lc = c.toLowerCase();
+    // A key cut short or run on ("front" for "frontend") counts as close.
+    const d = lc.length >= 3 && (w.startsWith(lc) || lc.startsWith(w)) ? 1 : levenshtein(w, lc);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

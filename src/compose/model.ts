@@ -8,7 +8,13 @@ import { isDict, scalarString } from './canonical.js';
 import type { Env } from './environment.js';
 import { ComposeError, ComposeLoadError } from './errors.js';
 import { resolveExtends } from './extends.js';
-import { type LoadedFile, loadComposeFile } from './file-loader.js';
+import {
+  interpolateTree,
+  type LoadedFile,
+  loadComposeFile,
+  processComposeFile,
+  readComposeFile,
+} from './file-loader.js';
 import { applyIncludes, overIncluded } from './include.js';
 import { Issues } from './issues.js';
 import { mergeValue, stripTags } from './merge.js';
@@ -17,7 +23,7 @@ import { type PathContext, resolveFilePaths, resolvePath } from './paths.js';
 import { activeServices } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
 import { addImplicitDependencies, checkProject } from './semantic.js';
-import { resolveServiceEnvironment } from './service-env.js';
+import { resolveBareEnvironment, resolveServiceEnvironment } from './service-env.js';
 import type { ProjectSpec, ServiceSpec } from './types.js';
 import type { SourceFile } from './yaml-source.js';
 
@@ -48,70 +54,90 @@ export interface ModelOptions {
 export function loadModel(o: ModelOptions): ProjectSpec {
   const issues = new Issues();
   const sources: SourceFile[] = [];
-  const fileOpts = { env: o.env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
-  const cache = new Map<string, LoadedFile | undefined>();
-  const loadFile = (path: string) => {
-    if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
-    return cache.get(path);
-  };
   const home = o.env.HOME;
-  const extCtx = { issues, home, loadFile };
 
-  const loadIncluded = (path: string, projectDir: string, env: Env, stack: string[]): Dict | undefined => {
-    const loaded = loadComposeFile(path, undefined, { ...fileOpts, env }, issues, sources);
-    if (!loaded) return undefined;
-    let data = resolveExtends(loaded.data, path, loaded.source, {
-      issues,
-      home,
-      loadFile: (p) => loadComposeFile(p, undefined, { ...fileOpts, env }, issues, sources),
-    });
-    if (data.include !== undefined)
-      data = overIncluded(
-        applyIncludes(data.include, path, loaded.source, env, stack, { issues, loadIncluded }),
-        data,
-      );
-    return resolveFilePaths(stripTags(data) as Dict, { base: projectDir, home });
-  };
-
-  let model: Dict = {};
-  for (const f of o.configFiles) {
-    const loaded =
-      f.content === undefined
-        ? loadFile(f.path)
-        : loadComposeFile(f.path, f.content, fileOpts, issues, sources);
-    if (!loaded) continue;
-    let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx);
-    if (data.include !== undefined)
-      data = overIncluded(
-        applyIncludes(data.include, f.path, loaded.source, o.env, [f.path], { issues, loadIncluded }),
-        data,
-      );
-    model = mergeValue(model, data) as Dict;
-  }
+  // The name comes first: files may use ${COMPOSE_PROJECT_NAME}.
+  const parsed = o.configFiles.map((f) => readComposeFile(f.path, f.content, issues, sources));
   if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
-
+  let topLevel: unknown;
+  for (const p of parsed) if (p && p.data.name !== undefined) topLevel = p.data.name;
+  if (typeof topLevel === 'string')
+    topLevel = interpolateTree(topLevel, (k) => own(o.env, k), issues, undefined, ['name']);
   let name = '';
   try {
     name = resolveProjectName({
       flag: o.projectName,
       env: o.env,
-      topLevel: model.name,
+      topLevel,
       projectDir: o.workingDir,
+      validate: !o.skipValidation,
     });
   } catch (err) {
     if (!(err instanceof ComposeError)) throw err;
     issues.add(err, o.projectName === undefined && !o.env.COMPOSE_PROJECT_NAME ? ['name'] : undefined);
   }
+  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  const env: Env = Object.hasOwn(o.env, 'COMPOSE_PROJECT_NAME')
+    ? o.env
+    : { ...o.env, COMPOSE_PROJECT_NAME: name };
+
+  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
+  const cache = new Map<string, LoadedFile | undefined>();
+  const loadFile = (path: string) => {
+    if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
+    return cache.get(path);
+  };
+  const extCtx = { issues, home, loadFile };
+
+  const loadIncluded = (path: string, projectDir: string, subEnv: Env, stack: string[]): Dict | undefined => {
+    const opts = { ...fileOpts, env: subEnv };
+    const loaded = loadComposeFile(path, undefined, opts, issues, sources);
+    if (!loaded) return undefined;
+    const loadOther = (p: string) => loadComposeFile(p, undefined, opts, issues, sources);
+    let data = resolveExtends(
+      loaded.data,
+      path,
+      loaded.source,
+      { issues, home, loadFile: loadOther },
+      projectDir,
+    );
+    if (data.include !== undefined)
+      data = overIncluded(
+        applyIncludes(data.include, path, loaded.source, subEnv, stack, { issues, loadIncluded }),
+        data,
+      );
+    const resolved = resolveFilePaths(stripTags(data) as Dict, { base: projectDir, home });
+    resolveBareEnvironment(resolved.services, subEnv);
+    return resolved;
+  };
+
+  let model: Dict = {};
+  o.configFiles.forEach((f, i) => {
+    const p = parsed[i];
+    const loaded = p ? processComposeFile(p, fileOpts, issues) : undefined;
+    if (!loaded) return;
+    let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx, o.workingDir);
+    if (data.include !== undefined)
+      data = overIncluded(
+        applyIncludes(data.include, f.path, loaded.source, env, [f.path], { issues, loadIncluded }),
+        data,
+      );
+    model = mergeValue(model, data) as Dict;
+  });
+  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+
   const paths: PathContext = {
     base: o.workingDir,
     home,
     relativeTo: o.resolvePaths === false ? o.workingDir : undefined,
   };
-  const project = normalizeProject(model, name, paths, o, issues);
+  const project = normalizeProject(model, name, paths, { ...o, env }, issues);
   if (issues.size === 0 && !o.skipConsistencyCheck) checkProject(project, issues);
   if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
   return project;
 }
+
+const own = (m: Env, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
 
 function normalizeProject(
   model: Dict,
@@ -129,22 +155,22 @@ function normalizeProject(
       issues,
       paths,
       env: o.env,
-      defaultNetwork: !o.skipNormalization,
+      normalize: !o.skipNormalization,
     });
-    resolveServiceEnvironment(svcName, svc, o.env, issues);
+    resolveServiceEnvironment(svcName, svc, o.env, issues, o.workingDir);
     services[svcName] = svc;
   }
   const project: ProjectSpec = {
     name,
     workingDir: o.workingDir,
     services,
-    networks: resources(model.networks, name, o.env),
-    volumes: resources(model.volumes, name, o.env),
-    secrets: resources(model.secrets, name, o.env, paths),
-    configs: resources(model.configs, name, o.env, paths),
+    networks: resources(model.networks, name, o.env, undefined, !o.skipNormalization),
+    volumes: resources(model.volumes, name, o.env, undefined, !o.skipNormalization),
+    secrets: resources(model.secrets, name, o.env, paths, !o.skipNormalization),
+    configs: resources(model.configs, name, o.env, paths, !o.skipNormalization),
   };
   const usesDefault = Object.values(services).some((s) => Object.hasOwn(s.networks, 'default'));
-  if (usesDefault && !Object.hasOwn(project.networks, 'default'))
+  if (usesDefault && !o.skipNormalization && !Object.hasOwn(project.networks, 'default'))
     project.networks.default = { name: `${name}_default` };
   const extensions: Record<string, never> = {};
   for (const [k, v] of Object.entries(model)) if (k.startsWith('x-')) (extensions as Dict)[k] = v;
@@ -153,17 +179,21 @@ function normalizeProject(
   return project;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each section has its own spec type; the shape is shared
-function resources(section: unknown, project: string, env: Env, paths?: PathContext): Record<string, any> {
+function resources(
+  section: unknown,
+  project: string,
+  env: Env,
+  paths: PathContext | undefined,
+  normalize: boolean,
+  // biome-ignore lint/suspicious/noExplicitAny: each section has its own spec type; the shape is shared
+): Record<string, any> {
   const out: Record<string, Dict> = {};
   if (!isDict(section)) return out;
   for (const [key, raw] of Object.entries(section)) {
     const r: Dict = isDict(raw) ? { ...raw } : {};
-    if (r.external === true || r.external === 'true') {
-      r.external = true;
-      r.name = r.name === undefined ? key : scalarString(r.name);
-    } else if (r.name === undefined) r.name = `${project}_${key}`;
-    else r.name = scalarString(r.name);
+    if (r.external === 'true') r.external = true;
+    if (r.name !== undefined) r.name = scalarString(r.name);
+    else if (normalize) r.name = r.external === true ? key : `${project}_${key}`;
     if (paths && typeof r.file === 'string') r.file = resolvePath(r.file, paths);
     if (typeof r.environment === 'string' && r.content === undefined && Object.hasOwn(env, r.environment))
       r.content = env[r.environment];

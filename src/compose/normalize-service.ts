@@ -20,8 +20,8 @@ export interface ServiceContext {
   issues: Issues;
   paths: PathContext;
   env: Record<string, string>;
-  /** Adds the implicit `default` network when a service names none. */
-  defaultNetwork: boolean;
+  /** Adds the implicit `default` network and build defaults (compose-go's normalization). */
+  normalize: boolean;
 }
 
 const DURATIONS = ['interval', 'timeout', 'start_period', 'start_interval'];
@@ -63,7 +63,7 @@ export function normalizeService(name: string, input: Dict, ctx: ServiceContext)
     ? s.volumes.map((v, i) => guard(['volumes', i], () => volume(v))).filter(Boolean)
     : [];
   const networks = isDict(s.networks) ? { ...s.networks } : {};
-  if (Object.keys(networks).length === 0 && s.network_mode === undefined && ctx.defaultNetwork)
+  if (Object.keys(networks).length === 0 && s.network_mode === undefined && ctx.normalize)
     networks.default = null;
   for (const [k, v] of Object.entries(networks)) networks[k] = isDict(v) ? v : null;
   out.networks = networks;
@@ -139,9 +139,25 @@ export function normalizeService(name: string, input: Dict, ctx: ServiceContext)
   if (isDict(s.deploy)) out.deploy = deploy(s.deploy, guard);
   if (isDict(s.build)) {
     const b: Dict = { ...s.build };
-    if (b.args !== undefined) b.args = listOrDictToMap(b.args);
+    if (b.args !== undefined) {
+      // A build arg without a value takes it from the environment, or is dropped.
+      const args: Record<string, string | null> = {};
+      for (const [k, v] of Object.entries(listOrDictToMap(b.args))) {
+        if (v !== null) args[k] = v;
+        else if (Object.hasOwn(ctx.env, k)) args[k] = ctx.env[k]!;
+      }
+      b.args = args;
+    }
+    if (ctx.normalize && b.dockerfile === undefined && b.dockerfile_inline === undefined)
+      b.dockerfile = 'Dockerfile';
     out.build = b;
   }
+  if (ctx.normalize && typeof s.image === 'string')
+    for (const hook of ['pre_start', 'post_start', 'pre_stop'])
+      if (Array.isArray(s[hook]))
+        out[hook] = (s[hook] as unknown[]).map((h) =>
+          isDict(h) && h.image === undefined ? { ...h, image: s.image } : h,
+        );
   if (isDict(s.logging) && isDict(s.logging.options))
     out.logging = { ...s.logging, options: s.logging.options };
   return out as unknown as ServiceSpec;
@@ -184,8 +200,11 @@ function volume(v: unknown): Dict {
       t.mode = typeof t.mode === 'string' ? Number.parseInt(t.mode, 8) : toInt(t.mode);
     out.tmpfs = t;
   }
-  if (isDict(v.bind) && v.bind.create_host_path !== undefined)
-    out.bind = { ...v.bind, create_host_path: toBool(v.bind.create_host_path) };
+  if (isDict(v.bind))
+    out.bind = {
+      ...v.bind,
+      create_host_path: v.bind.create_host_path === undefined ? true : toBool(v.bind.create_host_path),
+    };
   return out;
 }
 

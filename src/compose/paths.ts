@@ -21,6 +21,9 @@ export interface PathContext {
 }
 
 export function resolvePath(p: string, ctx: PathContext): string {
+  // Not resolving: a path relative to the working directory stays as written.
+  if (ctx.relativeTo !== undefined && ctx.relativeTo === ctx.base && !isAbsolute(p) && !p.startsWith('~'))
+    return p;
   let abs: string;
   if (p === '~' || p.startsWith('~/')) abs = ctx.home ? resolve(ctx.home, p.slice(2)) : p;
   else if (isAbsolute(p)) abs = p;

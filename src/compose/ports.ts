@@ -72,13 +72,7 @@ export function parsePortSpec(spec: string): LongPort[] {
   }
   const [p0, p1] = parseRange(published, spec, 0);
   if (t0 === t1) return [{ ...base, target: t0, published: p0 === p1 ? String(p0) : `${p0}-${p1}` }];
-  if (p1 - p0 !== t1 - t0) {
-    if (p0 === p1) throw bad(spec, 'a port range needs a published range of the same length');
-    // A published range wider than the target range: each target picks from the whole range.
-    const out: LongPort[] = [];
-    for (let t = t0; t <= t1; t++) out.push({ ...base, target: t, published: `${p0}-${p1}` });
-    return out;
-  }
+  if (p1 - p0 !== t1 - t0) throw bad(spec, 'the published and target ranges must have the same length');
   const out: LongPort[] = [];
   for (let t = t0; t <= t1; t++) out.push({ ...base, target: t, published: String(p0 + (t - t0)) });
   return out;

@@ -20,6 +20,8 @@ export function resolveProjectName(options: {
   env: Record<string, string>;
   topLevel?: unknown;
   projectDir: string;
+  /** False: explicit names are taken as given (compose-go skips this check without validation). */
+  validate?: boolean;
 }): string {
   const explicit: Array<[string, unknown]> = [
     ['-p/--project-name', options.flag],
@@ -29,7 +31,7 @@ export function resolveProjectName(options: {
   for (const [origin, value] of explicit) {
     if (value === undefined || value === null || value === '') continue;
     const name = String(value);
-    if (!VALID.test(name))
+    if (options.validate !== false && !VALID.test(name))
       throw new ComposeProjectNameError(`invalid project name ${JSON.stringify(name)} (from ${origin})`, {
         expected: 'lower-case letters, digits, dashes and underscores, starting with a letter or digit',
         suggestion: normalizeProjectName(name) || undefined,

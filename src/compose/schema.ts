@@ -41,6 +41,8 @@ function validator(): ValidateFunction {
   return compiled.validate;
 }
 
+const TYPE_NAMES: Record<string, string> = { object: 'mapping', array: 'list' };
+
 const ALTERNATIVE_NOISE = new Set(['oneOf', 'anyOf', 'type', 'const']);
 
 function segments(instancePath: string): Segment[] {
@@ -97,6 +99,7 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
         }),
         [...path, key],
         source,
+        true,
       );
     }
     return;
@@ -140,14 +143,22 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
     for (const e of specific) issues.add(new ComposeSchemaError(e.message ?? e.keyword), path, source);
     return;
   }
-  const types = new Set<string>();
+  const types: string[] = [];
   for (const e of errors)
-    if (e.keyword === 'type') for (const t of [e.params.type as string | string[]].flat()) types.add(t);
+    if (e.keyword === 'type') {
+      const t = e.params.type as string | string[];
+      for (const name of Array.isArray(t) ? [...t].sort() : [t]) {
+        const shown = TYPE_NAMES[name] ?? name;
+        if (!types.includes(shown)) types.push(shown);
+      }
+    }
   const value = errors[0]!.data;
+  const list =
+    types.length > 1
+      ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}`
+      : (types[0] ?? 'a different value');
   issues.add(
-    new ComposeSchemaError(`invalid type: ${describeType(value)}`, {
-      expected: types.size ? [...types].join(' or ') : 'a different value',
-    }),
+    new ComposeSchemaError(`must be a ${list}`, { expected: `not ${describeType(value)}` }),
     path,
     source,
   );

@@ -18,25 +18,29 @@ type Extra = ServiceSpec & {
   cgroup?: string;
 };
 
-/** Services this service needs because of how it shares namespaces or volumes. */
-export function implicitDependencies(svc: ServiceSpec): string[] {
+/**
+ * Services this service needs because of how it shares namespaces (restart with them) or
+ * volumes (no restart), as compose-go infers them.
+ */
+export function implicitDependencies(svc: ServiceSpec): Array<{ name: string; restart: boolean }> {
   const s = svc as Extra;
-  const out: string[] = [];
+  const out: Array<{ name: string; restart: boolean }> = [];
   for (const v of [s.network_mode, s.ipc, s.pid, s.uts, s.cgroup])
-    if (typeof v === 'string' && v.startsWith('service:')) out.push(v.slice('service:'.length));
+    if (typeof v === 'string' && v.startsWith('service:'))
+      out.push({ name: v.slice('service:'.length), restart: true });
   for (const v of s.volumes_from ?? []) {
     if (v.startsWith('container:')) continue;
-    out.push((v.startsWith('service:') ? v.slice(8) : v).split(':')[0]!);
+    out.push({ name: (v.startsWith('service:') ? v.slice(8) : v).split(':')[0]!, restart: false });
   }
-  for (const l of s.links ?? []) out.push(l.split(':')[0]!);
+  for (const l of s.links ?? []) out.push({ name: l.split(':')[0]!, restart: true });
   return out;
 }
 
 export function addImplicitDependencies(project: ProjectSpec): void {
   for (const svc of Object.values(project.services))
     for (const dep of implicitDependencies(svc))
-      if (!Object.hasOwn(svc.depends_on, dep))
-        svc.depends_on[dep] = { condition: 'service_started', required: true };
+      if (!Object.hasOwn(svc.depends_on, dep.name))
+        svc.depends_on[dep.name] = { condition: 'service_started', required: true, restart: dep.restart };
 }
 
 export function checkProject(project: ProjectSpec, issues: Issues): void {
@@ -96,7 +100,7 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
     if (svc.container_name && replicas > 1)
       issues.add(
         new ComposeValueError(
-          `services.${name}: container_name "${svc.container_name}" cannot be used with ${replicas} replicas`,
+          `container_name "${svc.container_name}" cannot be used with ${replicas} replicas`,
           {
             expected: 'no container_name, or a single replica',
           },

@@ -4,6 +4,7 @@
  * (left null when that has none). `label_file`s merge under `labels` the same way.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isDict } from './canonical.js';
 import { type Env, readEnvFile } from './environment.js';
 import { ComposeError, ComposeFileNotFoundError } from './errors.js';
@@ -25,15 +26,38 @@ function readRaw(path: string, required: boolean): Env {
   return out;
 }
 
-export function resolveServiceEnvironment(name: string, svc: ServiceSpec, env: Env, issues: Issues): void {
+/** Bare `KEY` entries of canonical services' environment taken from `env` (for included files). */
+export function resolveBareEnvironment(services: unknown, env: Env): void {
+  if (!isDict(services)) return;
+  for (const svc of Object.values(services)) {
+    if (!isDict(svc) || !isDict(svc.environment)) continue;
+    const e = { ...svc.environment };
+    for (const [k, v] of Object.entries(e)) if (v === null && Object.hasOwn(env, k)) e[k] = env[k];
+    svc.environment = e;
+  }
+}
+
+export function resolveServiceEnvironment(
+  name: string,
+  svc: ServiceSpec,
+  env: Env,
+  issues: Issues,
+  workingDir: string,
+): void {
   const fromFiles: Env = {};
   (svc.env_file ?? []).forEach((f, i) => {
     try {
       const required = f.required !== false;
+      const path = resolve(workingDir, f.path);
       const vars =
         f.format === 'raw'
-          ? readRaw(f.path, required)
-          : readEnvFile(f.path, (k) => (Object.hasOwn(env, k) ? env[k] : fromFiles[k]), required);
+          ? readRaw(path, required)
+          : readEnvFile(
+              path,
+              (k) => (Object.hasOwn(env, k) ? env[k] : undefined),
+              required,
+              (k) => (Object.hasOwn(fromFiles, k) ? fromFiles[k] : undefined),
+            );
       Object.assign(fromFiles, vars);
     } catch (err) {
       if (!(err instanceof ComposeError)) throw err;
@@ -52,7 +76,7 @@ export function resolveServiceEnvironment(name: string, svc: ServiceSpec, env: E
     const labels: Record<string, string> = {};
     labelFiles.forEach((f, i) => {
       try {
-        Object.assign(labels, readRaw(String(f), true));
+        Object.assign(labels, readRaw(resolve(workingDir, String(f)), true));
       } catch (err) {
         if (!(err instanceof ComposeError)) throw err;
         issues.add(err, ['services', name, 'label_file', i]);

@@ -166,6 +166,7 @@ function locateNode(source: SourceFile, node: Node | null | undefined): SourceLo
 export function locatePath(
   source: SourceFile,
   path: readonly Segment[],
+  preferKey = false,
 ): (SourceLocation & { exact: boolean }) | undefined {
   let node: unknown = source.doc.contents;
   let keyNode: unknown;
@@ -190,7 +191,8 @@ export function locatePath(
   }
   if (depth === 0) return undefined;
   // A key's own position reads better than its value's for mappings ("services.web: ...").
-  const at = node !== null && node !== undefined && (node as { range?: unknown }).range ? node : keyNode;
+  const hasRange = node !== null && node !== undefined && (node as { range?: unknown }).range;
+  const at = (preferKey && keyNode) || !hasRange ? keyNode : node;
   const loc = locateNode(source, (at ?? keyNode) as Node);
   return { ...loc, file: source.file, exact: depth === path.length };
 }

@@ -138,8 +138,15 @@ async function main(): Promise<void> {
         c.service === undefined
           ? () => state.getProject(project) !== undefined
           : () => state.getScale(project, String(c.service)) === Number(c.n);
-      if (!done())
-        await new Promise<void>((resolve) => waiters.add(() => (done() ? (resolve(), true) : false)));
+      if (!done()) {
+        await new Promise<void>((resolve) =>
+          waiters.add(() => {
+            if (!done()) return false;
+            resolve();
+            return true;
+          }),
+        );
+      }
       return { t: now() };
     },
     peers: async () => ({ connected: net.connectedPeers(), topic: net.topicPeers() }),

@@ -1,0 +1,141 @@
+/** Loader errors: one class per kind, with file:line:col, key path, expectation, did-you-mean; all reported. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ComposeError } from '../../src/compose/index.js';
+import { tempProject } from './helpers.js';
+
+async function errorsOf(yaml: string, env: Record<string, string> = {}): Promise<ComposeError[]> {
+  const p = tempProject({ 'compose.yaml': yaml });
+  try {
+    return (await p.fail({ env })).errors;
+  } finally {
+    p.cleanup();
+  }
+}
+
+const brief = (e: ComposeError) => `${e.name} ${e.line}:${e.column} ${e.path} ${e.reason}`;
+
+test('every schema error of a file is reported, each with line, column, path and a suggestion', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    imgae: nginx\n    ports: 80\n  db:\n    image: postgres\n    restart: sometimes\n    enviroment: [A=1]\n',
+  );
+  assert.deepEqual(errors.map(brief), [
+    "ComposeSchemaError 3:5 services.web.imgae unknown key 'imgae'",
+    'ComposeSchemaError 4:12 services.web.ports must be a list',
+    "ComposeSchemaError 8:5 services.db.enviroment unknown key 'enviroment'",
+  ]);
+  assert.equal(errors[0]!.suggestion, 'image');
+  assert.equal(errors[2]!.suggestion, 'environment');
+  assert.ok(errors[0]!.message.startsWith(`${errors[0]!.file}:3:5: services.web.imgae: unknown key 'imgae'`));
+  assert.match(errors[0]!.message, /did you mean 'image'\?/);
+});
+
+test('a YAML syntax error names its line and column', async () => {
+  const [e] = await errorsOf('services:\n  web:\n    image: [unclosed\n');
+  assert.equal(e!.name, 'ComposeYamlError');
+  assert.ok(e!.line! >= 3, brief(e!));
+});
+
+test('an empty file and a non-mapping top level are errors', async () => {
+  assert.equal((await errorsOf('# only a comment\n'))[0]!.name, 'ComposeEmptyFileError');
+  assert.equal((await errorsOf('- a\n- b\n'))[0]!.name, 'ComposeYamlError');
+});
+
+test('interpolation errors name the key path and position', async () => {
+  const errors = await errorsOf('services:\n  web:\n    image: "${IMAGE:?set IMAGE}"\n    user: "${bad"\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.path} ${e.line}`),
+    ['ComposeMissingVariableError services.web.image 3', 'ComposeInterpolationError services.web.user 4'],
+  );
+  assert.match(errors[0]!.reason, /required variable IMAGE is missing a value: set IMAGE/);
+});
+
+test('semantic checks: undefined references, all of them, with did-you-mean', async () => {
+  const errors = await errorsOf(`
+services:
+  web:
+    image: w
+    depends_on: [dbb]
+    networks: [frontend]
+    volumes: ["data:/data"]
+    secrets: [token]
+  db:
+    image: d
+networks:
+  front: {}
+volumes:
+  date: {}
+`);
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.path} ${e.suggestion ?? ''}`),
+    [
+      'ComposeUndefinedReferenceError services.web.depends_on.dbb db',
+      'ComposeUndefinedReferenceError services.web.networks.frontend front',
+      'ComposeUndefinedReferenceError services.web.volumes[0] date',
+      'ComposeUndefinedReferenceError services.web.secrets[0] ',
+    ],
+  );
+  assert.ok(errors.every((e) => e.line !== undefined));
+});
+
+test('dependency cycles and self-dependencies are rejected with the cycle spelled out', async () => {
+  const cycle = await errorsOf(
+    'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [a]}\n',
+  );
+  assert.deepEqual(
+    cycle.map((e) => `${e.name} ${e.reason}`),
+    ['ComposeCycleError dependency cycle detected: a -> b -> c -> a'],
+  );
+  const self = await errorsOf('services:\n  a: {image: x, depends_on: [a]}\n');
+  assert.equal(self[0]!.reason, 'dependency cycle detected: a -> a');
+});
+
+test('bad ports, durations, sizes and container_name with replicas', async () => {
+  const errors = await errorsOf(`
+services:
+  web:
+    image: w
+    ports: ["70000:80", "8000-8001:90", "1-2:3-5"]
+    stop_grace_period: 10parsecs
+    mem_limit: lots
+    healthcheck: {interval: soon}
+    container_name: web
+    deploy: {replicas: 3}
+`);
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.path}`),
+    ['ComposeValueError services.web.ports[0]', 'ComposeValueError services.web.ports[2]'],
+  );
+  const later = await errorsOf(`
+services:
+  web:
+    image: w
+    stop_grace_period: 10parsecs
+    mem_limit: lots
+    healthcheck: {interval: soon}
+    container_name: web
+    deploy: {replicas: 3}
+`);
+  assert.deepEqual(
+    later.map((e) => `${e.name} ${e.path}`),
+    [
+      'ComposeValueError services.web.healthcheck.interval',
+      'ComposeValueError services.web.stop_grace_period',
+      'ComposeValueError services.web.mem_limit',
+    ],
+  );
+  const replicas = await errorsOf(
+    'services:\n  web:\n    image: w\n    container_name: web\n    deploy: {replicas: 3}\n',
+  );
+  assert.equal(replicas[0]!.path, 'services.web.container_name');
+});
+
+test('extends errors: missing service attribute, unknown service', async () => {
+  assert.equal(
+    (await errorsOf('services:\n  a:\n    extends: {file: compose.yaml}\n'))[0]!.name,
+    'ComposeSchemaError',
+  );
+  const [e] = await errorsOf('services:\n  a:\n    extends: nothere\n');
+  assert.equal(e!.name, 'ComposeExtendsError');
+  assert.equal(e!.path, 'services.a.extends.service');
+});

@@ -1,0 +1,152 @@
+/**
+ * Helpers for the CRDT simulations: a seeded PRNG, random operations, a canonical view of a
+ * replica's state, and a reference model of the intended last-writer-wins semantics.
+ */
+import { type ClusterState, later, type Stamp } from '../../crdt/index.js';
+
+/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const PROJECTS = ['web', 'db', 'cache'];
+export const SERVICES = ['app', 'worker'];
+
+export type Op =
+  | { kind: 'put'; project: string; version: number }
+  | { kind: 'remove'; project: string }
+  | { kind: 'scale'; project: string; service: string; n: number }
+  | { kind: 'stop'; project: string; service: string; stopped: boolean }
+  | { kind: 'secret'; project: string; name: string; byte: number }
+  | { kind: 'status'; images: number };
+
+export function randomOp(rand: () => number): Op {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const project = pick(PROJECTS);
+  const r = rand();
+  if (r < 0.25) return { kind: 'put', project, version: Math.floor(rand() * 1000) };
+  if (r < 0.4) return { kind: 'remove', project };
+  if (r < 0.7) return { kind: 'scale', project, service: pick(SERVICES), n: Math.floor(rand() * 10) };
+  if (r < 0.8) return { kind: 'stop', project, service: pick(SERVICES), stopped: rand() < 0.5 };
+  if (r < 0.9) return { kind: 'secret', project, name: pick(['k1', 'k2']), byte: Math.floor(rand() * 256) };
+  return { kind: 'status', images: Math.floor(rand() * 5) };
+}
+
+export function applyOp(s: ClusterState, op: Op): void {
+  switch (op.kind) {
+    case 'put':
+      s.putProject({ name: op.project, version: op.version });
+      return;
+    case 'remove':
+      s.removeProject(op.project);
+      return;
+    case 'scale':
+      s.setScale(op.project, op.service, op.n);
+      return;
+    case 'stop':
+      s.setServiceStopped(op.project, op.service, op.stopped);
+      return;
+    case 'secret':
+      s.putSecret(op.project, op.name, new Uint8Array([op.byte]));
+      return;
+    case 'status':
+      s.setNodeStatus({
+        containers: [],
+        images: Array.from({ length: op.images }, (_, i) => `i${i}`),
+        updatedAt: op.images,
+      });
+      return;
+  }
+}
+
+/** Everything a reader can observe, in a canonical form. */
+export function view(s: ClusterState, nodes: readonly string[]): unknown {
+  const out: Record<string, unknown> = {};
+  for (const p of PROJECTS) {
+    out[`project:${p}`] = s.getProject(p) ?? null;
+    for (const svc of SERVICES) {
+      out[`scale:${p}/${svc}`] = s.getScale(p, svc) ?? null;
+      out[`stopped:${p}/${svc}`] = s.isServiceStopped(p, svc);
+    }
+    for (const k of ['k1', 'k2']) out[`secret:${p}/${k}`] = s.getSecret(p, k)?.[0] ?? null;
+  }
+  out.projects = s.listProjects();
+  const st = s.nodeStatuses();
+  for (const n of nodes) out[`status:${n}`] = st.get(n)?.images.length ?? null;
+  return out;
+}
+
+/** The intended semantics, from every operation and the stamp it was written with. */
+export class Model {
+  private readonly writes: Array<{ op: Op; stamp: Stamp }> = [];
+
+  record(op: Op, stamp: Stamp): void {
+    this.writes.push({ op, stamp });
+  }
+
+  private last<T extends Op['kind']>(
+    kind: T | T[],
+    match: (op: Op) => boolean,
+  ): { op: Op; stamp: Stamp } | undefined {
+    const kinds = Array.isArray(kind) ? kind : [kind];
+    let best: { op: Op; stamp: Stamp } | undefined;
+    for (const w of this.writes) {
+      if (!kinds.includes(w.op.kind as T) || !match(w.op)) continue;
+      if (!best || later(w.stamp, best.stamp)) best = w;
+    }
+    return best;
+  }
+
+  view(nodes: readonly string[]): unknown {
+    const out: Record<string, unknown> = {};
+    const live: string[] = [];
+    for (const p of PROJECTS) {
+      const w = this.last(['put', 'remove'], (op) => 'project' in op && op.project === p);
+      const spec = w && w.op.kind === 'put' ? { name: p, version: w.op.version } : null;
+      if (spec) live.push(p);
+      out[`project:${p}`] = spec;
+      const removal = this.last('remove', (op) => op.kind === 'remove' && op.project === p)?.stamp;
+      const alive = (stamp: Stamp) => !removal || later(stamp, removal);
+      for (const svc of SERVICES) {
+        const sc = this.last('scale', (op) => op.kind === 'scale' && op.project === p && op.service === svc);
+        out[`scale:${p}/${svc}`] = sc && alive(sc.stamp) && sc.op.kind === 'scale' ? sc.op.n : null;
+        const st = this.last('stop', (op) => op.kind === 'stop' && op.project === p && op.service === svc);
+        out[`stopped:${p}/${svc}`] = Boolean(st && alive(st.stamp) && st.op.kind === 'stop' && st.op.stopped);
+      }
+      for (const k of ['k1', 'k2']) {
+        const se = this.last('secret', (op) => op.kind === 'secret' && op.project === p && op.name === k);
+        out[`secret:${p}/${k}`] = se && se.op.kind === 'secret' ? se.op.byte : null;
+      }
+    }
+    out.projects = live.sort();
+    for (const n of nodes) {
+      const mine = this.writes.filter((w) => w.op.kind === 'status' && w.stamp.node === n);
+      const lastMine = mine.reduce<{ op: Op; stamp: Stamp } | undefined>(
+        (b, w) => (!b || later(w.stamp, b.stamp) ? w : b),
+        undefined,
+      );
+      out[`status:${n}`] = lastMine && lastMine.op.kind === 'status' ? lastMine.op.images : null;
+    }
+    return out;
+  }
+}
+
+/** Performs `op` on `s` and records it in the model with the stamp it got (if it wrote). */
+export function act(s: ClusterState, op: Op, model: Model): void {
+  const before = s.lastWrite();
+  applyOp(s, op);
+  const after = s.lastWrite();
+  if (after && (!before || later(after, before))) model.record(op, after);
+}
+
+export function syncPair(a: ClusterState, b: ClusterState): void {
+  b.applyUpdate(a.encodeUpdate(b.stateVector()), 'sync');
+  a.applyUpdate(b.encodeUpdate(a.stateVector()), 'sync');
+}
