@@ -27,7 +27,7 @@ export abstract class ComposeCommand extends Command {
       projectDirectory: this.projectDirectory,
       envFiles: this.envFiles,
       profiles: this.profiles,
-      env: { ...process.env },
+      env: { ...(this.context.env ?? process.env) },
       cwd: process.cwd(),
       stdin: () => readAll(stdin),
     };

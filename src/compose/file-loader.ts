@@ -41,26 +41,40 @@ export function interpolateTree(
   source: SourceFile | undefined,
   path: Segment[] = [],
 ): unknown {
+  return walk(value, lookup, issues, source, [...path]);
+}
+
+/** `path` is one mutable stack (copied only for an error): no allocation per node. */
+function walk(value: unknown, lookup: Lookup, issues: Issues, source: SourceFile | undefined, path: Segment[]): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('$')) return value;
     try {
       return substitute(value, lookup);
     } catch (err) {
       if (err instanceof ComposeError) {
-        issues.add(err, path, source);
+        issues.add(err, [...path], source);
         return value;
       }
       throw err;
     }
   }
   if (value instanceof ResetTag) return value;
-  if (value instanceof OverrideTag)
-    return new OverrideTag(interpolateTree(value.value, lookup, issues, source, path));
-  if (Array.isArray(value))
-    return value.map((v, i) => interpolateTree(v, lookup, issues, source, [...path, i]));
+  if (value instanceof OverrideTag) return new OverrideTag(walk(value.value, lookup, issues, source, path));
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      out[i] = walk(value[i], lookup, issues, source, path);
+      path.pop();
+    }
+    return out;
+  }
   if (isDict(value)) {
     const out: Dict = {};
-    for (const [k, v] of Object.entries(value)) {
-      const next = interpolateTree(v, lookup, issues, source, [...path, k]);
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      const next = walk(value[k], lookup, issues, source, path);
+      path.pop();
       if (k === '__proto__')
         Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
       else out[k] = next;

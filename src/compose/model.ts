@@ -6,7 +6,7 @@
  */
 import { isDict, scalarString } from './canonical.js';
 import type { Env } from './environment.js';
-import { ComposeError, ComposeLoadError } from './errors.js';
+import { ComposeError, ComposeLoadError, ComposeValueError } from './errors.js';
 import { resolveExtends } from './extends.js';
 import {
   interpolateTree,
@@ -131,10 +131,26 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     home,
     relativeTo: o.resolvePaths === false ? o.workingDir : undefined,
   };
-  const project = normalizeProject(model, name, paths, { ...o, env }, issues);
-  if (issues.size === 0 && !o.skipConsistencyCheck) checkProject(project, issues);
-  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
+  const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
+  if (project && issues.size === 0 && !o.skipConsistencyCheck) step(() => checkProject(project, issues));
+  if (issues.size > 0 || !project) throw new ComposeLoadError(issues.resolve(sources));
   return project;
+}
+
+/**
+ * With validation on, the schema guarantees the shapes normalization reads. Without it
+ * (skipValidation, used by the conformance data), an odd shape may still trip a step: it is
+ * reported as a ComposeValueError rather than escaping as a TypeError.
+ */
+function guarded<T>(issues: Issues, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ComposeError) issues.add(err);
+    else issues.add(new ComposeValueError(`invalid value: ${(err as Error).message}`, { cause: err }));
+    return undefined;
+  }
 }
 
 const own = (m: Env, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);

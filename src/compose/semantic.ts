@@ -83,13 +83,13 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
     });
     for (const kind of ['secrets', 'configs'] as const) {
       (svc[kind] ?? []).forEach((ref, i) => {
-        if (Object.hasOwn(project[kind], ref.source)) return;
+        if (typeof ref.source === 'string' && Object.hasOwn(project[kind], ref.source)) return;
         issues.add(
           new ComposeUndefinedReferenceError(
             `service "${name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`,
             {
               expected: `a ${kind.slice(0, -1)} defined under the top-level ${kind}`,
-              suggestion: didYouMean(ref.source, Object.keys(project[kind])),
+              suggestion: didYouMean(String(ref.source), Object.keys(project[kind])),
             },
           ),
           at(kind, i),

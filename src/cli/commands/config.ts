@@ -63,7 +63,10 @@ export class ConfigCommand extends ComposeCommand {
     if (this.images) return this.lines(imagesOf(project));
     const model = composeConfigModel(project);
     if (this.format === 'json') this.context.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
-    else this.context.stdout.write(stringify(model, { lineWidth: 0, aliasDuplicateObjects: false }));
+    else
+      this.context.stdout.write(
+        stringify(model, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }),
+      );
     return 0;
   }
 }
