@@ -59,6 +59,16 @@ interface EngineFailure {
   reason?: string;
 }
 
+/** What the failed call was about, so a 404 or 409 can name the right thing. */
+interface FailureContext {
+  /** The image being created from: a 404 "No such image" is an ImageNotFoundError. */
+  image?: string;
+  /** The container operated on: a 404 is a ContainerNotFoundError. */
+  container?: string;
+  /** The name being created: a 409 "already in use" is a NameConflictError. */
+  name?: string;
+}
+
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOENT',
@@ -115,22 +125,23 @@ export class DockerRuntime implements Runtime {
   }
 
   /** The runtime's error for an engine failure. */
-  private fail(err: unknown, ctx: { image?: string; container?: string } = {}): Error {
+  private fail(err: unknown, ctx: FailureContext = {}): Error {
     const e = err as EngineFailure;
     if (e?.code && UNREACHABLE.has(e.code)) return new EngineUnreachableError(this.endpoint, { cause: err });
     const msg = engineMessage(err);
     if (isPortInUse(msg))
       return new PortInUseError(portFromMessage(msg), ctx.container ?? '?', { cause: err });
-    if (e?.statusCode === 404 && ctx.image && /no such image|not found|pull access denied/i.test(msg))
+    if (e?.statusCode === 404 && ctx.image && /no such image/i.test(msg))
       return new ImageNotFoundError(ctx.image, { cause: err });
-    if (e?.statusCode === 404 && ctx.container)
+    // A 404 while starting may be about the container's network, not the container.
+    if (e?.statusCode === 404 && ctx.container && /no such container/i.test(msg))
       return new ContainerNotFoundError(ctx.container, { cause: err });
-    if (e?.statusCode === 409 && ctx.container && /already in use/.test(msg))
-      return new NameConflictError(ctx.container, { cause: err });
+    if (e?.statusCode === 409 && ctx.name && /already in use/.test(msg))
+      return new NameConflictError(ctx.name, { cause: err });
     return new EngineError(e?.statusCode, msg, { cause: err });
   }
 
-  private async call<T>(fn: () => Promise<T>, ctx: { image?: string; container?: string } = {}): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, ctx: FailureContext = {}): Promise<T> {
     await this.ready();
     try {
       return await fn();
@@ -166,7 +177,7 @@ export class DockerRuntime implements Runtime {
           name: t.name,
           ...(t.body as unknown as Docker.ContainerCreateOptions),
         }),
-      { image, container: t.name },
+      { image, name: t.name },
     );
     try {
       for (const c of t.connect) {

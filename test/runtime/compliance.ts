@@ -279,6 +279,38 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
         assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
     });
 
+    test('a network that does not exist fails create or start, without blaming the image or a container', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      // The engine refuses at create or at start, depending on its version.
+      await assert.rejects(
+        (async () => {
+          const id = await rt.create(
+            request(p, 'web', 0, {}, { networks: [{ name: `${p}_missing`, aliases: [] }] }),
+          );
+          await rt.start(id);
+        })(),
+        (err: Error) => {
+          assert.equal(err.name, 'EngineError');
+          assert.match(err.message, new RegExp(`${p}_missing`));
+          return true;
+        },
+      );
+    });
+
+    test('operations on a container that does not exist: inspect gives undefined, the rest ContainerNotFoundError', async () => {
+      const rt = h!.runtime;
+      const ghost = `${project()}-ghost`;
+      assert.equal(await rt.inspect(ghost), undefined);
+      for (const op of [
+        () => rt.stop(ghost),
+        () => rt.restart(ghost),
+        () => rt.remove(ghost, { force: true }),
+      ])
+        await assert.rejects(op(), { name: 'ContainerNotFoundError' });
+      await assert.rejects(collect(rt.logs(ghost, {})), { name: 'ContainerNotFoundError' });
+    });
+
     test('info names the engine and the API version in use', async () => {
       const i = await h!.runtime.info();
       assert.ok(i.engineVersion.length > 0);
