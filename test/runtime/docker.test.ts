@@ -188,6 +188,18 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.deepEqual(out, ['kept']);
   });
 
+  test('a TTY container’s output is not multiplexed: it all comes as stdout', async () => {
+    const p = project();
+    const id = await rt.create(
+      request(p, 'tty', 0, { tty: true, command: ['sh', '-c', 'echo a; echo b >&2'] }),
+    );
+    await rt.start(id);
+    await until(async () => (await rt.inspect(id))!.state === 'exited', 'tty job exits');
+    const lines: string[] = [];
+    for await (const l of rt.logs(id, {})) lines.push(`${l.stream}:${l.text}`);
+    assert.deepEqual(lines, ['stdout:a', 'stdout:b']);
+  });
+
   test('labels carry the slot, so list finds containers by project only', async () => {
     const p = project();
     const q = project();
