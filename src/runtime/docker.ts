@@ -5,6 +5,7 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { type EndpointOptions, engineEndpoint, isPortInUse, parseEvent, portFromMessage } from './engine.js';
 import {
   ContainerNotFoundError,
   EngineError,
@@ -27,28 +28,9 @@ import {
 } from './types.js';
 import { CLIENT_MAX_API, negotiateApi } from './version.js';
 
-export interface DockerRuntimeOptions {
-  /** Unix socket path of the engine; wins over DOCKER_HOST. */
-  socket?: string;
-  /** The environment to read DOCKER_HOST from (default: process.env). */
-  env?: Record<string, string | undefined>;
+export interface DockerRuntimeOptions extends EndpointOptions {
   /** The newest API version to speak (default CLIENT_MAX_API). */
   clientMaxApi?: string;
-}
-
-/** Where the engine is: the explicit socket, then DOCKER_HOST (`unix://` or `tcp://`), then /var/run/docker.sock. */
-export function engineEndpoint(
-  opts: DockerRuntimeOptions = {},
-): { socketPath: string } | { host: string; port: number } {
-  if (opts.socket) return { socketPath: opts.socket };
-  const dh = (opts.env ?? process.env).DOCKER_HOST;
-  if (dh?.startsWith('unix://')) return { socketPath: dh.slice(7) || '/var/run/docker.sock' };
-  if (dh?.startsWith('tcp://')) {
-    const u = new URL(`http://${dh.slice(6)}`);
-    return { host: u.hostname, port: Number(u.port || 2375) };
-  }
-  if (dh?.startsWith('/')) return { socketPath: dh };
-  return { socketPath: '/var/run/docker.sock' };
 }
 
 interface EngineFailure {
@@ -82,16 +64,6 @@ const UNREACHABLE = new Set([
 function engineMessage(err: unknown): string {
   const e = err as EngineFailure;
   return e.json?.message ?? e.message ?? String(err);
-}
-
-/** The host port named in the engine's "port is already allocated"/"address already in use" message. */
-export function portFromMessage(message: string): number | undefined {
-  const m = /:(\d+)(?: failed|: bind)/.exec(message) ?? /port (\d+)/.exec(message);
-  return m ? Number(m[1]) : undefined;
-}
-
-export function isPortInUse(message: string): boolean {
-  return /port is already allocated|address already in use/i.test(message);
 }
 
 export class DockerRuntime implements Runtime {
@@ -397,27 +369,4 @@ export class DockerRuntime implements Runtime {
     const v = (await this.call(() => this.docker.version())) as { Version?: string };
     return { engineVersion: v.Version ?? 'unknown', apiVersion: api };
   }
-}
-
-/** One line of the engine's event stream; undefined for lines that are not container events. */
-export function parseEvent(line: string): RuntimeEvent | undefined {
-  if (!line.trim()) return undefined;
-  let ev: {
-    Type?: string;
-    Action?: string;
-    id?: string;
-    Actor?: { ID?: string; Attributes?: Record<string, string> };
-  };
-  try {
-    ev = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof ev !== 'object' || ev === null || (ev.Type && ev.Type !== 'container')) return undefined;
-  const containerId = ev.Actor?.ID ?? ev.id;
-  if (typeof containerId !== 'string' || typeof ev.Action !== 'string') return undefined;
-  const attrs = ev.Actor?.Attributes ?? {};
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string') labels[k] = v;
-  return { containerId, action: ev.Action, labels };
 }
