@@ -97,7 +97,7 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
             { type: 'volume', source: 'data', target: '/data' },
             { type: 'tmpfs', target: '/scratch', tmpfs: { size: 1024 * 1024 } },
           ],
-          healthcheck: { test: ['CMD', 'true'], interval: 1_000_000_000, retries: 2 },
+          healthcheck: { test: ['CMD', 'true'], interval: 300_000_000, retries: 2 },
         },
         {
           networks: [
@@ -124,7 +124,7 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.equal(raw.Config.StopSignal, 'SIGINT');
     assert.equal(raw.Config.StopTimeout, 4);
     assert.deepEqual(raw.Config.Healthcheck.Test, ['CMD', 'true']);
-    assert.equal(raw.Config.Healthcheck.Interval, 1_000_000_000);
+    assert.equal(raw.Config.Healthcheck.Interval, 300_000_000);
     assert.deepEqual(raw.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
     assert.equal(raw.HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(raw.HostConfig.NanoCpus, 500_000_000);
