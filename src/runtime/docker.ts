@@ -3,7 +3,7 @@
  * (Debian's engine 20.10 speaks 1.41 and refuses newer), maps the engine's refusals to
  * the runtime's error classes, and demultiplexes logs.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { type EndpointOptions, engineEndpoint, isPortInUse, parseEvent, portFromMessage } from './engine.js';
 import {
@@ -296,46 +296,73 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /**
+   * Nothing is asked of the engine until the lines are read; stopping the reading early
+   * closes the engine's stream.
+   */
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
-    let source: NodeJS.ReadableStream | undefined;
-    const queue = new LineQueue(id, opts.timestamps ?? false, () => {
-      (source as Readable | undefined)?.destroy?.();
-    });
-    const run = async () => {
-      const container = this.docker.getContainer(id);
-      const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
-      const params = {
-        follow: opts.follow ?? false,
-        stdout: true,
-        stderr: true,
-        timestamps: opts.timestamps ?? false,
-        ...(opts.tail === undefined ? {} : { tail: opts.tail }),
-        ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
-      };
-      const data = (await this.call(
-        () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
-        {
-          container: id,
-        },
-      )) as unknown as NodeJS.ReadableStream | Buffer;
-      source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
-      const out = new PassThrough();
-      const err = new PassThrough();
-      out.on('data', (c: Buffer) => queue.write('stdout', c));
-      err.on('data', (c: Buffer) => queue.write('stderr', c));
-      if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
-      else this.docker.modem.demuxStream(source, out, err);
-      await new Promise<void>((resolve, reject) => {
-        source!.on('end', resolve);
-        source!.on('close', resolve);
-        source!.on('error', reject);
-      });
+    return {
+      [Symbol.asyncIterator]: () => {
+        let source: Readable | undefined;
+        let closed = false;
+        const queue = new LineQueue(id, opts.timestamps ?? false, () => {
+          closed = true;
+          source?.destroy();
+        });
+        this.pipeLogs(id, opts, queue, (s) => {
+          source = s;
+          if (closed) s.destroy();
+        }).then(
+          () => queue.end(),
+          (err) => queue.end(err),
+        );
+        return queue[Symbol.asyncIterator]();
+      },
     };
-    run().then(
-      () => queue.end(),
-      (err) => queue.end(err),
-    );
-    return queue;
+  }
+
+  private async pipeLogs(
+    id: string,
+    opts: LogOptions,
+    queue: LineQueue,
+    opened: (s: Readable) => void,
+  ): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
+    const params = {
+      follow: opts.follow ?? false,
+      stdout: true,
+      stderr: true,
+      timestamps: opts.timestamps ?? false,
+      ...(opts.tail === undefined ? {} : { tail: opts.tail }),
+      ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
+    };
+    // Without follow the engine answers with one buffer, with follow a stream.
+    const data = (await this.call(
+      () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
+      {
+        container: id,
+      },
+    )) as unknown as Readable | Buffer;
+    const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
+    opened(source);
+    const done = new Promise<void>((resolve, reject) => {
+      source.on('end', resolve);
+      source.on('close', resolve);
+      source.on('error', reject);
+    });
+    // demuxStream only calls write(); writing straight into the queue keeps the order
+    // and loses nothing at the end of the stream.
+    const out = { write: (c: Buffer) => queue.write('stdout', c) };
+    const err = { write: (c: Buffer) => queue.write('stderr', c) };
+    if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
+    else
+      this.docker.modem.demuxStream(
+        source,
+        out as unknown as NodeJS.WritableStream,
+        err as unknown as NodeJS.WritableStream,
+      );
+    await done;
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {

@@ -251,6 +251,25 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       assert.deepEqual(seen, ['ready']);
     });
 
+    test('a reader that stops following early releases the stream', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      const id = await rt.create(
+        request(p, 'web', 0, { command: ['sh', '-c', 'echo first; echo second; sleep 300'] }),
+      );
+      await rt.start(id);
+      await h!.until(async () => (await collect(rt.logs(id, {}))).length === 2, 'two lines written');
+      const seen: string[] = [];
+      for await (const l of rt.logs(id, { follow: true })) {
+        seen.push(l.text);
+        break;
+      }
+      assert.deepEqual(seen, ['first']);
+      // Not iterating at all asks nothing of the engine and holds nothing open.
+      rt.logs(id, { follow: true });
+      await rt.remove(id, { force: true });
+    });
+
     test('events report create, start and die of Fizz containers until aborted', async () => {
       const rt = h!.runtime;
       const p = project();
