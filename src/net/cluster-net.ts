@@ -48,6 +48,10 @@ export interface ClusterNetOptions {
   redialIntervalMs?: number;
   heartbeatIntervalMs?: number;
   maxFrameBytes?: number;
+  /** Gossipsub mesh degree D (Dlo = D-1, Dhi = D+1). Every member is dialled and every write is
+   * flood-published to all of them, so the mesh only relays copies as a safety net; a small D
+   * spares each receiver the duplicate copies it would otherwise decrypt and drop. */
+  meshDegree?: number;
 }
 
 export interface NetMetrics {
@@ -130,6 +134,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
         floodPublish: true,
         emitSelf: false,
         heartbeatInterval: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
+        ...meshParams(options.meshDegree ?? DEFAULTS.meshDegree),
         allowedTopics: [topic],
       }) as never as (components: unknown) => GossipSub,
     },
@@ -296,4 +301,16 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     on: (event, cb) => events.on(event, cb),
   };
   return net;
+}
+
+function meshParams(d: number) {
+  const D = Math.max(1, Math.floor(d));
+  return {
+    D,
+    Dlo: Math.max(1, D - 1),
+    Dhi: D + 1,
+    Dout: Math.max(0, Math.min(2, Math.floor(D / 2))),
+    Dscore: Math.max(1, D - 1),
+    Dlazy: D,
+  };
 }

@@ -19,4 +19,6 @@ export const DEFAULTS = {
   maxFrameBytes: 64 * 1024 * 1024,
   /** Gossipsub heartbeat; shorter than the 1 s default so a mesh forms quickly. */
   heartbeatIntervalMs: 700,
+  /** Gossipsub mesh degree (gossipsub's own default is 6). */
+  meshDegree: 3,
 } as const;

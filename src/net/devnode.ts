@@ -3,7 +3,7 @@
  * tests and benchmarks can run real processes.
  *
  *   node dist/src/net/devnode.js --dir D [--port P] [--host 127.0.0.1] [--key K]
- *        [--peer ADDR]… [--sync-interval MS] [--no-fsync]
+ *        [--peer ADDR]… [--sync-interval MS] [--no-fsync] [--mesh-degree D]
  *
  * stdin: one JSON command a line, `{"id": 1, "op": "...", …}`; stdout: one JSON object a
  * line, either a reply `{"id": 1, "ok": true, …}` / `{"id": 1, "ok": false, "error": …}` or
@@ -30,6 +30,7 @@ interface Args {
   peers: string[];
   syncIntervalMs: number | undefined;
   fsync: boolean;
+  meshDegree: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     peers: [],
     syncIntervalMs: undefined,
     fsync: true,
+    meshDegree: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--peer') out.peers.push(v());
     else if (a === '--sync-interval') out.syncIntervalMs = Number(v());
     else if (a === '--no-fsync') out.fsync = false;
+    else if (a === '--mesh-degree') out.meshDegree = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
   if (!out.dir) throw new Error('--dir is required');
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
     logger,
     bootstrap: args.peers,
     ...(args.syncIntervalMs ? { syncIntervalMs: args.syncIntervalMs } : {}),
+    ...(args.meshDegree ? { meshDegree: args.meshDegree } : {}),
   });
 
   const waiters = new Set<() => boolean>();
