@@ -87,7 +87,7 @@ export class Agent implements ApiHandlers {
     return this.reconciler.stop();
   }
 
-  async info(): Promise<InfoResponse> {
+  async info(engine: boolean): Promise<InfoResponse> {
     const res: InfoResponse = {
       version: this.o.version,
       apiVersion: 1,
@@ -96,6 +96,7 @@ export class Agent implements ApiHandlers {
       home: this.o.home,
       projects: this.o.state.listProjects(),
     };
+    if (!engine) return res;
     try {
       res.engine = await this.o.runtime.info();
     } catch (err) {

@@ -49,15 +49,13 @@ function graceMs(spec: ServiceSpec | undefined): number | undefined {
 
 /** The user-facing text of a failure, naming the service and what it needs. */
 export function describeFailure(service: string, spec: ServiceSpec | undefined, err: unknown): string {
-  const e = err as Error;
+  const e = err as Error & { port?: number };
   if (e?.name === 'ImageNotFoundError')
-    return `service "${service}": image "${spec?.image ?? '?'}" is not present and cannot be pulled (${e.message})`;
+    return `service "${service}": image "${spec?.image ?? '?'}" is not present on this machine and cannot be pulled; build or load it first`;
   if (e?.name === 'PortInUseError') {
-    const ports = (spec?.ports ?? [])
-      .map((p) => p.published)
-      .filter(Boolean)
-      .join(', ');
-    return `service "${service}": port ${ports || '?'} is already in use (${e.message})`;
+    const published = (spec?.ports ?? []).map((p) => p.published).filter(Boolean);
+    const port = e.port !== undefined ? String(e.port) : published.join(', ') || '?';
+    return `service "${service}": port ${port} is already in use on this machine`;
   }
   return `service "${service}": ${e?.message ?? String(err)}`;
 }
@@ -101,6 +99,7 @@ export class Executor {
     action: Action,
     project: ProjectSpec | undefined,
     emit: (event: ProgressEvent) => void,
+    precreated?: Map<string, Promise<string>>,
   ): Promise<string | undefined> {
     const ev = (name: string, service: string, status: ProgressEvent['status']) =>
       emit({ type: 'progress', resource: 'container', name, service, status });
@@ -117,12 +116,17 @@ export class Executor {
       case 'recreate': {
         const { slot } = action;
         const svc = slot.slot.service;
-        if (action.kind === 'recreate') {
-          ev(slot.name, svc, 'recreating');
-          await this.removeContainer(action.container, graceMs(slot.spec));
-        } else ev(slot.name, svc, 'creating');
-        const id = await this.runtime.create(this.createRequest(project!, slot));
-        ev(slot.name, svc, action.kind === 'recreate' ? 'recreated' : 'created');
+        let id: string;
+        const early = action.kind === 'create' ? precreated?.get(slotKey(slot.slot)) : undefined;
+        if (early) id = await early;
+        else {
+          if (action.kind === 'recreate') {
+            ev(slot.name, svc, 'recreating');
+            await this.removeContainer(action.container, graceMs(slot.spec));
+          } else ev(slot.name, svc, 'creating');
+          id = await this.runtime.create(this.createRequest(project!, slot));
+          ev(slot.name, svc, action.kind === 'recreate' ? 'recreated' : 'created');
+        }
         if (action.kind === 'recreate' || action.start) {
           ev(slot.name, svc, 'starting');
           await this.runtime.start(id);
@@ -175,7 +179,32 @@ export class Executor {
       }),
     );
 
-    // 2. Per project, a task per service with work, started once its dependencies hold.
+    // 2. New containers are created at once, all in parallel: creating needs no dependency,
+    //    only starting does, so creation leaves the critical path of the start order.
+    const precreated = new Map<string, Promise<string>>();
+    for (const a of input.actions) {
+      if (a.kind !== 'create') continue;
+      const project = input.projects.get(a.slot.slot.project);
+      if (!project) continue;
+      const emit = (e: ProgressEvent) => input.emit(a.slot.slot.project, e);
+      const svc = a.slot.slot.service;
+      const p = (async () => {
+        emit({
+          type: 'progress',
+          resource: 'container',
+          name: a.slot.name,
+          service: svc,
+          status: 'creating',
+        });
+        const id = await this.runtime.create(this.createRequest(project, a.slot));
+        emit({ type: 'progress', resource: 'container', name: a.slot.name, service: svc, status: 'created' });
+        return id;
+      })();
+      p.catch(() => {}); // awaited (and reported) by the service's task
+      precreated.set(slotKey(a.slot.slot), p);
+    }
+
+    // 3. Per project, a task per service with work, started once its dependencies hold.
     const byService = new Map<string, Action[]>();
     for (const a of input.actions) {
       if (a.kind === 'remove') continue;
@@ -185,7 +214,9 @@ export class Executor {
       byService.set(key, list);
     }
     const running = new Map<string, string[]>();
+    const removed = new Set(removals.map((a) => a.container.id));
     for (const c of input.actual) {
+      if (removed.has(c.id)) continue;
       const key = `${c.labels[LABELS.project]}/${c.labels[LABELS.service]}`;
       running.set(key, [...(running.get(key) ?? []), c.id]);
     }
@@ -193,7 +224,7 @@ export class Executor {
     const taskOf = (key: string): Promise<boolean> => {
       let t = tasks.get(key);
       if (!t) {
-        t = this.serviceTask(key, byService.get(key) ?? [], input, running, taskOf, fail, result);
+        t = this.serviceTask(key, byService.get(key) ?? [], input, running, taskOf, fail, result, precreated);
         tasks.set(key, t);
       }
       return t;
@@ -211,6 +242,7 @@ export class Executor {
     taskOf: (key: string) => Promise<boolean>,
     fail: (project: string, line: string) => void,
     result: ExecuteResult,
+    precreated: Map<string, Promise<string>>,
   ): Promise<boolean> {
     if (actions.length === 0) return true;
     const [projectName, service] = key.split('/') as [string, string];
@@ -280,7 +312,7 @@ export class Executor {
       actions.map(async (a) => {
         if (a.kind === 'remove') return true;
         try {
-          const id = await this.runAction(a, project, emit);
+          const id = await this.runAction(a, project, emit, precreated);
           if (id) ids.push(id);
           result.doneSlots.add(slotKey(a.slot.slot));
           return true;

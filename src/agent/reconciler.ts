@@ -55,6 +55,8 @@ export interface PassResult {
   touched: Map<string, Set<string>>;
   /** The containers as listed before the pass acted. */
   actual: ContainerInfo[];
+  /** Whether the pass acted at all. */
+  changed: boolean;
 }
 
 interface Pending {
@@ -133,6 +135,10 @@ export class Reconciler {
         try {
           const result = await this.pass(batch.map((p) => p.req));
           for (const p of batch) p.resolve(result);
+          // After answering: the status entry is off the critical path of `fizz up`.
+          await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual).catch((err) =>
+            this.o.logger.debug({ err: (err as Error).message }, 'node status not written'),
+          );
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
@@ -271,8 +277,7 @@ export class Reconciler {
     }
     for (const [p, lines] of errors) this.o.logger.warn({ project: p, errors: lines }, 'reconcile failures');
 
-    await this.writeStatus(actions.length > 0 ? await runtime.list() : actual);
-    return { errors, touched: result.touched, actual };
+    return { errors, touched: result.touched, actual, changed: actions.length > 0 };
   }
 
   /** Writes this node's status entry when what it runs changed (not on every tick). */

@@ -88,8 +88,9 @@ export class AgentClient {
     return parseJson(Buffer.concat(chunks).toString('utf8'), path);
   }
 
-  async info(): Promise<InfoResponse> {
-    return decodeInfo(await this.json(ROUTES.info));
+  /** The agent's identity; with `engine`, the container engine's version too. */
+  async info(engine = false): Promise<InfoResponse> {
+    return decodeInfo(await this.json(engine ? `${ROUTES.info}?engine=1` : ROUTES.info));
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

@@ -33,7 +33,8 @@ export type Emit = (event: ProgressEvent) => void;
 
 /** What the agent does for each route. `signal` aborts when the client goes away. */
 export interface ApiHandlers {
-  info(): Promise<InfoResponse>;
+  /** `engine`: also ask the container engine its version (slower; `fizz version`). */
+  info(engine: boolean): Promise<InfoResponse>;
   up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   down(req: DownRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   start(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -107,7 +108,8 @@ function route(handlers: ApiHandlers) {
     try {
       const url = new URL(req.url ?? '/', 'http://fizz');
       const path = url.pathname;
-      if (req.method === 'GET' && path === ROUTES.info) return sendJson(res, 200, await handlers.info());
+      if (req.method === 'GET' && path === ROUTES.info)
+        return sendJson(res, 200, await handlers.info(url.searchParams.get('engine') === '1'));
       if (req.method === 'GET' && path === ROUTES.ps) {
         const project = url.searchParams.get('project') ?? undefined;
         return sendJson(res, 200, await handlers.ps(project, url.searchParams.get('all') === '1'));

@@ -104,7 +104,14 @@ test('up creates the network, every replica, labelled; a service_healthy depende
     'db started',
   );
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(byService(runtime).has('app'), false, 'app was created before db was healthy');
+  // app's containers may already exist (creating needs no dependency), but none may run yet.
+  const appStates = [...runtime.containers.values()]
+    .filter((c) => c.info.labels[LABELS.service] === 'app')
+    .map((c) => c.info.state);
+  assert.ok(
+    appStates.every((s) => s === 'created'),
+    `app started before db was healthy: ${appStates}`,
+  );
   const dbId = byService(runtime).get('db')![0]!;
   runtime.setHealth(dbId, 'healthy');
   const { done, events } = await pending;
@@ -250,4 +257,21 @@ test('engine unreachable: up fails with the runtime message saying how to start 
   const { done } = await up(agent, project({ web: service() }));
   assert.equal(done.ok, false);
   assert.match(done.errors[0]!, /Docker Engine is not reachable/);
+});
+
+test('a dependency scaled down while its dependent changes: the dependent waits only on what stays', async () => {
+  const { agent, runtime } = setup();
+  const dep = { db: { condition: 'service_healthy' as const, required: true } };
+  const v1 = project({ db: service({ deploy: { replicas: 2 } }), app: service({ depends_on: dep }) });
+  assert.equal((await up(agent, v1)).done.ok, true);
+  const v2 = project({
+    db: service({ deploy: { replicas: 1 } }),
+    app: service({ depends_on: dep, command: ['changed'] }),
+  });
+  const { done } = await up(agent, v2);
+  assert.deepEqual(done.errors, []);
+  assert.deepEqual([...runtime.containers.values()].map((c) => `${c.info.name}:${c.info.state}`).sort(), [
+    'demo-app-1:running',
+    'demo-db-1:running',
+  ]);
 });

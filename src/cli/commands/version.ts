@@ -17,7 +17,7 @@ export class VersionCommand extends Command {
     const out = this.context.stdout;
     out.write(`fizz CLI:      ${FIZZ_VERSION}\n`);
     try {
-      const info = await (await connectAgent({ paths: cliHomePaths(), autoStart: false })).info();
+      const info = await (await connectAgent({ paths: cliHomePaths(), autoStart: false })).info(true);
       out.write(
         `fizz agent:    ${info.version} (pid ${info.pid}, node ${info.nodeId}, API v${info.apiVersion})\n`,
       );
