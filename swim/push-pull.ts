@@ -23,10 +23,7 @@ export class PushPull {
     const core = this.core;
     const w = this.writer;
     core.envelope.begin(w);
-    const members = [];
-    for (const m of core.members.values())
-      members.push({ name: m.name, addr: m.addr, incarnation: m.incarnation, state: m.state, meta: m.meta });
-    writePushPull(w, { join, members });
+    writePushPull(w, { join, count: core.members.size, members: core.members.values() });
     const bytes = core.envelope.finish(w);
     core.stats.sent.pushPullMsgs++;
     core.stats.sent.pushPullBytes += bytes.length;
