@@ -98,6 +98,13 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
             { type: 'tmpfs', target: '/scratch', tmpfs: { size: 1024 * 1024 } },
           ],
           healthcheck: { test: ['CMD', 'true'], interval: 300_000_000, retries: 2 },
+          // Carried by the loader without a typed field:
+          ...({
+            security_opt: ['no-new-privileges:true'],
+            cpu_shares: 512,
+            mem_reservation: 32 * 1024 * 1024,
+            group_add: [1001],
+          } as object),
         },
         {
           networks: [
@@ -132,6 +139,10 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.equal(raw.HostConfig.Init, true);
     assert.deepEqual(raw.HostConfig.CapDrop, ['NET_RAW']);
     assert.deepEqual(raw.HostConfig.ExtraHosts, ['db.local:10.1.2.3']);
+    assert.deepEqual(raw.HostConfig.SecurityOpt, ['no-new-privileges:true']);
+    assert.equal(raw.HostConfig.CpuShares, 512);
+    assert.equal(raw.HostConfig.MemoryReservation, 32 * 1024 * 1024);
+    assert.deepEqual(raw.HostConfig.GroupAdd, ['1001']);
     assert.deepEqual(
       raw.HostConfig.Mounts.map((m) => [m.Type, m.Source ?? '', m.Target]),
       [
