@@ -45,7 +45,13 @@ export function interpolateTree(
 }
 
 /** `path` is one mutable stack (copied only for an error): no allocation per node. */
-function walk(value: unknown, lookup: Lookup, issues: Issues, source: SourceFile | undefined, path: Segment[]): unknown {
+function walk(
+  value: unknown,
+  lookup: Lookup,
+  issues: Issues,
+  source: SourceFile | undefined,
+  path: Segment[],
+): unknown {
   if (typeof value === 'string') {
     if (!value.includes('$')) return value;
     try {

@@ -127,6 +127,7 @@ test('project name: flag, then COMPOSE_PROJECT_NAME, then name:, then the direct
 
 test('.env is read from the project directory; the process environment wins; --env-file replaces it', async () => {
   const p = tempProject({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'compose.yaml': 'services:\n  a:\n    image: "img:${TAG}"\n    environment: ["X=${X:-none}"]\n',
     '.env': 'TAG=fromdotenv\nX=dot\n',
     'other.env': 'TAG=fromother\n',
@@ -224,6 +225,7 @@ test('include: a sub-project with its own directory and env file', async () => {
     'compose.yaml':
       'include:\n  - path: lib/compose.yaml\n    env_file: lib/lib.env\nservices:\n  app: {image: app, depends_on: [db]}\n',
     'lib/compose.yaml':
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
       'services:\n  db:\n    image: "postgres:${PGV}"\n    volumes: ["./data:/var/lib/postgresql/data"]\n',
     'lib/lib.env': 'PGV=16\n',
   });
