@@ -141,8 +141,15 @@ export function processComposeFile(
     ? parsed.data
     : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
   if (issues.size > before) return undefined;
-  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source))
+  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
+    // Still report the file's bad ports and volumes now, not after the schema errors are fixed.
+    try {
+      canonicalFile(interpolated, issues);
+    } catch {
+      // The shapes are invalid (the schema said so); the schema errors stand for them.
+    }
     return undefined;
+  }
   const data = canonicalFile(interpolated, issues);
   if (issues.size > before) return undefined;
   return { source: parsed.source, data };

@@ -27,6 +27,21 @@ export class Issues {
 
   /** The errors with file, line, column and path filled in from `sources` (last file first). */
   resolve(sources: readonly SourceFile[]): ComposeError[] {
+    const fileOrder = new Map(sources.map((s, i) => [s.file, i] as const));
+    const rank = (e: ComposeError) => [
+      fileOrder.get(e.file ?? '') ?? sources.length,
+      e.line ?? 1e9,
+      e.column ?? 0,
+    ];
+    // In file order, then line order (a stable sort keeps the order of errors at one place).
+    return this.located(sources).sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      return ra[0]! - rb[0]! || ra[1]! - rb[1]! || ra[2]! - rb[2]!;
+    });
+  }
+
+  private located(sources: readonly SourceFile[]): ComposeError[] {
     return this.pending.map(({ error, path, source, atKey }) => {
       if (!path) return source && !error.file ? error.withDetails({ file: source.file }) : error;
       const candidates = source ? [source] : [...sources].reverse();

@@ -21,13 +21,21 @@ test('every schema error of a file is reported, each with line, column, path and
   );
   assert.deepEqual(errors.map(brief), [
     "ComposeSchemaError 3:5 services.web.imgae unknown key 'imgae'",
-    'ComposeSchemaError 4:12 services.web.ports must be a list',
+    'ComposeSchemaError 4:12 services.web.ports must be a list, not number 80',
     "ComposeSchemaError 8:5 services.db.enviroment unknown key 'enviroment'",
   ]);
   assert.equal(errors[0]!.suggestion, 'image');
   assert.equal(errors[2]!.suggestion, 'environment');
   assert.ok(errors[0]!.message.startsWith(`${errors[0]!.file}:3:5: services.web.imgae: unknown key 'imgae'`));
   assert.match(errors[0]!.message, /did you mean 'image'\?/);
+});
+
+test('bad ports are reported together with the schema errors of the same file, in line order', async () => {
+  const errors = await errorsOf('services:\n  web:\n    image: x\n    ports: ["99999:80"]\n    imgae: y\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    ['ComposeValueError 4 services.web.ports[0]', 'ComposeSchemaError 5 services.web.imgae'],
+  );
 });
 
 test('a YAML syntax error names its line and column', async () => {
@@ -120,9 +128,9 @@ services:
   assert.deepEqual(
     later.map((e) => `${e.name} ${e.path}`),
     [
-      'ComposeValueError services.web.healthcheck.interval',
       'ComposeValueError services.web.stop_grace_period',
       'ComposeValueError services.web.mem_limit',
+      'ComposeValueError services.web.healthcheck.interval',
     ],
   );
   const replicas = await errorsOf(
