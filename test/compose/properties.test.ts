@@ -55,7 +55,7 @@ test('the full example cut at any point never crashes the loader', () => {
     fc.property(fc.nat({ max: FULL.length }), fc.boolean(), (cut, skip) =>
       onlyOwnErrors(load(FULL.slice(0, cut), skip)),
     ),
-    { numRuns: 150 },
+    { numRuns: 100 },
   );
 });
 
@@ -131,7 +131,7 @@ test('random values in known keys never crash the loader', () => {
         onlyOwnErrors(load(stringify(doc), true));
       },
     ),
-    { numRuns: 400 },
+    { numRuns: 250 },
   );
 });
 
