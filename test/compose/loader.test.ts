@@ -260,3 +260,36 @@ test('extends: another file, recursively, with paths relative to that file; cycl
     p.cleanup();
   }
 });
+
+test('docker-compose.yml with docker-compose.override.yml; --project-directory moves .env and relative paths', async () => {
+  const p = tempProject({
+    'docker-compose.yml': 'services:\n  a:\n    image: "a:${TAG}"\n    volumes: ["./d:/d"]\n',
+    'docker-compose.override.yml': 'services:\n  a:\n    labels: [x=y]\n',
+    '.env': 'TAG=here\n',
+    'elsewhere/.env': 'TAG=there\n',
+  });
+  try {
+    const a = (await p.load()).services.a!;
+    assert.deepEqual([a.image, a.labels], ['a:here', { x: 'y' }]);
+    const moved = await p.load({ files: ['docker-compose.yml'], projectDirectory: 'elsewhere' });
+    assert.equal(moved.name, 'elsewhere');
+    assert.equal(moved.services.a!.image, 'a:there');
+    assert.equal(moved.services.a!.volumes[0]!.source, join(p.dir, 'elsewhere', 'd'));
+    assert.deepEqual(moved.services.a!.labels, {});
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('COMPOSE_FILE names the files when no -f is given', async () => {
+  const p = tempProject({
+    'one.yaml': 'services:\n  one: {image: x}\n',
+    'two.yaml': 'services:\n  two: {image: y}\n',
+  });
+  try {
+    const project = await p.load({ env: { COMPOSE_FILE: 'one.yaml:two.yaml' } });
+    assert.deepEqual(Object.keys(project.services), ['one', 'two']);
+  } finally {
+    p.cleanup();
+  }
+});
