@@ -263,6 +263,7 @@ test('extends: another file, recursively, with paths relative to that file; cycl
 
 test('docker-compose.yml with docker-compose.override.yml; --project-directory moves .env and relative paths', async () => {
   const p = tempProject({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'docker-compose.yml': 'services:\n  a:\n    image: "a:${TAG}"\n    volumes: ["./d:/d"]\n',
     'docker-compose.override.yml': 'services:\n  a:\n    labels: [x=y]\n',
     '.env': 'TAG=here\n',
