@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { canonicalFile, isDict } from './canonical.js';
 import type { Env } from './environment.js';
 import { ComposeError, ComposeFileNotFoundError } from './errors.js';
-import { type Lookup, substitute } from './interpolate.js';
+import { type Lookup, type OnUnset, substitute } from './interpolate.js';
 import type { Issues } from './issues.js';
 import { stripTags } from './merge.js';
 import { validateSchema } from './schema.js';
@@ -23,6 +23,8 @@ type Dict = Record<string, unknown>;
 
 export interface FileStepsOptions {
   env: Env;
+  /** Told about each unset variable used without a default. */
+  onUnset?: OnUnset;
   skipValidation?: boolean;
   skipInterpolation?: boolean;
 }
@@ -40,37 +42,39 @@ export function interpolateTree(
   issues: Issues,
   source: SourceFile | undefined,
   path: Segment[] = [],
+  onUnset?: OnUnset,
 ): unknown {
-  return walk(value, lookup, issues, source, [...path]);
+  return walk(value, { lookup, issues, source, onUnset }, [...path]);
+}
+
+interface WalkContext {
+  lookup: Lookup;
+  issues: Issues;
+  source: SourceFile | undefined;
+  onUnset?: OnUnset;
 }
 
 /** `path` is one mutable stack (copied only for an error): no allocation per node. */
-function walk(
-  value: unknown,
-  lookup: Lookup,
-  issues: Issues,
-  source: SourceFile | undefined,
-  path: Segment[],
-): unknown {
+function walk(value: unknown, ctx: WalkContext, path: Segment[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('$')) return value;
     try {
-      return substitute(value, lookup);
+      return substitute(value, ctx.lookup, ctx.onUnset);
     } catch (err) {
       if (err instanceof ComposeError) {
-        issues.add(err, [...path], source);
+        ctx.issues.add(err, [...path], ctx.source);
         return value;
       }
       throw err;
     }
   }
   if (value instanceof ResetTag) return value;
-  if (value instanceof OverrideTag) return new OverrideTag(walk(value.value, lookup, issues, source, path));
+  if (value instanceof OverrideTag) return new OverrideTag(walk(value.value, ctx, path));
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
       path.push(i);
-      out[i] = walk(value[i], lookup, issues, source, path);
+      out[i] = walk(value[i], ctx, path);
       path.pop();
     }
     return out;
@@ -79,7 +83,7 @@ function walk(
     const out: Dict = {};
     for (const k of Object.keys(value)) {
       path.push(k);
-      const next = walk(value[k], lookup, issues, source, path);
+      const next = walk(value[k], ctx, path);
       path.pop();
       if (k === '__proto__')
         Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
@@ -139,7 +143,7 @@ export function processComposeFile(
   const lookup: Lookup = (k) => (Object.hasOwn(options.env, k) ? options.env[k] : undefined);
   const interpolated = options.skipInterpolation
     ? parsed.data
-    : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
+    : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
   if (issues.size > before) return undefined;
   if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
     // Still report the file's bad ports and volumes now, not after the schema errors are fixed.

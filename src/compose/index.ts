@@ -47,6 +47,7 @@ export async function loadProject(options: LoadOptions): Promise<ProjectSpec> {
       env,
       projectName: options.projectName,
       profiles: options.profiles,
+      warn: options.warn,
     });
   } catch (err) {
     if (err instanceof ComposeError) throw new ComposeLoadError([err]);

@@ -49,6 +49,8 @@ export interface ModelOptions {
   skipConsistencyCheck?: boolean;
   /** Leaves out the implicit default network and inferred dependencies. */
   skipNormalization?: boolean;
+  /** Receives warnings (an unset variable used without a default), each once. */
+  warn?: (message: string) => void;
 }
 
 export function loadModel(o: ModelOptions): ProjectSpec {
@@ -81,7 +83,13 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     ? o.env
     : { ...o.env, COMPOSE_PROJECT_NAME: name };
 
-  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
+  const warned = new Set<string>();
+  const onUnset = (variable: string) => {
+    if (warned.has(variable)) return;
+    warned.add(variable);
+    o.warn?.(`The "${variable}" variable is not set. Defaulting to a blank string.`);
+  };
+  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation, onUnset };
   const cache = new Map<string, LoadedFile | undefined>();
   const loadFile = (path: string) => {
     if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
