@@ -164,3 +164,19 @@ test('random dotenv text: parse returns a map or throws ComposeEnvFileError', ()
     { numRuns: 500 },
   );
 });
+
+test('hostile documents: deep nesting and an alias bomb end in the loader own errors', () => {
+  for (const n of [50, 700, 5000])
+    onlyOwnErrors(load(`services:\n  a:\n    image: x\n    x-deep: ${'['.repeat(n)}${']'.repeat(n)}\n`));
+  const letters = 'abcdefghij';
+  let bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+  for (let i = 1; i < letters.length; i++)
+    bomb += `${letters[i]}: &${letters[i]} [${Array(10)
+      .fill(`*${letters[i - 1]}`)
+      .join(', ')}]\n`;
+  assert.throws(load(`${bomb}services: {}\n`), (err: Error) => {
+    assert.ok(err instanceof ComposeLoadError);
+    assert.equal(err.errors[0]!.name, 'ComposeYamlError');
+    return true;
+  });
+});
