@@ -53,9 +53,10 @@ export class Issues {
       }
       return error.withDetails({
         path: error.path ?? formatPath(path),
+        // An error that already names its own file (an env file) keeps its own position.
         file: error.file ?? best?.file ?? source?.file,
-        line: error.line ?? best?.line,
-        column: error.column ?? best?.column,
+        line: error.file ? error.line : (error.line ?? best?.line),
+        column: error.file ? error.column : (error.column ?? best?.column),
       });
     });
   }
