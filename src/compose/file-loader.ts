@@ -3,12 +3,14 @@
  * form. Every error found goes to the shared `Issues`; a file with errors yields no data.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { canonicalFile, isDict } from './canonical.js';
 import type { Env } from './environment.js';
 import { ComposeError, ComposeFileNotFoundError } from './errors.js';
 import { type Lookup, type OnUnset, substitute } from './interpolate.js';
-import type { Issues } from './issues.js';
+import { Issues } from './issues.js';
 import { stripTags } from './merge.js';
+import { normalizeService } from './normalize-service.js';
 import { validateSchema } from './schema.js';
 import {
   OverrideTag,
@@ -146,16 +148,16 @@ export function processComposeFile(
     : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
   if (issues.size > before) return undefined;
   if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
-    // Still report the file's bad ports and volumes now, not after the schema errors are fixed.
-    try {
-      canonicalFile(interpolated, issues);
-    } catch {
-      // The shapes are invalid (the schema said so); the schema errors stand for them.
-    }
+    valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
     return undefined;
   }
-  const data = canonicalFile(interpolated, issues);
-  if (issues.size > before) return undefined;
+  const probe = new Issues();
+  const data = canonicalFile(interpolated, probe);
+  if (probe.size > 0) {
+    // Bad ports or volumes stop the file: report its other value errors with them.
+    valueErrorsBesideSchema(interpolated, parsed.source, options, issues, issues.size);
+    return undefined;
+  }
   return { source: parsed.source, data };
 }
 
@@ -166,4 +168,39 @@ function forSchema(data: Dict): unknown {
   const services: Dict = {};
   for (const [k, v] of Object.entries(plain.services)) services[k] = v === null ? {} : v;
   return { ...plain, services };
+}
+
+/**
+ * A file that fails its schema is not merged or normalized, but its value errors (ports,
+ * volumes, durations, sizes) are reported now too, so that one run shows every error of the
+ * file. Values under a path the schema already complained about are left to that error.
+ */
+function valueErrorsBesideSchema(
+  data: Dict,
+  source: SourceFile,
+  options: FileStepsOptions,
+  issues: Issues,
+  schemaFrom: number,
+): void {
+  const schemaPaths = issues.pathsSince(schemaFrom);
+  const extra = new Issues();
+  try {
+    const canonical = canonicalFile(data, extra);
+    const services = isDict(canonical.services) ? canonical.services : {};
+    for (const [name, svc] of Object.entries(services))
+      if (isDict(svc))
+        normalizeService(name, svc, {
+          issues: extra,
+          paths: { base: dirname(source.file) },
+          env: options.env,
+          normalize: true,
+        });
+  } catch {
+    // Shapes the schema rejected can trip a step; the schema errors stand for them.
+  }
+  const overlaps = (p: string) =>
+    schemaPaths.some(
+      (s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`) || s.startsWith(`${p}.`),
+    );
+  extra.moveTo(issues, source, (path) => !overlaps(path));
 }

@@ -25,6 +25,17 @@ export class Issues {
     return this.pending.length;
   }
 
+  /** Key paths of the errors recorded since `index` (as `services.web.ports[1]`). */
+  pathsSince(index: number): string[] {
+    return this.pending.slice(index).flatMap((p) => (p.path ? [formatPath(p.path)] : []));
+  }
+
+  /** Moves the errors whose key path passes `keep` into `other`, placed in `source`. */
+  moveTo(other: Issues, source: SourceFile | undefined, keep: (path: string) => boolean): void {
+    for (const p of this.pending)
+      if (p.path && keep(formatPath(p.path))) other.add(p.error, p.path, p.source ?? source, p.atKey);
+  }
+
   /** The errors with file, line, column and path filled in from `sources` (last file first). */
   resolve(sources: readonly SourceFile[]): ComposeError[] {
     const fileOrder = new Map(sources.map((s, i) => [s.file, i] as const));

@@ -141,7 +141,19 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   };
   const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
   const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
-  if (project && issues.size === 0 && !o.skipConsistencyCheck) step(() => checkProject(project, issues));
+  if (project && !o.skipConsistencyCheck) {
+    if (issues.size === 0) step(() => checkProject(project, issues));
+    else {
+      // Values already failed: still report the references, unless the odd values trip the check.
+      const extra = new Issues();
+      try {
+        checkProject(project, extra);
+        extra.moveTo(issues, undefined, () => true);
+      } catch {
+        // The value errors stand for what the check could not read.
+      }
+    }
+  }
   if (issues.size > 0 || !project) throw new ComposeLoadError(issues.resolve(sources));
   return project;
 }
