@@ -15,7 +15,13 @@ const FULL_DIR = fileURLToPath(new URL('../../test/fixtures/compose/compose-go/l
 
 /** A project of `n` services using most features: ports, env, volumes, healthchecks, dependencies. */
 export function generatedProject(n: number): string {
-  const lines = ['name: generated', 'x-common: &common', '  restart: unless-stopped', '  labels: [tier=app]', 'services:'];
+  const lines = [
+    'name: generated',
+    'x-common: &common',
+    '  restart: unless-stopped',
+    '  labels: [tier=app]',
+    'services:',
+  ];
   for (let i = 0; i < n; i++) {
     lines.push(
       `  svc${i}:`,
@@ -25,6 +31,7 @@ export function generatedProject(n: number): string {
       `    ports: ["${10000 + i}:80", "127.0.0.1:${20000 + i}:443/tcp"]`,
       '    environment:',
       `      - INDEX=${i}`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
       '      - MODE=${MODE:-prod}',
       `    volumes: ["./data/${i}:/data:ro", "shared:/shared"]`,
       '    networks: [back]',
@@ -82,10 +89,15 @@ const bench: Benchmark = {
       const sizes = [50, 100, 250, 500];
       const fullTimes = time(runs, warmup, full);
       const perSize = new Map<number, number[]>();
-      for (const n of sizes) perSize.set(n, time(n >= 250 ? Math.max(5, Math.floor(runs / 3)) : runs, warmup, gen(n)));
+      for (const n of sizes)
+        perSize.set(n, time(n >= 250 ? Math.max(5, Math.floor(runs / 3)) : runs, warmup, gen(n)));
       const m = (n: number) => median(perSize.get(n)!);
       const rows: Array<[string, string | number, string?]> = [
-        ['full_example_ms', round(median(fullTimes)), `median of ${runs}, p90 ${round(percentile(fullTimes, 90))} (bar: < 50)`],
+        [
+          'full_example_ms',
+          round(median(fullTimes)),
+          `median of ${runs}, p90 ${round(percentile(fullTimes, 90))} (bar: < 50)`,
+        ],
       ];
       for (const n of sizes)
         rows.push([`services_${n}_ms`, round(m(n)), `${round(m(n) / n, 3)} ms per service`]);

@@ -30,6 +30,7 @@ export abstract class ComposeCommand extends Command {
       env: { ...(this.context.env ?? process.env) },
       cwd: process.cwd(),
       stdin: () => readAll(stdin),
+      warn: (message) => this.context.stderr.write(`warning: ${message}\n`),
     };
   }
 

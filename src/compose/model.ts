@@ -49,6 +49,8 @@ export interface ModelOptions {
   skipConsistencyCheck?: boolean;
   /** Leaves out the implicit default network and inferred dependencies. */
   skipNormalization?: boolean;
+  /** Receives warnings (an unset variable used without a default), each once. */
+  warn?: (message: string) => void;
 }
 
 export function loadModel(o: ModelOptions): ProjectSpec {
@@ -81,7 +83,13 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     ? o.env
     : { ...o.env, COMPOSE_PROJECT_NAME: name };
 
-  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
+  const warned = new Set<string>();
+  const onUnset = (variable: string) => {
+    if (warned.has(variable)) return;
+    warned.add(variable);
+    o.warn?.(`The "${variable}" variable is not set. Defaulting to a blank string.`);
+  };
+  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation, onUnset };
   const cache = new Map<string, LoadedFile | undefined>();
   const loadFile = (path: string) => {
     if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
@@ -133,7 +141,19 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   };
   const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
   const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
-  if (project && issues.size === 0 && !o.skipConsistencyCheck) step(() => checkProject(project, issues));
+  if (project && !o.skipConsistencyCheck) {
+    if (issues.size === 0) step(() => checkProject(project, issues));
+    else {
+      // Values already failed: still report the references, unless the odd values trip the check.
+      const extra = new Issues();
+      try {
+        checkProject(project, extra);
+        extra.moveTo(issues, undefined, () => true);
+      } catch {
+        // The value errors stand for what the check could not read.
+      }
+    }
+  }
   if (issues.size > 0 || !project) throw new ComposeLoadError(issues.resolve(sources));
   return project;
 }

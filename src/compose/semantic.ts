@@ -96,6 +96,13 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
         );
       });
     }
+    if (svc.scale !== undefined && svc.deploy?.replicas !== undefined && svc.scale !== svc.deploy.replicas)
+      issues.add(
+        new ComposeValueError(`scale ${svc.scale} and deploy.replicas ${svc.deploy.replicas} disagree`, {
+          expected: 'one of them, or the same value in both',
+        }),
+        at('scale'),
+      );
     const replicas = svc.deploy?.replicas ?? svc.scale ?? 1;
     if (svc.container_name && replicas > 1)
       issues.add(

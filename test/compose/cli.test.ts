@@ -57,3 +57,14 @@ test('config rejects an unknown --format', async () => {
   assert.equal(r.code, 1);
   assert.match(r.out + r.err, /--format must be yaml or json/);
 });
+
+test('an unset variable without a default is warned about once, on stderr', async () => {
+  const r = await runFizz(
+    ['-f', '-', 'config', '--services'],
+    {},
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
+    'services:\n  a:\n    image: "x:$NOPE"\n    environment: ["A=$NOPE", "B=${OK:-d}"]\n',
+  );
+  assert.deepEqual([r.code, r.out], [0, 'a\n']);
+  assert.equal(r.err, 'warning: The "NOPE" variable is not set. Defaulting to a blank string.\n');
+});
