@@ -84,9 +84,16 @@ async function convergence(
     );
     const meshMs = performance.now() - meshStart;
     const latencies: number[] = [];
+    const cpuOf = async () =>
+      (await Promise.all(nodes.map(async (n) => Number((await n.request('metrics')).cpuMicros)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    let cpuStart = 0;
     let bytes = 0;
     let messages = 0;
     for (let k = 0; k < warmup + samples; k++) {
+      if (k === warmup) cpuStart = await cpuOf();
       const writer = nodes[k % nodesN]!;
       const project = `svc-${k}`;
       const before = (await writer.request('metrics')).metrics as {
@@ -111,6 +118,12 @@ async function convergence(
       }
       await sleep(gapMs);
     }
+    // CPU of all processes per write, less what the idle cluster and this harness's own requests cost.
+    const cpuEnd = await cpuOf();
+    const idleStart = await cpuOf();
+    await sleep(gapMs * samples);
+    const idle = (await cpuOf()) - idleStart;
+    const cpuPerUpdateMs = (cpuEnd - cpuStart - idle) / samples / 1000;
     const invalid = await Promise.all(
       nodes.map(
         async (n) => ((await n.request('metrics')).metrics as { droppedInvalid: number }).droppedInvalid,
@@ -120,6 +133,7 @@ async function convergence(
       latencies,
       bytesPerUpdate: messages ? bytes / messages : 0,
       meshMs,
+      cpuPerUpdateMs,
       invalid: invalid.reduce((a, b) => a + b, 0),
     };
   } finally {
@@ -223,6 +237,11 @@ const bench: Benchmark = {
           round(conv.bytesPerUpdate),
           'gossip payload per write (envelope + Yjs v2 update), sent once to each peer',
         ],
+        [
+          'cpu_ms_per_update',
+          round(conv.cpuPerUpdateMs),
+          `CPU of all ${nodesN} processes per write (less idle), load-independent`,
+        ],
         ['invalid_dropped', conv.invalid, 'must be 0'],
         [`doc_bytes_${services}_services`, doc.docBytes, `${services / 10} projects × 10 services`],
         ['snapshot_bytes', doc.snapshotBytes],
@@ -246,6 +265,7 @@ const bench: Benchmark = {
         mesh_ready_ms: round(conv.meshMs),
         p90_ms: round(percentile(conv.latencies, 90)),
         max_ms: round(Math.max(...conv.latencies)),
+        cpu_ms_per_update: round(conv.cpuPerUpdateMs),
         fsync,
       },
     };

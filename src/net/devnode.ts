@@ -66,6 +66,10 @@ function parseArgs(argv: string[]): Args {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
 function stderrLogger(): NetLogger {
@@ -163,7 +167,7 @@ async function main(): Promise<void> {
       const results = await Promise.allSettled(net.connectedPeers().map((p) => net.syncWith(p)));
       return { ok: results.filter((r) => r.status === 'fulfilled').length, peers: results.length };
     },
-    metrics: async () => ({ metrics: net.metrics }),
+    metrics: async () => ({ metrics: net.metrics, cpuMicros: cpuMicros() }),
     stats: async () => ({ store: store.stats(), updateBytes: state.encodeUpdate().length }),
     async stop() {
       await shutdown();
