@@ -61,18 +61,17 @@ async function convergence(
   const root = mkdtempSync(join(tmpdir(), 'fizz-bench-converge-'));
   const nodes: Devnode[] = [];
   try {
-    for (let i = 0; i < nodesN; i++) {
-      const peers = nodes.map((n) => n.addresses[0]!);
-      nodes.push(
-        await Devnode.start({
-          dir: join(root, `n${i}`),
-          key: KEY,
-          peers,
-          fsync,
-          ...(meshDegree ? { meshDegree } : {}),
-        }),
-      );
-    }
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: nodesN }, (_, i) =>
+          Devnode.start({ dir: join(root, `n${i}`), key: KEY, fsync, ...(meshDegree ? { meshDegree } : {}) }),
+        ),
+      )),
+    );
+    const all = nodes.map((n) => n.addresses[0]!);
+    await Promise.all(
+      nodes.map((n) => n.request('setPeers', { addrs: all.filter((a) => a !== n.addresses[0]) })),
+    );
     const meshStart = performance.now();
     await until(
       async () =>
