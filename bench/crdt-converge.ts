@@ -78,7 +78,7 @@ async function convergence(
         (await Promise.all(nodes.map((n) => n.request('peers')))).every(
           (p) => (p.topic as string[]).length === nodesN - 1,
         ),
-      30_000,
+      90_000,
       'every node to see every other on the topic',
     );
     const meshMs = performance.now() - meshStart;
@@ -180,10 +180,12 @@ async function catchUp(updates: number, fsync: boolean) {
     await a.request('put', { spec: { name: 'p', services: { web: serviceSpec(0) } } });
     await b.request('wait', { project: 'p' });
     await b.stop();
-    await a.request('bulkScale', { project: 'p', service: 'web', count: updates });
+    // The missed updates are scale changes spread over 100 services of the project.
+    const spread = 100;
+    await a.request('bulkScale', { project: 'p', service: 'web', count: updates, spread });
     b = await Devnode.start({ dir: join(root, 'b'), key: KEY, peers: a.addresses, fsync });
     nodes.push(b);
-    const done = await b.request('wait', { project: 'p', service: 'web', n: updates });
+    const done = await b.request('wait', { project: 'p', service: `web${updates % spread}`, n: updates });
     const m = (await b.request('metrics')).metrics as { syncBytesReceived: number };
     return { ms: Number(done.t) - b.ready.t, bytes: m.syncBytesReceived };
   } finally {

@@ -146,7 +146,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   });
 
   const peerIdStr = node.peerId.toString();
-  const desired = new Map<string, string | null>(); // addr → peer id once known
+  const desired = new Map<string, { peerId: string | null; rounds: number }>();
   const timers: NodeJS.Timeout[] = [];
   let syncCursor = 0;
   let unsubscribeLocal: (() => void) | null = null;
@@ -233,13 +233,20 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   async function dial(addr: string): Promise<string> {
     const conn = await node.dial(multiaddr(addr));
     const peer = conn.remotePeer.toString();
-    if (desired.has(addr)) desired.set(addr, peer);
+    const want = desired.get(addr);
+    if (want) want.peerId = peer;
     return peer;
   }
 
+  /** Dials the desired peers that are not connected. When both ends know each other's
+   * address they would dial each other at once; the end with the greater peer id holds back
+   * for one round so that, normally, one connection forms. */
   function redial(): void {
-    for (const [addr, peer] of desired) {
+    for (const [addr, want] of desired) {
+      const peer = want.peerId ?? peerIdInAddr(addr);
       if (peer && connected(peer)) continue;
+      const holdBack = want.rounds++ === 0 && peer !== null && peerIdStr > peer;
+      if (holdBack) continue;
       void dial(addr).catch((err: Error) => log.debug?.({ addr, err: err.message }, 'dial failed'));
     }
   }
@@ -298,7 +305,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     setPeers(addrs) {
       const wanted = new Set(addrs);
       for (const a of desired.keys()) if (!wanted.has(a)) desired.delete(a);
-      for (const a of wanted) if (!desired.has(a)) desired.set(a, null);
+      for (const a of wanted) if (!desired.has(a)) desired.set(a, { peerId: null, rounds: 0 });
       if (running) redial();
     },
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
@@ -319,4 +326,10 @@ function meshParams(d: number) {
     Dscore: Math.max(1, D - 1),
     Dlazy: D,
   };
+}
+
+/** The peer id a multiaddr names in its `/p2p/<id>` component, if any. */
+function peerIdInAddr(addr: string): string | null {
+  const m = /\/p2p\/([^/]+)$/.exec(addr);
+  return m ? m[1]! : null;
 }

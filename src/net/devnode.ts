@@ -12,7 +12,7 @@
  * Logs go to stderr as JSON lines.
  *
  * Commands: put {spec} · remove {name} · scale {project, service, n} · getScale {project, service} · bulkScale {project,
- * service, count} · get {name} · list · digest · wait {project, service?, n?} · peers ·
+ * service, count, spread?} · get {name} · list · digest · wait {project, service?, n?} · peers ·
  * dial {addr} · setPeers {addrs} · syncAll · metrics · stats · stop.
  */
 import { createHash } from 'node:crypto';
@@ -132,7 +132,11 @@ async function main(): Promise<void> {
     },
     async bulkScale(c) {
       const count = Number(c.count);
-      for (let i = 1; i <= count; i++) state.setScale(String(c.project), String(c.service), i);
+      // Update i sets service `<service><i % spread>` to i: the last one sets `<service><count % spread>` to count.
+      const spread = Math.max(1, Number(c.spread ?? 1));
+      for (let i = 1; i <= count; i++) {
+        state.setScale(String(c.project), spread === 1 ? String(c.service) : `${c.service}${i % spread}`, i);
+      }
       await store.flush();
       return { count };
     },
