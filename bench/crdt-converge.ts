@@ -61,32 +61,38 @@ async function convergence(
   const root = mkdtempSync(join(tmpdir(), 'fizz-bench-converge-'));
   const nodes: Devnode[] = [];
   try {
-    for (let i = 0; i < nodesN; i++) {
-      const peers = nodes.map((n) => n.addresses[0]!);
-      nodes.push(
-        await Devnode.start({
-          dir: join(root, `n${i}`),
-          key: KEY,
-          peers,
-          fsync,
-          ...(meshDegree ? { meshDegree } : {}),
-        }),
-      );
-    }
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: nodesN }, (_, i) =>
+          Devnode.start({ dir: join(root, `n${i}`), key: KEY, fsync, ...(meshDegree ? { meshDegree } : {}) }),
+        ),
+      )),
+    );
+    const all = nodes.map((n) => n.addresses[0]!);
+    await Promise.all(
+      nodes.map((n) => n.request('setPeers', { addrs: all.filter((a) => a !== n.addresses[0]) })),
+    );
     const meshStart = performance.now();
     await until(
       async () =>
         (await Promise.all(nodes.map((n) => n.request('peers')))).every(
           (p) => (p.topic as string[]).length === nodesN - 1,
         ),
-      30_000,
+      90_000,
       'every node to see every other on the topic',
     );
     const meshMs = performance.now() - meshStart;
     const latencies: number[] = [];
+    const cpuOf = async () =>
+      (await Promise.all(nodes.map(async (n) => Number((await n.request('metrics')).cpuMicros)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    let cpuStart = 0;
     let bytes = 0;
     let messages = 0;
     for (let k = 0; k < warmup + samples; k++) {
+      if (k === warmup) cpuStart = await cpuOf();
       const writer = nodes[k % nodesN]!;
       const project = `svc-${k}`;
       const before = (await writer.request('metrics')).metrics as {
@@ -111,6 +117,12 @@ async function convergence(
       }
       await sleep(gapMs);
     }
+    // CPU of all processes per write, less what the idle cluster and this harness's own requests cost.
+    const cpuEnd = await cpuOf();
+    const idleStart = await cpuOf();
+    await sleep(gapMs * samples);
+    const idle = (await cpuOf()) - idleStart;
+    const cpuPerUpdateMs = (cpuEnd - cpuStart - idle) / samples / 1000;
     const invalid = await Promise.all(
       nodes.map(
         async (n) => ((await n.request('metrics')).metrics as { droppedInvalid: number }).droppedInvalid,
@@ -120,6 +132,7 @@ async function convergence(
       latencies,
       bytesPerUpdate: messages ? bytes / messages : 0,
       meshMs,
+      cpuPerUpdateMs,
       invalid: invalid.reduce((a, b) => a + b, 0),
     };
   } finally {
@@ -167,10 +180,12 @@ async function catchUp(updates: number, fsync: boolean) {
     await a.request('put', { spec: { name: 'p', services: { web: serviceSpec(0) } } });
     await b.request('wait', { project: 'p' });
     await b.stop();
-    await a.request('bulkScale', { project: 'p', service: 'web', count: updates });
+    // The missed updates are scale changes spread over 100 services of the project.
+    const spread = 100;
+    await a.request('bulkScale', { project: 'p', service: 'web', count: updates, spread });
     b = await Devnode.start({ dir: join(root, 'b'), key: KEY, peers: a.addresses, fsync });
     nodes.push(b);
-    const done = await b.request('wait', { project: 'p', service: 'web', n: updates });
+    const done = await b.request('wait', { project: 'p', service: `web${updates % spread}`, n: updates });
     const m = (await b.request('metrics')).metrics as { syncBytesReceived: number };
     return { ms: Number(done.t) - b.ready.t, bytes: m.syncBytesReceived };
   } finally {
@@ -223,6 +238,11 @@ const bench: Benchmark = {
           round(conv.bytesPerUpdate),
           'gossip payload per write (envelope + Yjs v2 update), sent once to each peer',
         ],
+        [
+          'cpu_ms_per_update',
+          round(conv.cpuPerUpdateMs),
+          `CPU of all ${nodesN} processes per write (less idle), load-independent`,
+        ],
         ['invalid_dropped', conv.invalid, 'must be 0'],
         [`doc_bytes_${services}_services`, doc.docBytes, `${services / 10} projects × 10 services`],
         ['snapshot_bytes', doc.snapshotBytes],
@@ -246,6 +266,7 @@ const bench: Benchmark = {
         mesh_ready_ms: round(conv.meshMs),
         p90_ms: round(percentile(conv.latencies, 90)),
         max_ms: round(Math.max(...conv.latencies)),
+        cpu_ms_per_update: round(conv.cpuPerUpdateMs),
         fsync,
       },
     };

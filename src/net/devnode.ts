@@ -12,7 +12,7 @@
  * Logs go to stderr as JSON lines.
  *
  * Commands: put {spec} · remove {name} · scale {project, service, n} · getScale {project, service} · bulkScale {project,
- * service, count} · get {name} · list · digest · wait {project, service?, n?} · peers ·
+ * service, count, spread?} · get {name} · list · digest · wait {project, service?, n?} · peers ·
  * dial {addr} · setPeers {addrs} · syncAll · metrics · stats · stop.
  */
 import { createHash } from 'node:crypto';
@@ -66,6 +66,10 @@ function parseArgs(argv: string[]): Args {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
 function stderrLogger(): NetLogger {
@@ -128,7 +132,11 @@ async function main(): Promise<void> {
     },
     async bulkScale(c) {
       const count = Number(c.count);
-      for (let i = 1; i <= count; i++) state.setScale(String(c.project), String(c.service), i);
+      // Update i sets service `<service><i % spread>` to i: the last one sets `<service><count % spread>` to count.
+      const spread = Math.max(1, Number(c.spread ?? 1));
+      for (let i = 1; i <= count; i++) {
+        state.setScale(String(c.project), spread === 1 ? String(c.service) : `${c.service}${i % spread}`, i);
+      }
       await store.flush();
       return { count };
     },
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
       const results = await Promise.allSettled(net.connectedPeers().map((p) => net.syncWith(p)));
       return { ok: results.filter((r) => r.status === 'fulfilled').length, peers: results.length };
     },
-    metrics: async () => ({ metrics: net.metrics }),
+    metrics: async () => ({ metrics: net.metrics, cpuMicros: cpuMicros() }),
     stats: async () => ({ store: store.stats(), updateBytes: state.encodeUpdate().length }),
     async stop() {
       await shutdown();
