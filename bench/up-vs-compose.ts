@@ -236,6 +236,8 @@ const bench: Benchmark = {
       agent_rss_mb: round(agentRss, 1),
       fizz_cli_start_ms: m(r.cliStart),
       fizz_first_progress_ms: m(r.firstLine),
+      fizz_agent_engine_ms: m(r.fizzUp.map((u, i) => u - r.firstLine[i]!)),
+      health_chain_floor_ms: 3 * intervalMs,
     };
     return {
       rows: [

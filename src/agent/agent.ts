@@ -198,9 +198,11 @@ export class Agent implements ApiHandlers {
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(req.project) ?? [])];
     try {
-      const left = await runtime.list(req.project);
+      const [left, res] = await Promise.all([
+        runtime.list(req.project),
+        runtime.projectResources(req.project),
+      ]);
       if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
-      const res = await runtime.projectResources(req.project);
       await Promise.all([
         ...res.networks.map(async (n) => {
           emit({ type: 'progress', resource: 'network', name: n, status: 'removing' });

@@ -14,15 +14,24 @@ export function defaultNetworkName(project: string): string {
 export function serviceNetworks(
   project: ProjectSpec,
   service: string,
-): Array<{ name: string; aliases: string[] }> {
+): Array<{ name: string; aliases: string[]; key: string }> {
   const svc = project.services[service]!;
   if (svc.network_mode) return [];
   const keys = Object.keys(svc.networks ?? {});
   if (keys.length === 0)
-    return [{ name: project.networks.default?.name ?? defaultNetworkName(project.name), aliases: [service] }];
+    return [
+      {
+        name: project.networks.default?.name ?? defaultNetworkName(project.name),
+        aliases: [service],
+        key: 'default',
+      },
+    ];
   return keys.map((key) => ({
-    name: project.networks[key]?.name ?? `${project.name}_${key}`,
+    name:
+      project.networks[key]?.name ??
+      (key === 'default' ? defaultNetworkName(project.name) : `${project.name}_${key}`),
     aliases: [service, ...(svc.networks[key]?.aliases ?? [])],
+    key,
   }));
 }
 
@@ -50,12 +59,9 @@ export function neededResources(project: ProjectSpec): Needed {
     [LABELS.project]: project.name,
     [LABELS.composeProject]: project.name,
   });
-  for (const [name, svc] of Object.entries(project.services)) {
-    for (const key of svc.network_mode
-      ? []
-      : Object.keys(svc.networks ?? {}).length
-        ? Object.keys(svc.networks)
-        : ['default']) {
+  for (const svc of Object.values(project.services)) {
+    const keys = Object.keys(svc.networks ?? {});
+    for (const key of svc.network_mode ? [] : keys.length ? keys : ['default']) {
       const spec = project.networks[key];
       if (spec?.external) continue;
       const engineName =
@@ -72,7 +78,6 @@ export function neededResources(project: ProjectSpec): Needed {
       if (spec?.driver) entry.driver = spec.driver;
       volumes.set(engineName, entry);
     }
-    void name;
   }
   return { networks: [...networks.values()], volumes: [...volumes.values()] };
 }
