@@ -79,7 +79,7 @@ export class Reader {
   end: number;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
   }

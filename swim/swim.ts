@@ -101,11 +101,12 @@ export class Swim extends TypedEmitter<SwimEvents> {
    * instead of running N joins.
    */
   bootstrap(peers: Array<{ name: string; addr: string }>): void {
+    const empty = new Uint8Array(0);
     for (const p of peers)
       if (p.name !== this.name)
         aliveNode(
           this.core,
-          { type: MsgType.Alive, incarnation: 0, node: p.name, addr: p.addr, meta: new Uint8Array(0) },
+          { type: MsgType.Alive, incarnation: 0, node: p.name, addr: p.addr, meta: empty },
           true,
         );
     shuffle(this.core.probeList, this.core.random);

@@ -84,8 +84,8 @@ test('Awareness: bounded score scales timeouts', () => {
 
 test('config formulas, and WAN built from LAN', () => {
   const c = lanConfig('x');
-  assert.equal(suspicionMinMs(c, 10), 3 * 1 * 250);
-  assert.equal(suspicionMinMs(c, 1000), 3 * 3 * 250);
+  assert.equal(suspicionMinMs(c, 10), 3 * 1 * c.probeInterval);
+  assert.equal(suspicionMinMs(c, 1000), 3 * 3 * c.probeInterval);
   assert.equal(suspicionMaxMs(c, 1000), 6 * suspicionMinMs(c, 1000));
   assert.equal(suspicionMaxMs({ ...c, lifeguard: false }, 1000), suspicionMinMs(c, 1000));
   assert.equal(suspicionConfirmations(c, 100), 1);
