@@ -65,7 +65,10 @@ export class Writer {
 
   /** A copy of what was written (the writer is reused). */
   copy(from = 0): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, from, this.pos);
+    // allocUnsafe carves small buffers out of a shared pool: no ArrayBuffer per packet.
+    const out = Buffer.allocUnsafe(this.pos - from);
+    this.buf.copy(out, 0, from, this.pos);
+    return out;
   }
 }
 
@@ -76,7 +79,7 @@ export class Reader {
   end: number;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
     this.end = end;
   }
@@ -120,7 +123,8 @@ export class Reader {
   bytes16(): Uint8Array {
     const n = this.u16();
     this.need(n);
-    const b = Uint8Array.prototype.slice.call(this.buf, this.pos, this.pos + n);
+    const b = Buffer.allocUnsafe(n);
+    this.buf.copy(b, 0, this.pos, this.pos + n);
     this.pos += n;
     return b;
   }

@@ -138,22 +138,23 @@ function readBody(r: Reader, type: number): Message | null {
 /** Decodes every message of a packet body; throws DecodeError on anything malformed. */
 export function decodeMessages(bytes: Uint8Array, start = 0): Message[] {
   const r = new Reader(bytes, start);
+  const total = r.end;
   const out: Message[] = [];
   while (r.remaining > 0) {
     const type = r.u8();
     const len = r.u16();
     if (len > r.remaining) throw new DecodeError(`message of ${len} bytes overruns the packet`);
     const end = r.pos + len;
-    const body = new Reader(bytes, r.pos, end);
-    const m = readBody(body, type);
+    r.end = end;
+    const m = readBody(r, type);
     if (m !== null) {
-      if (body.remaining !== 0)
-        throw new DecodeError(`${body.remaining} stray byte(s) after message type ${type}`);
+      if (r.pos !== end) throw new DecodeError(`${end - r.pos} stray byte(s) after message type ${type}`);
       if (m.type !== MsgType.Ack && m.type !== MsgType.Nack && 'node' in m && m.node === '')
         throw new DecodeError('empty member name');
       out.push(m);
     }
     r.pos = end;
+    r.end = total;
   }
   if (out.length === 0) throw new DecodeError('packet holds no known message');
   return out;
@@ -174,13 +175,20 @@ export interface PushPullMsg {
   members: PushPullEntry[];
 }
 
+/** What is written: any iterable of entries (a node passes its member records directly). */
+export interface PushPullOut {
+  join: boolean;
+  count: number;
+  members: Iterable<PushPullEntry>;
+}
+
 const PUSH_PULL = 0x50;
 
 /** The body of a push-pull stream message (sent inside an envelope, never in a packet). */
-export function writePushPull(w: Writer, m: PushPullMsg): void {
+export function writePushPull(w: Writer, m: PushPullOut): void {
   w.u8(PUSH_PULL);
   w.u8(m.join ? 1 : 0);
-  w.u32(m.members.length);
+  w.u32(m.count);
   for (const e of m.members) {
     w.str8(e.name);
     w.str8(e.addr);

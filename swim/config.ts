@@ -57,7 +57,7 @@ export interface SwimConfig {
 export function lanConfig(name: string): SwimConfig {
   return {
     name,
-    probeInterval: 250,
+    probeInterval: 200,
     probeTimeout: 100,
     indirectChecks: 3,
     suspicionMult: 3,
@@ -66,7 +66,7 @@ export function lanConfig(name: string): SwimConfig {
     retransmitMult: 4,
     gossipInterval: 50,
     gossipNodes: 3,
-    pushPullInterval: 15_000,
+    pushPullInterval: 30_000,
     packetSize: 1400,
     maxMetaBytes: 512,
     joinRetries: 3,

@@ -12,3 +12,4 @@ export { defaultSimOptions, SimNetwork, type SimNetworkOptions } from './sim-net
 export { Swim, type SwimOptions } from './swim.js';
 export type { StreamCallback, Transport, TransportHandler, TransportStats } from './transport.js';
 export * from './types.js';
+export { UdpTransport, type UdpTransportOptions } from './udp-transport.js';

@@ -8,8 +8,9 @@ import { MemberState } from './types.js';
 
 /**
  * Push-pull: two members swap their whole member lists over a reliable stream and merge
- * them. Done on join (through the seeds) and periodically with one random member, so
- * views that drifted apart, e.g. on both sides of a healed partition, converge.
+ * them. Done on join (through the seeds) and periodically with one random live member and
+ * one random dead one, so views that drifted apart, e.g. on both sides of a healed
+ * partition, converge.
  * The interval grows with log2 N beyond 32 members (config.ts), keeping the per-node
  * rate of full-state exchanges falling as the state grows.
  */
@@ -23,10 +24,7 @@ export class PushPull {
     const core = this.core;
     const w = this.writer;
     core.envelope.begin(w);
-    const members = [];
-    for (const m of core.members.values())
-      members.push({ name: m.name, addr: m.addr, incarnation: m.incarnation, state: m.state, meta: m.meta });
-    writePushPull(w, { join, members });
+    writePushPull(w, { join, count: core.members.size, members: core.members.values() });
     const bytes = core.envelope.finish(w);
     core.stats.sent.pushPullMsgs++;
     core.stats.sent.pushPullBytes += bytes.length;
@@ -77,13 +75,16 @@ export class PushPull {
     }
   }
 
-  /** Answers a peer's push-pull with our state, then merges theirs. */
+  /**
+   * Merges a peer's push-pull, then answers with our state. Merging first means that if
+   * the peer believed us dead, the reply already carries our refutation, so the two sides
+   * of a healed partition take each other back in one exchange.
+   */
   handleStream(from: string, data: Uint8Array): Uint8Array | null {
     const remote = this.open(from, data);
     if (remote === null || this.core.stopped) return null;
-    const reply = this.encode(false);
     this.merge(remote);
-    return reply;
+    return this.encode(false);
   }
 
   /** One exchange with `addr`. */
@@ -148,6 +149,11 @@ export class PushPull {
     if (core.stopped) return;
     const [peer] = core.randomMembers(1, null, true);
     if (peer !== undefined) this.exchange(peer.addr, false, () => {});
+    // Reconnect (as serf does): also try one member we believe dead. Only a direct
+    // exchange can cross a healed partition, since gossip goes to live members only.
+    const dead = [];
+    for (const m of core.members.values()) if (m.state === MemberState.Dead) dead.push(m);
+    if (dead.length > 0) this.exchange(dead[core.random.int(dead.length)]!.addr, false, () => {});
     core.clock.schedule(pushPullIntervalMs(core.config, core.liveCount), periodic, this);
   }
 }

@@ -9,7 +9,9 @@ import type { StreamCallback, Transport, TransportHandler, TransportStats } from
  * reordering, partitions between groups, and stalled nodes. A stalled node models a
  * paused process (GC pause, CPU starvation, SIGSTOP): while it is stalled its timers do
  * not fire and nothing it is sent is read; when it resumes, its overdue timers run first
- * (as a runtime's timer wheel catches up) and then its backlog of packets is handled, late.
+ * (as a runtime's timer wheel catches up) and then its backlog of packets is handled, late,
+ * at `catchUpMs` per packet (a CPU-starved process works through its queue slowly; packets
+ * that arrive meanwhile queue behind the backlog while its timers run on time).
  * Streams (push-pull) are reliable but blocked by partitions and stalls like packets.
  */
 export interface SimNetworkOptions {
@@ -56,6 +58,9 @@ class SimNode implements TimerGate {
   closed = false;
   heldTimers: TimerEntry[] = [];
   heldDeliveries: Delivery[] = [];
+  /** ms per packet while working through a backlog; > 0 only after a stall that asked for it */
+  catchUpMs = 0;
+  draining = false;
   readonly stats: TransportStats = { packetsSent: 0, packetBytesSent: 0, streamsSent: 0, streamBytesSent: 0 };
   group = 0;
 
@@ -144,20 +149,39 @@ function streamTimeout(call: StreamCall): void {
 function deliver(d: Delivery): void {
   const node = d.to;
   if (node.closed || node.handler === null) return;
-  if (node.stalled()) {
+  if (node.stalled() || node.draining) {
     node.heldDeliveries.push(d);
     return;
   }
   node.net.handle(d);
 }
 
+function drainStep(node: SimNode): void {
+  if (node.closed) return;
+  if (node.stalled()) {
+    node.draining = false;
+    return;
+  }
+  const d = node.heldDeliveries.shift();
+  if (d !== undefined) node.net.handle(d);
+  if (node.heldDeliveries.length > 0) node.net.clock.schedule(node.catchUpMs, drainStep, node);
+  else node.draining = false;
+}
+
 function resume(node: SimNode): void {
   if (node.closed || node.stalled()) return;
   const timers = node.heldTimers;
-  const deliveries = node.heldDeliveries;
   node.heldTimers = [];
-  node.heldDeliveries = [];
   for (const t of timers) t.run();
+  if (node.catchUpMs > 0) {
+    if (!node.draining && node.heldDeliveries.length > 0) {
+      node.draining = true;
+      node.net.clock.schedule(node.catchUpMs, drainStep, node);
+    }
+    return;
+  }
+  const deliveries = node.heldDeliveries;
+  node.heldDeliveries = [];
   for (const d of deliveries) {
     if (node.closed) return;
     if (node.stalled()) node.heldDeliveries.push(d);
@@ -196,10 +220,11 @@ export class SimNetwork {
     node.heldTimers = [];
   }
 
-  /** Pauses the node's process for `ms` (see the class comment). */
-  stall(address: string, ms: number): void {
+  /** Pauses the node's process for `ms`, then lets it catch up at `catchUpMs` per packet (see the class comment). */
+  stall(address: string, ms: number, catchUpMs = 0): void {
     const node = this.nodes.get(address);
     if (!node || node.closed) return;
+    node.catchUpMs = catchUpMs;
     const until = this.clock.now() + ms;
     if (until <= node.stalledUntil) return;
     node.stalledUntil = until;

@@ -68,8 +68,11 @@ export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
     m.stateChange = core.clock.now();
     core.members.set(a.node, m);
     core.liveCount++;
+    if (bootstrap) {
+      core.probeList.push(m);
+      return;
+    }
     core.addToProbeList(m);
-    if (bootstrap) return;
     core.broadcast(a.node, a);
     core.emit('join', m);
     return;

@@ -10,7 +10,7 @@ import type { MemberRecord } from './member.js';
 import { encodeMeta, type NodeMeta } from './metadata.js';
 import { Prober } from './probe.js';
 import { PushPull } from './push-pull.js';
-import type { Random } from './random.js';
+import { type Random, shuffle } from './random.js';
 import { aliveNode, broadcastAlive, deadNode, suspectNode } from './state.js';
 import type { Transport } from './transport.js';
 import {
@@ -101,13 +101,15 @@ export class Swim extends TypedEmitter<SwimEvents> {
    * instead of running N joins.
    */
   bootstrap(peers: Array<{ name: string; addr: string }>): void {
+    const empty = new Uint8Array(0);
     for (const p of peers)
       if (p.name !== this.name)
         aliveNode(
           this.core,
-          { type: MsgType.Alive, incarnation: 0, node: p.name, addr: p.addr, meta: new Uint8Array(0) },
+          { type: MsgType.Alive, incarnation: 0, node: p.name, addr: p.addr, meta: empty },
           true,
         );
+    shuffle(this.core.probeList, this.core.random);
   }
 
   /** Starts listening, probing and periodic push-pull. `announce: false` skips gossiping our own alive. */

@@ -27,9 +27,10 @@ export abstract class ComposeCommand extends Command {
       projectDirectory: this.projectDirectory,
       envFiles: this.envFiles,
       profiles: this.profiles,
-      env: { ...process.env },
+      env: { ...(this.context.env ?? process.env) },
       cwd: process.cwd(),
       stdin: () => readAll(stdin),
+      warn: (message) => this.context.stderr.write(`warning: ${message}\n`),
     };
   }
 

@@ -24,12 +24,15 @@ export function readEnvFile(
 ): Env {
   if (!existsSync(path)) {
     if (!required) return {};
-    throw new ComposeFileNotFoundError(`env file ${path} not found`, { file: path });
+    throw new ComposeFileNotFoundError(`env file ${path} not found`);
   }
   try {
     return parseEnvFile(readFileSync(path, 'utf8'), lookup, fallback);
   } catch (err) {
-    if (err instanceof ComposeEnvFileError) throw err.withDetails({ file: path });
+    if (err instanceof ComposeEnvFileError) {
+      const line = /^line (\d+)/.exec(err.reason)?.[1];
+      throw err.withDetails({ file: path, line: line === undefined ? undefined : Number(line) });
+    }
     throw new ComposeFileNotFoundError(`cannot read env file ${path}: ${(err as Error).message}`, {
       file: path,
       cause: err,

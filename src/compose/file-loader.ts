@@ -3,12 +3,14 @@
  * form. Every error found goes to the shared `Issues`; a file with errors yields no data.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { canonicalFile, isDict } from './canonical.js';
 import type { Env } from './environment.js';
 import { ComposeError, ComposeFileNotFoundError } from './errors.js';
-import { type Lookup, substitute } from './interpolate.js';
-import type { Issues } from './issues.js';
+import { type Lookup, type OnUnset, substitute } from './interpolate.js';
+import { Issues } from './issues.js';
 import { stripTags } from './merge.js';
+import { normalizeService } from './normalize-service.js';
 import { validateSchema } from './schema.js';
 import {
   OverrideTag,
@@ -23,6 +25,8 @@ type Dict = Record<string, unknown>;
 
 export interface FileStepsOptions {
   env: Env;
+  /** Told about each unset variable used without a default. */
+  onUnset?: OnUnset;
   skipValidation?: boolean;
   skipInterpolation?: boolean;
 }
@@ -40,27 +44,49 @@ export function interpolateTree(
   issues: Issues,
   source: SourceFile | undefined,
   path: Segment[] = [],
+  onUnset?: OnUnset,
 ): unknown {
+  return walk(value, { lookup, issues, source, onUnset }, [...path]);
+}
+
+interface WalkContext {
+  lookup: Lookup;
+  issues: Issues;
+  source: SourceFile | undefined;
+  onUnset?: OnUnset;
+}
+
+/** `path` is one mutable stack (copied only for an error): no allocation per node. */
+function walk(value: unknown, ctx: WalkContext, path: Segment[]): unknown {
   if (typeof value === 'string') {
+    if (!value.includes('$')) return value;
     try {
-      return substitute(value, lookup);
+      return substitute(value, ctx.lookup, ctx.onUnset);
     } catch (err) {
       if (err instanceof ComposeError) {
-        issues.add(err, path, source);
+        ctx.issues.add(err, [...path], ctx.source);
         return value;
       }
       throw err;
     }
   }
   if (value instanceof ResetTag) return value;
-  if (value instanceof OverrideTag)
-    return new OverrideTag(interpolateTree(value.value, lookup, issues, source, path));
-  if (Array.isArray(value))
-    return value.map((v, i) => interpolateTree(v, lookup, issues, source, [...path, i]));
+  if (value instanceof OverrideTag) return new OverrideTag(walk(value.value, ctx, path));
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      out[i] = walk(value[i], ctx, path);
+      path.pop();
+    }
+    return out;
+  }
   if (isDict(value)) {
     const out: Dict = {};
-    for (const [k, v] of Object.entries(value)) {
-      const next = interpolateTree(v, lookup, issues, source, [...path, k]);
+    for (const k of Object.keys(value)) {
+      path.push(k);
+      const next = walk(value[k], ctx, path);
+      path.pop();
       if (k === '__proto__')
         Object.defineProperty(out, k, { value: next, enumerable: true, writable: true, configurable: true });
       else out[k] = next;
@@ -119,12 +145,19 @@ export function processComposeFile(
   const lookup: Lookup = (k) => (Object.hasOwn(options.env, k) ? options.env[k] : undefined);
   const interpolated = options.skipInterpolation
     ? parsed.data
-    : (interpolateTree(parsed.data, lookup, issues, parsed.source) as Dict);
+    : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
   if (issues.size > before) return undefined;
-  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source))
+  if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
+    valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
     return undefined;
-  const data = canonicalFile(interpolated, issues);
-  if (issues.size > before) return undefined;
+  }
+  const probe = new Issues();
+  const data = canonicalFile(interpolated, probe);
+  if (probe.size > 0) {
+    // Bad ports or volumes stop the file: report its other value errors with them.
+    valueErrorsBesideSchema(interpolated, parsed.source, options, issues, issues.size);
+    return undefined;
+  }
   return { source: parsed.source, data };
 }
 
@@ -135,4 +168,39 @@ function forSchema(data: Dict): unknown {
   const services: Dict = {};
   for (const [k, v] of Object.entries(plain.services)) services[k] = v === null ? {} : v;
   return { ...plain, services };
+}
+
+/**
+ * A file that fails its schema is not merged or normalized, but its value errors (ports,
+ * volumes, durations, sizes) are reported now too, so that one run shows every error of the
+ * file. Values under a path the schema already complained about are left to that error.
+ */
+function valueErrorsBesideSchema(
+  data: Dict,
+  source: SourceFile,
+  options: FileStepsOptions,
+  issues: Issues,
+  schemaFrom: number,
+): void {
+  const schemaPaths = issues.pathsSince(schemaFrom);
+  const extra = new Issues();
+  try {
+    const canonical = canonicalFile(data, extra);
+    const services = isDict(canonical.services) ? canonical.services : {};
+    for (const [name, svc] of Object.entries(services))
+      if (isDict(svc))
+        normalizeService(name, svc, {
+          issues: extra,
+          paths: { base: dirname(source.file) },
+          env: options.env,
+          normalize: true,
+        });
+  } catch {
+    // Shapes the schema rejected can trip a step; the schema errors stand for them.
+  }
+  const overlaps = (p: string) =>
+    schemaPaths.some(
+      (s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`) || s.startsWith(`${p}.`),
+    );
+  extra.moveTo(issues, source, (path) => !overlaps(path));
 }

@@ -6,7 +6,7 @@
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { discoverComposeFiles } from './discover.js';
 import { definedOnly, projectEnvironment } from './environment.js';
-import { ComposeError, ComposeLoadError } from './errors.js';
+import { ComposeError, ComposeFileNotFoundError, ComposeLoadError } from './errors.js';
 import { type ConfigFile, loadModel } from './model.js';
 import type { LoadOptions } from './options.js';
 import type { ProjectSpec } from './types.js';
@@ -29,7 +29,10 @@ export async function loadProject(options: LoadOptions): Promise<ProjectSpec> {
     if (names) {
       for (const name of names) {
         if (name === '-') {
-          if (!options.stdin) throw new ComposeLoadError([]);
+          if (!options.stdin)
+            throw new ComposeFileNotFoundError(
+              '-f - needs standard input, which this caller does not provide',
+            );
           configFiles.push({ path: join(projectDirFlag ?? cwd, '(stdin)'), content: await options.stdin() });
         } else configFiles.push({ path: resolve(cwd, name) });
       }
@@ -44,6 +47,7 @@ export async function loadProject(options: LoadOptions): Promise<ProjectSpec> {
       env,
       projectName: options.projectName,
       profiles: options.profiles,
+      warn: options.warn,
     });
   } catch (err) {
     if (err instanceof ComposeError) throw new ComposeLoadError([err]);

@@ -62,8 +62,11 @@ function parseReference(template: string, i: number): Reference | null | 'escape
   return { name, operator, argument: rest.slice(operator.length), end: close + 1 };
 }
 
+/** Called for each `$V`/`${V}` whose variable is unset (docker compose warns and uses ""). */
+export type OnUnset = (name: string) => void;
+
 /** Interpolates one string. Throws ComposeInterpolationError / ComposeMissingVariableError. */
-export function substitute(template: string, lookup: Lookup): string {
+export function substitute(template: string, lookup: Lookup, onUnset?: OnUnset): string {
   if (!template.includes('$')) return template;
   let out = '';
   let i = 0;
@@ -85,30 +88,31 @@ export function substitute(template: string, lookup: Lookup): string {
       i = dollar + 1;
       continue;
     }
-    out += resolveReference(ref, lookup);
+    out += resolveReference(ref, lookup, onUnset);
     i = ref.end;
   }
   return out;
 }
 
-function resolveReference(ref: Reference, lookup: Lookup): string {
+function resolveReference(ref: Reference, lookup: Lookup, onUnset?: OnUnset): string {
   const value = lookup(ref.name);
   switch (ref.operator) {
     case undefined:
+      if (value === undefined) onUnset?.(ref.name);
       return value ?? '';
     case ':-':
-      return value ? value : substitute(ref.argument, lookup);
+      return value ? value : substitute(ref.argument, lookup, onUnset);
     case '-':
-      return value !== undefined ? value : substitute(ref.argument, lookup);
+      return value !== undefined ? value : substitute(ref.argument, lookup, onUnset);
     case ':+':
-      return value ? substitute(ref.argument, lookup) : '';
+      return value ? substitute(ref.argument, lookup, onUnset) : '';
     case '+':
-      return value !== undefined ? substitute(ref.argument, lookup) : '';
+      return value !== undefined ? substitute(ref.argument, lookup, onUnset) : '';
     case ':?':
     case '?': {
       const missing = ref.operator === ':?' ? !value : value === undefined;
       if (!missing) return value ?? '';
-      const reason = substitute(ref.argument, lookup);
+      const reason = substitute(ref.argument, lookup, onUnset);
       throw new ComposeMissingVariableError(
         `required variable ${ref.name} is missing a value${reason ? `: ${reason}` : ''}`,
       );

@@ -25,8 +25,34 @@ export class Issues {
     return this.pending.length;
   }
 
+  /** Key paths of the errors recorded since `index` (as `services.web.ports[1]`). */
+  pathsSince(index: number): string[] {
+    return this.pending.slice(index).flatMap((p) => (p.path ? [formatPath(p.path)] : []));
+  }
+
+  /** Moves the errors whose key path passes `keep` into `other`, placed in `source`. */
+  moveTo(other: Issues, source: SourceFile | undefined, keep: (path: string) => boolean): void {
+    for (const p of this.pending)
+      if (p.path && keep(formatPath(p.path))) other.add(p.error, p.path, p.source ?? source, p.atKey);
+  }
+
   /** The errors with file, line, column and path filled in from `sources` (last file first). */
   resolve(sources: readonly SourceFile[]): ComposeError[] {
+    const fileOrder = new Map(sources.map((s, i) => [s.file, i] as const));
+    const rank = (e: ComposeError) => [
+      fileOrder.get(e.file ?? '') ?? sources.length,
+      e.line ?? 1e9,
+      e.column ?? 0,
+    ];
+    // In file order, then line order (a stable sort keeps the order of errors at one place).
+    return this.located(sources).sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      return ra[0]! - rb[0]! || ra[1]! - rb[1]! || ra[2]! - rb[2]!;
+    });
+  }
+
+  private located(sources: readonly SourceFile[]): ComposeError[] {
     return this.pending.map(({ error, path, source, atKey }) => {
       if (!path) return source && !error.file ? error.withDetails({ file: source.file }) : error;
       const candidates = source ? [source] : [...sources].reverse();
@@ -38,9 +64,10 @@ export class Issues {
       }
       return error.withDetails({
         path: error.path ?? formatPath(path),
+        // An error that already names its own file (an env file) keeps its own position.
         file: error.file ?? best?.file ?? source?.file,
-        line: error.line ?? best?.line,
-        column: error.column ?? best?.column,
+        line: error.file ? error.line : (error.line ?? best?.line),
+        column: error.file ? error.column : (error.column ?? best?.column),
       });
     });
   }

@@ -58,18 +58,37 @@ const UNIQUE = new Set([
   'services.*.build.platforms',
 ]);
 
-/** Removes `!reset` values and unwraps `!override` ones, recursively. */
+/**
+ * Removes `!reset` values and unwraps `!override` ones, recursively. Returns the same object
+ * when there is nothing to change (no copy), so untagged trees cost one walk and no garbage.
+ */
 export function stripTags(v: unknown): unknown {
   if (v instanceof OverrideTag) return stripTags(v.value);
   if (v instanceof ResetTag) return undefined;
-  if (Array.isArray(v)) return v.filter((x) => !(x instanceof ResetTag)).map(stripTags);
-  if (isDict(v)) {
-    const out: Dict = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (x instanceof ResetTag) continue;
-      defineKey(out, k, stripTags(x));
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      const y = x instanceof ResetTag ? undefined : stripTags(x);
+      if (out === undefined && (y !== x || x instanceof ResetTag)) out = v.slice(0, i);
+      if (out !== undefined && !(x instanceof ResetTag)) out.push(y);
     }
-    return out;
+    return out ?? v;
+  }
+  if (isDict(v)) {
+    let out: Dict | undefined;
+    const keys = Object.keys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const x = v[k];
+      const y = x instanceof ResetTag ? undefined : stripTags(x);
+      if (out === undefined && (y !== x || x instanceof ResetTag)) {
+        out = {};
+        for (let j = 0; j < i; j++) defineKey(out, keys[j]!, v[keys[j]!]);
+      }
+      if (out !== undefined && !(x instanceof ResetTag)) defineKey(out, k, y);
+    }
+    return out ?? v;
   }
   return v;
 }

@@ -6,7 +6,7 @@
  */
 import { isDict, scalarString } from './canonical.js';
 import type { Env } from './environment.js';
-import { ComposeError, ComposeLoadError } from './errors.js';
+import { ComposeError, ComposeLoadError, ComposeValueError } from './errors.js';
 import { resolveExtends } from './extends.js';
 import {
   interpolateTree,
@@ -49,6 +49,8 @@ export interface ModelOptions {
   skipConsistencyCheck?: boolean;
   /** Leaves out the implicit default network and inferred dependencies. */
   skipNormalization?: boolean;
+  /** Receives warnings (an unset variable used without a default), each once. */
+  warn?: (message: string) => void;
 }
 
 export function loadModel(o: ModelOptions): ProjectSpec {
@@ -81,7 +83,13 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     ? o.env
     : { ...o.env, COMPOSE_PROJECT_NAME: name };
 
-  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation };
+  const warned = new Set<string>();
+  const onUnset = (variable: string) => {
+    if (warned.has(variable)) return;
+    warned.add(variable);
+    o.warn?.(`The "${variable}" variable is not set. Defaulting to a blank string.`);
+  };
+  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation, onUnset };
   const cache = new Map<string, LoadedFile | undefined>();
   const loadFile = (path: string) => {
     if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
@@ -131,10 +139,38 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     home,
     relativeTo: o.resolvePaths === false ? o.workingDir : undefined,
   };
-  const project = normalizeProject(model, name, paths, { ...o, env }, issues);
-  if (issues.size === 0 && !o.skipConsistencyCheck) checkProject(project, issues);
-  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
+  const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
+  if (project && !o.skipConsistencyCheck) {
+    if (issues.size === 0) step(() => checkProject(project, issues));
+    else {
+      // Values already failed: still report the references, unless the odd values trip the check.
+      const extra = new Issues();
+      try {
+        checkProject(project, extra);
+        extra.moveTo(issues, undefined, () => true);
+      } catch {
+        // The value errors stand for what the check could not read.
+      }
+    }
+  }
+  if (issues.size > 0 || !project) throw new ComposeLoadError(issues.resolve(sources));
   return project;
+}
+
+/**
+ * With validation on, the schema guarantees the shapes normalization reads. Without it
+ * (skipValidation, used by the conformance data), an odd shape may still trip a step: it is
+ * reported as a ComposeValueError rather than escaping as a TypeError.
+ */
+function guarded<T>(issues: Issues, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ComposeError) issues.add(err);
+    else issues.add(new ComposeValueError(`invalid value: ${(err as Error).message}`, { cause: err }));
+    return undefined;
+  }
 }
 
 const own = (m: Env, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);

@@ -16,4 +16,6 @@ export interface LoadOptions {
   cwd: string;
   /** Reads standard input, for `-f -`. */
   stdin?: () => Promise<string>;
+  /** Receives warnings such as an unset variable used without a default (each once). */
+  warn?: (message: string) => void;
 }

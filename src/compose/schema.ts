@@ -157,9 +157,5 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
     types.length > 1
       ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}`
       : (types[0] ?? 'a different value');
-  issues.add(
-    new ComposeSchemaError(`must be a ${list}`, { expected: `not ${describeType(value)}` }),
-    path,
-    source,
-  );
+  issues.add(new ComposeSchemaError(`must be a ${list}, not ${describeType(value)}`), path, source);
 }

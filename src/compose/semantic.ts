@@ -83,19 +83,26 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
     });
     for (const kind of ['secrets', 'configs'] as const) {
       (svc[kind] ?? []).forEach((ref, i) => {
-        if (Object.hasOwn(project[kind], ref.source)) return;
+        if (typeof ref.source === 'string' && Object.hasOwn(project[kind], ref.source)) return;
         issues.add(
           new ComposeUndefinedReferenceError(
             `service "${name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`,
             {
               expected: `a ${kind.slice(0, -1)} defined under the top-level ${kind}`,
-              suggestion: didYouMean(ref.source, Object.keys(project[kind])),
+              suggestion: didYouMean(String(ref.source), Object.keys(project[kind])),
             },
           ),
           at(kind, i),
         );
       });
     }
+    if (svc.scale !== undefined && svc.deploy?.replicas !== undefined && svc.scale !== svc.deploy.replicas)
+      issues.add(
+        new ComposeValueError(`scale ${svc.scale} and deploy.replicas ${svc.deploy.replicas} disagree`, {
+          expected: 'one of them, or the same value in both',
+        }),
+        at('scale'),
+      );
     const replicas = svc.deploy?.replicas ?? svc.scale ?? 1;
     if (svc.container_name && replicas > 1)
       issues.add(

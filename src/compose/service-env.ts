@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isDict } from './canonical.js';
 import { type Env, readEnvFile } from './environment.js';
-import { ComposeError, ComposeFileNotFoundError } from './errors.js';
+import { ComposeError, ComposeFileNotFoundError, ComposeValueError } from './errors.js';
 import type { Issues } from './issues.js';
 import type { ServiceSpec } from './types.js';
 
@@ -48,6 +48,8 @@ export function resolveServiceEnvironment(
   (svc.env_file ?? []).forEach((f, i) => {
     try {
       const required = f.required !== false;
+      if (typeof f.path !== 'string')
+        throw new ComposeValueError('env_file entry without a path', { expected: 'path: FILE' });
       const path = resolve(workingDir, f.path);
       const vars =
         f.format === 'raw'

@@ -15,7 +15,7 @@ const DURATION_UNITS: Record<string, number> = {
 /** A Go-style duration (or a number of seconds) in integer nanoseconds. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1e9);
-  const text = String(value).trim();
+  const text = typeof value === 'string' ? value.trim() : (JSON.stringify(value) ?? '');
   const fail = () =>
     new ComposeValueError(`invalid duration ${JSON.stringify(text)}`, {
       expected: 'a duration such as 30s, 1m30s or 500ms',
@@ -55,7 +55,7 @@ const SIZE_UNITS: Record<string, number> = {
 /** A docker byte size (`512m`, `1gb`, `100`) in bytes, binary units as docker uses them. */
 export function parseByteSize(value: unknown): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.round(value);
-  const text = String(value).trim();
+  const text = typeof value === 'string' ? value.trim() : (JSON.stringify(value) ?? '');
   const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b)?$/i.exec(text);
   if (!m || (m[3] !== undefined && m[2] === '' && m[3].toLowerCase() !== 'b'))
     throw new ComposeValueError(`invalid byte size ${JSON.stringify(text)}`, {

@@ -8,14 +8,7 @@ const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 
 const CONSISTENCY = new Set(['cached', 'delegated', 'consistent']);
 
 export function isPathLike(source: string): boolean {
-  return (
-    source.startsWith('.') ||
-    source.startsWith('/') ||
-    source.startsWith('~') ||
-    source.startsWith('$') ||
-    /^[A-Za-z]:[\\/]/.test(source) ||
-    source.startsWith('\\\\')
-  );
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || source.startsWith('$');
 }
 
 export function parseVolumeSpec(spec: string): Record<string, unknown> {
@@ -52,15 +45,7 @@ export function parseVolumeSpec(spec: string): Record<string, unknown> {
   return out;
 }
 
-/** Splits on ':' but keeps Windows drive letters (`C:\x`) together. */
+/** Splits on ':' (Linux rules: `c:/data` is the volume `c` mounted at `/data`). */
 function splitVolume(spec: string): string[] {
-  const raw = spec.split(':');
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const p = raw[i]!;
-    if (p.length === 1 && /[A-Za-z]/.test(p) && i + 1 < raw.length && /^[\\/]/.test(raw[i + 1]!)) {
-      out.push(`${p}:${raw[++i]}`);
-    } else out.push(p);
-  }
-  return out;
+  return spec.split(':');
 }

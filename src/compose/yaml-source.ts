@@ -4,6 +4,7 @@
  * here; the compose tags `!reset` and `!override` become marker objects for the merge.
  */
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -13,6 +14,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
 } from 'yaml';
 import { ComposeEmptyFileError, type ComposeError, ComposeYamlError, type SourceLocation } from './errors.js';
 
@@ -66,7 +68,7 @@ export function parseComposeYaml(
   }
   const budget = { left: MAX_ALIAS_NODES };
   try {
-    const data = toPlain(doc.contents, doc, budget) as Record<string, unknown>;
+    const data = toPlain(doc.contents, anchorResolver(doc), budget) as Record<string, unknown>;
     return { parsed: { source, data }, errors: [] };
   } catch (err) {
     if (err instanceof YamlWalkError)
@@ -84,12 +86,38 @@ class YamlWalkError extends Error {
   }
 }
 
-function toPlain(node: unknown, doc: Document.Parsed, budget: { left: number }): unknown {
+type Resolve = (alias: Alias) => Node | undefined;
+
+/**
+ * Resolves aliases through one map of anchors built in a single walk. (yaml's own
+ * `Alias.resolve` walks the whole document for every alias: quadratic on large files.)
+ */
+function anchorResolver(doc: Document.Parsed): Resolve {
+  const anchors = new Map<string, Array<{ at: number; node: Node }>>();
+  visit(doc, {
+    Node(_key, node) {
+      const anchor = (node as { anchor?: string }).anchor;
+      if (!anchor || isAlias(node)) return;
+      const list = anchors.get(anchor) ?? [];
+      list.push({ at: node.range?.[0] ?? 0, node });
+      anchors.set(anchor, list);
+    },
+  });
+  return (alias) => {
+    const at = alias.range?.[0] ?? Number.POSITIVE_INFINITY;
+    let found: Node | undefined;
+    // The nearest definition before the alias wins (anchors may be redefined).
+    for (const a of anchors.get(alias.source) ?? []) if (a.at < at) found = a.node;
+    return found;
+  };
+}
+
+function toPlain(node: unknown, resolveAlias: Resolve, budget: { left: number }): unknown {
   if (--budget.left < 0) throw new YamlWalkError('document too large (alias expansion)', node as Node);
   if (isAlias(node)) {
-    const target = node.resolve(doc);
+    const target = resolveAlias(node);
     if (!target) throw new YamlWalkError(`unknown alias ${node.source}`, node);
-    return toPlain(target, doc, budget);
+    return toPlain(target, resolveAlias, budget);
   }
   let value: unknown;
   if (isScalar(node)) {
@@ -107,7 +135,7 @@ function toPlain(node: unknown, doc: Document.Parsed, budget: { left: number }):
       if (key === '<<' && isScalar(pair.key) && pair.key.type === 'PLAIN') {
         const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
         for (const s of sources) {
-          const m = toPlain(s, doc, budget);
+          const m = toPlain(s, resolveAlias, budget);
           if (
             m === null ||
             typeof m !== 'object' ||
@@ -126,14 +154,14 @@ function toPlain(node: unknown, doc: Document.Parsed, budget: { left: number }):
       if (key !== null && typeof key === 'object')
         throw new YamlWalkError('mapping keys must be scalars', pair.key as Node);
       const k = String(key ?? 'null');
-      defineKey(out, k, toPlain(pair.value, doc, budget));
+      defineKey(out, k, toPlain(pair.value, resolveAlias, budget));
     }
     // Explicit keys win over merged ones; earlier merge sources win over later ones.
     for (const m of merged)
       for (const [k, v] of Object.entries(m)) if (!Object.hasOwn(out, k)) defineKey(out, k, v);
     value = out;
   } else if (isSeq(node)) {
-    value = node.items.map((item) => toPlain(item, doc, budget));
+    value = node.items.map((item) => toPlain(item, resolveAlias, budget));
   } else if (node === null || node === undefined) {
     value = null;
   } else {

@@ -19,4 +19,8 @@ export const DEFAULTS = {
   maxFrameBytes: 64 * 1024 * 1024,
   /** Gossipsub heartbeat; shorter than the 1 s default so a mesh forms quickly. */
   heartbeatIntervalMs: 700,
+  /** Gossipsub mesh degree (gossipsub's own default is 6). Every member is dialled and every
+   * write flood-published, so relays are only a safety net; CPU per write in a 5-node
+   * cluster measured 6.6 / 7.8 / 10.1 ms at D = 1 / 3 / 6. */
+  meshDegree: 2,
 } as const;

@@ -19,6 +19,7 @@ export interface DevnodeOptions {
   peers?: string[];
   syncIntervalMs?: number;
   fsync?: boolean;
+  meshDegree?: number;
   /** Lines of the node's stderr go here (default: dropped). */
   onLog?: (line: string) => void;
 }
@@ -48,6 +49,7 @@ export class Devnode {
     for (const p of opts.peers ?? []) args.push('--peer', p);
     if (opts.syncIntervalMs) args.push('--sync-interval', String(opts.syncIntervalMs));
     if (opts.fsync === false) args.push('--no-fsync');
+    if (opts.meshDegree) args.push('--mesh-degree', String(opts.meshDegree));
     this.proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
     this.exited.then(() => {

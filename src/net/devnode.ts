@@ -3,7 +3,7 @@
  * tests and benchmarks can run real processes.
  *
  *   node dist/src/net/devnode.js --dir D [--port P] [--host 127.0.0.1] [--key K]
- *        [--peer ADDR]… [--sync-interval MS] [--no-fsync]
+ *        [--peer ADDR]… [--sync-interval MS] [--no-fsync] [--mesh-degree D]
  *
  * stdin: one JSON command a line, `{"id": 1, "op": "...", …}`; stdout: one JSON object a
  * line, either a reply `{"id": 1, "ok": true, …}` / `{"id": 1, "ok": false, "error": …}` or
@@ -12,7 +12,7 @@
  * Logs go to stderr as JSON lines.
  *
  * Commands: put {spec} · remove {name} · scale {project, service, n} · getScale {project, service} · bulkScale {project,
- * service, count} · get {name} · list · digest · wait {project, service?, n?} · peers ·
+ * service, count, spread?} · get {name} · list · digest · wait {project, service?, n?} · peers ·
  * dial {addr} · setPeers {addrs} · syncAll · metrics · stats · stop.
  */
 import { createHash } from 'node:crypto';
@@ -30,6 +30,7 @@ interface Args {
   peers: string[];
   syncIntervalMs: number | undefined;
   fsync: boolean;
+  meshDegree: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     peers: [],
     syncIntervalMs: undefined,
     fsync: true,
+    meshDegree: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -56,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--peer') out.peers.push(v());
     else if (a === '--sync-interval') out.syncIntervalMs = Number(v());
     else if (a === '--no-fsync') out.fsync = false;
+    else if (a === '--mesh-degree') out.meshDegree = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
   if (!out.dir) throw new Error('--dir is required');
@@ -63,6 +66,10 @@ function parseArgs(argv: string[]): Args {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 
 function stderrLogger(): NetLogger {
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
     logger,
     bootstrap: args.peers,
     ...(args.syncIntervalMs ? { syncIntervalMs: args.syncIntervalMs } : {}),
+    ...(args.meshDegree ? { meshDegree: args.meshDegree } : {}),
   });
 
   const waiters = new Set<() => boolean>();
@@ -124,7 +132,11 @@ async function main(): Promise<void> {
     },
     async bulkScale(c) {
       const count = Number(c.count);
-      for (let i = 1; i <= count; i++) state.setScale(String(c.project), String(c.service), i);
+      // Update i sets service `<service><i % spread>` to i: the last one sets `<service><count % spread>` to count.
+      const spread = Math.max(1, Number(c.spread ?? 1));
+      for (let i = 1; i <= count; i++) {
+        state.setScale(String(c.project), spread === 1 ? String(c.service) : `${c.service}${i % spread}`, i);
+      }
       await store.flush();
       return { count };
     },
@@ -159,7 +171,7 @@ async function main(): Promise<void> {
       const results = await Promise.allSettled(net.connectedPeers().map((p) => net.syncWith(p)));
       return { ok: results.filter((r) => r.status === 'fulfilled').length, peers: results.length };
     },
-    metrics: async () => ({ metrics: net.metrics }),
+    metrics: async () => ({ metrics: net.metrics, cpuMicros: cpuMicros() }),
     stats: async () => ({ store: store.stats(), updateBytes: state.encodeUpdate().length }),
     async stop() {
       await shutdown();

@@ -3,8 +3,9 @@
  * (Debian's engine 20.10 speaks 1.41 and refuses newer), maps the engine's refusals to
  * the runtime's error classes, and demultiplexes logs.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { type EndpointOptions, engineEndpoint, isPortInUse, parseEvent, portFromMessage } from './engine.js';
 import {
   ContainerNotFoundError,
   EngineError,
@@ -27,28 +28,9 @@ import {
 } from './types.js';
 import { CLIENT_MAX_API, negotiateApi } from './version.js';
 
-export interface DockerRuntimeOptions {
-  /** Unix socket path of the engine; wins over DOCKER_HOST. */
-  socket?: string;
-  /** The environment to read DOCKER_HOST from (default: process.env). */
-  env?: Record<string, string | undefined>;
+export interface DockerRuntimeOptions extends EndpointOptions {
   /** The newest API version to speak (default CLIENT_MAX_API). */
   clientMaxApi?: string;
-}
-
-/** Where the engine is: the explicit socket, then DOCKER_HOST (`unix://` or `tcp://`), then /var/run/docker.sock. */
-export function engineEndpoint(
-  opts: DockerRuntimeOptions = {},
-): { socketPath: string } | { host: string; port: number } {
-  if (opts.socket) return { socketPath: opts.socket };
-  const dh = (opts.env ?? process.env).DOCKER_HOST;
-  if (dh?.startsWith('unix://')) return { socketPath: dh.slice(7) || '/var/run/docker.sock' };
-  if (dh?.startsWith('tcp://')) {
-    const u = new URL(`http://${dh.slice(6)}`);
-    return { host: u.hostname, port: Number(u.port || 2375) };
-  }
-  if (dh?.startsWith('/')) return { socketPath: dh };
-  return { socketPath: '/var/run/docker.sock' };
 }
 
 interface EngineFailure {
@@ -57,6 +39,16 @@ interface EngineFailure {
   json?: { message?: string } | null;
   message?: string;
   reason?: string;
+}
+
+/** What the failed call was about, so a 404 or 409 can name the right thing. */
+interface FailureContext {
+  /** The image being created from: a 404 "No such image" is an ImageNotFoundError. */
+  image?: string;
+  /** The container operated on: a 404 is a ContainerNotFoundError. */
+  container?: string;
+  /** The name being created: a 409 "already in use" is a NameConflictError. */
+  name?: string;
 }
 
 const UNREACHABLE = new Set([
@@ -72,16 +64,6 @@ const UNREACHABLE = new Set([
 function engineMessage(err: unknown): string {
   const e = err as EngineFailure;
   return e.json?.message ?? e.message ?? String(err);
-}
-
-/** The host port named in the engine's "port is already allocated"/"address already in use" message. */
-export function portFromMessage(message: string): number | undefined {
-  const m = /:(\d+)(?: failed|: bind)/.exec(message) ?? /port (\d+)/.exec(message);
-  return m ? Number(m[1]) : undefined;
-}
-
-export function isPortInUse(message: string): boolean {
-  return /port is already allocated|address already in use/i.test(message);
 }
 
 export class DockerRuntime implements Runtime {
@@ -115,22 +97,23 @@ export class DockerRuntime implements Runtime {
   }
 
   /** The runtime's error for an engine failure. */
-  private fail(err: unknown, ctx: { image?: string; container?: string } = {}): Error {
+  private fail(err: unknown, ctx: FailureContext = {}): Error {
     const e = err as EngineFailure;
     if (e?.code && UNREACHABLE.has(e.code)) return new EngineUnreachableError(this.endpoint, { cause: err });
     const msg = engineMessage(err);
     if (isPortInUse(msg))
       return new PortInUseError(portFromMessage(msg), ctx.container ?? '?', { cause: err });
-    if (e?.statusCode === 404 && ctx.image && /no such image|not found|pull access denied/i.test(msg))
+    if (e?.statusCode === 404 && ctx.image && /no such image/i.test(msg))
       return new ImageNotFoundError(ctx.image, { cause: err });
-    if (e?.statusCode === 404 && ctx.container)
+    // A 404 while starting may be about the container's network, not the container.
+    if (e?.statusCode === 404 && ctx.container && /no such container/i.test(msg))
       return new ContainerNotFoundError(ctx.container, { cause: err });
-    if (e?.statusCode === 409 && ctx.container && /already in use/.test(msg))
-      return new NameConflictError(ctx.container, { cause: err });
+    if (e?.statusCode === 409 && ctx.name && /already in use/.test(msg))
+      return new NameConflictError(ctx.name, { cause: err });
     return new EngineError(e?.statusCode, msg, { cause: err });
   }
 
-  private async call<T>(fn: () => Promise<T>, ctx: { image?: string; container?: string } = {}): Promise<T> {
+  private async call<T>(fn: () => Promise<T>, ctx: FailureContext = {}): Promise<T> {
     await this.ready();
     try {
       return await fn();
@@ -166,7 +149,7 @@ export class DockerRuntime implements Runtime {
           name: t.name,
           ...(t.body as unknown as Docker.ContainerCreateOptions),
         }),
-      { image, container: t.name },
+      { image, name: t.name },
     );
     try {
       for (const c of t.connect) {
@@ -313,46 +296,73 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  /**
+   * Nothing is asked of the engine until the lines are read; stopping the reading early
+   * closes the engine's stream.
+   */
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
-    let source: NodeJS.ReadableStream | undefined;
-    const queue = new LineQueue(id, opts.timestamps ?? false, () => {
-      (source as Readable | undefined)?.destroy?.();
-    });
-    const run = async () => {
-      const container = this.docker.getContainer(id);
-      const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
-      const params = {
-        follow: opts.follow ?? false,
-        stdout: true,
-        stderr: true,
-        timestamps: opts.timestamps ?? false,
-        ...(opts.tail === undefined ? {} : { tail: opts.tail }),
-        ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
-      };
-      const data = (await this.call(
-        () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
-        {
-          container: id,
-        },
-      )) as unknown as NodeJS.ReadableStream | Buffer;
-      source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
-      const out = new PassThrough();
-      const err = new PassThrough();
-      out.on('data', (c: Buffer) => queue.write('stdout', c));
-      err.on('data', (c: Buffer) => queue.write('stderr', c));
-      if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
-      else this.docker.modem.demuxStream(source, out, err);
-      await new Promise<void>((resolve, reject) => {
-        source!.on('end', resolve);
-        source!.on('close', resolve);
-        source!.on('error', reject);
-      });
+    return {
+      [Symbol.asyncIterator]: () => {
+        let source: Readable | undefined;
+        let closed = false;
+        const queue = new LineQueue(id, opts.timestamps ?? false, () => {
+          closed = true;
+          source?.destroy();
+        });
+        this.pipeLogs(id, opts, queue, (s) => {
+          source = s;
+          if (closed) s.destroy();
+        }).then(
+          () => queue.end(),
+          (err) => queue.end(err),
+        );
+        return queue[Symbol.asyncIterator]();
+      },
     };
-    run().then(
-      () => queue.end(),
-      (err) => queue.end(err),
-    );
-    return queue;
+  }
+
+  private async pipeLogs(
+    id: string,
+    opts: LogOptions,
+    queue: LineQueue,
+    opened: (s: Readable) => void,
+  ): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
+    const params = {
+      follow: opts.follow ?? false,
+      stdout: true,
+      stderr: true,
+      timestamps: opts.timestamps ?? false,
+      ...(opts.tail === undefined ? {} : { tail: opts.tail }),
+      ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
+    };
+    // Without follow the engine answers with one buffer, with follow a stream.
+    const data = (await this.call(
+      () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
+      {
+        container: id,
+      },
+    )) as unknown as Readable | Buffer;
+    const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
+    opened(source);
+    const done = new Promise<void>((resolve, reject) => {
+      source.on('end', resolve);
+      source.on('close', resolve);
+      source.on('error', reject);
+    });
+    // demuxStream only calls write(); writing straight into the queue keeps the order
+    // and loses nothing at the end of the stream.
+    const out = { write: (c: Buffer) => queue.write('stdout', c) };
+    const err = { write: (c: Buffer) => queue.write('stderr', c) };
+    if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
+    else
+      this.docker.modem.demuxStream(
+        source,
+        out as unknown as NodeJS.WritableStream,
+        err as unknown as NodeJS.WritableStream,
+      );
+    await done;
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
@@ -386,27 +396,4 @@ export class DockerRuntime implements Runtime {
     const v = (await this.call(() => this.docker.version())) as { Version?: string };
     return { engineVersion: v.Version ?? 'unknown', apiVersion: api };
   }
-}
-
-/** One line of the engine's event stream; undefined for lines that are not container events. */
-export function parseEvent(line: string): RuntimeEvent | undefined {
-  if (!line.trim()) return undefined;
-  let ev: {
-    Type?: string;
-    Action?: string;
-    id?: string;
-    Actor?: { ID?: string; Attributes?: Record<string, string> };
-  };
-  try {
-    ev = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof ev !== 'object' || ev === null || (ev.Type && ev.Type !== 'container')) return undefined;
-  const containerId = ev.Actor?.ID ?? ev.id;
-  if (typeof containerId !== 'string' || typeof ev.Action !== 'string') return undefined;
-  const attrs = ev.Actor?.Attributes ?? {};
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (typeof v === 'string') labels[k] = v;
-  return { containerId, action: ev.Action, labels };
 }

@@ -358,6 +358,18 @@ export class FakeRuntime implements Runtime {
   }
 
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
+    try {
+      return this.openLogs(id, opts);
+    } catch (err) {
+      // Like the engine: the failure arrives when the lines are read.
+      return (async function* () {
+        yield* [];
+        throw err;
+      })();
+    }
+  }
+
+  private openLogs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
     this.enter('logs', id);
     const c = this.must(id);
     let lines = c.output.filter((l) => opts.since === undefined || (l.time ?? 0) >= opts.since);

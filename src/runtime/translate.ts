@@ -4,6 +4,7 @@
  * map to engine fields, tested with tables.
  */
 import type { HealthcheckSpec, ServiceSpec, ServiceVolumeSpec } from '../compose/types.js';
+import { type ExtraHostConfig, extraHostConfig } from './translate-extra.js';
 import { type CreateRequest, LABELS } from './types.js';
 
 export interface EndpointConfig {
@@ -23,7 +24,7 @@ export interface MountBody {
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
-export interface HostConfigBody {
+export interface HostConfigBody extends ExtraHostConfig {
   Binds?: string[];
   Mounts?: MountBody[];
   Tmpfs?: Record<string, string>;
@@ -311,6 +312,7 @@ export function translate(req: CreateRequest): Translation {
       ? { Type: spec.logging.driver, Config: spec.logging.options ?? {} }
       : undefined,
     NetworkMode: mode ?? first?.name,
+    ...extraHostConfig(spec, req.slot.project),
   });
 
   const body: CreateBody = compact({

@@ -16,6 +16,7 @@ interface Case {
   error?: boolean;
   errorKind?: 'invalid-template' | 'missing-required';
   errorContains?: string;
+  warnings?: number;
 }
 
 const ERROR_NAME = {
@@ -25,7 +26,8 @@ const ERROR_NAME = {
 
 for (const c of readCases<Case>('interpolation/cases.json')) {
   test(`interpolation ${c.id}`, () => {
-    const run = () => substitute(c.template, lookupIn(c.env));
+    const unset: string[] = [];
+    const run = () => substitute(c.template, lookupIn(c.env), (name) => unset.push(name));
     if (c.error) {
       assert.throws(run, (err: Error) => {
         assert.equal(err.name, ERROR_NAME[c.errorKind!]);
@@ -33,6 +35,7 @@ for (const c of readCases<Case>('interpolation/cases.json')) {
         return true;
       });
     } else assert.equal(run(), c.expected);
+    if (c.warnings !== undefined) assert.equal(unset.length, c.warnings, `warnings: ${unset.join(', ')}`);
   });
 }
 

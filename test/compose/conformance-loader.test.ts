@@ -49,6 +49,8 @@ interface LoaderCase {
     secrets?: unknown;
     extensions?: unknown;
     checks?: Check[];
+    completeProject?: boolean;
+    projectWorkingDir?: string;
   };
   expectError?: { message?: string; prefix?: string; contains?: string };
 }
@@ -112,6 +114,11 @@ function runCase(c: LoaderCase): void {
     for (const section of ['services', 'networks', 'volumes', 'configs', 'secrets', 'extensions'] as const)
       if (expect[section] !== undefined)
         assert.deepEqual(prune(project[section], section), prune(expect[section], section), section);
+    if (expect.completeProject)
+      for (const section of ['services', 'networks', 'volumes', 'configs', 'secrets', 'extensions'] as const)
+        if (expect[section] === undefined)
+          assert.equal(sizeOf(project[section]), 0, `${section} must be empty`);
+    if (expect.projectWorkingDir !== undefined) assert.equal(project.workingDir, expect.projectWorkingDir);
     for (const check of expect.checks ?? []) {
       const v = at(project, check.path);
       const where = check.path.join('.');

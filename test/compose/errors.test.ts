@@ -21,13 +21,21 @@ test('every schema error of a file is reported, each with line, column, path and
   );
   assert.deepEqual(errors.map(brief), [
     "ComposeSchemaError 3:5 services.web.imgae unknown key 'imgae'",
-    'ComposeSchemaError 4:12 services.web.ports must be a list',
+    'ComposeSchemaError 4:12 services.web.ports must be a list, not number 80',
     "ComposeSchemaError 8:5 services.db.enviroment unknown key 'enviroment'",
   ]);
   assert.equal(errors[0]!.suggestion, 'image');
   assert.equal(errors[2]!.suggestion, 'environment');
   assert.ok(errors[0]!.message.startsWith(`${errors[0]!.file}:3:5: services.web.imgae: unknown key 'imgae'`));
   assert.match(errors[0]!.message, /did you mean 'image'\?/);
+});
+
+test('bad ports are reported together with the schema errors of the same file, in line order', async () => {
+  const errors = await errorsOf('services:\n  web:\n    image: x\n    ports: ["99999:80"]\n    imgae: y\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    ['ComposeValueError 4 services.web.ports[0]', 'ComposeSchemaError 5 services.web.imgae'],
+  );
 });
 
 test('a YAML syntax error names its line and column', async () => {
@@ -42,6 +50,7 @@ test('an empty file and a non-mapping top level are errors', async () => {
 });
 
 test('interpolation errors name the key path and position', async () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
   const errors = await errorsOf('services:\n  web:\n    image: "${IMAGE:?set IMAGE}"\n    user: "${bad"\n');
   assert.deepEqual(
     errors.map((e) => `${e.name} ${e.path} ${e.line}`),
@@ -90,7 +99,7 @@ test('dependency cycles and self-dependencies are rejected with the cycle spelle
   assert.equal(self[0]!.reason, 'dependency cycle detected: a -> a');
 });
 
-test('bad ports, durations, sizes and container_name with replicas', async () => {
+test('bad ports, durations, sizes: all in one run; then container_name and scale with replicas', async () => {
   const errors = await errorsOf(`
 services:
   web:
@@ -99,35 +108,62 @@ services:
     stop_grace_period: 10parsecs
     mem_limit: lots
     healthcheck: {interval: soon}
-    container_name: web
-    deploy: {replicas: 3}
 `);
   assert.deepEqual(
     errors.map((e) => `${e.name} ${e.path}`),
-    ['ComposeValueError services.web.ports[0]', 'ComposeValueError services.web.ports[2]'],
+    [
+      'ComposeValueError services.web.ports[0]',
+      'ComposeValueError services.web.ports[2]',
+      'ComposeValueError services.web.stop_grace_period',
+      'ComposeValueError services.web.mem_limit',
+      'ComposeValueError services.web.healthcheck.interval',
+    ],
   );
   const later = await errorsOf(`
 services:
   web:
     image: w
     stop_grace_period: 10parsecs
-    mem_limit: lots
-    healthcheck: {interval: soon}
     container_name: web
     deploy: {replicas: 3}
+    depends_on: [nothere]
 `);
   assert.deepEqual(
     later.map((e) => `${e.name} ${e.path}`),
     [
-      'ComposeValueError services.web.healthcheck.interval',
       'ComposeValueError services.web.stop_grace_period',
-      'ComposeValueError services.web.mem_limit',
+      'ComposeValueError services.web.container_name',
+      'ComposeUndefinedReferenceError services.web.depends_on.nothere',
     ],
   );
-  const replicas = await errorsOf(
-    'services:\n  web:\n    image: w\n    container_name: web\n    deploy: {replicas: 3}\n',
+  const scale = await errorsOf('services:\n  web:\n    image: w\n    scale: 2\n    deploy: {replicas: 3}\n');
+  assert.deepEqual(
+    scale.map((e) => `${e.name} ${e.path} ${e.line}`),
+    ['ComposeValueError services.web.scale 4'],
   );
-  assert.equal(replicas[0]!.path, 'services.web.container_name');
+});
+
+test('one run reports schema, value and nothing twice', async () => {
+  const errors = await errorsOf(`
+services:
+  web:
+    image: w
+    imgae: typo
+    ports: ["99999:80"]
+    stop_grace_period: 10parsecs
+    environment: 5
+    mem_limit: [1]
+`);
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    [
+      'ComposeSchemaError 5 services.web.imgae',
+      'ComposeValueError 6 services.web.ports[0]',
+      'ComposeValueError 7 services.web.stop_grace_period',
+      'ComposeSchemaError 8 services.web.environment',
+      'ComposeSchemaError 9 services.web.mem_limit',
+    ],
+  );
 });
 
 test('extends errors: missing service attribute, unknown service', async () => {

@@ -127,6 +127,7 @@ test('project name: flag, then COMPOSE_PROJECT_NAME, then name:, then the direct
 
 test('.env is read from the project directory; the process environment wins; --env-file replaces it', async () => {
   const p = tempProject({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'compose.yaml': 'services:\n  a:\n    image: "img:${TAG}"\n    environment: ["X=${X:-none}"]\n',
     '.env': 'TAG=fromdotenv\nX=dot\n',
     'other.env': 'TAG=fromother\n',
@@ -224,6 +225,7 @@ test('include: a sub-project with its own directory and env file', async () => {
     'compose.yaml':
       'include:\n  - path: lib/compose.yaml\n    env_file: lib/lib.env\nservices:\n  app: {image: app, depends_on: [db]}\n',
     'lib/compose.yaml':
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
       'services:\n  db:\n    image: "postgres:${PGV}"\n    volumes: ["./data:/var/lib/postgresql/data"]\n',
     'lib/lib.env': 'PGV=16\n',
   });
@@ -254,6 +256,40 @@ test('extends: another file, recursively, with paths relative to that file; cycl
       err.errors.some((e) => e.name === 'ComposeCycleError'),
       err.message,
     );
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('docker-compose.yml with docker-compose.override.yml; --project-directory moves .env and relative paths', async () => {
+  const p = tempProject({
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
+    'docker-compose.yml': 'services:\n  a:\n    image: "a:${TAG}"\n    volumes: ["./d:/d"]\n',
+    'docker-compose.override.yml': 'services:\n  a:\n    labels: [x=y]\n',
+    '.env': 'TAG=here\n',
+    'elsewhere/.env': 'TAG=there\n',
+  });
+  try {
+    const a = (await p.load()).services.a!;
+    assert.deepEqual([a.image, a.labels], ['a:here', { x: 'y' }]);
+    const moved = await p.load({ files: ['docker-compose.yml'], projectDirectory: 'elsewhere' });
+    assert.equal(moved.name, 'elsewhere');
+    assert.equal(moved.services.a!.image, 'a:there');
+    assert.equal(moved.services.a!.volumes[0]!.source, join(p.dir, 'elsewhere', 'd'));
+    assert.deepEqual(moved.services.a!.labels, {});
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('COMPOSE_FILE names the files when no -f is given', async () => {
+  const p = tempProject({
+    'one.yaml': 'services:\n  one: {image: x}\n',
+    'two.yaml': 'services:\n  two: {image: y}\n',
+  });
+  try {
+    const project = await p.load({ env: { COMPOSE_FILE: 'one.yaml:two.yaml' } });
+    assert.deepEqual(Object.keys(project.services), ['one', 'two']);
   } finally {
     p.cleanup();
   }

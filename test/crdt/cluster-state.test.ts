@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { ClusterState, type StateChange, UpdateDecodeError } from '../../crdt/index.js';
 
 function pair(): [ClusterState, ClusterState, { t: number }] {
@@ -168,4 +169,38 @@ test('garbage bytes raise UpdateDecodeError and change nothing', () => {
   }
   assert.ok(new UpdateDecodeError('x') instanceof Error);
   assert.deepEqual(a.listProjects(), ['p']);
+});
+
+test('fuzz: random and mutated update bytes raise only UpdateDecodeError and leave readers working', () => {
+  const base = new ClusterState({ nodeId: 'a', clock: () => 1 });
+  base.putProject({ name: 'p', services: { a: { image: 'x' } } });
+  base.setScale('p', 'a', 3);
+  base.setNodeStatus({ containers: [], images: ['i'], updatedAt: 1 });
+  const good = base.encodeUpdate();
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 120 }),
+      fc.nat(),
+      fc.nat(255),
+      fc.boolean(),
+      (rnd, pos, val, mutate) => {
+        const s = new ClusterState({ nodeId: 'b', clock: () => 1 });
+        let bytes = rnd;
+        if (mutate) {
+          bytes = new Uint8Array(good);
+          bytes[pos % bytes.length] = val;
+        }
+        try {
+          s.applyUpdate(bytes, 'fuzz');
+        } catch (err) {
+          assert.equal((err as Error).name, 'UpdateDecodeError');
+        }
+        s.listProjects();
+        s.getScale('p', 'a');
+        s.nodeStatuses();
+        s.listSecrets('p');
+      },
+    ),
+    { numRuns: 400 },
+  );
 });

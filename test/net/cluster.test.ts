@@ -32,10 +32,14 @@ test('five processes: a change reaches all; a stopped node catches up after rest
     await Promise.all(nodes.map((n) => n.kill9()));
     rmSync(root, { recursive: true, force: true });
   });
-  for (let i = 0; i < 5; i++) {
-    const peers = nodes.map((n) => n.addresses[0]!);
-    nodes.push(await Devnode.start({ dir: join(root, `n${i}`), key: KEY, peers }));
-  }
+  nodes.push(
+    ...(await Promise.all([0, 1, 2, 3, 4].map((i) => Devnode.start({ dir: join(root, `n${i}`), key: KEY })))),
+  );
+  // Membership hands every node the others' addresses (as swim/ will in the agent).
+  const all = nodes.map((n) => n.addresses[0]!);
+  await Promise.all(
+    nodes.map((n) => n.request('setPeers', { addrs: all.filter((a) => a !== n.addresses[0]) })),
+  );
   await until('a full mesh of topic peers', async () =>
     (await Promise.all(nodes.map((n) => n.request('peers')))).every(
       (p) => (p.topic as string[]).length === 4,

@@ -251,6 +251,25 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       assert.deepEqual(seen, ['ready']);
     });
 
+    test('a reader that stops following early releases the stream', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      const id = await rt.create(
+        request(p, 'web', 0, { command: ['sh', '-c', 'echo first; echo second; sleep 300'] }),
+      );
+      await rt.start(id);
+      await h!.until(async () => (await collect(rt.logs(id, {}))).length === 2, 'two lines written');
+      const seen: string[] = [];
+      for await (const l of rt.logs(id, { follow: true })) {
+        seen.push(l.text);
+        break;
+      }
+      assert.deepEqual(seen, ['first']);
+      // Not iterating at all asks nothing of the engine and holds nothing open.
+      rt.logs(id, { follow: true });
+      await rt.remove(id, { force: true });
+    });
+
     test('events report create, start and die of Fizz containers until aborted', async () => {
       const rt = h!.runtime;
       const p = project();
@@ -277,6 +296,38 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       const actions = seen.filter(([, cid]) => cid === id).map(([a]) => a);
       for (const a of ['create', 'start', 'die'])
         assert.ok(actions.includes(a), `${a} in ${actions.join(',')}`);
+    });
+
+    test('a network that does not exist fails create or start, without blaming the image or a container', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      // The engine refuses at create or at start, depending on its version.
+      await assert.rejects(
+        (async () => {
+          const id = await rt.create(
+            request(p, 'web', 0, {}, { networks: [{ name: `${p}_missing`, aliases: [] }] }),
+          );
+          await rt.start(id);
+        })(),
+        (err: Error) => {
+          assert.equal(err.name, 'EngineError');
+          assert.match(err.message, new RegExp(`${p}_missing`));
+          return true;
+        },
+      );
+    });
+
+    test('operations on a container that does not exist: inspect gives undefined, the rest ContainerNotFoundError', async () => {
+      const rt = h!.runtime;
+      const ghost = `${project()}-ghost`;
+      assert.equal(await rt.inspect(ghost), undefined);
+      for (const op of [
+        () => rt.stop(ghost),
+        () => rt.restart(ghost),
+        () => rt.remove(ghost, { force: true }),
+      ])
+        await assert.rejects(op(), { name: 'ContainerNotFoundError' });
+      await assert.rejects(collect(rt.logs(ghost, {})), { name: 'ContainerNotFoundError' });
     });
 
     test('info names the engine and the API version in use', async () => {

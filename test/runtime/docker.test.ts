@@ -97,7 +97,14 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
             { type: 'volume', source: 'data', target: '/data' },
             { type: 'tmpfs', target: '/scratch', tmpfs: { size: 1024 * 1024 } },
           ],
-          healthcheck: { test: ['CMD', 'true'], interval: 1_000_000_000, retries: 2 },
+          healthcheck: { test: ['CMD', 'true'], interval: 300_000_000, retries: 2 },
+          // Carried by the loader without a typed field:
+          ...({
+            security_opt: ['no-new-privileges:true'],
+            cpu_shares: 512,
+            mem_reservation: 32 * 1024 * 1024,
+            group_add: [1001],
+          } as object),
         },
         {
           networks: [
@@ -124,7 +131,7 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.equal(raw.Config.StopSignal, 'SIGINT');
     assert.equal(raw.Config.StopTimeout, 4);
     assert.deepEqual(raw.Config.Healthcheck.Test, ['CMD', 'true']);
-    assert.equal(raw.Config.Healthcheck.Interval, 1_000_000_000);
+    assert.equal(raw.Config.Healthcheck.Interval, 300_000_000);
     assert.deepEqual(raw.HostConfig.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 2 });
     assert.equal(raw.HostConfig.Memory, 64 * 1024 * 1024);
     assert.equal(raw.HostConfig.NanoCpus, 500_000_000);
@@ -132,6 +139,10 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.equal(raw.HostConfig.Init, true);
     assert.deepEqual(raw.HostConfig.CapDrop, ['NET_RAW']);
     assert.deepEqual(raw.HostConfig.ExtraHosts, ['db.local:10.1.2.3']);
+    assert.deepEqual(raw.HostConfig.SecurityOpt, ['no-new-privileges:true']);
+    assert.equal(raw.HostConfig.CpuShares, 512);
+    assert.equal(raw.HostConfig.MemoryReservation, 32 * 1024 * 1024);
+    assert.deepEqual(raw.HostConfig.GroupAdd, ['1001']);
     assert.deepEqual(
       raw.HostConfig.Mounts.map((m) => [m.Type, m.Source ?? '', m.Target]),
       [
@@ -186,6 +197,18 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     const out: string[] = [];
     for await (const l of rt.logs(reader, {})) out.push(l.text);
     assert.deepEqual(out, ['kept']);
+  });
+
+  test('a TTY container’s output is not multiplexed: it all comes as stdout', async () => {
+    const p = project();
+    const id = await rt.create(
+      request(p, 'tty', 0, { tty: true, command: ['sh', '-c', 'echo a; echo b >&2'] }),
+    );
+    await rt.start(id);
+    await until(async () => (await rt.inspect(id))!.state === 'exited', 'tty job exits');
+    const lines: string[] = [];
+    for await (const l of rt.logs(id, {})) lines.push(`${l.stream}:${l.text}`);
+    assert.deepEqual(lines, ['stdout:a', 'stdout:b']);
   });
 
   test('labels carry the slot, so list finds containers by project only', async () => {

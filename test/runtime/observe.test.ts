@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { engineEndpoint, isPortInUse, parseEvent, portFromMessage } from '../../src/runtime/docker.js';
+import { engineEndpoint, isPortInUse, parseEvent, portFromMessage } from '../../src/runtime/engine.js';
 import { LineQueue, splitTimestamp } from '../../src/runtime/lines.js';
 import { fromInspect, fromListEntry, parseStatus } from '../../src/runtime/observe.js';
 import { compareApi, negotiateApi } from '../../src/runtime/version.js';

@@ -299,3 +299,66 @@ test('restart policy: restart wins, deploy.restart_policy maps any/none', () => 
   ];
   for (const [over, want] of cases) assert.deepEqual(restartPolicy(svc(over)), want, JSON.stringify(over));
 });
+
+test('keys the loader carries without a typed field reach the engine', () => {
+  const spec = {
+    security_opt: ['no-new-privileges:true'],
+    devices: [
+      '/dev/fuse',
+      '/dev/sda:/dev/xvda:r',
+      { source: '/dev/net/tun', target: '/dev/net/tun' },
+      42,
+      '',
+    ],
+    device_cgroup_rules: ['c 1:3 mr'],
+    group_add: ['audio', 1001],
+    ipc: 'shareable',
+    pid: 'host',
+    cgroup_parent: 'fizz.slice',
+    mem_reservation: 1024,
+    memswap_limit: -1,
+    cpu_shares: 512,
+    cpuset: '0-1',
+    oom_score_adj: 100,
+    oom_kill_disable: true,
+    storage_opt: { size: '1G' },
+    volumes_from: ['db', 'service:cache:ro', 'container:legacy'],
+  } as unknown as Partial<ServiceSpec>;
+  const h = translate(req(spec)).body.HostConfig;
+  assert.deepEqual(h.SecurityOpt, ['no-new-privileges:true']);
+  assert.deepEqual(h.Devices, [
+    { PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' },
+    { PathOnHost: '/dev/sda', PathInContainer: '/dev/xvda', CgroupPermissions: 'r' },
+    { PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' },
+  ]);
+  assert.deepEqual(h.DeviceCgroupRules, ['c 1:3 mr']);
+  assert.deepEqual(h.GroupAdd, ['audio', '1001']);
+  assert.deepEqual(
+    [
+      h.IpcMode,
+      h.PidMode,
+      h.CgroupParent,
+      h.MemoryReservation,
+      h.MemorySwap,
+      h.CpuShares,
+      h.CpusetCpus,
+      h.OomScoreAdj,
+      h.OomKillDisable,
+    ],
+    ['shareable', 'host', 'fizz.slice', 1024, -1, 512, '0-1', 100, true],
+  );
+  assert.deepEqual(h.StorageOpt, { size: '1G' });
+  assert.deepEqual(h.VolumesFrom, ['shop-db-1', 'shop-cache-1:ro', 'legacy']);
+});
+
+test('carried keys of the wrong shape are left out', () => {
+  const spec = {
+    security_opt: 'no-new-privileges',
+    devices: 'x',
+    ipc: 3,
+    cpu_shares: '512',
+    group_add: [{}],
+    storage_opt: [],
+  } as unknown as Partial<ServiceSpec>;
+  assert.deepEqual(translate(req(spec)).body.HostConfig, {});
+});

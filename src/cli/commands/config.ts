@@ -14,9 +14,10 @@ export class ConfigCommand extends ComposeCommand {
     details: `
       Loads the project exactly as \`fizz up\` would (file discovery, override files, \`.env\`,
       interpolation, \`extends\`, \`include\`, profiles, validation) and prints the normalized
-      model: long syntax everywhere, environment as a map, durations in nanoseconds, sizes in
-      bytes, paths absolute, published ports as strings. The output has the shape of
-      \`docker compose config\`, so tools that read that can read this.
+      model: long syntax everywhere, environment as a map (with \`env_file\` merged), paths
+      absolute, published ports as strings, durations as Go duration strings (\`1m30s\`), sizes
+      in bytes, keys sorted. The output has the shape of \`docker compose config\`, so tools
+      that read that can read this.
 
       Errors are printed with file:line:column and the key path; the exit code is then 1.
     `,
@@ -63,7 +64,10 @@ export class ConfigCommand extends ComposeCommand {
     if (this.images) return this.lines(imagesOf(project));
     const model = composeConfigModel(project);
     if (this.format === 'json') this.context.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
-    else this.context.stdout.write(stringify(model, { lineWidth: 0, aliasDuplicateObjects: false }));
+    else
+      this.context.stdout.write(
+        stringify(model, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }),
+      );
     return 0;
   }
 }

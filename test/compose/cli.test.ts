@@ -1,0 +1,70 @@
+/** `fizz config` and `fizz validate` options, exit codes and messages. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runFizz } from './cli-helpers.js';
+
+const FIX = fileURLToPath(new URL('../../../test/fixtures/compose/config/', import.meta.url));
+const web = ['-f', join(FIX, 'web', 'compose.yaml')];
+const inc = ['-f', join(FIX, 'extends-include', 'compose.yaml')];
+
+test('config --services, --volumes, --images, --profiles, -q', async () => {
+  assert.equal((await runFizz([...web, 'config', '--services'])).out, 'db\nweb\n');
+  assert.equal((await runFizz([...web, 'config', '--volumes'])).out, 'cache\ndata\n');
+  assert.equal((await runFizz([...web, 'config', '--images'])).out, 'postgres:16\nnginx:1.27\n');
+  assert.equal((await runFizz([...inc, 'config', '--profiles'])).out, 'debug\n');
+  assert.equal((await runFizz([...inc, 'config', '--services'])).out, 'queue\nworker\n');
+  const quiet = await runFizz([...web, 'config', '-q']);
+  assert.deepEqual([quiet.code, quiet.out], [0, '']);
+});
+
+test('the environment of the command is used for interpolation', async () => {
+  const r = await runFizz([...web, 'config', '--images'], { NGINX_TAG: 'mainline' });
+  assert.equal(r.out, 'postgres:16\nnginx:mainline\n');
+});
+
+test('config -f - reads the file from standard input', async () => {
+  const r = await runFizz(
+    ['-f', '-', '-p', 'piped', 'config', '--services'],
+    {},
+    'services:\n  only:\n    image: x\n',
+  );
+  assert.deepEqual([r.code, r.out], [0, 'only\n']);
+});
+
+test('validate: a summary when valid, every error and exit code 1 otherwise', async () => {
+  const ok = await runFizz([...web, 'validate']);
+  assert.deepEqual([ok.code, ok.out], [0, 'valid: project shop, 2 services\n']);
+  const bad = await runFizz(
+    ['-f', '-', 'validate'],
+    {},
+    'services:\n  web:\n    imgae: x\n  db:\n    image: d\n    depends_on: {web: {condition: sometimes}}\n',
+  );
+  assert.equal(bad.code, 1);
+  const lines = bad.err.trim().split('\n');
+  assert.equal(lines.length, 3, bad.err);
+  assert.match(
+    lines[0]!,
+    /^error: .*\(stdin\):3:5: services\.web\.imgae: unknown key 'imgae'.*did you mean 'image'\?$/,
+  );
+  assert.match(lines[1]!, /services\.db\.depends_on\.web\.condition: invalid value "sometimes"/);
+  assert.equal(lines[2], '2 errors');
+});
+
+test('config rejects an unknown --format', async () => {
+  const r = await runFizz([...web, 'config', '--format', 'toml']);
+  assert.equal(r.code, 1);
+  assert.match(r.out + r.err, /--format must be yaml or json/);
+});
+
+test('an unset variable without a default is warned about once, on stderr', async () => {
+  const r = await runFizz(
+    ['-f', '-', 'config', '--services'],
+    {},
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
+    'services:\n  a:\n    image: "x:$NOPE"\n    environment: ["A=$NOPE", "B=${OK:-d}"]\n',
+  );
+  assert.deepEqual([r.code, r.out], [0, 'a\n']);
+  assert.equal(r.err, 'warning: The "NOPE" variable is not set. Defaulting to a blank string.\n');
+});

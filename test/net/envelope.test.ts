@@ -1,0 +1,110 @@
+/** The wire decoders treat every byte as hostile: random, truncated and mutated input only ever raises EnvelopeError. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  decodeGossip,
+  decodeSyncFrame,
+  encodeGossip,
+  encodeSyncFrame,
+  FrameReader,
+  type SyncFrame,
+} from '../../src/net/envelope.js';
+
+const bytes = fc.uint8Array({ maxLength: 300 });
+const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
+  fc.record({ type: fc.constant('state-vector' as const), sv: bytes }),
+  fc.record({ type: fc.constant('answer' as const), update: bytes, sv: bytes }),
+  fc.record({ type: fc.constant('push' as const), update: bytes }),
+);
+
+function onlyEnvelopeErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    assert.equal((err as Error).name, 'EnvelopeError', String(err));
+  }
+}
+
+async function readAll(chunks: Uint8Array[], max: number): Promise<Uint8Array[]> {
+  async function* gen() {
+    yield* chunks;
+  }
+  const reader = new FrameReader(gen(), max);
+  const out: Uint8Array[] = [];
+  for (;;) {
+    const f = await reader.next();
+    if (f === null) return out;
+    out.push(f);
+  }
+}
+
+test('gossip envelope round-trips and rejects other versions and types', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (u) => {
+      assert.deepEqual(decodeGossip(encodeGossip(u)), u);
+    }),
+  );
+  assert.throws(() => decodeGossip(new Uint8Array([2, 1, 0])), { name: 'EnvelopeError' });
+  assert.throws(() => decodeGossip(new Uint8Array([1, 9, 0])), { name: 'EnvelopeError' });
+  assert.throws(() => decodeGossip(new Uint8Array([1])), { name: 'EnvelopeError' });
+});
+
+test('random gossip and sync bytes raise only EnvelopeError', () => {
+  fc.assert(
+    fc.property(bytes, (b) => {
+      onlyEnvelopeErrors(() => decodeGossip(b));
+      onlyEnvelopeErrors(() => decodeSyncFrame(b));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('sync frames round-trip through the frame reader, however the stream is chunked', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(frameArb, { maxLength: 5 }),
+      fc.array(fc.nat(50), { maxLength: 20 }),
+      async (frames, cuts) => {
+        const wire = Buffer.concat(frames.map((f) => encodeSyncFrame(f)));
+        const chunks: Uint8Array[] = [];
+        let at = 0;
+        for (const c of cuts) {
+          chunks.push(wire.subarray(at, Math.min(wire.length, at + c)));
+          at = Math.min(wire.length, at + c);
+        }
+        chunks.push(wire.subarray(at));
+        const got = await readAll(chunks, 1 << 20);
+        assert.deepEqual(
+          got.map((g) => decodeSyncFrame(g)),
+          frames.map((f) => ({ ...f })),
+        );
+      },
+    ),
+  );
+});
+
+test('truncated, oversized and mutated frame streams raise only EnvelopeError', async () => {
+  await fc.assert(
+    fc.asyncProperty(frameArb, fc.nat(), fc.nat(255), async (frame, pos, value) => {
+      const wire = encodeSyncFrame(frame);
+      const cut = wire.subarray(0, pos % wire.length);
+      try {
+        await readAll([cut], 1 << 20);
+      } catch (err) {
+        assert.equal((err as Error).name, 'EnvelopeError');
+      }
+      const mutated = new Uint8Array(wire);
+      mutated[pos % wire.length] = value;
+      try {
+        for (const f of await readAll([mutated], 1 << 20)) onlyEnvelopeErrors(() => decodeSyncFrame(f));
+      } catch (err) {
+        assert.equal((err as Error).name, 'EnvelopeError');
+      }
+    }),
+    { numRuns: 1000 },
+  );
+  await assert.rejects(readAll([new Uint8Array([0xff, 0xff, 0xff, 0xff, 0])], 1 << 20), {
+    name: 'EnvelopeError',
+  });
+});

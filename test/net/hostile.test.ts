@@ -1,0 +1,111 @@
+/**
+ * In one process, over real loopback TCP: a peer whose updates do not decode (by gossip or
+ * by anti-entropy) is dropped and counted, never a crash; a peer without the cluster key
+ * cannot connect; the identity survives a restart.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ClusterState } from '../../crdt/index.js';
+import { type ClusterNet, createClusterNet, type NetState } from '../../src/net/index.js';
+
+const KEY = 'hostile-test-cluster-key-000';
+const quiet = { info() {}, warn() {}, debug() {} };
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A state that publishes garbage as its "updates" and answers sync with garbage. */
+function garbageState(): NetState & { emit(bytes: Uint8Array): void } {
+  const cbs = new Set<(u: Uint8Array) => void>();
+  return {
+    stateVector: () => new Uint8Array([0]),
+    encodeUpdate: () => new Uint8Array([7, 7, 7, 7, 7, 7]),
+    applyUpdate() {},
+    onLocalUpdate(cb) {
+      cbs.add(cb);
+      return () => cbs.delete(cb);
+    },
+    emit(bytes) {
+      for (const cb of cbs) cb(bytes);
+    },
+  };
+}
+
+test('garbage by gossip and by sync is dropped and counted; the honest node keeps working', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-hostile-'));
+  const nets: ClusterNet[] = [];
+  t.after(async () => {
+    await Promise.all(nets.map((n) => n.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  const honest = new ClusterState({ nodeId: 'honest', clock: () => 1 });
+  honest.putProject({ name: 'kept' });
+  const bad = garbageState();
+  const good = await createClusterNet({
+    dataDir: join(root, 'good'),
+    clusterKey: KEY,
+    listen: { host: '127.0.0.1', port: 0 },
+    state: honest,
+    logger: quiet,
+  });
+  const evil = await createClusterNet({
+    dataDir: join(root, 'evil'),
+    clusterKey: KEY,
+    listen: { host: '127.0.0.1', port: 0 },
+    state: bad,
+    logger: quiet,
+  });
+  nets.push(good, evil);
+  await good.start();
+  await evil.start();
+  const invalid: string[] = [];
+  good.on('invalid', (e) => invalid.push(e.reason));
+  await evil.dial(good.addresses[0]!);
+  await until('the topic to form', () => evil.topicPeers().length === 1);
+  for (let i = 0; i < 5; i++) bad.emit(new Uint8Array([i, 255, 255, 255, 1, 2, 3]));
+  await until('five invalid gossip messages', () => good.metrics.droppedInvalid >= 5);
+  assert.equal(good.metrics.updatesApplied, 0);
+  // Anti-entropy with the garbage peer fails cleanly and is counted too.
+  await assert.rejects(good.syncWith(evil.peerId), { name: 'SyncError' });
+  assert.ok(good.metrics.syncsFailed >= 1);
+  assert.ok(invalid.length >= 5);
+  assert.deepEqual(honest.listProjects(), ['kept']);
+});
+
+test('a peer without the cluster key cannot connect; the identity survives a restart', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-pnet-'));
+  const nets: ClusterNet[] = [];
+  t.after(async () => {
+    await Promise.all(nets.map((n) => n.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  const mk = (dir: string, key: string) =>
+    createClusterNet({
+      dataDir: join(root, dir),
+      clusterKey: key,
+      listen: { host: '127.0.0.1', port: 0 },
+      state: new ClusterState({ nodeId: dir, clock: () => 1 }),
+      logger: quiet,
+    });
+  const member = await mk('member', KEY);
+  const outsider = await mk('outsider', 'another-cluster-key-1234567');
+  nets.push(member, outsider);
+  await member.start();
+  await outsider.start();
+  assert.notEqual(member.topic, outsider.topic, 'different keys, different topics');
+  await assert.rejects(outsider.dial(member.addresses[0]!));
+  assert.deepEqual(member.connectedPeers(), []);
+  const id = member.peerId;
+  await member.stop();
+  const again = await mk('member', KEY);
+  nets.push(again);
+  assert.equal(again.peerId, id);
+});
