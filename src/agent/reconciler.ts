@@ -46,6 +46,8 @@ export interface PassRequest {
   rerunExited?: string[];
   /** Projects to manage this pass even if no container says this node made them (`fizz down`). */
   manage?: string[];
+  /** Specs of projects just removed from the state, so their containers go in reverse dependency order. */
+  removing?: ProjectSpec[];
 }
 
 export interface PassResult {
@@ -260,6 +262,7 @@ export class Reconciler {
     const result = await this.executor.execute({
       actions,
       projects: specs,
+      removedProjects: new Map(reqs.flatMap((r) => r.removing ?? []).map((p) => [p.name, p])),
       actual,
       emit,
       signal: this.abort.signal,
