@@ -138,9 +138,11 @@ export class Reconciler {
           const result = await this.pass(batch.map((p) => p.req));
           for (const p of batch) p.resolve(result);
           // After answering: the status entry is off the critical path of `fizz up`.
-          await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual).catch((err) =>
-            this.o.logger.debug({ err: (err as Error).message }, 'node status not written'),
-          );
+          try {
+            await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual);
+          } catch (err) {
+            this.o.logger.debug({ err: (err as Error).message }, 'node status not written');
+          }
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
