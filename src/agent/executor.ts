@@ -167,35 +167,53 @@ export class Executor {
       result.errors.set(project, list);
     };
 
-    // 1. Containers no slot wants go first: in parallel, except that a service's containers
-    //    wait until those of the services that depend on it are gone (docker compose's
-    //    reverse start order), as far as the project's spec is known.
+    // 1. Containers no slot wants go first, in parallel, except that a service's containers
+    //    are stopped only once those of the services depending on it have stopped (docker
+    //    compose's reverse start order, as far as the project's spec is known). Each one is
+    //    removed right after its own stop, so removals never wait on each other.
     const removals = input.actions.filter((a) => a.kind === 'remove');
     const specOf = (project: string) => input.projects.get(project) ?? input.removedProjects?.get(project);
-    const removalsBy = new Map<string, Promise<void>[]>();
-    const removeOne = async (a: Extract<Action, { kind: 'remove' }>): Promise<void> => {
-      const project = a.container.labels[LABELS.project] ?? '';
-      const service = a.container.labels[LABELS.service] ?? '';
+    const stoppedBy = new Map<string, Promise<void>[]>();
+    const removeOne = async (a: Extract<Action, { kind: 'remove' }>, stopped: () => void): Promise<void> => {
+      const c = a.container;
+      const project = c.labels[LABELS.project] ?? '';
+      const service = c.labels[LABELS.service] ?? '';
       const spec = specOf(project);
-      const dependents = Object.entries(spec?.services ?? {})
-        .filter(([name, s]) => name !== service && s.depends_on?.[service] !== undefined)
-        .map(([name]) => `${project}/${name}`);
-      await Promise.all(dependents.flatMap((d) => removalsBy.get(d) ?? []));
+      const emit = (status: ProgressEvent['status']) =>
+        input.emit(project, { type: 'progress', resource: 'container', name: c.name, service, status });
       try {
-        await this.runAction(a, spec, (e) => input.emit(project, e));
+        const dependents = Object.entries(spec?.services ?? {})
+          .filter(([name, s]) => name !== service && s.depends_on?.[service] !== undefined)
+          .map(([name]) => `${project}/${name}`);
+        await Promise.all(dependents.flatMap((d) => stoppedBy.get(d) ?? []));
+        emit('removing');
+        if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
+          await this.runtime.stop(c.id, graceMs(spec?.services[service]));
+        stopped();
+        await this.runtime.remove(c.id, { force: true });
+        emit('removed');
       } catch (err) {
         fail(project, describeFailure(service, spec?.services[service], err));
+      } finally {
+        stopped();
       }
     };
-    // Every removal's promise is in the table before any task reads it: tasks start a tick later.
+    // Every stop promise is in the table before any task reads it: tasks start a tick later.
+    const removing: Promise<void>[] = [];
     for (const a of removals) {
       if (a.kind !== 'remove') continue;
       const key = `${a.container.labels[LABELS.project]}/${a.container.labels[LABELS.service]}`;
-      const list = removalsBy.get(key) ?? [];
-      removalsBy.set(key, list);
-      list.push(Promise.resolve().then(() => removeOne(a)));
+      let stopped = () => {};
+      const list = stoppedBy.get(key) ?? [];
+      stoppedBy.set(key, list);
+      list.push(
+        new Promise<void>((resolve) => {
+          stopped = resolve;
+        }),
+      );
+      removing.push(Promise.resolve().then(() => removeOne(a, stopped)));
     }
-    await Promise.all([...removalsBy.values()].flat());
+    await Promise.all(removing);
 
     // 2. New containers are created at once, all in parallel: creating needs no dependency,
     //    only starting does, so creation leaves the critical path of the start order.

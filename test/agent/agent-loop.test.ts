@@ -276,7 +276,7 @@ test('a dependency scaled down while its dependent changes: the dependent waits 
   ]);
 });
 
-test('down removes dependents before their dependencies, independent ones in parallel', async () => {
+test('down stops dependents before their dependencies, independent ones in parallel, and removes all', async () => {
   const { agent, runtime } = setup();
   const on = (s: string) => ({ [s]: { condition: 'service_started' as const, required: true } });
   const spec = project({
@@ -291,11 +291,14 @@ test('down removes dependents before their dependencies, independent ones in par
   );
   const from = runtime.calls.length;
   assert.equal((await agent.down({ project: 'demo' }, () => {})).ok, true);
-  const removed = runtime.calls
-    .slice(from)
-    .filter((c) => c.startsWith('remove '))
-    .map((c) => serviceOf.get(c.slice('remove '.length)));
-  const chain = removed.filter((s) => s !== 'lone');
-  assert.deepEqual(chain, ['web', 'app', 'db']);
-  assert.ok(removed.includes('lone'));
+  const order = (op: string) =>
+    runtime.calls
+      .slice(from)
+      .filter((c) => c.startsWith(`${op} `))
+      .map((c) => serviceOf.get(c.slice(op.length + 1)));
+  assert.deepEqual(
+    order('stop').filter((s) => s !== 'lone'),
+    ['web', 'app', 'db'],
+  );
+  assert.deepEqual(order('remove').sort(), ['app', 'db', 'lone', 'web']);
 });
