@@ -148,7 +148,6 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   const peerIdStr = node.peerId.toString();
   const desired = new Map<string, { peerId: string | null; rounds: number }>();
   const timers: NodeJS.Timeout[] = [];
-  let syncCursor = 0;
   let unsubscribeLocal: (() => void) | null = null;
   let running = false;
 
@@ -251,10 +250,11 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     }
   }
 
+  /** Anti-entropy with every connected peer, each pair once: the lower peer id starts it. */
   function periodicSync(): void {
-    const peers = [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort();
-    if (peers.length === 0) return;
-    syncQuietly(peers[syncCursor++ % peers.length]!, 'periodic');
+    for (const peer of new Set(node.getConnections().map((c) => c.remotePeer.toString()))) {
+      if (peerIdStr < peer) syncQuietly(peer, 'periodic');
+    }
   }
 
   const net: ClusterNet = {
@@ -317,7 +317,11 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
 }
 
 function meshParams(d: number) {
-  const D = Math.max(1, Math.floor(d));
+  const D = Math.max(0, Math.floor(d));
+  // D = 0: no mesh, nothing is relayed eagerly; a write reaches the peers its writer is
+  // connected to, and others hear of it by lazy gossip (IHAVE to up to Dlazy = 3 peers per
+  // heartbeat, then IWANT), or by anti-entropy.
+  if (D === 0) return { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 3 };
   return {
     D,
     Dlo: Math.max(1, D - 1),
