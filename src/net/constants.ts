@@ -15,6 +15,9 @@ export const DEFAULTS = {
   syncTimeoutMs: 10_000,
   /** Re-dial the peers handed to setPeers() that are not connected this often. */
   redialIntervalMs: 2_000,
+  /** When both ends learn of each other from membership, the greater peer id waits this long
+   * before dialling, so that normally one connection forms instead of two. */
+  holdBackMs: 250,
   /** The largest sync frame accepted (a whole document travels in one). */
   maxFrameBytes: 64 * 1024 * 1024,
   /** Gossipsub heartbeat; shorter than the 1 s default so a mesh forms quickly. */
