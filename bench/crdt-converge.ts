@@ -78,14 +78,24 @@ async function convergence(
       nodes.map((n) => n.request('setPeers', { addrs: all.filter((a) => a !== n.addresses[0]) })),
     );
     const meshStart = performance.now();
-    await until(
-      async () =>
-        (await Promise.all(nodes.map((n) => n.request('peers')))).every(
-          (p) => (p.topic as string[]).length === nodesN - 1,
-        ),
-      90_000,
-      'every node to see every other on the topic',
-    );
+    try {
+      await until(
+        async () =>
+          (await Promise.all(nodes.map((n) => n.request('peers')))).every(
+            (p) => (p.topic as string[]).length === nodesN - 1,
+          ),
+        90_000,
+        'every node to see every other on the topic',
+      );
+    } catch (err) {
+      const ids = nodes.map((n) => n.peerId);
+      const views = await Promise.all(nodes.map((n) => n.request('peers')));
+      views.forEach((v, i) => {
+        const idx = (l: unknown) => (l as string[]).map((id) => ids.indexOf(id)).join(',');
+        process.stderr.write(`node ${i}: connected [${idx(v.connected)}] topic [${idx(v.topic)}]\n`);
+      });
+      throw err;
+    }
     const meshMs = performance.now() - meshStart;
     const latencies: number[] = [];
     const cpuOf = async () =>
