@@ -56,3 +56,38 @@ test('a write reaches a node that is not connected to its writer (line A â€” C â
   assert.deepEqual(a.connectedPeers(), [c.peerId], 'A and B never connected');
   assert.ok(b.metrics.updatesApplied >= 1, 'it came by gossip, not by anti-entropy');
 });
+
+test('setPeers keeps a peer dialled: after it restarts on its address, it is reconnected and synced', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-redial-'));
+  const nets: ClusterNet[] = [];
+  t.after(async () => {
+    await Promise.all(nets.map((n) => n.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  const mk = async (dir: string, state: ClusterState, port = 0) => {
+    const net = await createClusterNet({
+      dataDir: join(root, dir),
+      clusterKey: KEY,
+      listen: { host: '127.0.0.1', port },
+      state,
+      logger: quiet,
+      redialIntervalMs: 200,
+    });
+    await net.start();
+    nets.push(net);
+    return net;
+  };
+  const sa = new ClusterState({ nodeId: 'a', clock: Date.now });
+  const a = await mk('a', sa);
+  const b1 = await mk('b', new ClusterState({ nodeId: 'b', clock: Date.now }));
+  const addr = b1.addresses[0]!;
+  const port = Number(/\/tcp\/(\d+)/.exec(addr)![1]);
+  a.setPeers([addr]);
+  await until('A to connect to B', () => a.connectedPeers().includes(b1.peerId));
+  await b1.stop();
+  sa.putProject({ name: 'while-away' });
+  const sb = new ClusterState({ nodeId: 'b', clock: Date.now });
+  const b2 = await mk('b', sb, port);
+  assert.equal(b2.peerId, b1.peerId);
+  await until('A to redial B and B to catch up', () => sb.getProject('while-away') !== undefined);
+});
