@@ -255,7 +255,17 @@ const bench: Benchmark = {
         [
           'phase: fizz up start → first progress line',
           json.fizz_first_progress_ms,
-          'ms (CLI, compose load, durable write, first engine call)',
+          'ms (CLI, compose load, durable write, network)',
+        ],
+        [
+          'phase: first progress line → up returns',
+          json.fizz_agent_engine_ms,
+          'ms (engine create/start, health waits)',
+        ],
+        [
+          'floor: 3 healthcheck levels × interval',
+          json.health_chain_floor_ms,
+          'ms (first check runs one interval after start)',
         ],
       ],
       json,

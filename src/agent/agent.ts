@@ -21,7 +21,13 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { mergeLogs } from './logs.js';
 import type { PlaceFn } from './ownership.js';
-import { engineHelp, type PassResult, Reconciler, type ReconcilerOptions } from './reconciler.js';
+import {
+  engineHelp,
+  type PassRequest,
+  type PassResult,
+  Reconciler,
+  type ReconcilerOptions,
+} from './reconciler.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
 export interface AgentOptions {
@@ -108,7 +114,7 @@ export class Agent implements ApiHandlers {
   private async runPass(
     projects: string[],
     emit: Emit,
-    extra: { rerunExited?: string[]; manage?: string[] } = {},
+    extra: Omit<PassRequest, 'watch'> = {},
   ): Promise<PassResult | string[]> {
     try {
       return await this.reconciler.request({ watch: { projects, emit }, ...extra });
@@ -190,11 +196,15 @@ export class Agent implements ApiHandlers {
 
   async down(req: DownRequest, emit: Emit): Promise<DoneEvent> {
     const { state, runtime } = this.o;
-    if (state.getProject(req.project) !== undefined) {
+    const spec = state.getProject(req.project) as ProjectSpec | undefined;
+    if (spec !== undefined) {
       state.removeProject(req.project);
       await this.o.flush();
     }
-    const pass = await this.runPass([req.project], emit, { manage: [req.project] });
+    const pass = await this.runPass([req.project], emit, {
+      manage: [req.project],
+      removing: spec ? [spec] : [],
+    });
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(req.project) ?? [])];
     try {

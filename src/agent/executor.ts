@@ -19,6 +19,8 @@ export interface ExecuteInput {
   actions: Action[];
   /** Specs of the projects the actions touch, by name. */
   projects: Map<string, ProjectSpec>;
+  /** Specs of projects being taken down (no longer in the state): their removal order. */
+  removedProjects?: Map<string, ProjectSpec>;
   /** What the runtime reported before planning (for dependencies with no work). */
   actual: ContainerInfo[];
   emit: (project: string, event: ProgressEvent) => void;
@@ -165,19 +167,35 @@ export class Executor {
       result.errors.set(project, list);
     };
 
-    // 1. Containers no slot wants: gone first, in parallel.
+    // 1. Containers no slot wants go first: in parallel, except that a service's containers
+    //    wait until those of the services that depend on it are gone (docker compose's
+    //    reverse start order), as far as the project's spec is known.
     const removals = input.actions.filter((a) => a.kind === 'remove');
-    await Promise.all(
-      removals.map(async (a) => {
-        const project = a.container.labels[LABELS.project] ?? '';
-        const service = a.container.labels[LABELS.service] ?? '';
-        try {
-          await this.runAction(a, input.projects.get(project), (e) => input.emit(project, e));
-        } catch (err) {
-          fail(project, describeFailure(service, input.projects.get(project)?.services[service], err));
-        }
-      }),
-    );
+    const specOf = (project: string) => input.projects.get(project) ?? input.removedProjects?.get(project);
+    const removalsBy = new Map<string, Promise<void>[]>();
+    const removeOne = async (a: Extract<Action, { kind: 'remove' }>): Promise<void> => {
+      const project = a.container.labels[LABELS.project] ?? '';
+      const service = a.container.labels[LABELS.service] ?? '';
+      const spec = specOf(project);
+      const dependents = Object.entries(spec?.services ?? {})
+        .filter(([name, s]) => name !== service && s.depends_on?.[service] !== undefined)
+        .map(([name]) => `${project}/${name}`);
+      await Promise.all(dependents.flatMap((d) => removalsBy.get(d) ?? []));
+      try {
+        await this.runAction(a, spec, (e) => input.emit(project, e));
+      } catch (err) {
+        fail(project, describeFailure(service, spec?.services[service], err));
+      }
+    };
+    // Every removal's promise is in the table before any task reads it: tasks start a tick later.
+    for (const a of removals) {
+      if (a.kind !== 'remove') continue;
+      const key = `${a.container.labels[LABELS.project]}/${a.container.labels[LABELS.service]}`;
+      const list = removalsBy.get(key) ?? [];
+      removalsBy.set(key, list);
+      list.push(Promise.resolve().then(() => removeOne(a)));
+    }
+    await Promise.all([...removalsBy.values()].flat());
 
     // 2. New containers are created at once, all in parallel: creating needs no dependency,
     //    only starting does, so creation leaves the critical path of the start order.

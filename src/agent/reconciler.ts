@@ -46,6 +46,8 @@ export interface PassRequest {
   rerunExited?: string[];
   /** Projects to manage this pass even if no container says this node made them (`fizz down`). */
   manage?: string[];
+  /** Specs of projects just removed from the state, so their containers go in reverse dependency order. */
+  removing?: ProjectSpec[];
 }
 
 export interface PassResult {
@@ -136,9 +138,11 @@ export class Reconciler {
           const result = await this.pass(batch.map((p) => p.req));
           for (const p of batch) p.resolve(result);
           // After answering: the status entry is off the critical path of `fizz up`.
-          await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual).catch((err) =>
-            this.o.logger.debug({ err: (err as Error).message }, 'node status not written'),
-          );
+          try {
+            await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual);
+          } catch (err) {
+            this.o.logger.debug({ err: (err as Error).message }, 'node status not written');
+          }
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
@@ -260,6 +264,7 @@ export class Reconciler {
     const result = await this.executor.execute({
       actions,
       projects: specs,
+      removedProjects: new Map(reqs.flatMap((r) => r.removing ?? []).map((p) => [p.name, p])),
       actual,
       emit,
       signal: this.abort.signal,

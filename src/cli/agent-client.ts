@@ -18,6 +18,8 @@ export interface ConnectOptions {
   startTimeoutMs?: number;
   /** Told when an agent is being started. */
   onStart?: (logFile: string) => void;
+  /** The environment the started agent gets (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/fizz.js', import.meta.url));
@@ -52,7 +54,7 @@ export async function connectAgent(options: ConnectOptions): Promise<AgentClient
   const child = spawn(process.execPath, [...process.execArgv, BIN, 'agent'], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, FIZZ_HOME: paths.home },
+    env: { ...(options.env ?? process.env), FIZZ_HOME: paths.home },
   });
   closeSync(log);
   let exited: number | null = null;

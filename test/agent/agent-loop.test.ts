@@ -275,3 +275,27 @@ test('a dependency scaled down while its dependent changes: the dependent waits 
     'demo-db-1:running',
   ]);
 });
+
+test('down removes dependents before their dependencies, independent ones in parallel', async () => {
+  const { agent, runtime } = setup();
+  const on = (s: string) => ({ [s]: { condition: 'service_started' as const, required: true } });
+  const spec = project({
+    db: service(),
+    app: service({ depends_on: on('db') }),
+    web: service({ depends_on: on('app') }),
+    lone: service(),
+  });
+  assert.equal((await up(agent, spec)).done.ok, true);
+  const serviceOf = new Map(
+    [...runtime.containers.values()].map((c) => [c.info.id, c.info.labels[LABELS.service]!]),
+  );
+  const from = runtime.calls.length;
+  assert.equal((await agent.down({ project: 'demo' }, () => {})).ok, true);
+  const removed = runtime.calls
+    .slice(from)
+    .filter((c) => c.startsWith('remove '))
+    .map((c) => serviceOf.get(c.slice('remove '.length)));
+  const chain = removed.filter((s) => s !== 'lone');
+  assert.deepEqual(chain, ['web', 'app', 'db']);
+  assert.ok(removed.includes('lone'));
+});

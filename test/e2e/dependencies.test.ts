@@ -1,7 +1,7 @@
 /** depends_on conditions honoured on the real engine: a dependent starts only once its dependency is healthy. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { containerIds, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
+import { containerIds, type Inspected, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
 
 test(`a service_healthy dependency is healthy before its dependent starts; one-shot completes first${SKIP_DOCKER ? SKIP_REASON : ''}`, {
   skip: SKIP_DOCKER,
@@ -36,15 +36,15 @@ test(`a service_healthy dependency is healthy before its dependent starts; one-s
 `);
     const up = await sb.fizz(['up', '-d']);
     assert.equal(up.code, 0, up.stderr);
-    const byService = new Map<string, any>();
+    const byService = new Map<string, Inspected>();
     for (const id of await containerIds(sb.project)) {
       const c = await inspect(id);
       byService.set(c.Config.Labels['fizz.service'], c);
     }
-    const db = byService.get('db');
-    const migrate = byService.get('migrate');
-    const app = byService.get('app');
-    const firstHealthy = db.State.Health.Log.find((l: { ExitCode: number }) => l.ExitCode === 0);
+    const db = byService.get('db')!;
+    const migrate = byService.get('migrate')!;
+    const app = byService.get('app')!;
+    const firstHealthy = db.State.Health?.Log.find((l) => l.ExitCode === 0);
     assert.ok(firstHealthy, 'db never passed its healthcheck');
     const healthyAt = Date.parse(firstHealthy.End);
     assert.ok(Date.parse(migrate.State.StartedAt) >= healthyAt, 'migrate started before db was healthy');

@@ -91,7 +91,20 @@ export async function volumeNames(project: string): Promise<string[]> {
   return out.split('\n').filter(Boolean);
 }
 
-export async function inspect(id: string): Promise<any> {
+/** The parts of `docker inspect` the tests read. */
+export interface Inspected {
+  Id: string;
+  Config: { Labels: Record<string, string> };
+  State: {
+    Running: boolean;
+    ExitCode: number;
+    StartedAt: string;
+    FinishedAt: string;
+    Health?: { Status: string; Log: Array<{ ExitCode: number; Start: string; End: string }> };
+  };
+}
+
+export async function inspect(id: string): Promise<Inspected> {
   return JSON.parse(await docker('inspect', id))[0];
 }
 

@@ -1,0 +1,59 @@
+/**
+ * The agent process itself, without a Docker Engine: the CLI's auto-start spawns
+ * `fizz agent` detached, waits for its socket (0600), the agent answers, and SIGTERM stops
+ * it cleanly (socket and pid file gone). The engine is pointed nowhere on purpose.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AgentUnreachableError } from '../../src/api/errors.js';
+import { homePaths } from '../../src/api/paths.js';
+import { connectAgent } from '../../src/cli/agent-client.js';
+
+test('auto-start: a detached agent answers on a 0600 socket, keeps its node id, stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fz-d-'));
+  const paths = homePaths(join(dir, 'h'));
+  const env = { ...process.env, DOCKER_HOST: `unix://${dir}/no-engine.sock` };
+  let pid: number | undefined;
+  try {
+    await assert.rejects(
+      connectAgent({ paths, autoStart: false }),
+      (e: Error) => e.name === AgentUnreachableError.name,
+    );
+    let started = '';
+    const client = await connectAgent({ paths, autoStart: true, env, onStart: (log) => (started = log) });
+    assert.equal(started, paths.log);
+    const info = await client.info(true);
+    pid = info.pid;
+    assert.equal(Number(readFileSync(paths.pid, 'utf8')), pid);
+    assert.equal(statSync(paths.socket).mode & 0o777, 0o600);
+    assert.equal(statSync(paths.home).mode & 0o777, 0o700);
+    assert.match(info.engineError ?? '', /Docker Engine is not reachable/);
+    const nodeId = info.nodeId;
+
+    // A second connect finds the running agent instead of starting another.
+    assert.equal((await (await connectAgent({ paths, autoStart: true, env })).info()).pid, pid);
+
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 200 && existsSync(paths.socket); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(existsSync(paths.socket), false, 'socket left behind');
+    assert.equal(existsSync(paths.pid), false, 'pid file left behind');
+
+    const again = await connectAgent({ paths, autoStart: true, env });
+    const info2 = await again.info();
+    pid = info2.pid;
+    assert.equal(info2.nodeId, nodeId, 'the node id changed across restarts');
+  } finally {
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
