@@ -148,7 +148,10 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   const peerIdStr = node.peerId.toString();
   /** Addresses to stay connected to; `bootstrap` ones are dialled at once, membership ones
    * (setPeers) with the tie-break below. */
-  const desired = new Map<string, { peerId: string | null; rounds: number; bootstrap: boolean }>();
+  const desired = new Map<
+    string,
+    { peerId: string | null; rounds: number; bootstrap: boolean; offTopicSince: number | null }
+  >();
   const timers: NodeJS.Timeout[] = [];
   let unsubscribeLocal: (() => void) | null = null;
   let running = false;
@@ -243,9 +246,13 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
    * each other they would dial each other at once; the end with the greater peer id gives
    * the other a head start of `DEFAULTS.holdBackMs` the first time, so normally one connection forms. */
   function redial(): void {
+    const onTopic = new Set(net.topicPeers());
     for (const [addr, want] of desired) {
       const peer = want.peerId ?? peerIdInAddr(addr);
-      if (peer && connected(peer)) continue;
+      if (peer && connected(peer)) {
+        healTopic(peer, want, onTopic.has(peer));
+        continue;
+      }
       const first = want.rounds++ === 0;
       const attempt = () => {
         if (!running || (peer && connected(peer))) return;
@@ -255,6 +262,24 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
         const t = setTimeout(attempt, DEFAULTS.holdBackMs);
         t.unref();
       } else attempt();
+    }
+  }
+
+  /** A connection on which the peer never shows up on the state topic (seen under heavy
+   * load, when identify or the gossipsub stream setup fails) is closed after
+   * `DEFAULTS.topicGraceMs`, so that the next redial builds a working one. */
+  function healTopic(peer: string, want: { offTopicSince: number | null }, subscribed: boolean): void {
+    if (subscribed) {
+      want.offTopicSince = null;
+      return;
+    }
+    const now = Date.now();
+    if (want.offTopicSince === null) want.offTopicSince = now;
+    else if (now - want.offTopicSince > DEFAULTS.topicGraceMs) {
+      want.offTopicSince = null;
+      log.warn({ peer }, 'connected peer never joined the state topic; reconnecting');
+      const target = node.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer;
+      if (target) void node.hangUp(target).catch(() => {});
     }
   }
 
@@ -297,7 +322,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       timers.push(setInterval(periodicSync, syncIntervalMs), setInterval(redial, redialIntervalMs));
       for (const t of timers) t.unref();
       for (const addr of options.bootstrap ?? [])
-        desired.set(addr, { peerId: null, rounds: 0, bootstrap: true });
+        desired.set(addr, { peerId: null, rounds: 0, bootstrap: true, offTopicSince: null });
       redial();
       log.info({ peerId: peerIdStr, addresses: net.addresses, topic }, 'cluster network started');
     },
@@ -316,7 +341,8 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       const wanted = new Set(addrs);
       for (const a of desired.keys()) if (!wanted.has(a)) desired.delete(a);
       for (const a of wanted)
-        if (!desired.has(a)) desired.set(a, { peerId: null, rounds: 0, bootstrap: false });
+        if (!desired.has(a))
+          desired.set(a, { peerId: null, rounds: 0, bootstrap: false, offTopicSince: null });
       if (running) redial();
     },
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),

@@ -18,6 +18,8 @@ export const DEFAULTS = {
   /** When both ends learn of each other from membership, the greater peer id waits this long
    * before dialling, so that normally one connection forms instead of two. */
   holdBackMs: 250,
+  /** A connected member not seen on the state topic for this long is reconnected. */
+  topicGraceMs: 10_000,
   /** The largest sync frame accepted (a whole document travels in one). */
   maxFrameBytes: 64 * 1024 * 1024,
   /** Gossipsub heartbeat; shorter than the 1 s default so a mesh forms quickly. */
