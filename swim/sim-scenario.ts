@@ -154,6 +154,7 @@ export function simulate(s: Scenario): Outcome {
     else out.dissemIncomplete++;
   };
   let victim: Episode | null = null;
+  let lastRestarted = '';
   let nodePeriods = 0;
   let version = 0;
   const started = performance.now();
@@ -161,7 +162,8 @@ export function simulate(s: Scenario): Outcome {
   for (let p = 0; p < s.periods; p++) {
     const now = cluster.clock.now();
     if (s.kills && p % KILL_EVERY === 0 && p > 0) {
-      const candidates = running().filter((n) => !stallProne.has(n));
+      // Not the node restarted 10 periods ago: every observer should have seen it back first.
+      const candidates = running().filter((n) => !stallProne.has(n) && n !== lastRestarted);
       const name = candidates[rnd.int(candidates.length)]!;
       cluster.kill(name);
       cluster.markDown(name, true);
@@ -178,6 +180,7 @@ export function simulate(s: Scenario): Outcome {
         out.allDeadMs.push(Math.max(...ep.deadAt.values()) - ep.killAt);
       else out.undetected++;
       cluster.markDown(ep.name, false);
+      lastRestarted = ep.name;
       const seeds = observers.filter((n) => !stallProne.has(n));
       cluster.restart(
         ep.name,
