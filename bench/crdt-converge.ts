@@ -64,7 +64,12 @@ async function convergence(
     nodes.push(
       ...(await Promise.all(
         Array.from({ length: nodesN }, (_, i) =>
-          Devnode.start({ dir: join(root, `n${i}`), key: KEY, fsync, ...(meshDegree ? { meshDegree } : {}) }),
+          Devnode.start({
+            dir: join(root, `n${i}`),
+            key: KEY,
+            fsync,
+            ...(meshDegree !== undefined ? { meshDegree } : {}),
+          }),
         ),
       )),
     );
@@ -73,14 +78,24 @@ async function convergence(
       nodes.map((n) => n.request('setPeers', { addrs: all.filter((a) => a !== n.addresses[0]) })),
     );
     const meshStart = performance.now();
-    await until(
-      async () =>
-        (await Promise.all(nodes.map((n) => n.request('peers')))).every(
-          (p) => (p.topic as string[]).length === nodesN - 1,
-        ),
-      90_000,
-      'every node to see every other on the topic',
-    );
+    try {
+      await until(
+        async () =>
+          (await Promise.all(nodes.map((n) => n.request('peers')))).every(
+            (p) => (p.topic as string[]).length === nodesN - 1,
+          ),
+        90_000,
+        'every node to see every other on the topic',
+      );
+    } catch (err) {
+      const ids = nodes.map((n) => n.peerId);
+      const views = await Promise.all(nodes.map((n) => n.request('peers')));
+      views.forEach((v, i) => {
+        const idx = (l: unknown) => (l as string[]).map((id) => ids.indexOf(id)).join(',');
+        process.stderr.write(`node ${i}: connected [${idx(v.connected)}] topic [${idx(v.topic)}]\n`);
+      });
+      throw err;
+    }
     const meshMs = performance.now() - meshStart;
     const latencies: number[] = [];
     const cpuOf = async () =>
@@ -89,10 +104,14 @@ async function convergence(
         0,
       );
     let cpuStart = 0;
+    let windowStart = 0;
     let bytes = 0;
     let messages = 0;
     for (let k = 0; k < warmup + samples; k++) {
-      if (k === warmup) cpuStart = await cpuOf();
+      if (k === warmup) {
+        cpuStart = await cpuOf();
+        windowStart = performance.now();
+      }
       const writer = nodes[k % nodesN]!;
       const project = `svc-${k}`;
       const before = (await writer.request('metrics')).metrics as {
@@ -117,12 +136,16 @@ async function convergence(
       }
       await sleep(gapMs);
     }
-    // CPU of all processes per write, less what the idle cluster and this harness's own requests cost.
+    // CPU of all processes per write, less what the idle cluster costs over the same time
+    // (heartbeats, the harness's own requests are counted in: two small ones per write).
     const cpuEnd = await cpuOf();
+    const windowMs = performance.now() - windowStart;
     const idleStart = await cpuOf();
-    await sleep(gapMs * samples);
-    const idle = (await cpuOf()) - idleStart;
-    const cpuPerUpdateMs = (cpuEnd - cpuStart - idle) / samples / 1000;
+    const idleT0 = performance.now();
+    await sleep(5000);
+    const idlePerMs = ((await cpuOf()) - idleStart) / (performance.now() - idleT0);
+    const cpuPerUpdateMs = (cpuEnd - cpuStart - idlePerMs * windowMs) / samples / 1000;
+    const idleCpuPct = (idlePerMs / 1000 / nodesN) * 100;
     const invalid = await Promise.all(
       nodes.map(
         async (n) => ((await n.request('metrics')).metrics as { droppedInvalid: number }).droppedInvalid,
@@ -133,6 +156,7 @@ async function convergence(
       bytesPerUpdate: messages ? bytes / messages : 0,
       meshMs,
       cpuPerUpdateMs,
+      idleCpuPct,
       invalid: invalid.reduce((a, b) => a + b, 0),
     };
   } finally {
@@ -243,6 +267,7 @@ const bench: Benchmark = {
           round(conv.cpuPerUpdateMs),
           `CPU of all ${nodesN} processes per write (less idle), load-independent`,
         ],
+        ['idle_cpu_pct_per_node', round(conv.idleCpuPct), 'an idle node (heartbeats), % of one core'],
         ['invalid_dropped', conv.invalid, 'must be 0'],
         [`doc_bytes_${services}_services`, doc.docBytes, `${services / 10} projects × 10 services`],
         ['snapshot_bytes', doc.snapshotBytes],

@@ -12,7 +12,7 @@ export class Awareness {
 
   applyDelta(delta: number): void {
     const next = this.score + delta;
-    this.score = next < 0 ? 0 : next > this.max - 1 ? this.max - 1 : next;
+    this.score = next < 0 ? 0 : Math.min(next, this.max - 1);
   }
 
   getHealthScore(): number {

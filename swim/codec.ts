@@ -182,7 +182,8 @@ export interface PushPullOut {
   members: Iterable<PushPullEntry>;
 }
 
-const PUSH_PULL = 0x50;
+/** First body byte of a push-pull stream payload (message types are all below it). */
+export const PUSH_PULL = 0x50;
 
 /** The body of a push-pull stream message (sent inside an envelope, never in a packet). */
 export function writePushPull(w: Writer, m: PushPullOut): void {

@@ -95,7 +95,7 @@ export function wanConfig(name: string): SwimConfig {
 
 export function suspicionMinMs(c: SwimConfig, n: number): number {
   const f = n > 1 ? Math.log10(n) : 0;
-  return c.suspicionMult * (f > 1 ? f : 1) * c.probeInterval;
+  return c.suspicionMult * Math.max(f, 1) * c.probeInterval;
 }
 
 export function suspicionMaxMs(c: SwimConfig, n: number): number {

@@ -53,6 +53,12 @@ export class Core {
   seq = 0;
   stopped = false;
   leaving = false;
+  /**
+   * Asked before a suspicion that timed out here becomes a death (verify.ts); null
+   * declares at once.
+   */
+  verifySuspect: ((m: MemberRecord, incarnation: number, done: (refuted: boolean) => void) => void) | null =
+    null;
   readonly stats: SwimStats = {
     sent: { probeMsgs: 0, probeBytes: 0, gossipMsgs: 0, gossipBytes: 0, pushPullMsgs: 0, pushPullBytes: 0 },
     dropped: { auth: 0, cluster: 0, version: 0, decode: 0 },

@@ -71,7 +71,7 @@ export class ManualClock implements Clock {
       const entry = this.pop();
       if (entry.fn === null) continue;
       if (entry.at > this.time) this.time = entry.at;
-      if (entry.gate !== null && entry.gate.hold(entry)) continue;
+      if (entry.gate?.hold(entry)) continue;
       entry.run();
     }
     if (until > this.time) this.time = until;

@@ -146,6 +146,13 @@ function streamTimeout(call: StreamCall): void {
   call.cb(new StreamError('stream request timed out'), null);
 }
 
+function refuse(call: StreamCall): void {
+  if (call.done) return;
+  call.done = true;
+  call.timer?.cancel();
+  call.cb(new StreamError('connection refused'), null);
+}
+
 function deliver(d: Delivery): void {
   const node = d.to;
   if (node.closed || node.handler === null) return;
@@ -265,6 +272,8 @@ export class SimNetwork {
     const target = this.nodes.get(to);
     if (target === undefined || target.closed) {
       this.dropped.unreachable++;
+      // A stream to a dead process on a live host is refused at once (TCP reset).
+      if (stream !== null && !isReply) this.clock.schedule(this.delay(), refuse, stream);
       return;
     }
     if (this.partitioned && target.group !== from.group) {

@@ -38,15 +38,13 @@ export function refute(core: Core, over: number): void {
   broadcastAlive(core);
 }
 
-export function broadcastAlive(core: Core): void {
+export function selfAlive(core: Core): AliveMsg {
   const s = core.self;
-  core.broadcast(s.name, {
-    type: MsgType.Alive,
-    incarnation: s.incarnation,
-    node: s.name,
-    addr: s.addr,
-    meta: s.meta,
-  });
+  return { type: MsgType.Alive, incarnation: s.incarnation, node: s.name, addr: s.addr, meta: s.meta };
+}
+
+export function broadcastAlive(core: Core): void {
+  core.broadcast(core.self.name, selfAlive(core));
 }
 
 /** @param bootstrap add silently (a simulation seeding full membership): no gossip, no event. */
@@ -98,9 +96,17 @@ export function suspectNode(core: Core, s: SuspectMsg): void {
   const m = core.members.get(s.node);
   if (m === undefined || s.incarnation < m.incarnation) return;
   if (m.suspicion !== null) {
-    // Already suspected: an independent confirmation shortens the timeout and is re-gossiped.
-    if (m.suspicion.confirm(s.from)) core.broadcast(s.node, s);
-    return;
+    if (s.incarnation === m.incarnation) {
+      // Already suspected: an independent confirmation shortens the timeout and is re-gossiped.
+      if (m.suspicion.confirm(s.from)) core.broadcast(s.node, s);
+      return;
+    }
+    // A suspicion at a newer incarnation proves the member refuted the one we hold (we
+    // missed its alive): start over at the new incarnation instead of counting it as a
+    // confirmation of the old one (memberlist does the latter).
+    m.suspicion.cancel();
+    m.suspicion = null;
+    m.state = MemberState.Alive;
   }
   if (m.state !== MemberState.Alive) return;
   if (m === core.self) {
@@ -121,10 +127,16 @@ export function suspectNode(core: Core, s: SuspectMsg): void {
     suspicionMinMs(c, n),
     suspicionMaxMs(c, n),
     () => {
-      if (core.stopped || m.state !== MemberState.Suspect || m.incarnation !== incarnation) return;
-      m.suspicion = null;
-      core.stats.declaredDead++;
-      deadNode(core, { type: MsgType.Dead, incarnation, node: m.name, from: core.self.name });
+      const stale = () => core.stopped || m.state !== MemberState.Suspect || m.incarnation !== incarnation;
+      if (stale()) return;
+      const declare = () => {
+        if (stale()) return;
+        m.suspicion = null;
+        core.stats.declaredDead++;
+        deadNode(core, { type: MsgType.Dead, incarnation, node: m.name, from: core.self.name });
+      };
+      if (core.verifySuspect === null) declare();
+      else core.verifySuspect(m, incarnation, (refuted) => refuted || declare());
     },
   );
 }

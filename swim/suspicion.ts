@@ -19,7 +19,7 @@ export function remainingSuspicionTime(
 ): number {
   const frac = k <= 0 ? 1 : Math.log(n + 1) / Math.log(k + 1);
   const raw = Math.floor(maxMs - frac * (maxMs - minMs));
-  const timeout = raw < minMs ? minMs : raw;
+  const timeout = Math.max(raw, minMs);
   return timeout - elapsedMs;
 }
 
@@ -67,7 +67,7 @@ export class Suspicion {
     this.timer.cancel();
     const elapsed = this.clock.now() - this.start;
     const remaining = remainingSuspicionTime(this.n, this.k, elapsed, this.minMs, this.maxMs);
-    this.timer = this.clock.schedule(remaining > 0 ? remaining : 0, Suspicion.fire, this);
+    this.timer = this.clock.schedule(Math.max(remaining, 0), Suspicion.fire, this);
     return true;
   }
 

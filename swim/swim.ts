@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { decodeMessages, MsgType } from './codec.js';
+import { decodeMessages, MsgType, PUSH_PULL } from './codec.js';
 import type { SwimConfig } from './config.js';
 import { Core, type SwimStats } from './core.js';
 import { TypedEmitter } from './emitter.js';
@@ -11,7 +11,7 @@ import { encodeMeta, type NodeMeta } from './metadata.js';
 import { Prober } from './probe.js';
 import { PushPull } from './push-pull.js';
 import { type Random, shuffle } from './random.js';
-import { aliveNode, broadcastAlive, deadNode, suspectNode } from './state.js';
+import { aliveNode, broadcastAlive, deadNode, selfAlive, suspectNode } from './state.js';
 import type { Transport } from './transport.js';
 import {
   type Logger,
@@ -21,6 +21,7 @@ import {
   type SwimEvents,
   silentLogger,
 } from './types.js';
+import { answerVerify, verifySuspect } from './verify.js';
 
 export interface SwimOptions {
   config: SwimConfig;
@@ -67,6 +68,7 @@ export class Swim extends TypedEmitter<SwimEvents> {
     this.core.self.incarnation = opts.incarnation ?? 0;
     this.core.self.stateChange = opts.clock.now();
     this.prober = new Prober(this.core);
+    this.core.verifySuspect = (m, incarnation, done) => verifySuspect(this.core, m, incarnation, done);
     this.pushPull = new PushPull(this.core);
   }
 
@@ -119,7 +121,7 @@ export class Swim extends TypedEmitter<SwimEvents> {
     const core = this.core;
     core.transport.listen({
       packet: (from, data) => this.handlePacket(from, data),
-      stream: (from, data) => (core.stopped ? null : this.pushPull.handleStream(from, data)),
+      stream: (from, data) => (core.stopped ? null : this.handleStream(from, data)),
     });
     if (options.announce !== false) broadcastAlive(core);
     this.prober.start();
@@ -208,6 +210,19 @@ export class Swim extends TypedEmitter<SwimEvents> {
     return this.core.members.get(name)?.incarnation;
   }
 
+  /** A stream carries either a push-pull or a suspicion to answer (verify.ts). */
+  private handleStream(from: string, data: Uint8Array): Uint8Array | null {
+    const core = this.core;
+    try {
+      const { body, start } = core.envelope.open(data);
+      if (body[start] === PUSH_PULL) return this.pushPull.handleStream(from, data);
+      return answerVerify(core, from, body, start);
+    } catch (err) {
+      core.drop(err, from);
+      return null;
+    }
+  }
+
   private handlePacket(from: string, data: Uint8Array): void {
     const core = this.core;
     if (core.stopped) return;
@@ -236,6 +251,9 @@ export class Swim extends TypedEmitter<SwimEvents> {
           break;
         case MsgType.Suspect:
           suspectNode(core, m);
+          // An accuser that still suspects us (typically its ping carried the suspicion)
+          // may have missed our refutation: answer it directly, not only by gossip.
+          if (m.node === core.self.name && !core.leaving) core.sendMsg(from, null, selfAlive(core));
           break;
         case MsgType.Alive:
           if (m.addr !== '') aliveNode(core, m);

@@ -5,7 +5,7 @@
  */
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { discoverComposeFiles } from './discover.js';
-import { definedOnly, projectEnvironment } from './environment.js';
+import { definedOnly, type Env, projectEnvironment, readEnvFile } from './environment.js';
 import { ComposeError, ComposeFileNotFoundError, ComposeLoadError } from './errors.js';
 import { type ConfigFile, loadModel } from './model.js';
 import type { LoadOptions } from './options.js';
@@ -23,8 +23,12 @@ export async function loadProject(options: LoadOptions): Promise<ProjectSpec> {
     const cwd = options.cwd;
     const projectDirFlag = options.projectDirectory ? resolve(cwd, options.projectDirectory) : undefined;
     let names = options.files && options.files.length > 0 ? options.files : undefined;
-    if (!names && processEnv.COMPOSE_FILE)
-      names = processEnv.COMPOSE_FILE.split(processEnv.COMPOSE_PATH_SEPARATOR ?? delimiter).filter(Boolean);
+    if (!names) {
+      // COMPOSE_FILE may come from the process or from the .env of the directory we start in.
+      const early = { ...dotenvOf(projectDirFlag ?? cwd, processEnv), ...processEnv };
+      if (early.COMPOSE_FILE)
+        names = early.COMPOSE_FILE.split(early.COMPOSE_PATH_SEPARATOR ?? delimiter).filter(Boolean);
+    }
     const configFiles: ConfigFile[] = [];
     if (names) {
       for (const name of names) {
@@ -53,4 +57,13 @@ export async function loadProject(options: LoadOptions): Promise<ProjectSpec> {
     if (err instanceof ComposeError) throw new ComposeLoadError([err]);
     throw err;
   }
+}
+
+/** The `.env` of `dir` (empty when there is none), read with the process environment winning. */
+function dotenvOf(dir: string, processEnv: Env): Env {
+  return readEnvFile(
+    join(dir, '.env'),
+    (k) => (Object.hasOwn(processEnv, k) ? processEnv[k] : undefined),
+    false,
+  );
 }

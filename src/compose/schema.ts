@@ -5,40 +5,70 @@
  * a value outside an enum, a missing key, or the types that were expected.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ComposeSchemaError } from './errors.js';
 import type { Issues } from './issues.js';
 import { didYouMean } from './levenshtein.js';
+import { AJV_OPTIONS, type SavedValidator, sha256 } from './validator-codegen.js';
 import type { Segment, SourceFile } from './yaml-source.js';
 
-function readSchema(): object {
-  // From src/compose when run from source, from dist/src/compose after `tsc`.
+/** Reads a file of this folder: from src/compose when run from source, from dist/src/compose after `tsc`. */
+function readHere(name: string): string {
   const candidates = [
-    new URL('./compose-spec.json', import.meta.url),
-    new URL('../../../src/compose/compose-spec.json', import.meta.url),
+    new URL(`./${name}`, import.meta.url),
+    new URL(`../../../src/compose/${name}`, import.meta.url),
   ];
   for (const url of candidates) {
     try {
-      return JSON.parse(readFileSync(url, 'utf8')) as object;
+      return readFileSync(url, 'utf8');
     } catch {
       // try the next location
     }
   }
-  throw new Error('compose-spec.json not found next to the compose loader');
+  throw new Error(`${name} not found next to the compose loader`);
 }
 
 /**
- * Compiling the schema costs ~200 ms, so it is done once per process, on first use. This
- * memo is the module's only state and never changes after it is set.
+ * The validator's code saved ahead of time (validator-codegen.ts), if it was generated from
+ * this very schema text; undefined otherwise (then the schema is compiled).
  */
-const compiled: { validate?: ValidateFunction } = {};
-
-function validator(): ValidateFunction {
-  if (!compiled.validate) {
-    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, validateSchema: false });
-    compiled.validate = ajv.compile(readSchema());
+export function savedValidator(schemaText: string): ValidateFunction | undefined {
+  let saved: SavedValidator;
+  try {
+    saved = JSON.parse(readHere('compose-spec-validator.json')) as SavedValidator;
+  } catch {
+    return undefined;
   }
-  return compiled.validate;
+  if (saved.schemaSha256 !== sha256(schemaText)) return undefined;
+  const module = { exports: {} as { default?: ValidateFunction } };
+  // The same evaluation ajv applies to the code it generates, minus the generation.
+  new Function('require', 'module', 'exports', saved.code)(
+    createRequire(import.meta.url),
+    module,
+    module.exports,
+  );
+  return (module.exports.default ?? module.exports) as ValidateFunction;
+}
+
+/** Compiles the schema with ajv (what the saved code spares). */
+export function compileValidator(schemaText: string = readHere('compose-spec.json')): ValidateFunction {
+  return new Ajv(AJV_OPTIONS).compile(JSON.parse(schemaText) as object);
+}
+
+/**
+ * The validator is made once per process, on first use: loaded from the saved code, or
+ * compiled (0.2–1 s) when that is missing or stale. This memo is the module's only state and
+ * never changes once set.
+ */
+const memo: { validate?: ValidateFunction } = {};
+
+export function validator(): ValidateFunction {
+  if (!memo.validate) {
+    const schemaText = readHere('compose-spec.json');
+    memo.validate = savedValidator(schemaText) ?? compileValidator(schemaText);
+  }
+  return memo.validate;
 }
 
 const TYPE_NAMES: Record<string, string> = { object: 'mapping', array: 'list' };

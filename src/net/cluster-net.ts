@@ -146,9 +146,13 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   });
 
   const peerIdStr = node.peerId.toString();
-  const desired = new Map<string, { peerId: string | null; rounds: number }>();
+  /** Addresses to stay connected to; `bootstrap` ones are dialled at once, membership ones
+   * (setPeers) with the tie-break below. */
+  const desired = new Map<
+    string,
+    { peerId: string | null; rounds: number; bootstrap: boolean; offTopicSince: number | null }
+  >();
   const timers: NodeJS.Timeout[] = [];
-  let syncCursor = 0;
   let unsubscribeLocal: (() => void) | null = null;
   let running = false;
 
@@ -238,23 +242,52 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     return peer;
   }
 
-  /** Dials the desired peers that are not connected. When both ends know each other's
-   * address they would dial each other at once; the end with the greater peer id holds back
-   * for one round so that, normally, one connection forms. */
+  /** Dials the desired peers that are not connected. When membership tells both ends about
+   * each other they would dial each other at once; the end with the greater peer id gives
+   * the other a head start of `DEFAULTS.holdBackMs` the first time, so normally one connection forms. */
   function redial(): void {
+    const onTopic = new Set(net.topicPeers());
     for (const [addr, want] of desired) {
       const peer = want.peerId ?? peerIdInAddr(addr);
-      if (peer && connected(peer)) continue;
-      const holdBack = want.rounds++ === 0 && peer !== null && peerIdStr > peer;
-      if (holdBack) continue;
-      void dial(addr).catch((err: Error) => log.debug?.({ addr, err: err.message }, 'dial failed'));
+      if (peer && connected(peer)) {
+        healTopic(peer, want, onTopic.has(peer));
+        continue;
+      }
+      const first = want.rounds++ === 0;
+      const attempt = () => {
+        if (!running || (peer && connected(peer))) return;
+        void dial(addr).catch((err: Error) => log.debug?.({ addr, err: err.message }, 'dial failed'));
+      };
+      if (first && !want.bootstrap && peer !== null && peerIdStr > peer) {
+        const t = setTimeout(attempt, DEFAULTS.holdBackMs);
+        t.unref();
+      } else attempt();
     }
   }
 
+  /** A connection on which the peer never shows up on the state topic (seen under heavy
+   * load, when identify or the gossipsub stream setup fails) is closed after
+   * `DEFAULTS.topicGraceMs`, so that the next redial builds a working one. */
+  function healTopic(peer: string, want: { offTopicSince: number | null }, subscribed: boolean): void {
+    if (subscribed) {
+      want.offTopicSince = null;
+      return;
+    }
+    const now = Date.now();
+    if (want.offTopicSince === null) want.offTopicSince = now;
+    else if (now - want.offTopicSince > DEFAULTS.topicGraceMs) {
+      want.offTopicSince = null;
+      log.warn({ peer }, 'connected peer never joined the state topic; reconnecting');
+      const target = node.getConnections().find((c) => c.remotePeer.toString() === peer)?.remotePeer;
+      if (target) void node.hangUp(target).catch(() => {});
+    }
+  }
+
+  /** Anti-entropy with every connected peer, each pair once: the lower peer id starts it. */
   function periodicSync(): void {
-    const peers = [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort();
-    if (peers.length === 0) return;
-    syncQuietly(peers[syncCursor++ % peers.length]!, 'periodic');
+    for (const peer of new Set(node.getConnections().map((c) => c.remotePeer.toString()))) {
+      if (peerIdStr < peer) syncQuietly(peer, 'periodic');
+    }
   }
 
   const net: ClusterNet = {
@@ -288,7 +321,9 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       });
       timers.push(setInterval(periodicSync, syncIntervalMs), setInterval(redial, redialIntervalMs));
       for (const t of timers) t.unref();
-      if (options.bootstrap?.length) net.setPeers(options.bootstrap);
+      for (const addr of options.bootstrap ?? [])
+        desired.set(addr, { peerId: null, rounds: 0, bootstrap: true, offTopicSince: null });
+      redial();
       log.info({ peerId: peerIdStr, addresses: net.addresses, topic }, 'cluster network started');
     },
     async stop() {
@@ -305,7 +340,9 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     setPeers(addrs) {
       const wanted = new Set(addrs);
       for (const a of desired.keys()) if (!wanted.has(a)) desired.delete(a);
-      for (const a of wanted) if (!desired.has(a)) desired.set(a, { peerId: null, rounds: 0 });
+      for (const a of wanted)
+        if (!desired.has(a))
+          desired.set(a, { peerId: null, rounds: 0, bootstrap: false, offTopicSince: null });
       if (running) redial();
     },
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
@@ -317,7 +354,11 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
 }
 
 function meshParams(d: number) {
-  const D = Math.max(1, Math.floor(d));
+  const D = Math.max(0, Math.floor(d));
+  // D = 0: no mesh, nothing is relayed eagerly; a write reaches the peers its writer is
+  // connected to, and others hear of it by lazy gossip (IHAVE to up to Dlazy = 3 peers per
+  // heartbeat, then IWANT), or by anti-entropy.
+  if (D === 0) return { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 3 };
   return {
     D,
     Dlo: Math.max(1, D - 1),

@@ -49,7 +49,7 @@ export class Devnode {
     for (const p of opts.peers ?? []) args.push('--peer', p);
     if (opts.syncIntervalMs) args.push('--sync-interval', String(opts.syncIntervalMs));
     if (opts.fsync === false) args.push('--no-fsync');
-    if (opts.meshDegree) args.push('--mesh-degree', String(opts.meshDegree));
+    if (opts.meshDegree !== undefined) args.push('--mesh-degree', String(opts.meshDegree));
     this.proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code) => resolve(code)));
     this.exited.then(() => {

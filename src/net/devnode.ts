@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     logger,
     bootstrap: args.peers,
     ...(args.syncIntervalMs ? { syncIntervalMs: args.syncIntervalMs } : {}),
-    ...(args.meshDegree ? { meshDegree: args.meshDegree } : {}),
+    ...(args.meshDegree !== undefined ? { meshDegree: args.meshDegree } : {}),
   });
 
   const waiters = new Set<() => boolean>();

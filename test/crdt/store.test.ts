@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore, type StoreProblem } from '../../crdt/index.js';
-import { decodeFrames, LOG_MAGIC } from '../../crdt/log-format.js';
+import { decodeFrames, encodeFrame, LOG_MAGIC } from '../../crdt/log-format.js';
 
 const clock = () => 1_000;
 
@@ -130,4 +130,53 @@ test('crash: a flipped byte in the tail is caught by the checksum and reported',
     await r.close();
   }
   truncateSync(join(dir, 'state.log'), good);
+});
+
+test('a crash in the middle of compaction loses nothing: stale temp file, snapshot plus the old log', async (t) => {
+  const dir = tempDir(t);
+  const s = await openStore(dir, { nodeId: 'n1', clock });
+  s.state.putProject({ name: 'p' });
+  s.state.setScale('p', 'a', 2);
+  await s.flush();
+  await s.close();
+  const log = readFileSync(join(dir, 'state.log'));
+  // Compact, then put the old log back as if the crash came before its truncation.
+  const c = await openStore(dir, { nodeId: 'n1', clock });
+  c.state.setScale('p', 'b', 5);
+  await c.compact();
+  await c.close();
+  const logAfter = readFileSync(join(dir, 'state.log'));
+  writeFileSync(join(dir, 'state.log'), Buffer.concat([log, logAfter.subarray(LOG_MAGIC.length)]));
+  writeFileSync(join(dir, 'state.snap.tmp'), 'half a snapshot');
+  const r = await openStore(dir, { nodeId: 'n1', clock });
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.state.getScale('p', 'a'), 2);
+  assert.equal(r.state.getScale('p', 'b'), 5);
+  assert.equal(existsSync(join(dir, 'state.snap.tmp')), false);
+  await r.close();
+});
+
+test('a record that passes its checksum but is not an update is reported as bad-update', async (t) => {
+  const dir = tempDir(t);
+  const s = await openStore(dir, { nodeId: 'n1', clock });
+  s.state.putProject({ name: 'p' });
+  await s.flush();
+  await s.close();
+  const good = readFileSync(join(dir, 'state.log'));
+  writeFileSync(join(dir, 'state.log'), Buffer.concat([good, encodeFrame(new Uint8Array([9, 9, 9, 9, 9, 9, 9]))]));
+  const problems: StoreProblem[] = [];
+  const warnings: string[] = [];
+  const r = await openStore(dir, {
+    nodeId: 'n1',
+    clock,
+    onProblem: (p) => problems.push(p),
+    logger: { warn: (_f, m) => warnings.push(m) },
+  });
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.kind, 'bad-update');
+  assert.equal(problems[0]!.offset, good.length);
+  assert.match(warnings[0]!, /offset/);
+  assert.deepEqual(r.state.listProjects(), ['p']);
+  assert.equal(readFileSync(join(dir, 'state.log.bad')).length, 15);
+  await r.close();
 });
