@@ -129,7 +129,8 @@ export class Executor {
           id = await this.runtime.create(this.createRequest(project!, slot));
           ev(slot.name, svc, action.kind === 'recreate' ? 'recreated' : 'created');
         }
-        if (action.kind === 'recreate' || action.start) {
+        // A stopped service (`fizz stop`) whose spec changed is recreated but stays stopped.
+        if (action.kind === 'recreate' ? slot.running : action.start) {
           ev(slot.name, svc, 'starting');
           await this.runtime.start(id);
           ev(slot.name, svc, 'started');

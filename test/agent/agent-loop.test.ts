@@ -234,6 +234,22 @@ test('stop keeps the container stopped across passes; start runs it again', asyn
   assert.match(unknown.errors[0]!, /no service "nope"/);
 });
 
+test('a stopped service whose spec changes elsewhere is recreated but stays stopped', async () => {
+  const { agent, runtime, state } = setup();
+  assert.equal((await up(agent, project({ web: service() }))).done.ok, true);
+  assert.equal((await agent.stop({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  const web = () => [...runtime.containers.values()].filter((c) => c.info.name === 'demo-web-1');
+  const oldId = web()[0]!.info.id;
+  // Another node (or a replay of the log) writes a changed spec; `fizz up` would clear the
+  // stop mark, this write does not.
+  state.putProject(project({ web: service({ command: ['sleep', '9'] }) }));
+  await agent.reconciler.request({});
+  assert.equal(web().length, 1);
+  assert.notEqual(web()[0]!.info.id, oldId);
+  assert.notEqual(web()[0]!.info.state, 'running');
+  assert.equal(runtime.calls.filter((c) => c.startsWith('start')).length, 1, runtime.calls.join(' '));
+});
+
 test('down removes the project from state, its containers and networks; volumes only with -v', async () => {
   const { agent, runtime, state } = setup();
   const spec = project({
