@@ -62,7 +62,6 @@ test('an unset variable without a default is warned about once, on stderr', asyn
   const r = await runFizz(
     ['-f', '-', 'config', '--services'],
     {},
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'services:\n  a:\n    image: "x:$NOPE"\n    environment: ["A=$NOPE", "B=${OK:-d}"]\n',
   );
   assert.deepEqual([r.code, r.out], [0, 'a\n']);

@@ -26,7 +26,6 @@ for (const name of readdirSync(ROOT).sort()) {
       const r = await runFizz([...base, '--format', format]);
       assert.equal(r.err, '');
       assert.equal(r.code, 0);
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
       assert.equal(r.out.replaceAll(dir, '${DIR}'), readFileSync(expectedFile, 'utf8'));
     });
   }

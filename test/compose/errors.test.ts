@@ -50,7 +50,6 @@ test('an empty file and a non-mapping top level are errors', async () => {
 });
 
 test('interpolation errors name the key path and position', async () => {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
   const errors = await errorsOf('services:\n  web:\n    image: "${IMAGE:?set IMAGE}"\n    user: "${bad"\n');
   assert.deepEqual(
     errors.map((e) => `${e.name} ${e.path} ${e.line}`),

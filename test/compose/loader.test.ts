@@ -127,7 +127,6 @@ test('project name: flag, then COMPOSE_PROJECT_NAME, then name:, then the direct
 
 test('.env is read from the project directory; the process environment wins; --env-file replaces it', async () => {
   const p = tempProject({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'compose.yaml': 'services:\n  a:\n    image: "img:${TAG}"\n    environment: ["X=${X:-none}"]\n',
     '.env': 'TAG=fromdotenv\nX=dot\n',
     'other.env': 'TAG=fromother\n',
@@ -225,7 +224,6 @@ test('include: a sub-project with its own directory and env file', async () => {
     'compose.yaml':
       'include:\n  - path: lib/compose.yaml\n    env_file: lib/lib.env\nservices:\n  app: {image: app, depends_on: [db]}\n',
     'lib/compose.yaml':
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
       'services:\n  db:\n    image: "postgres:${PGV}"\n    volumes: ["./data:/var/lib/postgresql/data"]\n',
     'lib/lib.env': 'PGV=16\n',
   });
@@ -263,7 +261,6 @@ test('extends: another file, recursively, with paths relative to that file; cycl
 
 test('docker-compose.yml with docker-compose.override.yml; --project-directory moves .env and relative paths', async () => {
   const p = tempProject({
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     'docker-compose.yml': 'services:\n  a:\n    image: "a:${TAG}"\n    volumes: ["./d:/d"]\n',
     'docker-compose.override.yml': 'services:\n  a:\n    labels: [x=y]\n',
     '.env': 'TAG=here\n',

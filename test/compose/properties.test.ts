@@ -102,7 +102,6 @@ const value = fc.oneof(
     '10s',
     '1m30s',
     '512m',
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose interpolation syntax, not a template
     '${X:-y}',
     '$${Z}',
     './a:/b:ro',

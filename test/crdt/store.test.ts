@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -163,7 +172,10 @@ test('a record that passes its checksum but is not an update is reported as bad-
   await s.flush();
   await s.close();
   const good = readFileSync(join(dir, 'state.log'));
-  writeFileSync(join(dir, 'state.log'), Buffer.concat([good, encodeFrame(new Uint8Array([9, 9, 9, 9, 9, 9, 9]))]));
+  writeFileSync(
+    join(dir, 'state.log'),
+    Buffer.concat([good, encodeFrame(new Uint8Array([9, 9, 9, 9, 9, 9, 9]))]),
+  );
   const problems: StoreProblem[] = [];
   const warnings: string[] = [];
   const r = await openStore(dir, {
