@@ -10,8 +10,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore, type Store } from '../../../crdt/index.js';
-import type { ClusterState } from '../../../crdt/index.js';
+import { type ClusterState, openStore, type Store } from '../../../crdt/index.js';
 import {
   Keyring,
   lanConfig,
