@@ -205,3 +205,17 @@ test('another cluster key: its SWIM packets are refused, its streams fail the ha
   assert.deepEqual(a.net.connectedPeers(), []);
   assert.equal(rogue.transport.stats.streamsFailed > 0, true);
 });
+
+test('a node that cannot start releases its port and store', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-swimtp-'));
+  const port = await freePort();
+  const base = { dataDir: root, clusterKey: KEY, host: '127.0.0.1', port, logger: silent, fsync: false };
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  await assert.rejects(startClusterNode({ ...base, labels: { big: 'x'.repeat(2_000) } }), {
+    name: 'SwimMetadataError',
+  });
+  const node = await startClusterNode(base);
+  assert.equal(node.address, `127.0.0.1:${port}`);
+  await node.stop();
+  await assert.rejects(startClusterNode({ ...base, clusterKey: 'short' }), { name: 'ClusterKeyError' });
+});

@@ -130,17 +130,26 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     debug: (msg: string, fields?: Record<string, unknown>) => log.debug?.(fields ?? {}, msg),
     warn: (msg: string, fields?: Record<string, unknown>) => log.warn(fields ?? {}, msg),
   };
-  const swim = new Swim({
-    config: { ...lanConfig(name), ...opts.swim, name },
-    transport,
-    clock: new RealClock(),
-    random: systemRandom(),
-    clusterId: net.clusterId,
-    keyring,
-    meta: selfMeta({ multiaddr, version: FIZZ_VERSION, labels: opts.labels, capacity: opts.capacity }),
-    incarnation,
-    logger: swimLog,
-  });
+  let swim: Swim;
+  try {
+    swim = new Swim({
+      config: { ...lanConfig(name), ...opts.swim, name },
+      transport,
+      clock: new RealClock(),
+      random: systemRandom(),
+      clusterId: net.clusterId,
+      keyring,
+      meta: selfMeta({ multiaddr, version: FIZZ_VERSION, labels: opts.labels, capacity: opts.capacity }),
+      incarnation,
+      logger: swimLog,
+    });
+  } catch (err) {
+    // e.g. labels over the metadata size limit: undo what was started.
+    await transport.close();
+    await net.stop();
+    await store.close();
+    throw err;
+  }
 
   // SWIM address → libp2p peer id, so a push-pull dial reuses the open connection.
   const peerIds = new Map<string, string>();
