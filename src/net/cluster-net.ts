@@ -92,6 +92,14 @@ export interface ClusterNet {
   /** Runs anti-entropy with one peer now. */
   syncWith(peerId: string): Promise<SyncResult>;
   on<K extends keyof ClusterNetEvents>(event: K, cb: (e: ClusterNetEvents[K]) => void): () => void;
+  /** Serves another protocol on this host (the agent's SWIM push-pull); call before start(). */
+  handle(
+    protocol: string,
+    handler: (stream: Stream, remote: { peerId: string; addr: string }) => void | Promise<void>,
+    options?: { maxInboundStreams?: number },
+  ): Promise<void>;
+  /** Opens a stream of `protocol` to a multiaddr, with or without its /p2p/ part. */
+  openStream(addr: string, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream>;
 }
 
 export async function createClusterNet(options: ClusterNetOptions): Promise<ClusterNet> {
@@ -349,6 +357,18 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     topicPeers: () => node.services.pubsub.getSubscribers(topic).map((p: PeerId) => p.toString()),
     syncWith,
     on: (event, cb) => events.on(event, cb),
+    handle: (protocol, handler, opts) =>
+      node.handle(
+        protocol,
+        (stream, connection) =>
+          handler(stream, {
+            peerId: connection.remotePeer.toString(),
+            addr: connection.remoteAddr.toString(),
+          }),
+        { maxInboundStreams: opts?.maxInboundStreams ?? 64 },
+      ),
+    openStream: (addr, protocol, opts) =>
+      node.dialProtocol(multiaddr(addr), protocol, opts?.signal ? { signal: opts.signal } : {}),
   };
   return net;
 }

@@ -1,0 +1,64 @@
+/**
+ * Pure translations from SWIM members to what the rest of the agent consumes: placement
+ * members, and the libp2p addresses the state network should stay connected to.
+ */
+import type { Member, NodeMeta } from '../../../swim/index.js';
+import type { PlacementMember } from '../../placement/types.js';
+import { isPeerId, multiaddrOf } from './keys.js';
+
+/** Metadata key under `addresses` that holds the node's libp2p multiaddr (ending in /p2p/<id>). */
+export const LIBP2P_META_KEY = 'libp2p';
+
+/** What a node gossips about itself. */
+export function selfMeta(o: {
+  multiaddr: string;
+  version: string;
+  labels?: Record<string, string>;
+  capacity?: number;
+}): NodeMeta {
+  return {
+    addresses: { [LIBP2P_META_KEY]: o.multiaddr },
+    version: o.version,
+    ...(o.labels && Object.keys(o.labels).length > 0 ? { labels: o.labels } : {}),
+    ...(o.capacity !== undefined ? { capacity: { weight: o.capacity } } : {}),
+  };
+}
+
+/** The libp2p peer id a member advertises, if its metadata holds a well-formed one. */
+export function peerIdOfMember(m: Pick<Member, 'meta'>): string | undefined {
+  const ma = m.meta.addresses?.[LIBP2P_META_KEY];
+  if (typeof ma !== 'string') return undefined;
+  const id = /\/p2p\/([^/]+)$/.exec(ma)?.[1];
+  return isPeerId(id) ? id : undefined;
+}
+
+/**
+ * The multiaddr to dial a member at: its SWIM address (the one address it is reachable
+ * at, as seen by SWIM) with the peer id it advertises. Null if either is missing.
+ */
+export function libp2pAddrOfMember(m: Pick<Member, 'address' | 'meta'>): string | null {
+  const id = peerIdOfMember(m);
+  return id === undefined ? null : multiaddrOf(m.address, id);
+}
+
+/** The addresses to hand to `ClusterNet.setPeers`: every alive or suspect member but us. */
+export function desiredPeers(members: readonly Member[], selfName: string): string[] {
+  const out = new Set<string>();
+  for (const m of members) {
+    if (m.name === selfName || (m.state !== 'alive' && m.state !== 'suspect')) continue;
+    const a = libp2pAddrOfMember(m);
+    if (a !== null) out.add(a);
+  }
+  return [...out].sort();
+}
+
+export function toPlacementMember(m: Member): PlacementMember {
+  const weight = m.meta.capacity?.weight;
+  return {
+    id: m.name,
+    name: m.name,
+    status: m.state,
+    labels: { ...(m.meta.labels ?? {}) },
+    ...(weight !== undefined && weight > 0 ? { capacity: weight } : {}),
+  };
+}
