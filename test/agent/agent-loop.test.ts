@@ -318,3 +318,46 @@ test('down stops dependents before their dependencies, independent ones in paral
   );
   assert.deepEqual(order('remove').sort(), ['app', 'db', 'lone', 'web']);
 });
+
+const cycle = (name: string) =>
+  project(
+    {
+      a: service({ depends_on: { b: { condition: 'service_started', required: true } } }),
+      b: service({ depends_on: { a: { condition: 'service_started', required: true } } }),
+    },
+    name,
+  );
+
+test('up refuses a spec with a dependency cycle and leaves the state as it was', async () => {
+  const { agent, runtime, state } = setup();
+  const { done } = await up(agent, cycle('loop'));
+  assert.equal(done.ok, false);
+  assert.match(done.errors.join('\n'), /project "loop"/);
+  assert.equal(state.getProject('loop'), undefined);
+  assert.equal(runtime.containers.size, 0);
+});
+
+test('an unplannable project written by a peer stops neither the other projects nor loses its containers', async () => {
+  const { agent, runtime, state } = setup();
+  assert.equal((await up(agent, project({ web: service() }, 'bad'))).done.ok, true);
+  const badIds = [...runtime.containers.keys()];
+  state.putProject(cycle('bad')); // as if merged from a peer
+  const good = await up(agent, project({ web: service() }, 'good'));
+  assert.equal(good.done.ok, true, good.done.errors.join('\n'));
+  assert.ok(byService(runtime).get('web')!.length === 2, 'good project not started');
+  for (const id of badIds)
+    assert.ok(runtime.containers.has(id), 'container of the unplannable project removed');
+  // And it can still be taken down, without waiting forever on the cycle.
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => {
+    timer = setTimeout(() => resolve('stuck'), 20_000);
+  });
+  try {
+    const down = await Promise.race([agent.down({ project: 'bad' }, () => {}), stuck]);
+    assert.notEqual(down, 'stuck', 'down of a project with a dependency cycle never ended');
+    for (const id of badIds) assert.ok(!runtime.containers.has(id));
+  } finally {
+    clearTimeout(timer);
+    await agent.shutdown();
+  }
+});
