@@ -361,3 +361,25 @@ test('an unplannable project written by a peer stops neither the other projects 
     await agent.shutdown();
   }
 });
+
+test('a container left created but never started (the agent died before starting it) is made again, not adopted half-made', async () => {
+  const runtime = new FakeRuntime();
+  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const spec = project({ web: service() });
+  // The first agent creates the container, then dies before its start reaches the engine.
+  runtime.failNext('start', new Error('agent killed'));
+  const first = setup(runtime, state);
+  assert.equal((await up(first.agent, spec)).done.ok, false);
+  const [stale] = [...runtime.containers.values()];
+  assert.equal(stale?.info.state, 'created');
+  // The restarted agent replaces it: one container, a new one, running.
+  const second = setup(runtime, state);
+  const again = await up(second.agent, spec);
+  assert.equal(again.done.ok, true, again.done.errors.join('\n'));
+  const now = [...runtime.containers.values()];
+  assert.deepEqual(
+    now.map((c) => `${c.info.name}:${c.info.state}`),
+    ['demo-web-1:running'],
+  );
+  assert.notEqual(now[0]!.info.id, stale!.info.id);
+});
