@@ -280,6 +280,11 @@ export class Agent implements ApiHandlers {
   async restart(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
     const services = this.services(req.project, req.services);
     if (typeof services === 'string') return done([services]);
+    // A restarted service runs (as with docker compose): a `fizz stop` mark left in place
+    // would have the next pass stop it again a moment later.
+    const marked = services.filter((s) => this.o.state.isServiceStopped(req.project, s));
+    for (const s of marked) this.o.state.setServiceStopped(req.project, s, false);
+    if (marked.length > 0) await this.o.flush();
     const errors: string[] = [];
     try {
       const containers = (await this.o.runtime.list(req.project)).filter((c) =>

@@ -383,3 +383,16 @@ test('a container left created but never started (the agent died before starting
   );
   assert.notEqual(now[0]!.info.id, stale!.info.id);
 });
+
+test('restart of a stopped service runs it, and the next pass keeps it running', async () => {
+  const { agent, runtime, state } = setup();
+  assert.equal((await up(agent, project({ web: service() }))).done.ok, true);
+  assert.equal((await agent.stop({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  const web = () => [...runtime.containers.values()].find((c) => c.info.name === 'demo-web-1')!;
+  assert.equal(web().info.state, 'exited');
+  assert.equal((await agent.restart({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  assert.equal(web().info.state, 'running');
+  await agent.reconciler.request({});
+  assert.equal(web().info.state, 'running', 'the next pass stopped the restarted service again');
+  assert.equal(state.isServiceStopped('demo', 'web'), false);
+});
