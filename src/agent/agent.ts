@@ -286,6 +286,7 @@ export class Agent implements ApiHandlers {
     for (const s of marked) this.o.state.setServiceStopped(req.project, s, false);
     if (marked.length > 0) await this.o.flush();
     const errors: string[] = [];
+    const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
     try {
       const containers = (await this.o.runtime.list(req.project)).filter((c) =>
         services.includes(c.labels[LABELS.service] ?? ''),
@@ -295,7 +296,9 @@ export class Agent implements ApiHandlers {
           const service = c.labels[LABELS.service] ?? '';
           emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarting' });
           try {
-            await this.o.runtime.restart(c.id);
+            // The service's stop_grace_period (ns), as for stop and down, not the engine's 10 s.
+            const grace = spec?.services[service]?.stop_grace_period;
+            await this.o.runtime.restart(c.id, grace === undefined ? undefined : Math.round(grace / 1e6));
             emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarted' });
           } catch (err) {
             errors.push(`service "${service}": ${(err as Error).message}`);

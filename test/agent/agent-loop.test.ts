@@ -396,3 +396,18 @@ test('restart of a stopped service runs it, and the next pass keeps it running',
   assert.equal(web().info.state, 'running', 'the next pass stopped the restarted service again');
   assert.equal(state.isServiceStopped('demo', 'web'), false);
 });
+
+test('restart gives each container its service stop_grace_period, as stop does', async () => {
+  const graces: Array<number | undefined> = [];
+  class Recording extends FakeRuntime {
+    override async restart(id: string, graceMs?: number): Promise<void> {
+      graces.push(graceMs);
+      return super.restart(id, graceMs);
+    }
+  }
+  const { agent } = setup(new Recording());
+  const spec = project({ web: service({ stop_grace_period: 3_000_000_000 }) });
+  assert.equal((await up(agent, spec)).done.ok, true);
+  assert.equal((await agent.restart({ project: 'demo', services: [] }, () => {})).ok, true);
+  assert.deepEqual(graces, [3000]);
+});
