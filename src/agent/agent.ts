@@ -16,6 +16,7 @@ import type {
 } from '../api/protocol.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
+import { toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
@@ -53,6 +54,17 @@ export interface AgentOptions {
 /** A failing operation's `done` line. */
 function done(errors: string[]): DoneEvent {
   return { type: 'done', ok: errors.length === 0, errors };
+}
+
+/** Why the reconciler could not plan `spec` (a dependency cycle, a malformed field), if it cannot. */
+function planError(spec: ProjectSpec): string | undefined {
+  try {
+    waves(spec);
+    toDesiredSlots(spec, {}, new Set());
+    return undefined;
+  } catch (err) {
+    return engineHelp(err);
+  }
 }
 
 function replicaOf(c: ContainerInfo): number {
@@ -126,6 +138,9 @@ export class Agent implements ApiHandlers {
   async up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
     const spec = req.spec;
     const { state } = this.o;
+    // A spec that cannot be planned never enters the (durable, gossiped) state.
+    const unplannable = planError(spec);
+    if (unplannable) return done([`project "${spec.name}": ${unplannable}`]);
     state.putProject(spec);
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
@@ -201,9 +216,11 @@ export class Agent implements ApiHandlers {
       state.removeProject(req.project);
       await this.o.flush();
     }
+    // The reverse dependency order only for a plannable spec: a cycle would have every
+    // service wait for another's stop, forever, holding up every later pass.
     const pass = await this.runPass([req.project], emit, {
       manage: [req.project],
-      removing: spec ? [spec] : [],
+      removing: spec && planError(spec) === undefined ? [spec] : [],
     });
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(req.project) ?? [])];
@@ -263,7 +280,13 @@ export class Agent implements ApiHandlers {
   async restart(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
     const services = this.services(req.project, req.services);
     if (typeof services === 'string') return done([services]);
+    // A restarted service runs (as with docker compose): a `fizz stop` mark left in place
+    // would have the next pass stop it again a moment later.
+    const marked = services.filter((s) => this.o.state.isServiceStopped(req.project, s));
+    for (const s of marked) this.o.state.setServiceStopped(req.project, s, false);
+    if (marked.length > 0) await this.o.flush();
     const errors: string[] = [];
+    const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
     try {
       const containers = (await this.o.runtime.list(req.project)).filter((c) =>
         services.includes(c.labels[LABELS.service] ?? ''),
@@ -273,7 +296,9 @@ export class Agent implements ApiHandlers {
           const service = c.labels[LABELS.service] ?? '';
           emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarting' });
           try {
-            await this.o.runtime.restart(c.id);
+            // The service's stop_grace_period (ns), as for stop and down, not the engine's 10 s.
+            const grace = spec?.services[service]?.stop_grace_period;
+            await this.o.runtime.restart(c.id, grace === undefined ? undefined : Math.round(grace / 1e6));
             emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarted' });
           } catch (err) {
             errors.push(`service "${service}": ${(err as Error).message}`);

@@ -137,11 +137,22 @@ export class Executor {
         }
         return id;
       }
-      case 'start':
-        ev(action.slot.name, action.slot.slot.service, 'starting');
-        await this.runtime.start(action.container.id);
-        ev(action.slot.name, action.slot.slot.service, 'started');
-        return action.container.id;
+      case 'start': {
+        let id = action.container.id;
+        const svc = action.slot.slot.service;
+        if (action.container.state === 'created' && project) {
+          // Created but never started: the agent may have died between creating it and
+          // connecting its other networks. Nothing has run in it, so it is made again whole.
+          ev(action.slot.name, svc, 'recreating');
+          await this.runtime.remove(id, { force: true, volumes: true });
+          id = await this.runtime.create(this.createRequest(project, action.slot));
+          ev(action.slot.name, svc, 'recreated');
+        }
+        ev(action.slot.name, svc, 'starting');
+        await this.runtime.start(id);
+        ev(action.slot.name, svc, 'started');
+        return id;
+      }
       case 'stop':
         ev(action.slot.name, action.slot.slot.service, 'stopping');
         await this.runtime.stop(action.container.id, graceMs(action.slot.spec));

@@ -188,26 +188,38 @@ export class Reconciler {
     return out;
   }
 
-  private desired(specs: Map<string, ProjectSpec>): DesiredSlot[] {
-    const out: DesiredSlot[] = [];
+  /**
+   * The slots every project wants. A project whose spec cannot be planned (a dependency
+   * cycle, a malformed field from a hostile or buggy writer) is left out and named in
+   * `broken`: it must neither stop the other projects nor lose its containers.
+   */
+  private desired(specs: Map<string, ProjectSpec>): { slots: DesiredSlot[]; broken: Map<string, string> } {
+    const slots: DesiredSlot[] = [];
+    const broken = new Map<string, string>();
     for (const [name, spec] of specs) {
-      const overrides: Record<string, number> = {};
-      const stopped = new Set<string>();
-      for (const svc of Object.keys(spec.services)) {
-        const n = this.o.state.getScale(name, svc);
-        if (n !== undefined) overrides[svc] = n;
-        if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
+      try {
+        waves(spec); // a dependency cycle would deadlock the executor
+        const overrides: Record<string, number> = {};
+        const stopped = new Set<string>();
+        for (const svc of Object.keys(spec.services)) {
+          const n = this.o.state.getScale(name, svc);
+          if (n !== undefined) overrides[svc] = n;
+          if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
+        }
+        slots.push(...toDesiredSlots(spec, overrides, stopped));
+      } catch (err) {
+        broken.set(name, `project "${name}" cannot be planned: ${engineHelp(err)}`);
       }
-      out.push(...toDesiredSlots(spec, overrides, stopped));
     }
-    return out;
+    return { slots, broken };
   }
 
   private async pass(reqs: PassRequest[]): Promise<PassResult> {
     const { runtime, clock, nodeId } = this.o;
     const specs = this.projectSpecs();
-    for (const spec of specs.values()) waves(spec); // a dependency cycle fails the pass loudly
-    const owned = ownedSlots(this.desired(specs), nodeId, this.o.place);
+    const { slots, broken } = this.desired(specs);
+    for (const name of broken.keys()) specs.delete(name);
+    const owned = ownedSlots(slots, nodeId, this.o.place);
     const actual = await runtime.list();
     const now = clock.now();
 
@@ -215,6 +227,7 @@ export class Reconciler {
     for (const c of actual) if (c.labels[LABELS.node] === nodeId) managed.add(c.labels[LABELS.project] ?? '');
     for (const r of reqs) for (const p of r.manage ?? []) managed.add(p);
     managed.delete('');
+    for (const name of broken.keys()) managed.delete(name);
 
     const watchers = reqs.flatMap((r) => (r.watch ? [r.watch] : []));
     const emit = (project: string, event: ProgressEvent) => {
@@ -223,6 +236,7 @@ export class Reconciler {
     const userProjects = new Set(watchers.flatMap((w) => w.projects));
 
     const errors = new Map<string, string[]>();
+    for (const [name, line] of broken) errors.set(name, [line]);
     const ownedProjects = new Set(owned.map((d) => d.slot.project));
     for (const name of ownedProjects) {
       try {

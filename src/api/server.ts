@@ -127,12 +127,26 @@ function route(handlers: ApiHandlers) {
           follow: url.searchParams.get('follow') === '1',
         };
         if (tail !== undefined) query.tail = tail;
-        res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        // The status goes out with the first line, so a failure before any (engine down, …)
+        // is an error answer, not an empty log that the CLI would take for success.
+        const begin = () => {
+          if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+        };
         try {
-          await handlers.logs(query, (ev) => res.writableEnded || res.write(encodeLine(ev)), abort.signal);
-        } finally {
-          res.end();
+          await handlers.logs(
+            query,
+            (ev) => {
+              if (res.writableEnded) return;
+              begin();
+              res.write(encodeLine(ev));
+            },
+            abort.signal,
+          );
+        } catch (err) {
+          if (!res.headersSent) throw err;
         }
+        begin();
+        res.end();
         return;
       }
       if (req.method === 'POST') {

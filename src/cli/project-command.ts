@@ -8,7 +8,24 @@ import { connectAgent } from './agent-client.js';
 import { ComposeCommand } from './compose-options.js';
 import { cliHomePaths } from './fizz-home.js';
 
+/** Failures of reaching or asking the agent: their message is the whole story. */
+const AGENT_ERRORS = new Set(['AgentApiError', 'AgentUnreachableError', 'AgentStartError', 'ApiDecodeError']);
+
 export abstract class ProjectCommand extends ComposeCommand {
+  /**
+   * An agent failure (engine down, agent gone) is one `error:` line on stderr and exit 1,
+   * not a stack trace on stdout (where `ps --format json | jq` would read it).
+   */
+  override async validateAndExecute(): Promise<number> {
+    try {
+      return await super.validateAndExecute();
+    } catch (err) {
+      if (!(err instanceof Error) || !AGENT_ERRORS.has(err.name)) throw err;
+      this.context.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
+  }
+
   /** Connects to the agent, starting one in the background when none answers. */
   async agent(): Promise<AgentClient> {
     return connectAgent({

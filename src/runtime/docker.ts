@@ -305,10 +305,11 @@ export class DockerRuntime implements Runtime {
       [Symbol.asyncIterator]: () => {
         let source: Readable | undefined;
         let closed = false;
-        const queue = new LineQueue(id, opts.timestamps ?? false, () => {
+        const close = () => {
           closed = true;
           source?.destroy();
-        });
+        };
+        const queue = new LineQueue(id, opts.timestamps ?? false, close);
         this.pipeLogs(id, opts, queue, (s) => {
           source = s;
           if (closed) s.destroy();
@@ -316,7 +317,22 @@ export class DockerRuntime implements Runtime {
           () => queue.end(),
           (err) => queue.end(err),
         );
-        return queue[Symbol.asyncIterator]();
+        const lines = queue[Symbol.asyncIterator]();
+        // A reader that stops while a read waits (a quiet container, followed) must not wait
+        // for the next line to release the engine's stream: return() would queue behind it.
+        return {
+          next: () => lines.next(),
+          return: (value?: unknown) => {
+            close();
+            queue.end();
+            return lines.return!(value as LogLine);
+          },
+          throw: (err?: unknown) => {
+            close();
+            queue.end();
+            return lines.throw!(err);
+          },
+        };
       },
     };
   }

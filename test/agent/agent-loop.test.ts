@@ -318,3 +318,96 @@ test('down stops dependents before their dependencies, independent ones in paral
   );
   assert.deepEqual(order('remove').sort(), ['app', 'db', 'lone', 'web']);
 });
+
+const cycle = (name: string) =>
+  project(
+    {
+      a: service({ depends_on: { b: { condition: 'service_started', required: true } } }),
+      b: service({ depends_on: { a: { condition: 'service_started', required: true } } }),
+    },
+    name,
+  );
+
+test('up refuses a spec with a dependency cycle and leaves the state as it was', async () => {
+  const { agent, runtime, state } = setup();
+  const { done } = await up(agent, cycle('loop'));
+  assert.equal(done.ok, false);
+  assert.match(done.errors.join('\n'), /project "loop"/);
+  assert.equal(state.getProject('loop'), undefined);
+  assert.equal(runtime.containers.size, 0);
+});
+
+test('an unplannable project written by a peer stops neither the other projects nor loses its containers', async () => {
+  const { agent, runtime, state } = setup();
+  assert.equal((await up(agent, project({ web: service() }, 'bad'))).done.ok, true);
+  const badIds = [...runtime.containers.keys()];
+  state.putProject(cycle('bad')); // as if merged from a peer
+  const good = await up(agent, project({ web: service() }, 'good'));
+  assert.equal(good.done.ok, true, good.done.errors.join('\n'));
+  assert.ok(byService(runtime).get('web')!.length === 2, 'good project not started');
+  for (const id of badIds)
+    assert.ok(runtime.containers.has(id), 'container of the unplannable project removed');
+  // And it can still be taken down, without waiting forever on the cycle.
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => {
+    timer = setTimeout(() => resolve('stuck'), 20_000);
+  });
+  try {
+    const down = await Promise.race([agent.down({ project: 'bad' }, () => {}), stuck]);
+    assert.notEqual(down, 'stuck', 'down of a project with a dependency cycle never ended');
+    for (const id of badIds) assert.ok(!runtime.containers.has(id));
+  } finally {
+    clearTimeout(timer);
+    await agent.shutdown();
+  }
+});
+
+test('a container left created but never started (the agent died before starting it) is made again, not adopted half-made', async () => {
+  const runtime = new FakeRuntime();
+  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const spec = project({ web: service() });
+  // The first agent creates the container, then dies before its start reaches the engine.
+  runtime.failNext('start', new Error('agent killed'));
+  const first = setup(runtime, state);
+  assert.equal((await up(first.agent, spec)).done.ok, false);
+  const [stale] = [...runtime.containers.values()];
+  assert.equal(stale?.info.state, 'created');
+  // The restarted agent replaces it: one container, a new one, running.
+  const second = setup(runtime, state);
+  const again = await up(second.agent, spec);
+  assert.equal(again.done.ok, true, again.done.errors.join('\n'));
+  const now = [...runtime.containers.values()];
+  assert.deepEqual(
+    now.map((c) => `${c.info.name}:${c.info.state}`),
+    ['demo-web-1:running'],
+  );
+  assert.notEqual(now[0]!.info.id, stale!.info.id);
+});
+
+test('restart of a stopped service runs it, and the next pass keeps it running', async () => {
+  const { agent, runtime, state } = setup();
+  assert.equal((await up(agent, project({ web: service() }))).done.ok, true);
+  assert.equal((await agent.stop({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  const web = () => [...runtime.containers.values()].find((c) => c.info.name === 'demo-web-1')!;
+  assert.equal(web().info.state, 'exited');
+  assert.equal((await agent.restart({ project: 'demo', services: ['web'] }, () => {})).ok, true);
+  assert.equal(web().info.state, 'running');
+  await agent.reconciler.request({});
+  assert.equal(web().info.state, 'running', 'the next pass stopped the restarted service again');
+  assert.equal(state.isServiceStopped('demo', 'web'), false);
+});
+
+test('restart gives each container its service stop_grace_period, as stop does', async () => {
+  const graces: Array<number | undefined> = [];
+  class Recording extends FakeRuntime {
+    override async restart(id: string, graceMs?: number): Promise<void> {
+      graces.push(graceMs);
+      return super.restart(id, graceMs);
+    }
+  }
+  const { agent } = setup(new Recording());
+  const spec = project({ web: service({ stop_grace_period: 3_000_000_000 }) });
+  assert.equal((await up(agent, spec)).done.ok, true);
+  assert.equal((await agent.restart({ project: 'demo', services: [] }, () => {})).ok, true);
+  assert.deepEqual(graces, [3000]);
+});

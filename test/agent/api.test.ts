@@ -146,6 +146,20 @@ test('info, ps and logs round trip', async () => {
   });
 });
 
+test('logs failing before any line is an error answer, not an empty log', async () => {
+  const h = handlers({
+    logs: async () => {
+      throw Object.assign(new Error('the engine is down'), { name: 'EngineUnreachableError' });
+    },
+  });
+  await withServer(h, async (client) => {
+    await assert.rejects(
+      collect(client.logs({ project: 'demo' })),
+      (e: Error) => e instanceof AgentApiError && e.status === 503 && /engine is down/.test(e.message),
+    );
+  });
+});
+
 test('up streams progress then done; failures and thrown errors end in a failed done', async () => {
   await withServer(handlers(), async (client) => {
     const events: OpEvent[] = await collect(client.up({ spec } as unknown as UpRequest));

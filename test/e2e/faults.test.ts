@@ -69,6 +69,14 @@ test(`engine unreachable: a clear message saying how to start it${skip}`, { skip
     assert.equal(up.code, 1);
     assert.match(up.stderr, /Docker Engine is not reachable/);
     assert.match(up.stderr, /dockerd|systemctl start docker/);
+    // Every command says so on stderr, exits 1, and keeps stdout clean.
+    for (const args of [['ps'], ['ps', '--format', 'json'], ['logs']]) {
+      const r = await sb.fizz(args, { env });
+      assert.equal(r.code, 1, `fizz ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /^error: Docker Engine is not reachable/m, `fizz ${args.join(' ')}`);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, `fizz ${args.join(' ')} printed a stack trace`);
+      assert.equal(r.stdout, '', `fizz ${args.join(' ')} wrote to stdout`);
+    }
   } finally {
     await sb.cleanup();
   }

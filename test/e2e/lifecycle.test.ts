@@ -110,6 +110,11 @@ test(`up, ps, logs, replicas, stop/start, re-up, change, removal, down -v${skip}
     assert.deepEqual(await containerIds(p), []);
     assert.deepEqual(await networkNames(p), []);
     assert.deepEqual(await volumeNames(p), []);
+    assert.doesNotMatch(down.stderr, /No resource found/);
+    // Nothing left: down again says so, and still succeeds.
+    const downAgain = await sb.fizz(['down']);
+    assert.equal(downAgain.code, 0, downAgain.stderr);
+    assert.match(downAgain.stderr, /No resource found to remove for project "/);
   } finally {
     await sb.cleanup();
   }

@@ -211,6 +211,26 @@ describe(SKIP ? `DockerRuntime on the real engine (skipped: ${SKIP})` : 'DockerR
     assert.deepEqual(lines, ['stdout:a', 'stdout:b']);
   });
 
+  test('a followed quiet container: stopping the reader ends the read at once', async () => {
+    const p = project();
+    const id = await rt.create(request(p, 'quiet', 0, { command: ['sh', '-c', 'echo hi; exec sleep 3600'] }));
+    await rt.start(id);
+    const it = rt.logs(id, { follow: true })[Symbol.asyncIterator]();
+    assert.equal((await it.next()).value?.text, 'hi');
+    const waiting = it.next(); // no more output will come
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), 20_000);
+    });
+    try {
+      const outcome = await Promise.race([it.return!().then(() => 'returned' as const), stuck]);
+      assert.equal(outcome, 'returned', 'return() waited for a line that never comes');
+      assert.equal((await waiting).done, true);
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
   test('labels carry the slot, so list finds containers by project only', async () => {
     const p = project();
     const q = project();

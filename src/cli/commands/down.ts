@@ -27,11 +27,18 @@ export class DownCommand extends ProjectCommand {
   async execute(): Promise<number> {
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
-      const done = await printOperation(
-        client.down({ project, volumes: this.volumes }),
-        this.context.stderr,
-        this.stderrTty,
-      );
+      let removed = 0;
+      const events = client.down({ project, volumes: this.volumes });
+      async function* counted() {
+        for await (const ev of events) {
+          if (ev.type === 'progress') removed++;
+          yield ev;
+        }
+      }
+      const done = await printOperation(counted(), this.context.stderr, this.stderrTty);
+      // As docker compose does: say so rather than finish in silence.
+      if (done.ok && removed === 0)
+        this.context.stderr.write(`Warning: No resource found to remove for project "${project}".\n`);
       return done.ok ? 0 : 1;
     });
   }
