@@ -47,6 +47,13 @@ export function checkProject(project: ProjectSpec, issues: Issues): void {
   const services = Object.keys(project.services);
   for (const [name, svc] of Object.entries(project.services)) {
     const at = (...p: Array<string | number>) => ['services', name, ...p];
+    if (!svc.image && !svc.build)
+      issues.add(
+        new ComposeValueError(`service "${name}" has neither an image nor a build context specified`, {
+          expected: 'an image or a build section',
+        }),
+        at(),
+      );
     for (const [dep, spec] of Object.entries(svc.depends_on)) {
       if (Object.hasOwn(project.services, dep)) continue;
       if (spec.required === false) {

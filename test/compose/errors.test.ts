@@ -174,3 +174,12 @@ test('extends errors: missing service attribute, unknown service', async () => {
   assert.equal(e!.name, 'ComposeExtendsError');
   assert.equal(e!.path, 'services.a.extends.service');
 });
+
+test('a service with neither image nor build is rejected, as docker compose does', async () => {
+  const errors = await errorsOf('services:\n  web:\n  db:\n    environment: {A: "1"}\n  ok:\n    build: .\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    ['ComposeValueError 2 services.web', 'ComposeValueError 4 services.db'],
+  );
+  assert.match(errors[0]!.message, /service "web" has neither an image nor a build context specified/);
+});
