@@ -183,3 +183,17 @@ test('a service with neither image nor build is rejected, as docker compose does
   );
   assert.match(errors[0]!.message, /service "web" has neither an image nor a build context specified/);
 });
+
+test('a missing required variable does not hide the schema errors of the same file', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    portz: []\n    environment:\n      A: ${NOPE:?set NOPE}\n    ports: ${P:?need P}\n',
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    [
+      'ComposeSchemaError 4 services.web.portz',
+      'ComposeMissingVariableError 6 services.web.environment.A',
+      'ComposeMissingVariableError 7 services.web.ports',
+    ],
+  );
+});
