@@ -211,6 +211,9 @@ export function locatePath(
       }
     } else if (isSeq(node) && typeof seg === 'number') {
       next = node.items[seg];
+    } else if (isSeq(node)) {
+      // A short-syntax list read as a mapping (`networks: [front]`, `depends_on: [db]`): the item.
+      next = node.items.find((i) => isScalar(i) && String(i.value) === seg);
     }
     if (next === undefined) break;
     node = next;

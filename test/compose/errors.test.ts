@@ -197,3 +197,13 @@ test('a missing required variable does not hide the schema errors of the same fi
     ],
   );
 });
+
+test('an undefined reference in a short-syntax list points at its own item', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    networks: [front, bak]\n    depends_on:\n      - db\n      - dbb\n  db:\n    image: x\nnetworks:\n  back:\n',
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.line}:${e.column} ${e.path}`),
+    ['4:16 services.web.networks.front', '4:23 services.web.networks.bak', '7:9 services.web.depends_on.dbb'],
+  );
+});
