@@ -207,3 +207,29 @@ test('an undefined reference in a short-syntax list points at its own item', asy
     ['4:16 services.web.networks.front', '4:23 services.web.networks.bak', '7:9 services.web.depends_on.dbb'],
   );
 });
+
+test('YAML syntax errors name the key path of their line and what was expected, once per line', async () => {
+  const tab = await errorsOf('services:\n  web:\n\timage: nginx\n');
+  assert.deepEqual(tab.map(brief), [
+    'ComposeYamlError 3:2 services.web.image Tabs are not allowed as indentation',
+  ]);
+  assert.match(tab[0]!.message, /expected spaces for indentation/);
+  const indent = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    environment:\n      - A=1\n      B: 2\n',
+  );
+  assert.equal(indent.length, 1);
+  assert.equal(
+    `${indent[0]!.line}:${indent[0]!.column} ${indent[0]!.path}`,
+    '6:7 services.web.environment.B',
+  );
+  assert.ok(indent[0]!.expected);
+  const dash = await errorsOf(
+    'services:\n  web:\n    image: x\n    volumes:\n      - ./a:/a\n      - type: bind\n        bind:\n          x: "a\n',
+  );
+  assert.equal(dash[0]!.path, 'services.web.volumes[1].bind.x');
+  const items = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    ports:\n      - 80:80\n     - 81:81\n',
+  );
+  assert.equal(items.length, 1, items.map(brief).join('\n'));
+  assert.match(items[0]!.path!, /^services\.web\.ports/);
+});
