@@ -120,9 +120,17 @@ export function readComposeFile(
     try {
       text = readFileSync(path, 'utf8');
     } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'ENOENT'
+          ? 'compose file not found: no such file or directory'
+          : code === 'EISDIR'
+            ? 'compose file is a directory'
+            : `cannot read compose file: ${(cause as Error).message}`;
       issues.add(
-        new ComposeFileNotFoundError(`cannot read compose file: ${(cause as Error).message}`, {
+        new ComposeFileNotFoundError(reason, {
           file: path,
+          expected: code === 'ENOENT' || code === 'EISDIR' ? 'a readable YAML file' : undefined,
           cause,
         }),
       );
