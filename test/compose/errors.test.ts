@@ -233,3 +233,24 @@ test('YAML syntax errors name the key path of their line and what was expected, 
   assert.equal(items.length, 1, items.map(brief).join('\n'));
   assert.match(items[0]!.path!, /^services\.web\.ports/);
 });
+
+test('extends errors point at the extends key, with did-you-mean, for a missing file too', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'services:\n  a:\n    extends: {file: lib/base.yml, service: scv}\n  b:\n    extends: {file: lib/nope.yml, service: svc}\n  c:\n    image: x\n  d:\n    extends: cc\n',
+    'lib/base.yml': 'services:\n  svc:\n    image: busybox\n',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.file?.endsWith('compose.yaml')} ${e.line} ${e.path} ${e.suggestion}`),
+      [
+        'ComposeExtendsError true 3 services.a.extends.service svc',
+        'ComposeExtendsError true 5 services.b.extends.file undefined',
+        'ComposeExtendsError true 9 services.d.extends.service c',
+      ],
+    );
+  } finally {
+    p.cleanup();
+  }
+});
