@@ -61,6 +61,11 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   // The name comes first: files may use ${COMPOSE_PROJECT_NAME}.
   const parsed = o.configFiles.map((f) => readComposeFile(f.path, f.content, issues, sources));
   if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  for (const p of parsed)
+    if (p && p.data.version !== undefined)
+      o.warn?.(
+        `${p.source.file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
+      );
   let topLevel: unknown;
   for (const p of parsed) if (p && p.data.name !== undefined) topLevel = p.data.name;
   if (typeof topLevel === 'string')

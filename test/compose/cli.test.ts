@@ -77,3 +77,13 @@ test('a missing -f file is named plainly, without the system call', async () => 
     `error: ${missing}: compose file not found: no such file or directory (expected a readable YAML file)`,
   );
 });
+
+test('the obsolete top-level version is warned about, as docker compose does', async () => {
+  const r = await runFizz(
+    ['-f', '-', 'config', '--services'],
+    {},
+    'version: "3.8"\nservices:\n  a:\n    image: x\n',
+  );
+  assert.deepEqual([r.code, r.out], [0, 'a\n']);
+  assert.match(r.err, /^warning: .*\(stdin\): the attribute `version` is obsolete, it will be ignored/);
+});
