@@ -254,3 +254,12 @@ test('extends errors point at the extends key, with did-you-mean, for a missing 
     p.cleanup();
   }
 });
+
+test('a value failing a schema pattern is shown with the pattern and the word meant', async () => {
+  const errors = await errorsOf('services:\n  web:\n    image: nginx\n    pull_policy: allways\n');
+  assert.deepEqual(errors.map(brief), [
+    'ComposeSchemaError 4:18 services.web.pull_policy invalid value "allways"',
+  ]);
+  assert.equal(errors[0]!.suggestion, 'always');
+  assert.match(errors[0]!.expected!, /^a value matching always\|never\|/);
+});
