@@ -263,3 +263,20 @@ test('a value failing a schema pattern is shown with the pattern and the word me
   assert.equal(errors[0]!.suggestion, 'always');
   assert.match(errors[0]!.expected!, /^a value matching always\|never\|/);
 });
+
+test('a missing included file is reported at its include entry', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'include:\n  - nothere.yaml\n  - path: [one.yml, missing2.yml]\nservices:\n  c:\n    image: c\n',
+    'one.yml': 'services:\n  a:\n    image: a\n',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.file?.endsWith('compose.yaml')} ${e.line}:${e.column} ${e.path}`),
+      ['ComposeIncludeError true 2:5 include[0]', 'ComposeIncludeError true 3:21 include[1].path[1]'],
+    );
+  } finally {
+    p.cleanup();
+  }
+});
