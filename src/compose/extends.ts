@@ -4,11 +4,13 @@
  * Paths of a service from another file are resolved against that file's directory.
  * Cycles are rejected.
  */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isDict } from './canonical.js';
 import { ComposeCycleError, ComposeExtendsError } from './errors.js';
 import type { LoadedFile } from './file-loader.js';
 import type { Issues } from './issues.js';
+import { didYouMean } from './levenshtein.js';
 import { mergeValue, stripTags } from './merge.js';
 import { resolveServicePaths } from './paths.js';
 import { OverrideTag, ResetTag, type SourceFile } from './yaml-source.js';
@@ -91,13 +93,24 @@ function resolveOne(
   let base: unknown;
   if (isDict(ext) && typeof ext.file === 'string') {
     const other = resolve(baseDir, ext.file);
+    if (!existsSync(other)) {
+      ctx.issues.add(
+        new ComposeExtendsError(`cannot extend service "${target}" of ${other}: no such file`, {
+          expected: 'extends.file naming an existing compose file',
+        }),
+        ['services', name, 'extends', 'file'],
+        source,
+      );
+      return undefined;
+    }
     const loaded = ctx.loadFile(other);
     if (!loaded) return undefined;
     const otherServices = isDict(loaded.data.services) ? loaded.data.services : {};
     if (!Object.hasOwn(otherServices, target)) {
       ctx.issues.add(
         new ComposeExtendsError(`cannot extend service "${target}" of ${other}: no such service`, {
-          suggestion: undefined,
+          expected: `a service defined in ${other}`,
+          suggestion: didYouMean(target, Object.keys(otherServices)),
         }),
         ['services', name, 'extends', 'service'],
         source,
@@ -120,7 +133,10 @@ function resolveOne(
   } else {
     if (!Object.hasOwn(services, target)) {
       ctx.issues.add(
-        new ComposeExtendsError(`cannot extend service "${target}": no such service in this file`),
+        new ComposeExtendsError(`cannot extend service "${target}": no such service in this file`, {
+          expected: 'a service defined in this file, or extends.file',
+          suggestion: didYouMean(target, Object.keys(services)),
+        }),
         ['services', name, 'extends', 'service'],
         source,
       );

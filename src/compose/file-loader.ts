@@ -120,9 +120,17 @@ export function readComposeFile(
     try {
       text = readFileSync(path, 'utf8');
     } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      const reason =
+        code === 'ENOENT'
+          ? 'compose file not found: no such file or directory'
+          : code === 'EISDIR'
+            ? 'compose file is a directory'
+            : `cannot read compose file: ${(cause as Error).message}`;
       issues.add(
-        new ComposeFileNotFoundError(`cannot read compose file: ${(cause as Error).message}`, {
+        new ComposeFileNotFoundError(reason, {
           file: path,
+          expected: code === 'ENOENT' || code === 'EISDIR' ? 'a readable YAML file' : undefined,
           cause,
         }),
       );
@@ -146,7 +154,11 @@ export function processComposeFile(
   const interpolated = options.skipInterpolation
     ? parsed.data
     : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
-  if (issues.size > before) return undefined;
+  if (issues.size > before) {
+    // The file stops here, but its schema errors are reported with the interpolation errors.
+    if (!options.skipValidation) schemaErrorsBeside(interpolated, parsed.source, issues, before);
+    return undefined;
+  }
   if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
     valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
     return undefined;
@@ -198,9 +210,29 @@ function valueErrorsBesideSchema(
   } catch {
     // Shapes the schema rejected can trip a step; the schema errors stand for them.
   }
-  const overlaps = (p: string) =>
-    schemaPaths.some(
-      (s) => p === s || p.startsWith(`${s}.`) || p.startsWith(`${s}[`) || s.startsWith(`${p}.`),
-    );
-  extra.moveTo(issues, source, (path) => !overlaps(path));
+  extra.moveTo(issues, source, (path) => !overlapsAny(schemaPaths, path));
+}
+
+/** Whether `path` is one of `paths`, inside one, or holds one. */
+function overlapsAny(paths: readonly string[], path: string): boolean {
+  return paths.some(
+    (s) =>
+      path === s ||
+      path.startsWith(`${s}.`) ||
+      path.startsWith(`${s}[`) ||
+      s.startsWith(`${path}.`) ||
+      s.startsWith(`${path}[`),
+  );
+}
+
+/**
+ * A file whose interpolation failed is not validated as such, but its schema errors (an
+ * unknown key beside a missing variable) are reported in the same run. A value left
+ * uninterpolated is left to its interpolation error.
+ */
+function schemaErrorsBeside(data: Dict, source: SourceFile, issues: Issues, from: number): void {
+  const failed = issues.pathsSince(from);
+  const extra = new Issues();
+  validateSchema(forSchema(data), extra, source);
+  extra.moveTo(issues, source, (path) => !overlapsAny(failed, path));
 }

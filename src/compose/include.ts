@@ -72,16 +72,31 @@ export function applyIncludes(
       return;
     }
     const subEnv = { ...includeEnv, ...env };
-    for (const p of paths) {
+    paths.forEach((p, j) => {
+      if (!existsSync(p)) {
+        const at = !isDict(entry)
+          ? path
+          : Array.isArray(spec.path)
+            ? [...path, 'path', j]
+            : [...path, 'path'];
+        ctx.issues.add(
+          new ComposeIncludeError(`included file ${p} not found`, {
+            expected: 'the path of an existing compose file, relative to the including file',
+          }),
+          at,
+          source,
+        );
+        return;
+      }
       if (stack.includes(p)) {
         const chain = [...stack.slice(stack.indexOf(p)), p].join(' -> ');
         ctx.issues.add(new ComposeCycleError(`include cycle detected: ${chain}`), path, source);
-        continue;
+        return;
       }
       const model = ctx.loadIncluded(p, projectDir, subEnv, [...stack, p]);
-      if (!model) continue;
+      if (!model) return;
       acc = addResources(acc, model, ctx.issues, path, source);
-    }
+    });
   });
   return acc;
 }

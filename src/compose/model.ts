@@ -20,7 +20,7 @@ import { Issues } from './issues.js';
 import { mergeValue, stripTags } from './merge.js';
 import { normalizeService } from './normalize-service.js';
 import { type PathContext, resolveFilePaths, resolvePath } from './paths.js';
-import { activeServices } from './profiles.js';
+import { activeServices, disabledServices } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
 import { addImplicitDependencies, checkProject } from './semantic.js';
 import { resolveBareEnvironment, resolveServiceEnvironment } from './service-env.js';
@@ -61,6 +61,11 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   // The name comes first: files may use ${COMPOSE_PROJECT_NAME}.
   const parsed = o.configFiles.map((f) => readComposeFile(f.path, f.content, issues, sources));
   if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
+  for (const p of parsed)
+    if (p && p.data.version !== undefined)
+      o.warn?.(
+        `${p.source.file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`,
+      );
   let topLevel: unknown;
   for (const p of parsed) if (p && p.data.name !== undefined) topLevel = p.data.name;
   if (typeof topLevel === 'string')
@@ -142,12 +147,14 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
   const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
   if (project && !o.skipConsistencyCheck) {
-    if (issues.size === 0) step(() => checkProject(project, issues));
+    const rawServices = isDict(model.services) ? model.services : {};
+    const disabled = disabledServices(rawServices, o.profiles ?? [], env);
+    if (issues.size === 0) step(() => checkProject(project, issues, disabled));
     else {
       // Values already failed: still report the references, unless the odd values trip the check.
       const extra = new Issues();
       try {
-        checkProject(project, extra);
+        checkProject(project, extra, disabled);
         extra.moveTo(issues, undefined, () => true);
       } catch {
         // The value errors stand for what the check could not read.

@@ -26,3 +26,20 @@ export function activeServices(
   }
   return out;
 }
+
+/** The services left out by the active profiles, each with its profiles. */
+export function disabledServices(
+  services: Record<string, unknown>,
+  explicit: string[],
+  env: Record<string, string>,
+): Map<string, string[]> {
+  const active = activeServices(services, explicit, env);
+  const out = new Map<string, string[]>();
+  for (const [name, svc] of Object.entries(services))
+    if (!active.has(name))
+      out.set(
+        name,
+        isDict(svc) && Array.isArray(svc.profiles) ? (svc.profiles as unknown[]).map(String) : [],
+      );
+  return out;
+}

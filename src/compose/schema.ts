@@ -170,7 +170,7 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
   }
   const specific = errors.filter((e) => !ALTERNATIVE_NOISE.has(e.keyword));
   if (specific.length > 0) {
-    for (const e of specific) issues.add(new ComposeSchemaError(e.message ?? e.keyword), path, source);
+    for (const e of specific) issues.add(specificError(e), path, source);
     return;
   }
   const types: string[] = [];
@@ -188,4 +188,16 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
       ? `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}`
       : (types[0] ?? 'a different value');
   issues.add(new ComposeSchemaError(`must be a ${list}, not ${describeType(value)}`), path, source);
+}
+
+/** A pattern error names the value, the pattern and, when the pattern lists words, the word meant. */
+function specificError(e: ErrorObject): ComposeSchemaError {
+  const message = e.message ?? e.keyword;
+  if (e.keyword !== 'pattern' || typeof e.data !== 'string') return new ComposeSchemaError(message);
+  const pattern = String((e.params as { pattern: string }).pattern);
+  const words = pattern.split('|').filter((w) => /^[a-z_-]+$/i.test(w));
+  return new ComposeSchemaError(`invalid value ${JSON.stringify(e.data)}`, {
+    expected: `a value matching ${pattern}`,
+    suggestion: didYouMean(e.data, words),
+  });
 }

@@ -43,19 +43,44 @@ export function addImplicitDependencies(project: ProjectSpec): void {
         svc.depends_on[dep.name] = { condition: 'service_started', required: true, restart: dep.restart };
 }
 
-export function checkProject(project: ProjectSpec, issues: Issues): void {
+/** `disabled`: the services the active profiles leave out, with their profiles. */
+export function checkProject(
+  project: ProjectSpec,
+  issues: Issues,
+  disabled: ReadonlyMap<string, string[]> = new Map(),
+): void {
   const services = Object.keys(project.services);
   for (const [name, svc] of Object.entries(project.services)) {
     const at = (...p: Array<string | number>) => ['services', name, ...p];
+    if (!svc.image && !svc.build)
+      issues.add(
+        new ComposeValueError(`service "${name}" has neither an image nor a build context specified`, {
+          expected: 'an image or a build section',
+        }),
+        at(),
+      );
     for (const [dep, spec] of Object.entries(svc.depends_on)) {
       if (Object.hasOwn(project.services, dep)) continue;
       if (spec.required === false) {
         delete svc.depends_on[dep];
         continue;
       }
+      const profiles = disabled.get(dep);
+      if (profiles) {
+        issues.add(
+          new ComposeUndefinedReferenceError(
+            `service "${name}" depends on service "${dep}", which is not enabled by the active profiles`,
+            {
+              expected: `one of its profiles enabled (${profiles.map((p) => `--profile ${p}`).join(', ')}), or a profile shared by "${dep}" and "${name}"`,
+            },
+          ),
+          at('depends_on', dep),
+        );
+        continue;
+      }
       issues.add(
         new ComposeUndefinedReferenceError(`service "${name}" depends on undefined service "${dep}"`, {
-          expected: 'a service defined under services (and enabled by its profiles)',
+          expected: 'a service defined under services',
           suggestion: didYouMean(dep, services),
         }),
         at('depends_on', dep),

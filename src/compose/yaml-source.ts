@@ -17,6 +17,7 @@ import {
   visit,
 } from 'yaml';
 import { ComposeEmptyFileError, type ComposeError, ComposeYamlError, type SourceLocation } from './errors.js';
+import { yamlSyntaxError } from './yaml-errors.js';
 
 /** `!reset` on a value: the merged value is removed (or emptied). */
 export class ResetTag {
@@ -52,12 +53,9 @@ export function parseComposeYaml(
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const source: SourceFile = { file, doc, lines };
   if (doc.errors.length > 0) {
-    return {
-      errors: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return new ComposeYamlError(e.message.split('\n')[0]!, { file, line: pos.line, column: pos.col });
-      }),
-    };
+    // One error per line: the parser's follow-on complaints about the same spot are noise.
+    const errors = doc.errors.map((e) => yamlSyntaxError(e, text, file, lines));
+    return { errors: errors.filter((e, i) => errors.findIndex((o) => o.line === e.line) === i) };
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { errors: [new ComposeEmptyFileError('empty compose file', { file })] };
@@ -211,6 +209,9 @@ export function locatePath(
       }
     } else if (isSeq(node) && typeof seg === 'number') {
       next = node.items[seg];
+    } else if (isSeq(node)) {
+      // A short-syntax list read as a mapping (`networks: [front]`, `depends_on: [db]`): the item.
+      next = node.items.find((i) => isScalar(i) && String(i.value) === seg);
     }
     if (next === undefined) break;
     node = next;

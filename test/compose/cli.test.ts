@@ -67,3 +67,23 @@ test('an unset variable without a default is warned about once, on stderr', asyn
   assert.deepEqual([r.code, r.out], [0, 'a\n']);
   assert.equal(r.err, 'warning: The "NOPE" variable is not set. Defaulting to a blank string.\n');
 });
+
+test('a missing -f file is named plainly, without the system call', async () => {
+  const missing = join(FIX, 'no-such-dir', 'compose.yaml');
+  const r = await runFizz(['-f', missing, 'config']);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.err.trim(),
+    `error: ${missing}: compose file not found: no such file or directory (expected a readable YAML file)`,
+  );
+});
+
+test('the obsolete top-level version is warned about, as docker compose does', async () => {
+  const r = await runFizz(
+    ['-f', '-', 'config', '--services'],
+    {},
+    'version: "3.8"\nservices:\n  a:\n    image: x\n',
+  );
+  assert.deepEqual([r.code, r.out], [0, 'a\n']);
+  assert.match(r.err, /^warning: .*\(stdin\): the attribute `version` is obsolete, it will be ignored/);
+});

@@ -174,3 +174,109 @@ test('extends errors: missing service attribute, unknown service', async () => {
   assert.equal(e!.name, 'ComposeExtendsError');
   assert.equal(e!.path, 'services.a.extends.service');
 });
+
+test('a service with neither image nor build is rejected, as docker compose does', async () => {
+  const errors = await errorsOf('services:\n  web:\n  db:\n    environment: {A: "1"}\n  ok:\n    build: .\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    ['ComposeValueError 2 services.web', 'ComposeValueError 4 services.db'],
+  );
+  assert.match(errors[0]!.message, /service "web" has neither an image nor a build context specified/);
+});
+
+test('a missing required variable does not hide the schema errors of the same file', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    portz: []\n    environment:\n      A: ${NOPE:?set NOPE}\n    ports: ${P:?need P}\n',
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    [
+      'ComposeSchemaError 4 services.web.portz',
+      'ComposeMissingVariableError 6 services.web.environment.A',
+      'ComposeMissingVariableError 7 services.web.ports',
+    ],
+  );
+});
+
+test('an undefined reference in a short-syntax list points at its own item', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    networks: [front, bak]\n    depends_on:\n      - db\n      - dbb\n  db:\n    image: x\nnetworks:\n  back:\n',
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.line}:${e.column} ${e.path}`),
+    ['4:16 services.web.networks.front', '4:23 services.web.networks.bak', '7:9 services.web.depends_on.dbb'],
+  );
+});
+
+test('YAML syntax errors name the key path of their line and what was expected, once per line', async () => {
+  const tab = await errorsOf('services:\n  web:\n\timage: nginx\n');
+  assert.deepEqual(tab.map(brief), [
+    'ComposeYamlError 3:2 services.web.image Tabs are not allowed as indentation',
+  ]);
+  assert.match(tab[0]!.message, /expected spaces for indentation/);
+  const indent = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    environment:\n      - A=1\n      B: 2\n',
+  );
+  assert.equal(indent.length, 1);
+  assert.equal(
+    `${indent[0]!.line}:${indent[0]!.column} ${indent[0]!.path}`,
+    '6:7 services.web.environment.B',
+  );
+  assert.ok(indent[0]!.expected);
+  const dash = await errorsOf(
+    'services:\n  web:\n    image: x\n    volumes:\n      - ./a:/a\n      - type: bind\n        bind:\n          x: "a\n',
+  );
+  assert.equal(dash[0]!.path, 'services.web.volumes[1].bind.x');
+  const items = await errorsOf(
+    'services:\n  web:\n    image: nginx\n    ports:\n      - 80:80\n     - 81:81\n',
+  );
+  assert.equal(items.length, 1, items.map(brief).join('\n'));
+  assert.match(items[0]!.path!, /^services\.web\.ports/);
+});
+
+test('extends errors point at the extends key, with did-you-mean, for a missing file too', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'services:\n  a:\n    extends: {file: lib/base.yml, service: scv}\n  b:\n    extends: {file: lib/nope.yml, service: svc}\n  c:\n    image: x\n  d:\n    extends: cc\n',
+    'lib/base.yml': 'services:\n  svc:\n    image: busybox\n',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.file?.endsWith('compose.yaml')} ${e.line} ${e.path} ${e.suggestion}`),
+      [
+        'ComposeExtendsError true 3 services.a.extends.service svc',
+        'ComposeExtendsError true 5 services.b.extends.file undefined',
+        'ComposeExtendsError true 9 services.d.extends.service c',
+      ],
+    );
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a value failing a schema pattern is shown with the pattern and the word meant', async () => {
+  const errors = await errorsOf('services:\n  web:\n    image: nginx\n    pull_policy: allways\n');
+  assert.deepEqual(errors.map(brief), [
+    'ComposeSchemaError 4:18 services.web.pull_policy invalid value "allways"',
+  ]);
+  assert.equal(errors[0]!.suggestion, 'always');
+  assert.match(errors[0]!.expected!, /^a value matching always\|never\|/);
+});
+
+test('a missing included file is reported at its include entry', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'include:\n  - nothere.yaml\n  - path: [one.yml, missing2.yml]\nservices:\n  c:\n    image: c\n',
+    'one.yml': 'services:\n  a:\n    image: a\n',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.file?.endsWith('compose.yaml')} ${e.line}:${e.column} ${e.path}`),
+      ['ComposeIncludeError true 2:5 include[0]', 'ComposeIncludeError true 3:21 include[1].path[1]'],
+    );
+  } finally {
+    p.cleanup();
+  }
+});

@@ -209,6 +209,11 @@ services:
   try {
     const err = await p.fail();
     assert.equal(err.errors[0]!.name, 'ComposeUndefinedReferenceError');
+    assert.match(
+      err.errors[0]!.reason,
+      /depends on service "db", which is not enabled by the active profiles/,
+    );
+    assert.match(err.errors[0]!.expected!, /--profile db/);
     p.write(
       'compose.yaml',
       'services:\n  web: {image: w, depends_on: {db: {condition: service_started, required: false}}}\n  db: {image: d, profiles: [db]}\n',
