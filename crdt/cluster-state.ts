@@ -18,7 +18,16 @@ import { UpdateDecodeError } from './errors.js';
 import { type Entry, later, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
 import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
-import { isNodeStatus, isStamp } from './validate.js';
+import {
+  isNodeStatus,
+  isNodeStatusEntry,
+  isProjectEntry,
+  isScaleEntry,
+  isSecretEntry,
+  isStamp,
+  isStoppedEntry,
+  MAX_SCALE,
+} from './validate.js';
 
 type Listener = (e: StateChange) => void;
 
@@ -49,11 +58,12 @@ export class ClusterState {
     this.nodeId = options.nodeId;
     this.clock = options.clock;
     this.doc = new Y.Doc({ gc: true });
-    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1);
-    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2);
-    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2);
-    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2);
-    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1);
+    // Each family's schema is checked on every entry, remote or local (validate.ts).
+    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
+    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry);
+    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry);
+    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry);
+    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry);
     this.observe(this.projects, (parts, local) => {
       const w = this.projects.get(parts);
       const kind = w && !w.removed ? 'project-put' : 'project-removed';
@@ -109,7 +119,8 @@ export class ClusterState {
   // ---- per-service overrides ----
 
   setScale(project: string, service: string, n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`scale must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_SCALE)
+      throw new RangeError(`scale must be an integer from 0 to ${MAX_SCALE}, got ${n}`);
     this.override(this.scale, project, service, { n });
   }
 
@@ -254,7 +265,7 @@ export class ClusterState {
       this.secrets.maxAt,
       this.nodes.maxAt,
     );
-    const now = this.clock();
+    const now = Math.floor(this.clock());
     this.lastAt = now > seen ? now : seen + 1;
     return { at: this.lastAt, node: this.nodeId };
   }
