@@ -214,7 +214,7 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
     const batch = pending;
     pending = [];
     const bytes = encodeFrames(batch);
-    await fh.write(bytes);
+    await writeAll(fh, bytes);
     if (fsync) await fh.datasync();
     logBytes += bytes.length;
     logRecords += batch.length;
@@ -231,7 +231,7 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
     const tmp = `${snapPath}.tmp`;
     const t = await open(tmp, 'w');
     try {
-      await t.write(framed);
+      await writeAll(t, framed);
       if (fsync) await t.datasync();
     } finally {
       await t.close();
@@ -289,6 +289,16 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
       await fh.close();
     },
   };
+}
+
+/** A write(2) may take fewer bytes than asked (a full disk, a signal): write the rest, or fail. */
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
+    if (bytesWritten <= 0) throw new Error(`write made no progress after ${at} of ${bytes.length} bytes`);
+    at += bytesWritten;
+  }
 }
 
 function writeFresh(path: string, fsync: boolean): void {
