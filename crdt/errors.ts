@@ -23,3 +23,11 @@ export class StoreClosedError extends Error {
     super('the state store is closed');
   }
 }
+
+/** Another live process has the state directory open. */
+export class StoreLockedError extends Error {
+  override readonly name = 'StoreLockedError';
+  constructor(message: string) {
+    super(message);
+  }
+}

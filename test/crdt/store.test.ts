@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -235,4 +236,42 @@ test('a short write is completed before the change is acknowledged', async (t) =
   assert.deepEqual(s2.state.listProjects(), ['web']);
   assert.equal(s2.state.getScale('web', 'app'), 4);
   await s2.close();
+});
+
+test('a second process cannot open a store in use; a dead owner’s lock is taken over', async (t) => {
+  const dir = tempDir(t);
+  const storeModule = new URL('../../crdt/index.js', import.meta.url).href;
+  const owner = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { openStore } = await import(${JSON.stringify(storeModule)});
+       const s = await openStore(process.argv[1], { nodeId: 'owner', clock: () => 1000 });
+       s.state.putProject({ name: 'web', services: {} });
+       await s.flush();
+       process.stdout.write('ready\\n');
+       setInterval(() => {}, 1000);`,
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => owner.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    owner.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    owner.on('exit', (code) => reject(new Error(`owner exited with ${code}`)));
+  });
+  const logBefore = readFileSync(join(dir, 'state.log'));
+  await assert.rejects(
+    openStore(dir, { nodeId: 'intruder', clock }),
+    (e: Error) => e.name === 'StoreLockedError',
+  );
+  assert.deepEqual(readFileSync(join(dir, 'state.log')), logBefore, 'the log is untouched');
+  const exited = new Promise((resolve) => owner.on('exit', resolve));
+  owner.kill('SIGKILL');
+  await exited;
+  const s = await openStore(dir, { nodeId: 'next', clock });
+  assert.deepEqual(s.state.listProjects(), ['web']);
+  await s.close();
+  assert.equal(existsSync(join(dir, 'state.lock')), false, 'close releases the lock');
 });
