@@ -14,7 +14,7 @@
  * on each). The network and the disk live elsewhere (src/net, store.ts).
  */
 import * as Y from 'yjs';
-import { UpdateDecodeError } from './errors.js';
+import { ListenerError, UpdateDecodeError } from './errors.js';
 import { type Entry, later, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
 import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
@@ -43,6 +43,7 @@ const MAPS = {
 export class ClusterState {
   readonly nodeId: string;
   private readonly clock: () => number;
+  private readonly onListenerError: ClusterStateOptions['onListenerError'];
   private readonly doc: Y.Doc;
   private readonly projects: RegisterMap;
   private readonly scale: RegisterMap;
@@ -57,6 +58,7 @@ export class ClusterState {
       throw new TypeError('nodeId must be a non-empty string');
     this.nodeId = options.nodeId;
     this.clock = options.clock;
+    this.onListenerError = options.onListenerError;
     this.doc = new Y.Doc({ gc: true });
     // Each family's schema is checked on every entry, remote or local (validate.ts).
     this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
@@ -209,6 +211,7 @@ export class ClusterState {
     try {
       Y.applyUpdateV2(this.doc, bytes, origin);
     } catch (cause) {
+      if (cause instanceof ListenerError) throw cause;
       throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause });
     }
   }
@@ -298,9 +301,24 @@ export class ClusterState {
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
       if (this.listeners.size === 0) return;
+      // A throwing listener must not starve the others of the change, nor make a good
+      // remote update look like one that does not decode.
+      let failed: { err: unknown; change: StateChange } | undefined;
       for (const parts of touched) {
         const change = toChange(parts, event.transaction.local);
-        for (const l of [...this.listeners]) l(change);
+        for (const l of [...this.listeners]) {
+          try {
+            l(change);
+          } catch (err) {
+            if (this.onListenerError) this.onListenerError(err, change);
+            else failed ??= { err, change };
+          }
+        }
+      }
+      if (failed) {
+        throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
+          cause: failed.err,
+        });
       }
     });
   }

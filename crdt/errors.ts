@@ -31,3 +31,12 @@ export class StoreLockedError extends Error {
     super(message);
   }
 }
+
+/** A `change` listener threw; every other listener still got the change, and the update
+ * that caused it was applied (and is not a decoding problem). */
+export class ListenerError extends Error {
+  override readonly name = 'ListenerError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

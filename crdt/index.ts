@@ -1,6 +1,12 @@
 /** crdt/: the replicated cluster state (Yjs only, bytes in and bytes out) and its on-disk store. */
 export { ClusterState } from './cluster-state.js';
-export { StoreClosedError, StoreFormatError, StoreLockedError, UpdateDecodeError } from './errors.js';
+export {
+  ListenerError,
+  StoreClosedError,
+  StoreFormatError,
+  StoreLockedError,
+  UpdateDecodeError,
+} from './errors.js';
 export { later, MAX_AT } from './lww.js';
 export type {
   Store,
