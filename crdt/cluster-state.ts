@@ -14,11 +14,20 @@
  * on each). The network and the disk live elsewhere (src/net, store.ts).
  */
 import * as Y from 'yjs';
-import { UpdateDecodeError } from './errors.js';
+import { ListenerError, UpdateDecodeError } from './errors.js';
 import { type Entry, later, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
 import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
-import { isNodeStatus, isStamp } from './validate.js';
+import {
+  isNodeStatus,
+  isNodeStatusEntry,
+  isProjectEntry,
+  isScaleEntry,
+  isSecretEntry,
+  isStamp,
+  isStoppedEntry,
+  MAX_SCALE,
+} from './validate.js';
 
 type Listener = (e: StateChange) => void;
 
@@ -34,6 +43,7 @@ const MAPS = {
 export class ClusterState {
   readonly nodeId: string;
   private readonly clock: () => number;
+  private readonly onListenerError: ClusterStateOptions['onListenerError'];
   private readonly doc: Y.Doc;
   private readonly projects: RegisterMap;
   private readonly scale: RegisterMap;
@@ -48,12 +58,14 @@ export class ClusterState {
       throw new TypeError('nodeId must be a non-empty string');
     this.nodeId = options.nodeId;
     this.clock = options.clock;
+    this.onListenerError = options.onListenerError;
     this.doc = new Y.Doc({ gc: true });
-    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1);
-    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2);
-    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2);
-    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2);
-    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1);
+    // Each family's schema is checked on every entry, remote or local (validate.ts).
+    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
+    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry);
+    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry);
+    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry);
+    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry);
     this.observe(this.projects, (parts, local) => {
       const w = this.projects.get(parts);
       const kind = w && !w.removed ? 'project-put' : 'project-removed';
@@ -109,7 +121,8 @@ export class ClusterState {
   // ---- per-service overrides ----
 
   setScale(project: string, service: string, n: number): void {
-    if (!Number.isInteger(n) || n < 0) throw new RangeError(`scale must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_SCALE)
+      throw new RangeError(`scale must be an integer from 0 to ${MAX_SCALE}, got ${n}`);
     this.override(this.scale, project, service, { n });
   }
 
@@ -198,6 +211,7 @@ export class ClusterState {
     try {
       Y.applyUpdateV2(this.doc, bytes, origin);
     } catch (cause) {
+      if (cause instanceof ListenerError) throw cause;
       throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause });
     }
   }
@@ -254,7 +268,7 @@ export class ClusterState {
       this.secrets.maxAt,
       this.nodes.maxAt,
     );
-    const now = this.clock();
+    const now = Math.floor(this.clock());
     this.lastAt = now > seen ? now : seen + 1;
     return { at: this.lastAt, node: this.nodeId };
   }
@@ -287,9 +301,24 @@ export class ClusterState {
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
       if (this.listeners.size === 0) return;
+      // A throwing listener must not starve the others of the change, nor make a good
+      // remote update look like one that does not decode.
+      let failed: { err: unknown; change: StateChange } | undefined;
       for (const parts of touched) {
         const change = toChange(parts, event.transaction.local);
-        for (const l of [...this.listeners]) l(change);
+        for (const l of [...this.listeners]) {
+          try {
+            l(change);
+          } catch (err) {
+            if (this.onListenerError) this.onListenerError(err, change);
+            else failed ??= { err, change };
+          }
+        }
+      }
+      if (failed) {
+        throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
+          cause: failed.err,
+        });
       }
     });
   }

@@ -23,3 +23,20 @@ export class StoreClosedError extends Error {
     super('the state store is closed');
   }
 }
+
+/** Another live process has the state directory open. */
+export class StoreLockedError extends Error {
+  override readonly name = 'StoreLockedError';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** A `change` listener threw; every other listener still got the change, and the update
+ * that caused it was applied (and is not a decoding problem). */
+export class ListenerError extends Error {
+  override readonly name = 'ListenerError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

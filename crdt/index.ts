@@ -1,7 +1,13 @@
 /** crdt/: the replicated cluster state (Yjs only, bytes in and bytes out) and its on-disk store. */
 export { ClusterState } from './cluster-state.js';
-export { StoreClosedError, StoreFormatError, UpdateDecodeError } from './errors.js';
-export { later } from './lww.js';
+export {
+  ListenerError,
+  StoreClosedError,
+  StoreFormatError,
+  StoreLockedError,
+  UpdateDecodeError,
+} from './errors.js';
+export { later, MAX_AT } from './lww.js';
 export type {
   Store,
   StoreLogger,
@@ -19,3 +25,4 @@ export type {
   Stamp,
   StateChange,
 } from './types.js';
+export { MAX_SCALE } from './validate.js';

@@ -10,6 +10,13 @@ import type { Stamp } from './types.js';
 
 export const SEP = '\u0000';
 
+/**
+ * The largest stamp time accepted (2^52 ms, ~140,000 years). Past it `at + 1 === at` would
+ * stop the stamps of later writes from growing, so a remote entry with a huge `at` could
+ * never be overwritten; such an entry is ignored like any other malformed value.
+ */
+export const MAX_AT = 2 ** 52;
+
 /** Is `a` later than `b` in the total (at, node) order? */
 export function later(a: Stamp, b: Stamp): boolean {
   return a.at > b.at || (a.at === b.at && a.node > b.node);
@@ -46,7 +53,7 @@ export interface Entry {
 export function asEntry(value: unknown, node: string): Entry | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
-  if (typeof v.at !== 'number' || !Number.isFinite(v.at) || v.node !== node) return null;
+  if (typeof v.at !== 'number' || !(Math.abs(v.at) <= MAX_AT) || v.node !== node) return null;
   return v as Entry;
 }
 

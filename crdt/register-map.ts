@@ -13,6 +13,9 @@ export class RegisterMap {
     readonly map: Y.Map<unknown>,
     /** How many parts a logical key has (a project name: 1; project and service: 2). */
     readonly arity: number,
+    /** The schema of this family's entries: an entry it rejects is ignored as if absent, on
+     * every replica alike, so remote garbage neither wins nor moves the stamps. */
+    private readonly valid: (e: Entry, parts: readonly string[]) => boolean = () => true,
   ) {
     for (const [key, value] of map.entries()) this.reindex(key, value);
   }
@@ -60,7 +63,8 @@ export class RegisterMap {
     const split = splitKey(key, this.arity);
     if (!split) return null;
     let writers = this.index.get(split.logical);
-    const entry = value === undefined ? null : asEntry(value, split.node);
+    let entry = value === undefined ? null : asEntry(value, split.node);
+    if (entry && !this.valid(entry, split.parts)) entry = null;
     if (entry) {
       if (!writers) {
         writers = new Map();

@@ -11,6 +11,11 @@
  * On open, a torn or corrupt tail is detected: the valid prefix is kept, the bad bytes are
  * saved beside the log (`state.log.bad`) and the log is truncated to the prefix, and the
  * problem is reported to the handed-in logger and `onProblem` with its offset — never silently.
+ *
+ * One process at a time: `state.lock` holds the owner's pid. A second process opening the
+ * directory would read a record the owner is still writing as a torn tail and truncate it
+ * (losing a change the owner then acknowledges), and its compaction would cut the owner's
+ * appends; it fails with StoreLockedError instead. A lock left by a dead process is taken over.
  */
 import {
   closeSync,
@@ -28,7 +33,7 @@ import {
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClusterState } from './cluster-state.js';
-import { StoreClosedError, StoreFormatError } from './errors.js';
+import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.js';
 import {
   decodeFrames,
   encodeFrame,
@@ -99,6 +104,16 @@ const LOAD = Symbol('fizz-store-load');
 
 export async function openStore(dir: string, options: StoreOptions): Promise<Store> {
   mkdirSync(dir, { recursive: true });
+  const unlock = lockDir(dir);
+  try {
+    return await openLocked(dir, options, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function openLocked(dir: string, options: StoreOptions, unlock: () => void): Promise<Store> {
   const logPath = join(dir, 'state.log');
   const snapPath = join(dir, 'state.snap');
   const fsync = options.fsync !== false;
@@ -214,7 +229,7 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
     const batch = pending;
     pending = [];
     const bytes = encodeFrames(batch);
-    await fh.write(bytes);
+    await writeAll(fh, bytes);
     if (fsync) await fh.datasync();
     logBytes += bytes.length;
     logRecords += batch.length;
@@ -231,7 +246,7 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
     const tmp = `${snapPath}.tmp`;
     const t = await open(tmp, 'w');
     try {
-      await t.write(framed);
+      await writeAll(t, framed);
       if (fsync) await t.datasync();
     } finally {
       await t.close();
@@ -287,8 +302,57 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
       unsubscribe();
       await chain.catch(() => {});
       await fh.close();
+      unlock();
     },
   };
+}
+
+/** A write(2) may take fewer bytes than asked (a full disk, a signal): write the rest, or fail. */
+async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
+    if (bytesWritten <= 0) throw new Error(`write made no progress after ${at} of ${bytes.length} bytes`);
+    at += bytesWritten;
+  }
+}
+
+/** Takes `state.lock` for this process; returns its release. */
+function lockDir(dir: string): () => void {
+  const path = join(dir, 'state.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      let owner = Number.NaN;
+      try {
+        owner = Number(readFileSync(path, 'utf8').trim());
+      } catch {}
+      // Our own pid: a store of this process that was never closed (or a pid-1 container).
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+        throw new StoreLockedError(
+          `${dir} is in use by process ${owner} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
+        );
+      }
+      rmSync(path, { force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function writeFresh(path: string, fsync: boolean): void {

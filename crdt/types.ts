@@ -49,4 +49,7 @@ export interface ClusterStateOptions {
   nodeId: string;
   /** Milliseconds; handed in so simulations replay. */
   clock: () => number;
+  /** Receives what a `change` listener throws. Without it the first such error is thrown,
+   * as a ListenerError, from the call that made the change, after every listener ran. */
+  onListenerError?: (err: unknown, change: StateChange) => void;
 }

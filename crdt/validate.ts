@@ -1,10 +1,11 @@
 /** Shape checks for values read back from the document: remote bytes are never trusted. */
+import { type Entry, later, MAX_AT } from './lww.js';
 import type { NodeStatus, Stamp } from './types.js';
 
 export function isStamp(v: unknown): v is Stamp {
   if (v === null || typeof v !== 'object') return false;
   const s = v as Record<string, unknown>;
-  return typeof s.at === 'number' && Number.isFinite(s.at) && typeof s.node === 'string';
+  return typeof s.at === 'number' && Math.abs(s.at) <= MAX_AT && typeof s.node === 'string';
 }
 
 export function isNodeStatus(v: unknown): v is NodeStatus {
@@ -24,4 +25,39 @@ export function isNodeStatus(v: unknown): v is NodeStatus {
       typeof o.state === 'string'
     );
   });
+}
+
+/** The largest scale override accepted: a bigger one (a typo or a hostile replica) would
+ * have every node plan that many containers. */
+export const MAX_SCALE = 10_000;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** A project entry: a removal, or a spec object named like its key; a floor never after the entry. */
+export function isProjectEntry(e: Entry, parts: readonly string[]): boolean {
+  if (e.floor !== undefined) {
+    if (!isStamp(e.floor)) return false;
+    if (later(e.floor, e)) return false;
+  }
+  if (e.removed === true) return true;
+  return isPlainObject(e.spec) && e.spec.name === parts[0];
+}
+
+export function isScaleEntry(e: Entry): boolean {
+  return Number.isInteger(e.n) && (e.n as number) >= 0 && (e.n as number) <= MAX_SCALE;
+}
+
+export function isStoppedEntry(e: Entry): boolean {
+  return typeof e.stopped === 'boolean';
+}
+
+export function isSecretEntry(e: Entry): boolean {
+  return e.removed === true || e.ct instanceof Uint8Array;
+}
+
+/** A status entry counts only when its writer is the node it describes. */
+export function isNodeStatusEntry(e: Entry, parts: readonly string[]): boolean {
+  return e.node === parts[0] && isNodeStatus(e.status);
 }

@@ -5,6 +5,13 @@ import type { StreamCallback, Transport, TransportHandler, TransportStats } from
 
 /** Largest stream payload accepted (a push-pull of some tens of thousands of members). */
 const MAX_STREAM_BYTES = 16 * 1024 * 1024;
+/**
+ * Inbound streams served at once. A stream is read before it can be authenticated, so
+ * without a cap anyone who can reach the port could open connections until the buffered
+ * frames (up to 16 MiB each) exhaust memory. A push-pull is one short exchange; beyond
+ * this many at once the extra connections are closed by the server.
+ */
+export const MAX_INBOUND_STREAMS = 32;
 
 export interface UdpTransportOptions {
   /** Address to bind and advertise (e.g. 127.0.0.1). */
@@ -38,6 +45,7 @@ export class UdpTransport implements Transport {
     udp.on('error', () => {
       this.sendErrors++;
     });
+    tcp.maxConnections = MAX_INBOUND_STREAMS;
     tcp.on('connection', (sock) => this.serve(sock));
   }
 

@@ -204,3 +204,34 @@ test('fuzz: random and mutated update bytes raise only UpdateDecodeError and lea
     { numRuns: 400 },
   );
 });
+
+test('a throwing change listener starves no other listener and is not reported as a bad update', () => {
+  const [a, b] = pair();
+  const got: string[] = [];
+  b.on('change', () => {
+    throw new Error('listener bug');
+  });
+  b.on('change', (e) => got.push(e.kind));
+  a.putProject({ name: 'p', services: {} });
+  a.setScale('p', 's', 2);
+  assert.throws(
+    () => b.applyUpdate(a.encodeUpdate(), 'remote'),
+    (e: Error) => e.name === 'ListenerError' && (e.cause as Error).message === 'listener bug',
+  );
+  assert.deepEqual(got.sort(), ['project-put', 'scale']);
+  assert.deepEqual(b.listProjects(), ['p']);
+
+  // With a handler, the error goes there and the update is applied quietly.
+  const errors: string[] = [];
+  const c = new ClusterState({
+    nodeId: 'c',
+    clock: () => 1,
+    onListenerError: (err, change) => errors.push(`${change.kind}: ${(err as Error).message}`),
+  });
+  c.on('change', () => {
+    throw new Error('boom');
+  });
+  c.applyUpdate(a.encodeUpdate(), 'remote');
+  assert.deepEqual(errors.sort(), ['project-put: boom', 'scale: boom']);
+  assert.deepEqual(c.listProjects(), ['p']);
+});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -9,6 +10,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -191,4 +193,85 @@ test('a record that passes its checksum but is not an update is reported as bad-
   assert.deepEqual(r.state.listProjects(), ['p']);
   assert.equal(readFileSync(join(dir, 'state.log.bad')).length, 15);
   await r.close();
+});
+
+test('a short write is completed before the change is acknowledged', async (t) => {
+  const dir = tempDir(t);
+  const s1 = await openStore(dir, { nodeId: 'n1', clock });
+  // Make the next write(2) on any file handle take only part of its bytes, as a nearly
+  // full disk or a signal can.
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+  await probe.close();
+  const original = proto.write;
+  let shortened = 0;
+  proto.write = function (
+    this: unknown,
+    buf: unknown,
+    offset?: unknown,
+    length?: unknown,
+    ...rest: unknown[]
+  ) {
+    if (shortened === 0 && buf instanceof Uint8Array && buf.length > 8) {
+      shortened++;
+      const off = typeof offset === 'number' ? offset : 0;
+      const len = typeof length === 'number' ? length : buf.length - off;
+      return original.call(this, buf, off, Math.floor(len / 2));
+    }
+    return original.call(this, buf, offset, length, ...rest);
+  };
+  try {
+    s1.state.putProject({ name: 'web', services: {} });
+    await s1.flush();
+  } finally {
+    proto.write = original;
+  }
+  assert.equal(shortened, 1, 'the store wrote through FileHandle.write');
+  s1.state.setScale('web', 'app', 4);
+  await s1.flush();
+  await s1.close();
+  const problems: StoreProblem[] = [];
+  const s2 = await openStore(dir, { nodeId: 'n1', clock, onProblem: (p) => problems.push(p) });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(s2.state.listProjects(), ['web']);
+  assert.equal(s2.state.getScale('web', 'app'), 4);
+  await s2.close();
+});
+
+test('a second process cannot open a store in use; a dead owner’s lock is taken over', async (t) => {
+  const dir = tempDir(t);
+  const storeModule = new URL('../../crdt/index.js', import.meta.url).href;
+  const owner = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { openStore } = await import(${JSON.stringify(storeModule)});
+       const s = await openStore(process.argv[1], { nodeId: 'owner', clock: () => 1000 });
+       s.state.putProject({ name: 'web', services: {} });
+       await s.flush();
+       process.stdout.write('ready\\n');
+       setInterval(() => {}, 1000);`,
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => owner.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    owner.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    owner.on('exit', (code) => reject(new Error(`owner exited with ${code}`)));
+  });
+  const logBefore = readFileSync(join(dir, 'state.log'));
+  await assert.rejects(
+    openStore(dir, { nodeId: 'intruder', clock }),
+    (e: Error) => e.name === 'StoreLockedError',
+  );
+  assert.deepEqual(readFileSync(join(dir, 'state.log')), logBefore, 'the log is untouched');
+  const exited = new Promise((resolve) => owner.on('exit', resolve));
+  owner.kill('SIGKILL');
+  await exited;
+  const s = await openStore(dir, { nodeId: 'next', clock });
+  assert.deepEqual(s.state.listProjects(), ['web']);
+  await s.close();
+  assert.equal(existsSync(join(dir, 'state.lock')), false, 'close releases the lock');
 });
