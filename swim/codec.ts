@@ -185,10 +185,73 @@ export interface PushPullOut {
 /** First body byte of a push-pull stream payload (message types are all below it). */
 export const PUSH_PULL = 0x50;
 
+/**
+ * Second body byte of a push-pull stream payload: what it carries. 0 and 1 are the full
+ * state (1: the sender is joining), as in the first release; 2 and 3 were added for the
+ * digest-first periodic sync (a node that predates them drops them as undecodable).
+ *
+ *   state:        [0x50][0|1][count u32]{[name str8][addr str8][incarnation u32][state u8][meta bytes16]}
+ *   digest:       [0x50][2][hi u32][lo u32][count u32]
+ *   digest reply: [0x50][3][same u8: 0|1]
+ */
+export const PushPullKind = { State: 0, JoinState: 1, Digest: 2, DigestReply: 3 } as const;
+
+/** A digest request: the sender's membership digest (digest.ts). */
+export interface DigestRequestMsg {
+  hi: number;
+  lo: number;
+  count: number;
+}
+
+/** Any push-pull stream body. */
+export type PushPullBody =
+  | { kind: 'state'; msg: PushPullMsg }
+  | { kind: 'digest'; digest: DigestRequestMsg }
+  | { kind: 'reply'; same: boolean };
+
+export function writeDigestRequest(w: Writer, d: DigestRequestMsg): void {
+  w.u8(PUSH_PULL);
+  w.u8(PushPullKind.Digest);
+  w.u32(d.hi);
+  w.u32(d.lo);
+  w.u32(d.count);
+}
+
+export function writeDigestReply(w: Writer, same: boolean): void {
+  w.u8(PUSH_PULL);
+  w.u8(PushPullKind.DigestReply);
+  w.u8(same ? 1 : 0);
+}
+
+/** Decodes any push-pull stream body; throws DecodeError on anything malformed. */
+export function decodePushPullBody(bytes: Uint8Array, start = 0): PushPullBody {
+  const r = new Reader(bytes, start);
+  if (r.u8() !== PUSH_PULL) throw new DecodeError('not a push-pull message');
+  const kind = r.u8();
+  switch (kind) {
+    case PushPullKind.State:
+    case PushPullKind.JoinState:
+      return { kind: 'state', msg: decodePushPull(bytes, start) };
+    case PushPullKind.Digest: {
+      const digest = { hi: r.u32(), lo: r.u32(), count: r.u32() };
+      if (r.remaining !== 0) throw new DecodeError(`${r.remaining} stray byte(s) after digest`);
+      return { kind: 'digest', digest };
+    }
+    case PushPullKind.DigestReply: {
+      const flag = r.u8();
+      if (flag > 1) throw new DecodeError(`bad digest reply ${flag}`);
+      if (r.remaining !== 0) throw new DecodeError(`${r.remaining} stray byte(s) after digest reply`);
+      return { kind: 'reply', same: flag === 1 };
+    }
+    default:
+      throw new DecodeError(`unknown push-pull kind ${kind}`);
+  }
+}
+
 /** The body of a push-pull stream message (sent inside an envelope, never in a packet). */
 export function writePushPull(w: Writer, m: PushPullOut): void {
   w.u8(PUSH_PULL);
-  w.u8(m.join ? 1 : 0);
+  w.u8(m.join ? PushPullKind.JoinState : PushPullKind.State);
   w.u32(m.count);
   for (const e of m.members) {
     w.str8(e.name);

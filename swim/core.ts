@@ -51,6 +51,8 @@ export class Core {
   readonly queue = new BroadcastQueue();
   readonly awareness: Awareness;
   seq = 0;
+  /** Membership updates made so far (every state change is broadcast): invalidates the digest. */
+  changes = 0;
   stopped = false;
   leaving = false;
   /**
@@ -102,6 +104,7 @@ export class Core {
     w.reset();
     writeMessage(w, m);
     this.queue.queue(key, w.copy());
+    this.changes++;
     if (this.gossipTimer === null && !this.stopped && this.config.gossipNodes > 0)
       this.gossipTimer = this.clock.schedule(this.config.gossipInterval, gossipTick, this);
   }

@@ -1,8 +1,19 @@
 import { Writer } from './bytes.js';
-import { type AliveMsg, decodePushPull, MsgType, type PushPullMsg, writePushPull } from './codec.js';
+import {
+  type AliveMsg,
+  type DigestRequestMsg,
+  decodePushPull,
+  decodePushPullBody,
+  MsgType,
+  type PushPullMsg,
+  writeDigestReply,
+  writeDigestRequest,
+  writePushPull,
+} from './codec.js';
 import { pushPullIntervalMs } from './config.js';
 import type { Core } from './core.js';
-import { JoinError, StreamError } from './errors.js';
+import { type Digest, DigestCache, sameDigest } from './digest.js';
+import { DecodeError, JoinError, StreamError } from './errors.js';
 import { aliveNode, deadNode, suspectNode } from './state.js';
 import { MemberState } from './types.js';
 
@@ -11,13 +22,38 @@ import { MemberState } from './types.js';
  * them. Done on join (through the seeds) and periodically with one random live member and
  * one random dead one, so views that drifted apart, e.g. on both sides of a healed
  * partition, converge.
- * The interval grows with log2 N beyond 32 members (config.ts), keeping the per-node
- * rate of full-state exchanges falling as the state grows.
+ * The periodic exchange with a live member is digest-first (ringpop's checksum): the
+ * initiator sends a 64-bit digest of its member list (digest.ts) and its member count;
+ * the peer answers "same" in 3 bytes, or "differs", and only then are the whole lists
+ * swapped. Views agree almost always, so the per-node cost stops growing with N. Joins and
+ * the reconnect to a dead member always swap whole lists (the two sides are known or
+ * likely to differ).
+ * The interval grows with log2 N beyond 32 members (config.ts).
  */
 export class PushPull {
   private readonly writer = new Writer(4096);
+  private readonly digestCache = new DigestCache();
+  /** Digest requests answered, by outcome (tests and diagnostics). */
+  readonly digests = { same: 0, differ: 0 };
 
   constructor(private readonly core: Core) {}
+
+  /** The digest of our member list (cached until the membership changes). */
+  digest(): Digest {
+    return this.digestCache.get(this.core.changes, this.core.members);
+  }
+
+  private sealDigest(d: DigestRequestMsg | null, same: boolean): Uint8Array {
+    const core = this.core;
+    const w = this.writer;
+    core.envelope.begin(w);
+    if (d !== null) writeDigestRequest(w, d);
+    else writeDigestReply(w, same);
+    const bytes = core.envelope.finish(w);
+    core.stats.sent.pushPullMsgs++;
+    core.stats.sent.pushPullBytes += bytes.length;
+    return bytes;
+  }
 
   /** Our whole state, framed and sealed. */
   encode(join: boolean): Uint8Array {
@@ -76,15 +112,59 @@ export class PushPull {
   }
 
   /**
-   * Merges a peer's push-pull, then answers with our state. Merging first means that if
-   * the peer believed us dead, the reply already carries our refutation, so the two sides
-   * of a healed partition take each other back in one exchange.
+   * Answers a push-pull stream. A full state is merged first, then answered with ours:
+   * if the peer believed us dead, the reply already carries our refutation, so the two
+   * sides of a healed partition take each other back in one exchange. A digest is
+   * answered with whether it equals ours.
    */
   handleStream(from: string, data: Uint8Array): Uint8Array | null {
-    const remote = this.open(from, data);
-    if (remote === null || this.core.stopped) return null;
-    this.merge(remote);
+    const core = this.core;
+    let body: ReturnType<typeof decodePushPullBody>;
+    try {
+      const opened = core.envelope.open(data);
+      body = decodePushPullBody(opened.body, opened.start);
+      if (body.kind === 'reply') throw new DecodeError('a digest reply sent as a request');
+    } catch (err) {
+      core.drop(err, from);
+      return null;
+    }
+    if (core.stopped) return null;
+    if (body.kind === 'digest') {
+      const same = sameDigest(body.digest, this.digest());
+      if (same) this.digests.same++;
+      else this.digests.differ++;
+      return this.sealDigest(null, same);
+    }
+    this.merge(body.msg);
     return this.encode(false);
+  }
+
+  /**
+   * The periodic sync with a live member: digests first, whole lists only if they differ.
+   * A peer that does not answer the digest (unreachable, or a release without digests) is
+   * left to its own periodic exchanges, which are full.
+   */
+  sync(addr: string): void {
+    const core = this.core;
+    core.transport.request(
+      addr,
+      this.sealDigest(this.digest(), false),
+      core.config.streamTimeout,
+      (err, reply) => {
+        if (err !== null || reply === null || core.stopped) return;
+        let same: boolean;
+        try {
+          const { body, start } = core.envelope.open(reply);
+          const b = decodePushPullBody(body, start);
+          if (b.kind !== 'reply') throw new DecodeError(`a ${b.kind} sent in reply to a digest`);
+          same = b.same;
+        } catch (e) {
+          core.drop(e, addr);
+          return;
+        }
+        if (!same) this.exchange(addr, false, () => {});
+      },
+    );
   }
 
   /** One exchange with `addr`. */
@@ -148,7 +228,7 @@ export class PushPull {
     const core = this.core;
     if (core.stopped) return;
     const [peer] = core.randomMembers(1, null, true);
-    if (peer !== undefined) this.exchange(peer.addr, false, () => {});
+    if (peer !== undefined) this.sync(peer.addr);
     // Reconnect (as serf does): also try one member we believe dead. Only a direct
     // exchange can cross a healed partition, since gossip goes to live members only.
     const dead = [];

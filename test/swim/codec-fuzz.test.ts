@@ -9,7 +9,12 @@ import { Writer } from '../../swim/bytes.js';
 import {
   decodeMessages,
   decodePushPull,
+  decodePushPullBody,
   type Message,
+  PUSH_PULL,
+  type PushPullEntry,
+  writeDigestReply,
+  writeDigestRequest,
   writeMessage,
   writePushPull,
 } from '../../swim/codec.js';
@@ -17,6 +22,7 @@ import { Envelope } from '../../swim/envelope.js';
 import { SwimError } from '../../swim/errors.js';
 import { Keyring } from '../../swim/keyring.js';
 import { SimCluster } from '../../swim/sim-cluster.js';
+import { MemberState } from '../../swim/types.js';
 
 const name = fc.string({ minLength: 1, maxLength: 40 });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -77,6 +83,10 @@ test('random bytes never raise anything but SwimError', () => {
     fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
       onlyOwnErrors(() => decodeMessages(bytes));
       onlyOwnErrors(() => decodePushPull(bytes));
+      onlyOwnErrors(() => decodePushPullBody(bytes));
+      // the same bytes behind a push-pull prefix, so every kind's decoder sees them
+      const prefixed = Buffer.concat([Buffer.from([PUSH_PULL]), bytes]);
+      onlyOwnErrors(() => decodePushPullBody(prefixed));
     }),
     { numRuns: 2000 },
   );
@@ -111,6 +121,90 @@ test('a push-pull that claims more members than it holds is refused without allo
   bytes.writeUInt32BE(0xffffffff, 2);
   assert.throws(() => decodePushPull(bytes), { name: 'SwimDecodeError' });
   for (let n = 0; n < w.pos; n++) onlyOwnErrors(() => decodePushPull(w.buf.subarray(0, n)));
+});
+
+test('digest requests and replies round-trip; every truncation, extension and byte change is handled', () => {
+  fc.assert(
+    fc.property(
+      u32,
+      u32,
+      u32,
+      fc.boolean(),
+      fc.nat(),
+      fc.integer({ min: 0, max: 255 }),
+      (hi, lo, count, same, at, v) => {
+        const w = new Writer(16);
+        writeDigestRequest(w, { hi, lo, count });
+        const req = w.copy();
+        assert.deepEqual(decodePushPullBody(req), { kind: 'digest', digest: { hi, lo, count } });
+        w.reset();
+        writeDigestReply(w, same);
+        const reply = w.copy();
+        assert.deepEqual(decodePushPullBody(reply), { kind: 'reply', same });
+        for (const bytes of [req, reply]) {
+          for (let n = 0; n < bytes.length; n++)
+            assert.throws(() => decodePushPullBody(bytes.subarray(0, n)), { name: 'SwimDecodeError' });
+          assert.throws(() => decodePushPullBody(Buffer.concat([bytes, Buffer.from([v])])), {
+            name: 'SwimDecodeError',
+          });
+          const flipped = Buffer.from(bytes);
+          flipped[at % flipped.length] = v;
+          onlyOwnErrors(() => decodePushPullBody(flipped));
+        }
+        for (const kind of [4, 5, 0x7f, 0xff]) {
+          const unknown = Buffer.from(req);
+          unknown[1] = kind;
+          assert.throws(() => decodePushPullBody(unknown), { name: 'SwimDecodeError' });
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('a full push-pull decodes the same through decodePushPullBody', () => {
+  const w = new Writer(64);
+  const members: PushPullEntry[] = [
+    { name: 'a', addr: 'b', incarnation: 3, state: MemberState.Suspect, meta: new Uint8Array([1, 2]) },
+  ];
+  writePushPull(w, { join: false, count: 1, members });
+  const bytes = w.copy();
+  const body = decodePushPullBody(bytes);
+  assert.equal(body.kind, 'state');
+  assert.deepEqual(body, { kind: 'state', msg: decodePushPull(bytes) });
+});
+
+test('a node fed garbage streams and stray digest replies counts drops and answers nothing', () => {
+  const c = new SimCluster({ nodes: 3, seed: 4 });
+  c.run(1000);
+  const attacker = c.net.addNode('attacker');
+  attacker.transport.listen({ packet: () => {}, stream: () => null });
+  const env = new Envelope('sim', undefined);
+  const w = new Writer(16);
+  env.begin(w);
+  writeDigestReply(w, true);
+  const strayReply = env.finish(w);
+  const replies: Array<Uint8Array | null> = [];
+  attacker.transport.request('n0', strayReply, 100, (_e, r) => replies.push(r));
+  let valid = 0;
+  fc.assert(
+    // kinds from 2 up: digests, replies and unknown kinds (a random full state could add members)
+    fc.property(fc.integer({ min: 2, max: 255 }), fc.uint8Array({ maxLength: 40 }), (kind, tail) => {
+      env.begin(w);
+      w.u8(PUSH_PULL);
+      w.u8(kind);
+      w.raw(tail);
+      if (kind === 2 && tail.length === 12) valid++;
+      attacker.transport.request('n0', env.finish(w), 100, (_e, r) => replies.push(r));
+      c.run(200);
+    }),
+    { numRuns: 200 },
+  );
+  c.run(1000);
+  // the sim network never answers a dropped request: only the valid digests got a reply
+  assert.equal(replies.filter((r) => r !== null).length, valid);
+  assert.equal(c.node('n0').stats.dropped.decode, 201 - valid);
+  for (const n of c.nodes.values()) assert.equal(n.numLive, 3);
 });
 
 test('forged envelopes: wrong key, wrong cluster, tampered, plaintext, truncated', () => {
