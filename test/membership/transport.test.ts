@@ -219,3 +219,26 @@ test('a node that cannot start releases its port and store', async (t) => {
   await node.stop();
   await assert.rejects(startClusterNode({ ...base, clusterKey: 'short' }), { name: 'ClusterKeyError' });
 });
+
+test("a node given the agent's store uses it and leaves it open", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-swimtp-'));
+  const store = await openStore(join(root, 'agent-state'), { nodeId: 'n1', clock: Date.now, fsync: false });
+  t.after(async () => {
+    await store.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const node = await startClusterNode({
+    dataDir: root,
+    clusterKey: KEY,
+    host: '127.0.0.1',
+    port: 0,
+    nodeName: 'n1',
+    logger: silent,
+    store,
+  });
+  assert.equal(node.state, store.state);
+  await node.stop();
+  store.state.putProject({ name: 'after-stop', services: {} });
+  await store.flush();
+  assert.deepEqual(store.state.listProjects(), ['after-stop']);
+});

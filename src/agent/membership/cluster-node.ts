@@ -55,6 +55,9 @@ export interface ClusterNodeOptions {
   swim?: Partial<Omit<SwimConfig, 'name'>>;
   syncIntervalMs?: number;
   fsync?: boolean;
+  /** A store the caller already opened (the agent's); the node then neither opens nor closes
+   * one. Default: `openStore(dataDir/state)`, closed by `stop()`. */
+  store?: Store;
   /** While this node sees no other live member, retry joining the seeds this often (default 5 s). */
   rejoinIntervalMs?: number;
 }
@@ -92,7 +95,8 @@ export interface ClusterNode {
   /** The libp2p addresses the network is told to stay connected to. */
   libp2pPeers(): string[];
   on<K extends keyof ClusterNodeEvents>(event: K, cb: (e: ClusterNodeEvents[K]) => void): () => void;
-  /** Graceful: SWIM leave (gossiped for `leavePropagateDelay`), then libp2p, then the store. */
+  /** Graceful: SWIM leave (gossiped for `leavePropagateDelay`), then libp2p, then the store
+   * (if the node opened it). */
   stop(): Promise<void>;
 }
 
@@ -104,18 +108,22 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
   const peerId = peerIdOf(await loadOrCreateIdentity(opts.dataDir));
   const name = opts.nodeName ?? peerId;
   const keyring = new Keyring([swimKeyFromClusterKey(opts.clusterKey)]);
-  const store = await openStore(join(opts.dataDir, 'state'), {
-    nodeId: name,
-    clock: Date.now,
-    fsync: opts.fsync ?? true,
-    logger: log,
-  });
+  const ownStore = opts.store === undefined;
+  const store =
+    opts.store ??
+    (await openStore(join(opts.dataDir, 'state'), {
+      nodeId: name,
+      clock: Date.now,
+      fsync: opts.fsync ?? true,
+      logger: log,
+    }));
+  const closeStore = () => (ownStore ? store.close() : Promise.resolve());
   let net: ClusterNet;
   let transport: Libp2pSwimTransport;
   try {
     ({ net, transport } = await openNetwork(opts, store));
   } catch (err) {
-    await store.close();
+    await closeStore();
     throw err;
   }
   const port = Number(transport.address.slice(transport.address.lastIndexOf(':') + 1));
@@ -147,7 +155,7 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     // e.g. labels over the metadata size limit: undo what was started.
     await transport.close();
     await net.stop();
-    await store.close();
+    await closeStore();
     throw err;
   }
 
@@ -231,7 +239,7 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
       writeIncarnation(incFile, swim.incarnation);
       await swim.leave();
       await net.stop();
-      await store.close();
+      await closeStore();
     },
   };
 }
