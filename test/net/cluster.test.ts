@@ -81,22 +81,32 @@ test('kill -9 while writing: every acknowledged change survives the restart', as
     rmSync(root, { recursive: true, force: true });
   });
   const acked: number[] = [];
-  const inflight: Promise<unknown>[] = [];
-  for (let i = 0; i < 600; i++) {
-    inflight.push(
-      node
-        .request('scale', { project: 'p', service: `s${i}`, n: i + 1 })
-        .then(() => acked.push(i))
-        .catch(() => {}),
-    );
-  }
-  // Kill at a moment when some writes are acknowledged and others are in flight.
+  // Keep a window of writes in flight until the kill, so the kill always lands among
+  // unacknowledged writes however fast the node answers.
+  const inflight = new Set<Promise<unknown>>();
+  let stopIssuing = false;
+  let next = 0;
+  const issue = (): void => {
+    const i = next++;
+    const p: Promise<unknown> = node
+      .request('scale', { project: 'p', service: `s${i}`, n: i + 1 })
+      .then(() => acked.push(i))
+      .catch(() => {})
+      .finally(() => {
+        inflight.delete(p);
+        if (!stopIssuing) issue();
+      });
+    inflight.add(p);
+  };
+  for (let k = 0; k < 50; k++) issue();
   while (acked.length < 100) await new Promise((r) => setImmediate(r));
+  stopIssuing = true;
+  const inFlightAtKill = inflight.size;
   await node.kill9();
   const ackedAtKill = acked.length;
-  await Promise.all(inflight);
+  await Promise.all([...inflight]);
   assert.equal(acked.length, ackedAtKill, 'no acknowledgement after the kill');
-  assert.ok(ackedAtKill < 600, 'the kill came while writes were in flight');
+  assert.ok(inFlightAtKill > 0, 'the kill came while writes were in flight');
   node = await Devnode.start({ dir: root, key: KEY });
   assert.deepEqual(
     node.ready.problems,
