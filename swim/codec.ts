@@ -110,6 +110,20 @@ export function writeMessage(w: Writer, m: Message): void {
   w.patchU16(lenAt, w.pos - start);
 }
 
+/**
+ * The greatest incarnation a message may carry. 2^32 - 1 is reserved so that a member
+ * accused at any accepted incarnation can still refute with one more: on the wire a u32
+ * past it would wrap to 0, the refutation would be ignored, and the member would stay
+ * dead for good.
+ */
+export const MAX_INCARNATION = 0xffff_fffe;
+
+function incarnation(r: Reader): number {
+  const v = r.u32();
+  if (v > MAX_INCARNATION) throw new DecodeError(`incarnation ${v} is reserved`);
+  return v;
+}
+
 function readBody(r: Reader, type: number): Message | null {
   switch (type) {
     case MsgType.Ping:
@@ -127,9 +141,9 @@ function readBody(r: Reader, type: number): Message | null {
       return { type, seq: r.u32() };
     case MsgType.Suspect:
     case MsgType.Dead:
-      return { type, incarnation: r.u32(), node: r.str8(), from: r.str8() };
+      return { type, incarnation: incarnation(r), node: r.str8(), from: r.str8() };
     case MsgType.Alive:
-      return { type, incarnation: r.u32(), node: r.str8(), addr: r.str8(), meta: r.bytes16() };
+      return { type, incarnation: incarnation(r), node: r.str8(), addr: r.str8(), meta: r.bytes16() };
     default:
       return null;
   }
@@ -275,12 +289,12 @@ export function decodePushPull(bytes: Uint8Array, start = 0): PushPullMsg {
   for (let i = 0; i < count; i++) {
     const name = r.str8();
     const addr = r.str8();
-    const incarnation = r.u32();
+    const inc = incarnation(r);
     const state = r.u8();
     if (state > MemberState.Left) throw new DecodeError(`bad member state ${state}`);
     const meta = r.bytes16();
     if (name === '') throw new DecodeError('empty member name');
-    members.push({ name, addr, incarnation, state: state as MemberState, meta });
+    members.push({ name, addr, incarnation: inc, state: state as MemberState, meta });
   }
   if (r.remaining !== 0) throw new DecodeError(`${r.remaining} stray byte(s) after push-pull`);
   return { join: flag === 1, members };

@@ -108,3 +108,36 @@ test('truncated, oversized and mutated frame streams raise only EnvelopeError', 
     name: 'EnvelopeError',
   });
 });
+
+test('a big frame arriving in small chunks is joined once, not once per chunk', async () => {
+  const update = new Uint8Array(256 * 1024).map((_, i) => i * 7);
+  const wire = encodeSyncFrame({ type: 'push', update });
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < wire.length; i += 64) chunks.push(wire.subarray(i, i + 64));
+  // Count the bytes of every array the reader allocates: joining the buffer on each chunk
+  // copies the frame over and over (here ~512 MiB; for a 64 MiB document in 64 KiB chunks,
+  // ~32 GiB, past the sync timeout).
+  const Real = globalThis.Uint8Array;
+  let allocated = 0;
+  class Counting extends Real {
+    constructor(...args: unknown[]) {
+      super(...(args as [number]));
+      if (typeof args[0] === 'number') allocated += args[0];
+    }
+  }
+  globalThis.Uint8Array = Counting as typeof Uint8Array;
+  let frames: Uint8Array[];
+  try {
+    frames = await readAll(chunks, 1024 * 1024);
+  } finally {
+    globalThis.Uint8Array = Real;
+  }
+  assert.equal(frames.length, 1);
+  assert.ok(
+    allocated < 4 * wire.length,
+    `the reader allocated ${allocated} bytes for a ${wire.length}-byte frame`,
+  );
+  const frame = decodeSyncFrame(frames[0]!);
+  assert.equal(frame.type, 'push');
+  assert.ok(Buffer.from((frame as { update: Uint8Array }).update).equals(Buffer.from(update)));
+});

@@ -10,6 +10,7 @@ import {
   decodeMessages,
   decodePushPull,
   decodePushPullBody,
+  MAX_INCARNATION,
   type Message,
   PUSH_PULL,
   type PushPullEntry,
@@ -26,6 +27,7 @@ import { MemberState } from '../../swim/types.js';
 
 const name = fc.string({ minLength: 1, maxLength: 40 });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const inc = fc.integer({ min: 0, max: MAX_INCARNATION });
 const message: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ type: fc.constant(1 as const), seq: u32, target: name, source: name, sourceAddr: name }),
   fc.record({
@@ -39,15 +41,15 @@ const message: fc.Arbitrary<Message> = fc.oneof(
   }),
   fc.record({ type: fc.constant(3 as const), seq: u32 }),
   fc.record({ type: fc.constant(4 as const), seq: u32 }),
-  fc.record({ type: fc.constant(5 as const), incarnation: u32, node: name, from: name }),
+  fc.record({ type: fc.constant(5 as const), incarnation: inc, node: name, from: name }),
   fc.record({
     type: fc.constant(6 as const),
-    incarnation: u32,
+    incarnation: inc,
     node: name,
     addr: name,
     meta: fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b) as Uint8Array),
   }),
-  fc.record({ type: fc.constant(7 as const), incarnation: u32, node: name, from: name }),
+  fc.record({ type: fc.constant(7 as const), incarnation: inc, node: name, from: name }),
 );
 
 function encode(msgs: Message[]): Uint8Array {
@@ -254,4 +256,18 @@ test('a node fed garbage counts every drop by reason and keeps working', () => {
   assert.equal(d.auth + d.cluster + d.decode + d.version, 500);
   c.run(5000);
   for (const n of c.nodes.values()) assert.equal(n.numLive, 5);
+});
+
+test('incarnation 2^32 - 1 is reserved: a message carrying it is dropped, so a refutation never wraps to 0', () => {
+  const suspect = (incarnation: number): Message => ({ type: 5, incarnation, node: 'a', from: 'b' });
+  assert.deepEqual(decodeMessages(encode([suspect(MAX_INCARNATION)])), [suspect(MAX_INCARNATION)]);
+  assert.throws(() => decodeMessages(encode([suspect(0xffffffff)])), { name: 'SwimDecodeError' });
+  const alive: Message = {
+    type: 6,
+    incarnation: 0xffffffff,
+    node: 'a',
+    addr: 'x:1',
+    meta: new Uint8Array(0),
+  };
+  assert.throws(() => decodeMessages(encode([alive])), { name: 'SwimDecodeError' });
 });
