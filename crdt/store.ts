@@ -31,7 +31,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ClusterState } from './cluster-state.js';
 import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.js';
 import {
@@ -363,6 +363,8 @@ function writeFresh(path: string, fsync: boolean): void {
   } finally {
     closeSync(fd);
   }
+  // A new file's name lives in its directory: without this a power loss can drop the log.
+  if (fsync) syncDir(dirname(path));
 }
 
 function truncateTo(path: string, length: number, fsync: boolean): void {

@@ -4,7 +4,17 @@
  * private-network pre-shared key and the public cluster id that names the gossip topic.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
@@ -45,9 +55,22 @@ export async function loadOrCreateIdentity(dir: string): Promise<PrivateKey> {
   mkdirSync(dir, { recursive: true });
   const key = await generateKeyPair('Ed25519');
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, privateKeyToProtobuf(key), { mode: 0o600 });
+  // Durable before it is renamed into place: a power loss must not leave an empty identity.
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, privateKeyToProtobuf(key));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
   return key;
 }
 
