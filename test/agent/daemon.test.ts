@@ -48,7 +48,9 @@ test('auto-start: a detached agent answers on a 0600 socket, keeps its node id, 
     assert.equal((await (await connectAgent({ paths, autoStart: true, env })).info()).pid, pid);
 
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 200 && existsSync(paths.socket); i++) await new Promise((r) => setTimeout(r, 25));
+    // The socket goes first, the pid file last (after the pass under way and the store close).
+    for (let i = 0; i < 200 && (existsSync(paths.socket) || existsSync(paths.pid)); i++)
+      await new Promise((r) => setTimeout(r, 25));
     assert.equal(existsSync(paths.socket), false, 'socket left behind');
     assert.equal(existsSync(paths.pid), false, 'pid file left behind');
 
