@@ -3,15 +3,17 @@
  * Docker Engine, starts the reconcile loop and serves the local API until SIGTERM/SIGINT.
  */
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { openStore } from '../../crdt/index.js';
-import { homePaths } from '../api/paths.js';
+import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { loadNodeId } from './node-id.js';
 
@@ -33,6 +35,15 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const logger = pino({
     level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
   }) as unknown as Logger;
+  const release = acquireAgentLock(join(paths.home, 'agent.lock'), paths.socket);
+  try {
+    await serve(paths, options, logger);
+  } finally {
+    release();
+  }
+}
+
+async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
   const nodeId = loadNodeId(paths.home);
   const store = await openStore(paths.state, {
     nodeId,

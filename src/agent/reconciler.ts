@@ -67,6 +67,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** A pass asked of a reconciler that is stopping (the agent is shutting down). */
+export class ReconcilerStoppedError extends Error {
+  override readonly name = 'ReconcilerStoppedError';
+  constructor() {
+    super('the agent is stopping; run the command again once it is back');
+  }
+}
+
 /** The text of a failure outside any one service (the runtime's own messages say how to fix them). */
 export function engineHelp(err: unknown): string {
   const e = err as Error;
@@ -84,6 +92,7 @@ export class Reconciler {
   private lastStatus = '';
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.waiter = new ContainerWaiter(o.runtime, o.clock, o.pollMs);
@@ -110,9 +119,13 @@ export class Reconciler {
     this.loops.push(this.tickLoop(), this.eventLoop());
   }
 
+  /**
+   * Stops the loops and waits for the pass under way: its waits end at once, its engine
+   * calls finish. Only then may the agent release its home to another agent.
+   */
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, this.draining]);
   }
 
   /** Schedules a pass nobody waits for. */
@@ -123,8 +136,9 @@ export class Reconciler {
   /** Asks for a pass that starts after this call; resolves with its result. */
   request(req: PassRequest): Promise<PassResult> {
     return new Promise((resolve, reject) => {
+      if (this.abort.signal.aborted) return reject(new ReconcilerStoppedError());
       this.queue.push({ req, resolve, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) this.draining = this.drain();
     });
   }
 
@@ -132,6 +146,10 @@ export class Reconciler {
     this.running = true;
     try {
       while (this.queue.length > 0) {
+        if (this.abort.signal.aborted) {
+          for (const p of this.queue.splice(0)) p.reject(new ReconcilerStoppedError());
+          break;
+        }
         const batch = this.queue;
         this.queue = [];
         try {

@@ -4,6 +4,7 @@
  * project's name from the compose file, or from `-p` alone when there is no file.
  */
 import type { AgentClient } from '../api/client.js';
+import type { ProjectSpec } from '../compose/types.js';
 import { connectAgent } from './agent-client.js';
 import { ComposeCommand } from './compose-options.js';
 import { cliHomePaths } from './fizz-home.js';
@@ -36,15 +37,24 @@ export abstract class ProjectCommand extends ComposeCommand {
     });
   }
 
-  /** The project name: from the compose file, or `-p` when no file loads. */
-  async projectNameOnly(run: (name: string) => Promise<number>): Promise<number> {
+  /**
+   * The project name: from the compose file, or `-p` when no file loads. With a file, the
+   * `services` named on the command line must be in it (docker compose: "no such service").
+   */
+  async projectNameOnly(run: (name: string) => Promise<number>, services: string[] = []): Promise<number> {
+    let spec: ProjectSpec;
     try {
-      const spec = await this.loadProject();
-      return run(spec.name);
+      spec = await this.loadProject();
     } catch (err) {
       if (this.projectName && !this.files?.length) return run(this.projectName);
       return this.reportComposeErrors(err);
     }
+    const unknown = services.filter((s) => !Object.hasOwn(spec.services, s));
+    if (unknown.length > 0) {
+      this.context.stderr.write(`error: no such service: ${unknown.join(', ')}\n`);
+      return 1;
+    }
+    return run(spec.name);
   }
 
   get stderrTty(): boolean {

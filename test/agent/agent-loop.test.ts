@@ -411,3 +411,35 @@ test('restart gives each container its service stop_grace_period, as stop does',
   assert.equal((await agent.restart({ project: 'demo', services: [] }, () => {})).ok, true);
   assert.deepEqual(graces, [3000]);
 });
+
+test('shutdown waits for the pass under way, and later requests are refused', async () => {
+  let release = () => {};
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let created = false;
+  class Slow extends FakeRuntime {
+    override async create(req: Parameters<FakeRuntime['create']>[0]): Promise<string> {
+      await gate;
+      const id = await super.create(req);
+      created = true;
+      return id;
+    }
+  }
+  const { agent } = setup(new Slow());
+  const pending = up(agent, project({ web: service() }));
+  await new Promise((r) => setTimeout(r, 50)); // the pass is now blocked in create
+  let stopped = false;
+  const stopping = agent.shutdown().then(() => {
+    stopped = true;
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(stopped, false, 'shutdown returned while a pass was still acting on the engine');
+  release();
+  await stopping;
+  assert.equal(created, true);
+  await pending;
+  const late = await up(agent, project({ web: service() }, 'late'));
+  assert.equal(late.done.ok, false);
+  assert.match(late.done.errors.join('\n'), /stopping/);
+});

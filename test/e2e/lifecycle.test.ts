@@ -53,6 +53,12 @@ test(`up, ps, logs, replicas, stop/start, re-up, change, removal, down -v${skip}
 
     const ps = await sb.fizz(['ps', '--format', 'json']);
     assert.equal(ps.code, 0, ps.stderr);
+    // A service the file does not have is an error, as in docker compose, not an empty list.
+    for (const cmd of ['ps', 'logs', 'restart']) {
+      const r = await sb.fizz([cmd, 'nope']);
+      assert.equal(r.code, 1, `fizz ${cmd} nope: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /no such service: nope/);
+    }
     const rows = JSON.parse(ps.stdout) as PsJson[];
     assert.deepEqual(
       rows.map((r) => `${r.Service}-${r.Replica}:${r.State}`),

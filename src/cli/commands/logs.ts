@@ -53,6 +53,6 @@ export class LogsCommand extends ProjectCommand {
         process.off('SIGINT', onSigint);
       }
       return 0;
-    });
+    }, this.services);
   }
 }

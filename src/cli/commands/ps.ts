@@ -63,7 +63,7 @@ export class PsCommand extends ProjectCommand {
       else if (this.format === 'json') out.write(`${JSON.stringify(shown.map(psJson))}\n`);
       else out.write(psTable(shown));
       return 0;
-    });
+    }, this.services);
   }
 }
 

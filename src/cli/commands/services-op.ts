@@ -18,7 +18,7 @@ abstract class ServicesOpCommand extends ProjectCommand {
         this.stderrTty,
       );
       return done.ok ? 0 : 1;
-    });
+    }, this.services);
   }
 }
 
