@@ -280,3 +280,20 @@ test('a missing included file is reported at its include entry', async () => {
     p.cleanup();
   }
 });
+
+test('an env_file that is a directory is a loader error, in raw format too', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'services:\n  web:\n    image: nginx\n    env_file:\n      - path: conf\n        format: raw\n',
+    'conf/x': '',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.path}`),
+      ['ComposeFileNotFoundError services.web.env_file[0]'],
+    );
+  } finally {
+    p.cleanup();
+  }
+});
