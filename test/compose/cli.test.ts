@@ -119,3 +119,15 @@ test('config YAML reads back as the same strings under YAML 1.1 and YAML 1.2', a
     );
   }
 });
+
+test('config output loads back into the same output (byte sizes printed as strings, as docker compose does)', async () => {
+  const yaml =
+    'services:\n  a:\n    image: x\n    shm_size: 64m\n    mem_limit: 1g\n    deploy:\n      resources:\n        limits: {memory: 512M, cpus: "0.5"}\n        reservations: {memory: 128m}\n    volumes:\n      - type: tmpfs\n        target: /t\n        tmpfs: {size: 1m}\n';
+  const first = await runFizz(['-f', '-', '-p', 'rt', 'config'], {}, yaml);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /memory: "536870912"/);
+  assert.match(first.out, /shm_size: "67108864"/);
+  const second = await runFizz(['-f', '-', '-p', 'rt', 'config'], {}, first.out);
+  assert.equal(second.code, 0, second.err);
+  assert.equal(second.out, first.out);
+});
