@@ -297,3 +297,12 @@ test('an env_file that is a directory is a loader error, in raw format too', asy
     p.cleanup();
   }
 });
+
+test('a malformed service or volume name is called an invalid name, not an unknown key', async () => {
+  const errors = await errorsOf('services:\n  "my service":\n    image: nginx\nvolumes:\n  "bad vol":\n');
+  assert.deepEqual(errors.map(brief), [
+    "ComposeSchemaError 2:3 services.my service invalid name 'my service'",
+    "ComposeSchemaError 5:3 volumes.bad vol invalid name 'bad vol'",
+  ]);
+  assert.match(errors[0]!.expected!, /a name matching \^\[a-zA-Z0-9\._-\]\+\$/);
+});
