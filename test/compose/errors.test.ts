@@ -306,3 +306,9 @@ test('a malformed service or volume name is called an invalid name, not an unkno
   ]);
   assert.match(errors[0]!.expected!, /a name matching \^\[a-zA-Z0-9\._-\]\+\$/);
 });
+
+test('an unknown YAML alias names the key path and the anchor expected', async () => {
+  const errors = await errorsOf('services:\n  web:\n    <<: *nope\n    image: x\n');
+  assert.deepEqual(errors.map(brief), ['ComposeYamlError 3:9 services.web.<< unknown alias nope']);
+  assert.equal(errors[0]!.expected, 'an anchor &nope defined above the alias');
+});
