@@ -32,7 +32,8 @@ function canonical(value: unknown, dropEmpty: boolean): Json {
 export function composeConfigModel(project: ProjectSpec): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = { name: project.name };
   const services: Record<string, unknown> = {};
-  for (const [name, svc] of Object.entries(project.services)) services[name] = withDurationStrings(svc);
+  for (const [name, svc] of Object.entries(project.services))
+    services[name] = withSizeStrings(withDurationStrings(svc) as Record<string, unknown>);
   out.services = canonical(services, true) ?? {};
   for (const section of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     const v = project[section];
@@ -79,4 +80,33 @@ function withDurationStrings(svc: ServiceSpec): unknown {
     s.deploy = d;
   }
   return s;
+}
+
+const str = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+const SERVICE_SIZES = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'];
+
+/**
+ * Byte sizes printed as strings of bytes, as `docker compose config` prints them (compose-go's
+ * UnitBytes); the schema only accepts a string for `deploy.resources.*.memory`, so a number
+ * there would not read back.
+ */
+function withSizeStrings(s: Record<string, unknown>): unknown {
+  const out: Record<string, unknown> = { ...s };
+  for (const k of SERVICE_SIZES) if (out[k] !== undefined) out[k] = str(out[k]);
+  const build = out.build as Record<string, unknown> | undefined;
+  if (build?.shm_size !== undefined) out.build = { ...build, shm_size: str(build.shm_size) };
+  const deploy = out.deploy as Record<string, unknown> | undefined;
+  const resources = deploy?.resources as Record<string, Record<string, unknown> | undefined> | undefined;
+  if (deploy && resources) {
+    const r: Record<string, unknown> = { ...resources };
+    for (const k of ['limits', 'reservations'])
+      if (resources[k]?.memory !== undefined) r[k] = { ...resources[k], memory: str(resources[k].memory) };
+    out.deploy = { ...deploy, resources: r };
+  }
+  if (Array.isArray(out.volumes))
+    out.volumes = out.volumes.map((v: Record<string, unknown>) => {
+      const t = v.tmpfs as Record<string, unknown> | undefined;
+      return t?.size !== undefined ? { ...v, tmpfs: { ...t, size: str(t.size) } } : v;
+    });
+  return out;
 }

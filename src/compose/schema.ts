@@ -119,7 +119,21 @@ function reportGroup(path: Segment[], errors: ErrorObject[], issues: Issues, sou
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       if (seen.has(key)) continue;
       seen.add(key);
-      const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const parent = e.parentSchema as { properties?: object; patternProperties?: object } | undefined;
+      const props = Object.keys(parent?.properties ?? {});
+      const names = Object.keys(parent?.patternProperties ?? {}).filter((p) => p !== '^x-');
+      if (props.length === 0 && names.length > 0) {
+        // A map of names (services, volumes, …): the name itself is malformed.
+        issues.add(
+          new ComposeSchemaError(`invalid name '${key}'`, {
+            expected: `a name matching ${names.join(' or ')}`,
+          }),
+          [...path, key],
+          source,
+          true,
+        );
+        continue;
+      }
       const suggestion = didYouMean(key, props);
       const where = path.length ? 'here' : 'at the top level';
       issues.add(

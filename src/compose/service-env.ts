@@ -16,8 +16,17 @@ function readRaw(path: string, required: boolean): Env {
     if (!required) return {};
     throw new ComposeFileNotFoundError(`env file ${path} not found`);
   }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ComposeFileNotFoundError(`cannot read env file ${path}: ${(cause as Error).message}`, {
+      file: path,
+      cause,
+    });
+  }
   const out: Env = {};
-  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+  for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const i = line.indexOf('=');
     if (i < 0) out[line.trim()] = '';

@@ -65,7 +65,7 @@ function shape(line: string | undefined): LineShape | undefined {
  * The key path of line `at` (0-based) read from the indentation of the lines above it, as a
  * reader would: the parser's own tree is not trustworthy once the syntax is broken.
  */
-function pathAt(lines: readonly string[], at: number): Segment[] {
+export function pathAt(lines: readonly string[], at: number): Segment[] {
   let i = Math.min(at, lines.length - 1);
   while (i >= 0 && !shape(lines[i])) i--;
   const own = shape(lines[i]);

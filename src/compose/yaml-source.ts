@@ -17,7 +17,7 @@ import {
   visit,
 } from 'yaml';
 import { ComposeEmptyFileError, type ComposeError, ComposeYamlError, type SourceLocation } from './errors.js';
-import { yamlSyntaxError } from './yaml-errors.js';
+import { pathAt, yamlSyntaxError } from './yaml-errors.js';
 
 /** `!reset` on a value: the merged value is removed (or emptied). */
 export class ResetTag {
@@ -69,8 +69,17 @@ export function parseComposeYaml(
     const data = toPlain(doc.contents, anchorResolver(doc), budget) as Record<string, unknown>;
     return { parsed: { source, data }, errors: [] };
   } catch (err) {
-    if (err instanceof YamlWalkError)
-      return { errors: [new ComposeYamlError(err.message, { file, ...locateNode(source, err.node) })] };
+    if (err instanceof YamlWalkError) {
+      const at = locateNode(source, err.node);
+      const path = at.line === undefined ? [] : pathAt(text.split('\n'), at.line - 1);
+      const details = {
+        file,
+        ...at,
+        path: path.length > 0 ? formatPath(path) : undefined,
+        expected: err.expected,
+      };
+      return { errors: [new ComposeYamlError(err.message, details)] };
+    }
     throw err;
   }
 }
@@ -79,6 +88,7 @@ class YamlWalkError extends Error {
   constructor(
     message: string,
     readonly node: Node | null,
+    readonly expected?: string,
   ) {
     super(message);
   }
@@ -114,7 +124,12 @@ function toPlain(node: unknown, resolveAlias: Resolve, budget: { left: number })
   if (--budget.left < 0) throw new YamlWalkError('document too large (alias expansion)', node as Node);
   if (isAlias(node)) {
     const target = resolveAlias(node);
-    if (!target) throw new YamlWalkError(`unknown alias ${node.source}`, node);
+    if (!target)
+      throw new YamlWalkError(
+        `unknown alias ${node.source}`,
+        node,
+        `an anchor &${node.source} defined above the alias`,
+      );
     return toPlain(target, resolveAlias, budget);
   }
   let value: unknown;

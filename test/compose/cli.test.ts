@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { runFizz } from './cli-helpers.js';
 
 const FIX = fileURLToPath(new URL('../../../test/fixtures/compose/config/', import.meta.url));
@@ -86,4 +87,47 @@ test('the obsolete top-level version is warned about, as docker compose does', a
   );
   assert.deepEqual([r.code, r.out], [0, 'a\n']);
   assert.match(r.err, /^warning: .*\(stdin\): the attribute `version` is obsolete, it will be ignored/);
+});
+
+test('config YAML reads back as the same strings under YAML 1.1 and YAML 1.2', async () => {
+  const values = [
+    'yes',
+    '0o17',
+    '0x1F',
+    '1e3',
+    '010',
+    '1_000',
+    '10:20',
+    'null',
+    '.inf',
+    'plain',
+    'a: b\nc: d\n',
+  ];
+  const env = values.map((v, i) => `      V${i}: ${JSON.stringify(v)}\n`).join('');
+  const r = await runFizz(
+    ['-f', '-', 'config'],
+    {},
+    `services:\n  a:\n    image: x\n    environment:\n${env}`,
+  );
+  assert.equal(r.code, 0, r.err);
+  for (const version of ['1.1', '1.2'] as const) {
+    const model = parse(r.out, { version }) as { services: { a: { environment: Record<string, unknown> } } };
+    assert.deepEqual(
+      model.services.a.environment,
+      Object.fromEntries(values.map((v, i) => [`V${i}`, v])),
+      `YAML ${version} reading of:\n${r.out}`,
+    );
+  }
+});
+
+test('config output loads back into the same output (byte sizes printed as strings, as docker compose does)', async () => {
+  const yaml =
+    'services:\n  a:\n    image: x\n    shm_size: 64m\n    mem_limit: 1g\n    deploy:\n      resources:\n        limits: {memory: 512M, cpus: "0.5"}\n        reservations: {memory: 128m}\n    volumes:\n      - type: tmpfs\n        target: /t\n        tmpfs: {size: 1m}\n';
+  const first = await runFizz(['-f', '-', '-p', 'rt', 'config'], {}, yaml);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /memory: "536870912"/);
+  assert.match(first.out, /shm_size: "67108864"/);
+  const second = await runFizz(['-f', '-', '-p', 'rt', 'config'], {}, first.out);
+  assert.equal(second.code, 0, second.err);
+  assert.equal(second.out, first.out);
 });

@@ -280,3 +280,35 @@ test('a missing included file is reported at its include entry', async () => {
     p.cleanup();
   }
 });
+
+test('an env_file that is a directory is a loader error, in raw format too', async () => {
+  const p = tempProject({
+    'compose.yaml':
+      'services:\n  web:\n    image: nginx\n    env_file:\n      - path: conf\n        format: raw\n',
+    'conf/x': '',
+  });
+  try {
+    const errors = (await p.fail()).errors;
+    assert.deepEqual(
+      errors.map((e) => `${e.name} ${e.path}`),
+      ['ComposeFileNotFoundError services.web.env_file[0]'],
+    );
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a malformed service or volume name is called an invalid name, not an unknown key', async () => {
+  const errors = await errorsOf('services:\n  "my service":\n    image: nginx\nvolumes:\n  "bad vol":\n');
+  assert.deepEqual(errors.map(brief), [
+    "ComposeSchemaError 2:3 services.my service invalid name 'my service'",
+    "ComposeSchemaError 5:3 volumes.bad vol invalid name 'bad vol'",
+  ]);
+  assert.match(errors[0]!.expected!, /a name matching \^\[a-zA-Z0-9\._-\]\+\$/);
+});
+
+test('an unknown YAML alias names the key path and the anchor expected', async () => {
+  const errors = await errorsOf('services:\n  web:\n    <<: *nope\n    image: x\n');
+  assert.deepEqual(errors.map(brief), ['ComposeYamlError 3:9 services.web.<< unknown alias nope']);
+  assert.equal(errors[0]!.expected, 'an anchor &nope defined above the alias');
+});

@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { stringify } from 'yaml';
+import { Document, parse, visit } from 'yaml';
 import type { ProjectSpec } from '../../compose/index.js';
 import { composeConfigModel, imagesOf, profilesOf } from '../../compose/render.js';
 import { ComposeCommand } from '../compose-options.js';
@@ -64,10 +64,31 @@ export class ConfigCommand extends ComposeCommand {
     if (this.images) return this.lines(imagesOf(project));
     const model = composeConfigModel(project);
     if (this.format === 'json') this.context.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
-    else
-      this.context.stdout.write(
-        stringify(model, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' }),
-      );
+    else this.context.stdout.write(toYaml(model));
     return 0;
+  }
+}
+
+/**
+ * YAML that YAML 1.1 readers (Python) and YAML 1.2 readers (docker compose, Go) both read
+ * back as the same strings: a string that either version would take for a number, boolean or
+ * null (`yes`, `0o17`, `1e3`) is quoted.
+ */
+export function toYaml(model: unknown): string {
+  const doc = new Document(model, { aliasDuplicateObjects: false, version: '1.1' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && !readsAsString12(node.value))
+        node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
+}
+
+function readsAsString12(s: string): boolean {
+  try {
+    return typeof parse(s, { version: '1.2' }) === 'string';
+  } catch {
+    return true;
   }
 }
