@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 NODE_TEST_FLAGS ?= --test-concurrency=1
-FIZZ := node bin/fizz.js
+FIZZ := node -- bin/fizz.js
 
 .PHONY: deps build test test-unit lint format bench example example-down docker clean
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // The `fizz` executable: runs the compiled CLI (`make build` writes dist/).
 import { main } from '../dist/src/cli/main.js';
 

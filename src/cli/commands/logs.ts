@@ -15,6 +15,10 @@ export class LogsCommand extends ProjectCommand {
     ],
   });
 
+  // `logs -f` follows, as in `docker compose logs -f`; the compose file is `--file` here.
+  override files = Option.Array('--file', {
+    description: 'Compose configuration file (repeatable; later files override; `-` reads stdin)',
+  });
   follow = Option.Boolean('-f,--follow', false, { description: 'Follow the output' });
   tail = Option.String('-n,--tail', 'all', {
     description: 'Lines from the end of each container (or "all")',
