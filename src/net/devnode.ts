@@ -17,9 +17,9 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { openStore } from '../../crdt/store.js';
 import { createClusterNet, type NetLogger } from './cluster-net.js';
+import { type CmdHandlers, serveJsonLines, writeLine } from './json-lines.js';
 import { loadOrCreateIdentity, peerIdOf } from './keys.js';
 
 interface Args {
@@ -70,7 +70,7 @@ const cpuMicros = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+const write = writeLine;
 
 function stderrLogger(): NetLogger {
   const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
@@ -112,8 +112,7 @@ async function main(): Promise<void> {
     return createHash('sha256').update(JSON.stringify(projects)).digest('hex').slice(0, 16);
   };
 
-  type Cmd = Record<string, unknown> & { id?: unknown; op?: unknown };
-  const handlers: Record<string, (c: Cmd) => Promise<Record<string, unknown>>> = {
+  const handlers: CmdHandlers = {
     async put(c) {
       const t = now();
       state.putProject(c.spec);
@@ -190,30 +189,7 @@ async function main(): Promise<void> {
   await net.start();
   write({ event: 'ready', peerId, addresses: net.addresses, startedAt, t: now(), problems: store.problems });
 
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    let cmd: Cmd;
-    try {
-      cmd = JSON.parse(line) as Cmd;
-    } catch {
-      write({ ok: false, error: 'not JSON' });
-      return;
-    }
-    const handler = typeof cmd.op === 'string' ? handlers[cmd.op] : undefined;
-    if (!handler) {
-      write({ id: cmd.id, ok: false, error: `unknown op ${String(cmd.op)}` });
-      return;
-    }
-    handler(cmd).then(
-      (r) => {
-        write({ id: cmd.id, ok: true, ...r });
-        if (cmd.op === 'stop') process.exit(0);
-      },
-      (err: Error) => write({ id: cmd.id, ok: false, error: `${err.name}: ${err.message}` }),
-    );
-  });
-  rl.on('close', () => void shutdown().then(() => process.exit(0)));
-  process.on('SIGTERM', () => void shutdown().then(() => process.exit(0)));
+  serveJsonLines(handlers, shutdown);
 }
 
 main().catch((err: Error) => {

@@ -12,8 +12,8 @@
  *
  * Ops: put {spec} · get {name} · list · wait {project} · members · peers · stats · stop.
  */
-import { createInterface } from 'node:readline';
 import type { NetLogger } from '../../net/cluster-net.js';
+import { type CmdHandlers, serveJsonLines, writeLine } from '../../net/json-lines.js';
 import { startClusterNode } from './cluster-node.js';
 
 interface Args {
@@ -68,7 +68,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+const write = writeLine;
 
 function stderrLogger(): NetLogger {
   const line = (level: string) => (fields: Record<string, unknown>, message: string) =>
@@ -102,8 +102,7 @@ async function main(): Promise<void> {
     for (const w of [...waiters]) if (w()) waiters.delete(w);
   });
 
-  type Cmd = Record<string, unknown> & { id?: unknown; op?: unknown };
-  const handlers: Record<string, (c: Cmd) => Promise<Record<string, unknown>>> = {
+  const handlers: CmdHandlers = {
     async put(c) {
       state.putProject(c.spec);
       await node.store.flush();
@@ -163,30 +162,7 @@ async function main(): Promise<void> {
     t: now(),
   });
 
-  const rl = createInterface({ input: process.stdin });
-  rl.on('line', (line) => {
-    let cmd: Cmd;
-    try {
-      cmd = JSON.parse(line) as Cmd;
-    } catch {
-      write({ ok: false, error: 'not JSON' });
-      return;
-    }
-    const handler = typeof cmd.op === 'string' ? handlers[cmd.op] : undefined;
-    if (!handler) {
-      write({ id: cmd.id, ok: false, error: `unknown op ${String(cmd.op)}` });
-      return;
-    }
-    handler(cmd).then(
-      (r) => {
-        write({ id: cmd.id, ok: true, ...r });
-        if (cmd.op === 'stop') process.exit(0);
-      },
-      (err: Error) => write({ id: cmd.id, ok: false, error: `${err.name}: ${err.message}` }),
-    );
-  });
-  rl.on('close', () => void shutdown().then(() => process.exit(0)));
-  process.on('SIGTERM', () => void shutdown().then(() => process.exit(0)));
+  serveJsonLines(handlers, shutdown);
 }
 
 main().catch((err: Error) => {
