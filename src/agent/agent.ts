@@ -19,6 +19,7 @@ import type { ProjectSpec } from '../compose/types.js';
 import { toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
+import { type DownJournal, MemoryDownJournal } from './down-journal.js';
 import type { Logger } from './logger.js';
 import { mergeLogs } from './logs.js';
 import type { PlaceFn } from './ownership.js';
@@ -49,6 +50,14 @@ export interface AgentOptions {
   backoffCapMs?: number;
   random?: () => number;
   place: PlaceFn;
+  /** Unfinished `fizz down`s, finished by `run()` (default: in memory only). */
+  downs?: DownJournal;
+  /**
+   * Fault injection for the crash tests: called at named points of an operation (only
+   * `down-after-containers` so far). The daemon kills itself there when asked to by
+   * FIZZ_TEST_CRASH_AT; nothing else sets it.
+   */
+  faultPoint?: (point: 'down-after-containers') => void;
 }
 
 /** A failing operation's `done` line. */
@@ -75,8 +84,10 @@ function replicaOf(c: ContainerInfo): number {
 export class Agent implements ApiHandlers {
   readonly reconciler: Reconciler;
   private readonly waitTimeoutMs: number;
+  private readonly downs: DownJournal;
 
   constructor(private readonly o: AgentOptions) {
+    this.downs = o.downs ?? new MemoryDownJournal();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -95,10 +106,28 @@ export class Agent implements ApiHandlers {
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
   }
 
-  /** Starts the loops; the first pass adopts whatever already runs. */
-  run(): void {
+  /**
+   * Starts the loops; the first pass adopts whatever already runs. Then finishes every
+   * `fizz down` an earlier agent journaled and did not finish; resolves once they are done.
+   */
+  run(): Promise<void> {
     this.reconciler.start();
     this.reconciler.kick();
+    return this.resumeDowns();
+  }
+
+  private async resumeDowns(): Promise<void> {
+    for (const entry of this.downs.list()) {
+      this.o.logger.info({ project: entry.project, volumes: entry.volumes }, 'finishing an interrupted down');
+      const done = await this.down(
+        { project: entry.project, volumes: entry.volumes },
+        () => {},
+        undefined,
+        entry.spec,
+      );
+      if (!done.ok)
+        this.o.logger.warn({ project: entry.project, errors: done.errors }, 'interrupted down not finished');
+    }
   }
 
   shutdown(): Promise<void> {
@@ -141,6 +170,9 @@ export class Agent implements ApiHandlers {
     // A spec that cannot be planned never enters the (durable, gossiped) state.
     const unplannable = planError(spec);
     if (unplannable) return done([`project "${spec.name}": ${unplannable}`]);
+    // An `up` after a down that failed half-way: the user wants the project back, so the
+    // next agent start must not finish that down.
+    await this.downs.remove(spec.name);
     state.putProject(spec);
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
@@ -209,10 +241,28 @@ export class Agent implements ApiHandlers {
     return errors;
   }
 
-  async down(req: DownRequest, emit: Emit): Promise<DoneEvent> {
+  /**
+   * `fizz down`: journaled first (durably), so an agent killed half-way finishes it when it
+   * starts again (`run()`); `journaled` is the spec a resumed down had recorded.
+   */
+  async down(
+    req: DownRequest,
+    emit: Emit,
+    _signal?: AbortSignal,
+    journaled?: ProjectSpec,
+  ): Promise<DoneEvent> {
     const { state, runtime } = this.o;
-    const spec = state.getProject(req.project) as ProjectSpec | undefined;
-    if (spec !== undefined) {
+    const spec = (state.getProject(req.project) as ProjectSpec | undefined) ?? journaled;
+    try {
+      await this.downs.add({
+        project: req.project,
+        volumes: req.volumes ?? false,
+        ...(spec ? { spec } : {}),
+      });
+    } catch (err) {
+      return done([`the down journal could not be written: ${(err as Error).message}`]);
+    }
+    if (state.getProject(req.project) !== undefined) {
       state.removeProject(req.project);
       await this.o.flush();
     }
@@ -224,6 +274,7 @@ export class Agent implements ApiHandlers {
     });
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(req.project) ?? [])];
+    this.o.faultPoint?.('down-after-containers');
     try {
       const [left, res] = await Promise.all([
         runtime.list(req.project),
@@ -246,6 +297,8 @@ export class Agent implements ApiHandlers {
     } catch (err) {
       errors.push(engineHelp(err));
     }
+    // Kept when something failed: the next agent start tries again.
+    if (errors.length === 0) await this.downs.remove(req.project);
     return done(errors);
   }
 

@@ -13,6 +13,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { FileDownJournal } from './down-journal.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { loadNodeId } from './node-id.js';
@@ -61,10 +62,14 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     clock: systemClock,
     logger,
     place,
+    downs: new FileDownJournal(join(paths.home, 'downs.json'), (reason) =>
+      logger.warn({ reason }, 'down journal unreadable; starting with none'),
+    ),
+    faultPoint: faultInjection(logger),
   });
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);
-  agent.run();
+  agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
   logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');
   options.onReady?.(paths.socket);
 
@@ -79,4 +84,18 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   await agent.shutdown();
   await store.close();
   rmSync(paths.pid, { force: true });
+}
+
+/**
+ * FIZZ_TEST_CRASH_AT=<point>: the agent kills itself with SIGKILL at that point, so the
+ * crash tests can stop it exactly there (e.g. `down-after-containers`). Unset: no effect.
+ */
+function faultInjection(logger: Logger): ((point: string) => void) | undefined {
+  const at = process.env.FIZZ_TEST_CRASH_AT;
+  if (!at) return undefined;
+  return (point) => {
+    if (point !== at) return;
+    logger.warn({ point }, 'FIZZ_TEST_CRASH_AT: killing the agent');
+    process.kill(process.pid, 'SIGKILL');
+  };
 }

@@ -1,0 +1,126 @@
+/**
+ * The down journal: `fizz down` requests that have begun and not finished, kept durably in
+ * FIZZ_HOME/downs.json. A down writes its entry (fsync + rename + fsync of the directory)
+ * before it touches the state or the engine and clears it once everything is removed; an
+ * agent that starts finishes every journaled down, so an agent killed half-way (containers
+ * removed, networks or volumes not yet) leaves nothing behind for good.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ProjectSpec } from '../compose/types.js';
+
+export interface DownEntry {
+  project: string;
+  /** `fizz down -v`: named volumes go too. */
+  volumes: boolean;
+  /** The spec as it was when the down began (reverse dependency order on resume). */
+  spec?: ProjectSpec;
+}
+
+/** Where unfinished downs are kept. `MemoryDownJournal` for tests; `FileDownJournal` for the daemon. */
+export interface DownJournal {
+  list(): DownEntry[];
+  /** Durable once it resolves. */
+  add(entry: DownEntry): Promise<void>;
+  remove(project: string): Promise<void>;
+}
+
+export class MemoryDownJournal implements DownJournal {
+  private readonly entries = new Map<string, DownEntry>();
+  list(): DownEntry[] {
+    return [...this.entries.values()];
+  }
+  async add(entry: DownEntry): Promise<void> {
+    this.entries.set(entry.project, entry);
+  }
+  async remove(project: string): Promise<void> {
+    this.entries.delete(project);
+  }
+}
+
+function isEntry(v: unknown): v is DownEntry {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.project === 'string' &&
+    typeof o.volumes === 'boolean' &&
+    (o.spec === undefined || (typeof o.spec === 'object' && o.spec !== null))
+  );
+}
+
+/**
+ * The journal as one small JSON file, rewritten whole and atomically on every change. An
+ * unreadable file (torn by a crash of an older version, edited by hand) reads as empty
+ * rather than stopping the agent; `onCorrupt` says so.
+ */
+export class FileDownJournal implements DownJournal {
+  private entries: Map<string, DownEntry>;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    onCorrupt: (reason: string) => void = () => {},
+  ) {
+    this.entries = new Map();
+    let text: string | undefined;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onCorrupt((err as Error).message);
+    }
+    if (text !== undefined) {
+      try {
+        const parsed = JSON.parse(text) as { downs?: unknown };
+        const list = Array.isArray(parsed.downs) ? parsed.downs : [];
+        for (const e of list) if (isEntry(e)) this.entries.set(e.project, e);
+        if (!Array.isArray(parsed.downs)) onCorrupt('no "downs" list');
+      } catch (err) {
+        onCorrupt((err as Error).message);
+      }
+    }
+  }
+
+  list(): DownEntry[] {
+    return [...this.entries.values()];
+  }
+
+  add(entry: DownEntry): Promise<void> {
+    this.entries.set(entry.project, entry);
+    return this.save();
+  }
+
+  remove(project: string): Promise<void> {
+    if (!this.entries.delete(project)) return this.writing;
+    return this.save();
+  }
+
+  /** Writes are serialized; each writes the entries as they are when it runs. */
+  private save(): Promise<void> {
+    const next = this.writing.then(() => writeAtomic(this.path, this.text()));
+    this.writing = next.catch(() => {});
+    return next;
+  }
+
+  private text(): string {
+    return `${JSON.stringify({ version: 1, downs: this.list() })}\n`;
+  }
+}
+
+/** tmp file, fsync, rename over the target, fsync the directory: all or nothing on disk. */
+export function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
