@@ -330,7 +330,16 @@ export class Agent implements ApiHandlers {
     return this.setStopped(req, true, emit);
   }
 
-  async restart(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+  /**
+   * `fizz restart`: restarts the services' containers on the engine, inside the reconciler's
+   * exclusive section so no pass recreates, starts or removes them meanwhile. The grace
+   * period is `req.timeout` seconds (`-t`) or each service's stop_grace_period.
+   */
+  restart(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.reconciler.exclusive(() => this.restartNow(req, emit));
+  }
+
+  private async restartNow(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
     const services = this.services(req.project, req.services);
     if (typeof services === 'string') return done([services]);
     // A restarted service runs (as with docker compose): a `fizz stop` mark left in place
@@ -349,9 +358,15 @@ export class Agent implements ApiHandlers {
           const service = c.labels[LABELS.service] ?? '';
           emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarting' });
           try {
-            // The service's stop_grace_period (ns), as for stop and down, not the engine's 10 s.
+            // -t, else the service's stop_grace_period (ns), as for stop and down, not the engine's 10 s.
             const grace = spec?.services[service]?.stop_grace_period;
-            await this.o.runtime.restart(c.id, grace === undefined ? undefined : Math.round(grace / 1e6));
+            const graceMs =
+              req.timeout !== undefined
+                ? req.timeout * 1000
+                : grace === undefined
+                  ? undefined
+                  : Math.round(grace / 1e6);
+            await this.o.runtime.restart(c.id, graceMs);
             emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'restarted' });
           } catch (err) {
             errors.push(`service "${service}": ${(err as Error).message}`);

@@ -93,6 +93,8 @@ export class Reconciler {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private draining: Promise<void> = Promise.resolve();
+  /** The tail of the exclusive section: passes and `exclusive()` callers run one at a time. */
+  private section: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.waiter = new ContainerWaiter(o.runtime, o.clock, o.pollMs);
@@ -128,6 +130,20 @@ export class Reconciler {
     await Promise.allSettled([...this.loops, this.draining]);
   }
 
+  /**
+   * Runs `fn` while no pass runs: a pass under way finishes first, and no pass starts
+   * until `fn` settles. For operations that act on the engine outside a plan (`fizz
+   * restart`), so a pass cannot recreate or start a container they are stopping.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.section.then(fn);
+    this.section = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
   /** Schedules a pass nobody waits for. */
   kick(): void {
     this.request({}).catch((err) => this.o.logger.warn({ err: engineHelp(err) }, 'reconcile pass failed'));
@@ -153,7 +169,7 @@ export class Reconciler {
         const batch = this.queue;
         this.queue = [];
         try {
-          const result = await this.pass(batch.map((p) => p.req));
+          const result = await this.exclusive(() => this.pass(batch.map((p) => p.req)));
           for (const p of batch) p.resolve(result);
           // After answering: the status entry is off the critical path of `fizz up`.
           try {

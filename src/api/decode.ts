@@ -170,5 +170,14 @@ export function decodeDownRequest(v: unknown): DownRequest {
 
 export function decodeServicesRequest(v: unknown): ServicesRequest {
   const o = obj(v, 'request');
-  return { project: projectName(o, 'request'), services: strList(o, 'services', 'request') };
+  const req: ServicesRequest = {
+    project: projectName(o, 'request'),
+    services: strList(o, 'services', 'request'),
+  };
+  if (o.timeout !== undefined) {
+    if (typeof o.timeout !== 'number' || !Number.isInteger(o.timeout) || o.timeout < 0)
+      throw new ApiDecodeError('request.timeout: not a whole number of seconds');
+    req.timeout = o.timeout;
+  }
+  return req;
 }

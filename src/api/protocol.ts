@@ -100,6 +100,8 @@ export interface ServicesRequest {
   project: string;
   /** Empty: every service of the project. */
   services: string[];
+  /** `fizz restart -t N`: seconds to wait for the stop before killing (default: each service's stop_grace_period). */
+  timeout?: number;
 }
 
 export interface PsEntry {

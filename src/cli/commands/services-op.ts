@@ -1,4 +1,5 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
+import type { ServicesRequest } from '../../api/protocol.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
 
@@ -9,14 +10,16 @@ abstract class ServicesOpCommand extends ProjectCommand {
   abstract readonly op: Op;
   services = Option.Rest({ name: 'service' });
 
+  /** The request for `project`; a command with more options adds them. */
+  request(project: string): ServicesRequest {
+    return { project, services: this.services };
+  }
+
   async execute(): Promise<number> {
     return this.projectNameOnly(async (project) => {
+      const req = this.request(project);
       const client = await this.agent();
-      const done = await printOperation(
-        client[this.op]({ project, services: this.services }),
-        this.context.stderr,
-        this.stderrTty,
-      );
+      const done = await printOperation(client[this.op](req), this.context.stderr, this.stderrTty);
       return done.ok ? 0 : 1;
     }, this.services);
   }
@@ -51,6 +54,26 @@ export class RestartCommand extends ServicesOpCommand {
   static override usage = Command.Usage({
     category: 'Compose',
     description: 'restart service containers',
-    examples: [['Restart the web service', '$0 restart web']],
+    details:
+      "Restarts the services' containers (all when none is named). Each is stopped with its stop signal and killed after `-t` seconds (default: the service's stop_grace_period, else 10 s), then started again. The agent runs no reconcile pass meanwhile.",
+    examples: [
+      ['Restart the web service', '$0 restart web'],
+      ['Restart everything, killing what has not stopped after 2 s', '$0 restart -t 2'],
+    ],
   });
+
+  timeout = Option.String('-t,--timeout', {
+    description: 'Seconds to wait for each container to stop before killing it',
+  });
+
+  override request(project: string): ServicesRequest {
+    const req = super.request(project);
+    if (this.timeout !== undefined) {
+      const t = Number(this.timeout);
+      if (!/^\d+$/.test(this.timeout) || !Number.isSafeInteger(t))
+        throw new UsageError(`--timeout wants a whole number of seconds, not "${this.timeout}"`);
+      req.timeout = t;
+    }
+    return req;
+  }
 }
