@@ -398,6 +398,8 @@ export class Agent implements ApiHandlers {
         };
         if (c.exitCode !== undefined) e.exitCode = c.exitCode;
         if (c.startedAt !== undefined) e.startedAt = c.startedAt;
+        if (c.command !== undefined) e.command = c.command;
+        if (c.status !== undefined) e.status = c.status;
         return e;
       })
       .sort((a, b) =>

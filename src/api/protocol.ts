@@ -117,6 +117,10 @@ export interface PsEntry {
   ports: PublishedPort[];
   createdAt: number;
   startedAt?: number;
+  /** The command line, as the engine lists it. */
+  command?: string;
+  /** The engine's status text: `Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`. */
+  status?: string;
 }
 
 export interface PsResponse {

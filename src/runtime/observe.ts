@@ -9,6 +9,7 @@ export interface ListEntry {
   Labels?: Record<string, string> | null;
   State?: string;
   Status?: string;
+  Command?: string;
   Created?: number;
   Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
 }
@@ -18,6 +19,8 @@ export interface InspectData {
   Id: string;
   Name?: string;
   Created?: string;
+  Path?: string;
+  Args?: string[];
   Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean };
   State?: {
     Status?: string;
@@ -86,6 +89,8 @@ export function fromListEntry(e: ListEntry): ContainerInfo {
     ...(state === 'exited' && exitCode !== undefined ? { exitCode } : {}),
     createdAt: (e.Created ?? 0) * 1000,
     ports,
+    ...(e.Command !== undefined ? { command: e.Command } : {}),
+    ...(e.Status ? { status: e.Status } : {}),
   };
 }
 
@@ -115,5 +120,6 @@ export function fromInspect(d: InspectData): ContainerInfo {
     createdAt: time(d.Created) ?? 0,
     ...(startedAt === undefined ? {} : { startedAt }),
     ports: ports.sort((a, b) => a.target - b.target || (a.published ?? 0) - (b.published ?? 0)),
+    ...(d.Path ? { command: [d.Path, ...(d.Args ?? [])].join(' ') } : {}),
   };
 }

@@ -43,6 +43,10 @@ export interface ContainerInfo {
   /** ms since the epoch, when running */
   startedAt?: number;
   ports: PublishedPort[];
+  /** The command line as the engine lists it (`sh -c 'echo hi'`), when it says. */
+  command?: string;
+  /** The engine's own status text (`Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`), when it says. */
+  status?: string;
 }
 
 /** The identity of one replica: `(project, service, replica index)`. */

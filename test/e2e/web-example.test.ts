@@ -34,8 +34,11 @@ test(`exit criterion: fizz up -d examples/web, curl :8080 answers, fizz down lea
 
     const ps = await sb.fizz(['ps', '-f', FILE]);
     assert.equal(ps.code, 0, ps.stderr);
-    assert.match(ps.stdout, /^NAME\s+SERVICE\s+REPLICA\s+STATE\s+HEALTH\s+PORTS$/m);
-    assert.match(ps.stdout, /fizz-web-web-1\s+web\s+1\s+running\s+\S*\s+0\.0\.0\.0:8080->80\/tcp/);
+    assert.match(ps.stdout, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
+    assert.match(
+      ps.stdout,
+      /^fizz-web-web-1\s+fizz\/busybox:latest\s+"[^"]*httpd[^"]*"\s+web\s+\S.* ago\s+Up .*\s+0\.0\.0\.0:8080->80\/tcp/m,
+    );
 
     const down = await sb.fizz(['down', '-f', FILE]);
     assert.equal(down.code, 0, down.stderr);

@@ -54,6 +54,7 @@ test('fromListEntry and fromInspect map the engine’s shapes', () => {
     Labels: null,
     State: 'exited',
     Status: 'Exited (2) 1 second ago',
+    Command: "sh -c 'echo hi'",
     Created: 1700000000,
     Ports: [
       { PrivatePort: 80, PublicPort: 8080, Type: 'tcp', IP: '0.0.0.0' },
@@ -73,10 +74,14 @@ test('fromListEntry and fromInspect map the engine’s shapes', () => {
       { target: 80, protocol: 'tcp', published: 8080, hostIp: '0.0.0.0' },
       { target: 81, protocol: 'tcp' },
     ],
+    command: "sh -c 'echo hi'",
+    status: 'Exited (2) 1 second ago',
   });
   const i = fromInspect({
     Id: 'abc',
     Name: '/p-web-1',
+    Path: 'sh',
+    Args: ['-c', 'sleep 1'],
     Created: '2024-01-02T03:04:05.5Z',
     Config: { Image: 'img', Labels: { a: 'b' } },
     State: { Status: 'running', StartedAt: '2024-01-02T03:04:06Z', Health: { Status: 'healthy' } },
@@ -95,6 +100,7 @@ test('fromListEntry and fromInspect map the engine’s shapes', () => {
       { target: 53, protocol: 'udp' },
       { target: 80, protocol: 'tcp', published: 8080, hostIp: '127.0.0.1' },
     ],
+    command: 'sh -c sleep 1',
   });
   assert.equal(fromInspect({ Id: 'x', State: { Status: 'weird' } }).state, 'dead');
 });
