@@ -21,7 +21,7 @@ import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { type DownJournal, MemoryDownJournal } from './down-journal.js';
 import type { Logger } from './logger.js';
-import { mergeLogs } from './logs.js';
+import { followLogs, mergeLogs } from './logs.js';
 import type { PlaceFn } from './ownership.js';
 import {
   engineHelp,
@@ -50,6 +50,10 @@ export interface AgentOptions {
   backoffCapMs?: number;
   random?: () => number;
   place: PlaceFn;
+  /** `logs -f`: relist the project's containers at least this often, ms (default 2000). */
+  logsRelistMs?: number;
+  /** `logs -f` ends once nothing of the project has run for this long, ms (default 5000). */
+  logsIdleMs?: number;
   /** Unfinished `fizz down`s, finished by `run()` (default: in memory only). */
   downs?: DownJournal;
   /**
@@ -413,9 +417,17 @@ export class Agent implements ApiHandlers {
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {
-    const containers = (await this.o.runtime.list(query.project)).filter(
-      (c) => query.services.length === 0 || query.services.includes(c.labels[LABELS.service] ?? ''),
-    );
-    await mergeLogs(this.o.runtime, containers, query, emit, signal);
+    const list = async () =>
+      (await this.o.runtime.list(query.project)).filter(
+        (c) => query.services.length === 0 || query.services.includes(c.labels[LABELS.service] ?? ''),
+      );
+    if (!query.follow) return mergeLogs(this.o.runtime, await list(), query, emit, signal);
+    await followLogs(this.o.runtime, query, emit, signal, {
+      list,
+      relistMs: this.o.logsRelistMs ?? 2000,
+      idleMs: this.o.logsIdleMs ?? 5000,
+      now: () => this.o.clock.now(),
+      sleep: (ms, s) => this.o.clock.sleep(ms, s),
+    });
   }
 }
