@@ -122,6 +122,8 @@ export class Agent implements ApiHandlers {
 
   private async resumeDowns(): Promise<void> {
     for (const entry of this.downs.list()) {
+      // An `up` of the project since this agent started cancelled the down.
+      if (!this.downs.list().some((e) => e.project === entry.project)) continue;
       this.o.logger.info({ project: entry.project, volumes: entry.volumes }, 'finishing an interrupted down');
       const done = await this.down(
         { project: entry.project, volumes: entry.volumes },
