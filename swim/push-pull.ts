@@ -20,8 +20,8 @@ import { MemberState } from './types.js';
 /**
  * Push-pull: two members swap their whole member lists over a reliable stream and merge
  * them. Done on join (through the seeds) and periodically with one random live member and
- * one random dead one (reaped ones included), so views that drifted apart, e.g. on both sides of a healed
- * partition, converge.
+ * one random dead one (reaped ones included), so views that drifted apart, e.g. on both
+ * sides of a healed partition, converge.
  * The periodic exchange with a live member is digest-first (ringpop's checksum): the
  * initiator sends a 64-bit digest of its member list (digest.ts) and its member count;
  * the peer answers "same" in 3 bytes, or "differs", and only then are the whole lists
