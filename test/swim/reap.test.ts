@@ -224,6 +224,25 @@ test('dead members get gossip until they are reaped, and none after', () => {
   );
 });
 
+test('members that left get no gossip', () => {
+  const seed = 11;
+  const { c } = cluster(seed);
+  c.run(2000);
+  c.node('n4').leaveCb(() => {});
+  c.markDown('n4', true);
+  assert.ok(
+    runUntil(c, () => c.allSee('n4', ['left']), 10_000),
+    `seed ${seed}: all see n4 left`,
+  );
+  c.run(1000);
+  const ear = rogue(c, 'n4');
+  for (let v = 0; v < 20; v++) {
+    c.node(`n${v % 4}`).setMeta({ version: `v${v}` });
+    c.run(1000);
+  }
+  assert.equal(ear.received.length, 0, `seed ${seed}: nothing sent to a member that left`);
+});
+
 test('a stale alive (at or below the incarnation it died at) does not bring a reaped member back', () => {
   // Semantics: after n0 reaped n5 (dead at incarnation 0), an alive n5@0, whether
   // piggybacked on a packet or in a push-pull from a peer that still lists n5 alive, is
