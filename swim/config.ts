@@ -10,6 +10,8 @@
  *   suspicion timeout   = max(min, max − (max − min) · log(n+1)/log(k+1)) after n confirmations
  *   retransmits         = retransmitMult · ⌈log10(N + 1)⌉                (SWIM's λ·log N)
  *   push-pull interval  = pushPullInterval · (⌈log2 N − log2 32⌉ + 1) when N > 32, else pushPullInterval
+ *   reaped at           = time declared dead or left + gossipToTheDeadTime   (Infinity: never)
+ *   reaped list         = the last maxReaped reaped members, each for reconnectTimeout after its death
  *
  * With `lifeguard: false` the node behaves as plain SWIM with suspicion: awareness stays
  * 0, relays send no nacks, and the suspicion timeout is fixed at `suspicion min`.
@@ -51,6 +53,26 @@ export interface SwimConfig {
   leavePropagateDelay: number;
   /** Lifeguard refinements: local health awareness, nacks, dynamic suspicion. */
   lifeguard: boolean;
+  /**
+   * A dead or left member is removed from the member list this long after it was declared
+   * dead or left; until then gossip rounds also pick dead members (not left ones), so a
+   * live member wrongly declared dead hears of it and refutes. Infinity: never reaped (ms).
+   */
+  gossipToTheDeadTime: number;
+  /**
+   * A member dead or left for longer than this may be taken over by an alive of the same
+   * name from another address, whatever its incarnation (memberlist's DeadNodeReclaimTime).
+   * 0: off, a new address needs a higher incarnation like any other change (ms).
+   */
+  deadNodeReclaimTime: number;
+  /**
+   * How long after its death a reaped member's name, address and incarnation are kept
+   * (serf's reconnect timeout): a stale alive at or below that incarnation does not bring
+   * it back, and a reaped dead member is still tried by the push-pull reconnect. 0: keep none (ms).
+   */
+  reconnectTimeout: number;
+  /** Most reaped members kept (the oldest is forgotten first). */
+  maxReaped: number;
 }
 
 /** Tuned so a failed node is confirmed dead across a 10-node LAN in under 2 s. */
@@ -74,6 +96,10 @@ export function lanConfig(name: string): SwimConfig {
     streamTimeout: 2_000,
     leavePropagateDelay: 500,
     lifeguard: true,
+    gossipToTheDeadTime: 30_000,
+    deadNodeReclaimTime: 0,
+    reconnectTimeout: 24 * 3600_000,
+    maxReaped: 1024,
   };
 }
 
@@ -90,6 +116,7 @@ export function wanConfig(name: string): SwimConfig {
     joinRetryDelay: 2_000,
     streamTimeout: 10_000,
     leavePropagateDelay: 3_000,
+    gossipToTheDeadTime: 60_000,
   };
 }
 

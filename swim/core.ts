@@ -8,6 +8,7 @@ import { AuthError, VersionError, WrongClusterError } from './errors.js';
 import { MemberRecord } from './member.js';
 import { BroadcastQueue } from './queue.js';
 import { type Random, shuffle } from './random.js';
+import { ReapedList } from './reap.js';
 import type { Transport } from './transport.js';
 import type { DropReason, Logger, SwimEvents } from './types.js';
 
@@ -31,6 +32,8 @@ export interface SwimStats {
   declaredDead: number;
   /** Times this node refuted a suspicion or death of itself. */
   refutations: number;
+  /** Dead or left members removed from the member list (`gossipToTheDeadTime` after). */
+  reaped: number;
 }
 
 export type Emit = (event: keyof SwimEvents, m: MemberRecord) => void;
@@ -48,10 +51,14 @@ export class Core {
   probeIndex = 0;
   /** Alive or suspect members, self included: the protocol's N. */
   liveCount = 1;
+  /** Members in state dead (not left), oldest death first: gossiped to until reaped. */
+  readonly dead: MemberRecord[] = [];
+  /** Reaped members still remembered (reap.ts). */
+  readonly reaped: ReapedList;
   readonly queue = new BroadcastQueue();
   readonly awareness: Awareness;
   seq = 0;
-  /** Membership updates made so far (every state change is broadcast): invalidates the digest. */
+  /** Membership updates made so far (every state change is broadcast, and reaps): invalidates the digest. */
   changes = 0;
   stopped = false;
   leaving = false;
@@ -66,6 +73,7 @@ export class Core {
     dropped: { auth: 0, cluster: 0, version: 0, decode: 0 },
     declaredDead: 0,
     refutations: 0,
+    reaped: 0,
   };
   private readonly packetWriter: Writer;
   private readonly msgWriter = new Writer(512);
@@ -84,6 +92,7 @@ export class Core {
     meta: Uint8Array,
   ) {
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
+    this.reaped = new ReapedList(config.maxReaped, config.reconnectTimeout);
     this.packetWriter = new Writer(Math.max(2048, config.packetSize * 2));
     this.self = new MemberRecord(config.name, transport.address, 0, meta);
     this.members.set(config.name, this.self);
@@ -178,6 +187,26 @@ export class Core {
     return out;
   }
 
+  /**
+   * memberlist's gossip targets: up to `k` distinct random members among the live ones
+   * and the dead ones not yet reaped (so a member wrongly declared dead hears of it);
+   * never left members or self.
+   */
+  gossipTargets(k: number): MemberRecord[] {
+    const dead = this.dead;
+    if (dead.length === 0) return this.randomMembers(k, null, false);
+    const list = this.probeList;
+    const n = list.length + dead.length;
+    const out: MemberRecord[] = [];
+    for (let tries = 0; tries < 3 * k + 3 && out.length < k; tries++) {
+      const i = this.random.int(n);
+      const m = i < list.length ? list[i]! : dead[i - list.length]!;
+      if (m === this.self || out.includes(m) || (i < list.length && !m.live)) continue;
+      out.push(m);
+    }
+    return out;
+  }
+
   /** Counts a packet or stream dropped for `err` (never rethrown: hostile input is not a crash). */
   drop(err: unknown, from: string): void {
     const reason: DropReason =
@@ -202,7 +231,7 @@ export class Core {
 function gossipTick(core: Core): void {
   core.stopGossip();
   if (core.stopped || core.queue.length === 0) return;
-  const targets = core.randomMembers(core.config.gossipNodes, null, false);
+  const targets = core.gossipTargets(core.config.gossipNodes);
   for (const t of targets) {
     if (core.queue.length === 0) break;
     core.sendMsg(t.addr, null);

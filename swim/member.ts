@@ -1,3 +1,4 @@
+import type { Timer } from './clock.js';
 import { decodeMeta } from './metadata.js';
 import type { Suspicion } from './suspicion.js';
 import { type Member, MemberState, STATE_NAMES } from './types.js';
@@ -8,6 +9,8 @@ export class MemberRecord {
   /** When `state` last changed (ms on the node's clock). */
   stateChange = 0;
   suspicion: Suspicion | null = null;
+  /** Removes it from the member list once it has been dead or left long enough (reap.ts). */
+  reapTimer: Timer | null = null;
 
   constructor(
     readonly name: string,

@@ -20,8 +20,8 @@ import { MemberState } from './types.js';
 /**
  * Push-pull: two members swap their whole member lists over a reliable stream and merge
  * them. Done on join (through the seeds) and periodically with one random live member and
- * one random dead one, so views that drifted apart, e.g. on both sides of a healed
- * partition, converge.
+ * one random dead one (reaped ones included), so views that drifted apart, e.g. on both
+ * sides of a healed partition, converge.
  * The periodic exchange with a live member is digest-first (ringpop's checksum): the
  * initiator sends a 64-bit digest of its member list (digest.ts) and its member count;
  * the peer answers "same" in 3 bytes, or "differs", and only then are the whole lists
@@ -229,11 +229,16 @@ export class PushPull {
     if (core.stopped) return;
     const [peer] = core.randomMembers(1, null, true);
     if (peer !== undefined) this.sync(peer.addr);
-    // Reconnect (as serf does): also try one member we believe dead. Only a direct
-    // exchange can cross a healed partition, since gossip goes to live members only.
-    const dead = [];
-    for (const m of core.members.values()) if (m.state === MemberState.Dead) dead.push(m);
-    if (dead.length > 0) this.exchange(dead[core.random.int(dead.length)]!.addr, false, () => {});
+    // Reconnect (as serf does): also try one member we believe dead, reaped ones included
+    // (reap.ts). Only a direct exchange can cross a healed partition, since gossip goes to
+    // live members only (and to dead ones only until they are reaped).
+    const dead = core.dead;
+    const reaped = core.reaped.dead(core.clock.now());
+    const n = dead.length + reaped.length;
+    if (n > 0) {
+      const i = core.random.int(n);
+      this.exchange(i < dead.length ? dead[i]!.addr : reaped[i - dead.length]!.addr, false, () => {});
+    }
     core.clock.schedule(pushPullIntervalMs(core.config, core.liveCount), periodic, this);
   }
 }

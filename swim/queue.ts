@@ -77,6 +77,14 @@ export class BroadcastQueue {
     items.splice(lo, 0, b);
   }
 
+  /** Drops the update queued about `key`, if any (its member was reaped). */
+  remove(key: string): void {
+    const b = this.byKey.get(key);
+    if (b === undefined) return;
+    this.byKey.delete(key);
+    this.items.splice(this.items.indexOf(b), 1);
+  }
+
   /** Drops everything (used when a node leaves or resets). */
   reset(): void {
     this.items = [];

@@ -3,6 +3,7 @@ import { suspicionConfirmations, suspicionMaxMs, suspicionMinMs } from './config
 import type { Core } from './core.js';
 import { MemberRecord } from './member.js';
 import { sameBytes } from './metadata.js';
+import { reclaimable, staleAlive, trackGone } from './reap.js';
 import { Suspicion } from './suspicion.js';
 import { MemberState } from './types.js';
 
@@ -15,6 +16,7 @@ import { MemberState } from './types.js';
 
 function setState(core: Core, m: MemberRecord, state: MemberState): void {
   const wasLive = m.live;
+  const prev = m.state;
   m.state = state;
   m.stateChange = core.clock.now();
   const isLive = m.live;
@@ -27,6 +29,7 @@ function setState(core: Core, m: MemberRecord, state: MemberState): void {
     m.suspicion.cancel();
     m.suspicion = null;
   }
+  if (m !== core.self) trackGone(core, m, prev);
 }
 
 /** Raises our incarnation above `over` and tells everyone we are alive. */
@@ -62,6 +65,7 @@ export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
   }
   let m = core.members.get(a.node);
   if (m === undefined) {
+    if (!bootstrap && staleAlive(core, a)) return;
     m = new MemberRecord(a.node, a.addr, a.incarnation, a.meta);
     m.stateChange = core.clock.now();
     core.members.set(a.node, m);
@@ -75,7 +79,9 @@ export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
     core.emit('join', m);
     return;
   }
-  if (a.incarnation <= m.incarnation) return;
+  // Only a newer incarnation changes a member, except that another address may take over a
+  // name dead or left for longer than deadNodeReclaimTime (memberlist's reclaim).
+  if (a.incarnation <= m.incarnation && (m.live || !reclaimable(core, m.addr, a.addr, m.stateChange))) return;
   const prev = m.state;
   const changed = m.addr !== a.addr || !sameBytes(m.meta, a.meta);
   m.incarnation = a.incarnation;

@@ -187,6 +187,8 @@ export class Swim extends TypedEmitter<SwimEvents> {
     for (const m of core.members.values()) {
       m.suspicion?.cancel();
       m.suspicion = null;
+      m.reapTimer?.cancel();
+      m.reapTimer = null;
     }
     await core.transport.close();
   }

@@ -35,6 +35,8 @@ export interface SwimEvents {
   dead: [Member];
   /** A member left gracefully. */
   leave: [Member];
+  /** A dead or left member was removed from the member list (`gossipToTheDeadTime` after). */
+  reap: [Member];
 }
 
 /** Why an incoming packet or stream was dropped. */
