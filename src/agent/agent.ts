@@ -7,8 +7,10 @@ import type { ClusterState } from '../../crdt/index.js';
 import type {
   DoneEvent,
   DownRequest,
+  ExecRequest,
   InfoResponse,
   LogEvent,
+  LsResponse,
   PsEntry,
   PsResponse,
   ServicesRequest,
@@ -17,12 +19,15 @@ import type {
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { toDesiredSlots, waves } from '../reconcile/index.js';
-import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
+import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { type DownJournal, MemoryDownJournal } from './down-journal.js';
+import { startExec } from './exec.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
+import { listProjects } from './ls.js';
 import type { PlaceFn } from './ownership.js';
+import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
 import {
   engineHelp,
   type PassRequest,
@@ -62,6 +67,8 @@ export interface AgentOptions {
    * FIZZ_TEST_CRASH_AT; nothing else sets it.
    */
   faultPoint?: (point: 'down-after-containers') => void;
+  /** The compose files of each project, for `fizz ls` (default: in memory only). */
+  projectFiles?: ProjectFiles;
 }
 
 /** A failing operation's `done` line. */
@@ -89,9 +96,11 @@ export class Agent implements ApiHandlers {
   readonly reconciler: Reconciler;
   private readonly waitTimeoutMs: number;
   private readonly downs: DownJournal;
+  private readonly projectFiles: ProjectFiles;
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
+    this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -180,6 +189,7 @@ export class Agent implements ApiHandlers {
     // next agent start must not finish that down.
     await this.downs.remove(spec.name);
     state.putProject(spec);
+    if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
       if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
@@ -305,6 +315,7 @@ export class Agent implements ApiHandlers {
     }
     // Kept when something failed: the next agent start tries again.
     if (errors.length === 0) await this.downs.remove(req.project);
+    await this.projectFiles.delete(req.project).catch(() => {});
     return done(errors);
   }
 
@@ -431,5 +442,19 @@ export class Agent implements ApiHandlers {
       now: () => this.o.clock.now(),
       sleep: (ms, s) => this.o.clock.sleep(ms, s),
     });
+  }
+
+  /** `fizz exec`: starts the command in the replica's running container (see exec.ts). */
+  async exec(req: ExecRequest): Promise<ExecSession> {
+    const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
+    return startExec(this.o.runtime, spec, req, this.o.nodeId);
+  }
+
+  /** `fizz ls`: the projects in the state and those with containers this agent made. */
+  async ls(all: boolean): Promise<LsResponse> {
+    const mine = (await this.o.runtime.list()).filter((c) => c.labels[LABELS.node] === this.o.nodeId);
+    return {
+      projects: listProjects(this.o.state.listProjects(), mine, (p) => this.projectFiles.get(p), all),
+    };
   }
 }

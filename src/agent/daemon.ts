@@ -17,6 +17,7 @@ import { FileDownJournal } from './down-journal.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import { loadNodeId } from './node-id.js';
+import { FileProjectFiles } from './project-files.js';
 
 export interface DaemonOptions {
   home: string;
@@ -66,6 +67,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
       logger.warn({ reason }, 'down journal unreadable; starting with none'),
     ),
     faultPoint: faultInjection(logger),
+    projectFiles: new FileProjectFiles(join(paths.home, 'config-files.json')),
   });
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);

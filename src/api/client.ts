@@ -8,16 +8,20 @@ import {
   decodeErrorBody,
   decodeInfo,
   decodeLogEvent,
+  decodeLsResponse,
   decodeOpEvent,
   decodePsResponse,
   parseJson,
 } from './decode.js';
 import { AgentApiError, AgentUnreachableError } from './errors.js';
+import { type ExecIo, runExec } from './exec-client.js';
 import { readLines } from './ndjson.js';
 import {
   type DownRequest,
+  type ExecRequest,
   type InfoResponse,
   type LogEvent,
+  type LsResponse,
   type OpEvent,
   type PsResponse,
   ROUTES,
@@ -143,5 +147,15 @@ export class AgentClient {
       if (signal?.aborted) return;
       throw err;
     }
+  }
+
+  /** `fizz exec`: runs the command, streaming its input and output; resolves with its exit code. */
+  exec(req: ExecRequest, io: ExecIo): Promise<number> {
+    return runExec(this.socket, req, io);
+  }
+
+  /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */
+  async ls(all: boolean): Promise<LsResponse> {
+    return decodeLsResponse(await this.json(all ? `${ROUTES.ls}?all=1` : ROUTES.ls));
   }
 }

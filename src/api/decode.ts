@@ -10,6 +10,7 @@ import {
   type ErrorBody,
   type InfoResponse,
   type LogEvent,
+  type LsResponse,
   type OpEvent,
   PROGRESS_STATUSES,
   type ProgressEvent,
@@ -146,6 +147,7 @@ export function decodeUpRequest(v: unknown): UpRequest {
   for (const key of ['services', 'networks', 'volumes']) obj(spec[key], `up.spec.${key}`);
   for (const [svc, s] of Object.entries(spec.services as Obj)) obj(s, `up.spec.services.${svc}`);
   const req: UpRequest = { spec: spec as unknown as ProjectSpec };
+  if (o.configFiles !== undefined) req.configFiles = strList(o, 'configFiles', 'up');
   if (o.wait !== undefined) {
     if (typeof o.wait !== 'boolean') throw new ApiDecodeError('up.wait: not a boolean');
     req.wait = o.wait;
@@ -180,4 +182,18 @@ export function decodeServicesRequest(v: unknown): ServicesRequest {
     req.timeout = o.timeout;
   }
   return req;
+}
+
+export function decodeLsResponse(v: unknown): LsResponse {
+  const o = obj(v, 'ls');
+  if (!Array.isArray(o.projects)) throw new ApiDecodeError('ls.projects: not a list');
+  for (const p of o.projects) {
+    const e = obj(p, 'ls.projects[]');
+    str(e, 'name', 'ls.projects[]');
+    strList(e, 'configFiles', 'ls.projects[]');
+    const states = obj(e.states, 'ls.projects[].states');
+    if (!Object.values(states).every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0))
+      throw new ApiDecodeError('ls.projects[].states: not counts');
+  }
+  return o as unknown as LsResponse;
 }

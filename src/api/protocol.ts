@@ -18,6 +18,10 @@ export const ROUTES = {
   start: `${API_PREFIX}/start`,
   stop: `${API_PREFIX}/stop`,
   restart: `${API_PREFIX}/restart`,
+  /** `fizz exec`: an HTTP Upgrade to EXEC_UPGRADE, then frames both ways (exec-stream.ts). */
+  exec: `${API_PREFIX}/exec`,
+  /** `fizz ls`: the projects the agent knows. */
+  ls: `${API_PREFIX}/ls`,
 } as const;
 
 /** What happens to one resource while an operation runs, as docker compose prints it. */
@@ -85,6 +89,8 @@ export type OpEvent = ProgressEvent | DoneEvent;
 
 export interface UpRequest {
   spec: ProjectSpec;
+  /** The compose files it was loaded from (absolute paths), for `fizz ls`. */
+  configFiles?: string[];
   /** Wait until every service runs and is healthy (or exited 0 when one-shot). */
   wait?: boolean;
   waitTimeoutMs?: number;
@@ -150,4 +156,33 @@ export interface InfoResponse {
 
 export interface ErrorBody {
   error: { name: string; message: string };
+}
+
+/** `fizz exec`: what to run, and where (the replica's container must be running). */
+export interface ExecRequest {
+  project: string;
+  service: string;
+  /** The replica, 1-based as in `docker compose exec --index`. */
+  index: number;
+  command: string[];
+  tty: boolean;
+  /** Start it and return at once (`-d`): no output, exit code 0. */
+  detach: boolean;
+  /** `KEY=VALUE` entries. */
+  env: string[];
+  user?: string;
+  workdir?: string;
+}
+
+/** One project as `fizz ls` shows it. */
+export interface LsEntry {
+  name: string;
+  /** Containers per state, in the engine's words: `{ running: 2, exited: 1 }`. */
+  states: Record<string, number>;
+  /** The compose files of the last `fizz up` through this agent (absolute paths), if known. */
+  configFiles: string[];
+}
+
+export interface LsResponse {
+  projects: LsEntry[];
 }

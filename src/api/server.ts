@@ -9,12 +9,14 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { decodeDownRequest, decodeServicesRequest, decodeUpRequest, parseJson } from './decode.js';
 import { ApiDecodeError } from './errors.js';
+import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { encodeLine } from './ndjson.js';
 import {
   type DoneEvent,
   type DownRequest,
   type InfoResponse,
   type LogEvent,
+  type LsResponse,
   type ProgressEvent,
   type PsResponse,
   ROUTES,
@@ -42,6 +44,10 @@ export interface ApiHandlers {
   restart(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   ps(project: string | undefined, all: boolean): Promise<PsResponse>;
   logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void>;
+  /** `fizz exec` (an HTTP Upgrade, see exec-server.ts); refused when absent. */
+  exec?: ExecHandler;
+  /** `fizz ls`: `all` includes projects with nothing running. */
+  ls?(all: boolean): Promise<LsResponse>;
 }
 
 /** Another agent already answers on the socket. */
@@ -114,6 +120,8 @@ function route(handlers: ApiHandlers) {
         const project = url.searchParams.get('project') ?? undefined;
         return sendJson(res, 200, await handlers.ps(project, url.searchParams.get('all') === '1'));
       }
+      if (req.method === 'GET' && path === ROUTES.ls && handlers.ls)
+        return sendJson(res, 200, await handlers.ls(url.searchParams.get('all') === '1'));
       if (req.method === 'GET' && path === ROUTES.logs) {
         const project = url.searchParams.get('project');
         if (!project) throw new ApiDecodeError('logs: project missing');
@@ -196,6 +204,7 @@ export async function listenApi(socket: string, handlers: ApiHandlers): Promise<
     // no stale socket
   }
   const server = createServer(route(handlers));
+  attachExec(server, handlers.exec?.bind(handlers));
   // Long log follows and slow `up --wait` must not be cut by the default timeouts.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
@@ -213,6 +222,7 @@ export async function listenApi(socket: string, handlers: ApiHandlers): Promise<
 
 export async function closeApi(server: Server, socket: string): Promise<void> {
   server.closeAllConnections();
+  closeExecSessions(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   try {
     unlinkSync(socket);

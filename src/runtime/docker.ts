@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { dockerExec } from './docker-exec.js';
 import { type EndpointOptions, engineEndpoint, isPortInUse, parseEvent, portFromMessage } from './engine.js';
 import {
   ContainerNotFoundError,
@@ -20,6 +21,8 @@ import { translate } from './translate.js';
 import {
   type ContainerInfo,
   type CreateRequest,
+  type ExecOptions,
+  type ExecSession,
   LABELS,
   type LogLine,
   type LogOptions,
@@ -411,5 +414,10 @@ export class DockerRuntime implements Runtime {
     const api = await this.ready();
     const v = (await this.call(() => this.docker.version())) as { Version?: string };
     return { engineVersion: v.Version ?? 'unknown', apiVersion: api };
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecSession> {
+    await this.ready();
+    return dockerExec(this.docker, (fn) => this.call(fn, { container: id }), id, opts);
   }
 }

@@ -4,6 +4,8 @@
  * ports exclusive, missing images refused, stop/start state) and has hooks to inject
  * failures, set health, make containers exit and write their output.
  */
+
+import { Readable } from 'node:stream';
 import {
   ContainerNotFoundError,
   EngineError,
@@ -17,6 +19,9 @@ import { containerLabels } from './translate.js';
 import type {
   ContainerInfo,
   CreateRequest,
+  ExecChunk,
+  ExecOptions,
+  ExecSession,
   HealthState,
   LogLine,
   LogOptions,
@@ -41,7 +46,8 @@ export type FakeOperation =
   | 'hasImage'
   | 'logs'
   | 'events'
-  | 'info';
+  | 'info'
+  | 'exec';
 
 export interface FakeRuntimeOptions {
   /** Images present (default: `fizz/busybox:latest`). */
@@ -54,6 +60,27 @@ export interface FakeRuntimeOptions {
   onStart?: (
     c: Readonly<FakeContainer>,
   ) => { output?: Array<Pick<LogLine, 'stream' | 'text'>>; exitCode?: number } | undefined;
+  /**
+   * What `exec` runs: given the container, the options and everything written to stdin
+   * (once the input has ended; '' without stdin), the output and the exit code. Default:
+   * `fakeExec` (echo, cat, sh -c 'exit N'; anything else exits 127).
+   */
+  onExec?: (c: Readonly<FakeContainer>, opts: ExecOptions, input: string) => FakeExecResult;
+}
+
+export interface FakeExecResult {
+  output: Array<{ stream: 'stdout' | 'stderr'; text: string }>;
+  exitCode: number;
+}
+
+/** A tiny stand-in for a shell: enough for the agent's and the API's tests of `exec`. */
+export function fakeExec(_c: Readonly<FakeContainer>, opts: ExecOptions, input: string): FakeExecResult {
+  const [cmd, ...args] = opts.cmd;
+  if (cmd === 'echo') return { output: [{ stream: 'stdout', text: `${args.join(' ')}\n` }], exitCode: 0 };
+  if (cmd === 'cat') return { output: input ? [{ stream: 'stdout', text: input }] : [], exitCode: 0 };
+  const exit = cmd === 'sh' && args[0] === '-c' ? /^exit (\d+)$/.exec(args[1] ?? '') : null;
+  if (exit) return { output: [], exitCode: Number(exit[1]) };
+  return { output: [{ stream: 'stderr', text: `fake: ${cmd}: not found\n` }], exitCode: 127 };
 }
 
 /** What the fake keeps per container. */
@@ -85,6 +112,7 @@ export class FakeRuntime implements Runtime {
   private readonly now: () => number;
   private readonly idPrefix: string;
   private readonly onStart: FakeRuntimeOptions['onStart'];
+  private readonly onExec: NonNullable<FakeRuntimeOptions['onExec']>;
   private readonly failures = new Map<
     FakeOperation,
     Array<{ error: Error; when: (arg: string) => boolean }>
@@ -99,6 +127,7 @@ export class FakeRuntime implements Runtime {
     this.now = opts.now ?? Date.now;
     this.idPrefix = opts.idPrefix ?? 'fake';
     this.onStart = opts.onStart;
+    this.onExec = opts.onExec ?? fakeExec;
   }
 
   // ---- hooks -------------------------------------------------------------------------
@@ -416,6 +445,44 @@ export class FakeRuntime implements Runtime {
   async info(): Promise<{ engineVersion: string; apiVersion: string }> {
     this.enter('info');
     return { engineVersion: 'fake', apiVersion: '1.41' };
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecSession> {
+    this.enter('exec', id);
+    const c = this.must(id);
+    if (c.info.state !== 'running') throw new EngineError(409, `container ${id} is not running`);
+    const output = new Readable({ objectMode: true, read() {} });
+    const input: Buffer[] = [];
+    let code: number | undefined;
+    let ended = false;
+    const run = () => {
+      if (ended) return;
+      ended = true;
+      const result = this.onExec(c, opts, Buffer.concat(input).toString('utf8'));
+      code = result.exitCode;
+      if (!opts.detach)
+        for (const o of result.output)
+          output.push({
+            stream: opts.tty ? 'stdout' : o.stream,
+            data: Buffer.from(o.text),
+          } satisfies ExecChunk);
+      output.push(null);
+    };
+    // Without stdin the command runs at once; with it, once the input has ended.
+    if (!opts.stdin || opts.detach) run();
+    return {
+      output,
+      write: (data) => {
+        if (!ended) input.push(data);
+      },
+      endInput: run,
+      resize: async () => {},
+      exitCode: async () => (opts.detach ? 0 : (code ?? -1)),
+      close: () => {
+        ended = true;
+        if (!output.readableEnded) output.push(null);
+      },
+    };
   }
 }
 

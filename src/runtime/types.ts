@@ -142,4 +142,41 @@ export interface Runtime {
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
   /** Engine version and API version in use, e.g. for `fizz version`. */
   info(): Promise<{ engineVersion: string; apiVersion: string }>;
+  /** Runs a command in a running container (`fizz exec`). */
+  exec(id: string, opts: ExecOptions): Promise<ExecSession>;
+}
+
+/** A command to run in a running container (`fizz exec`). */
+export interface ExecOptions {
+  cmd: string[];
+  /** Allocate a pseudo-terminal: output is one raw stream (stdout), input is a terminal's. */
+  tty: boolean;
+  /** Attach stdin, so `write` and `endInput` reach the command. */
+  stdin: boolean;
+  /** `KEY=VALUE` entries added to the container's environment. */
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  /** Start the command and return at once: nothing is attached, the exit code is not awaited. */
+  detach?: boolean;
+}
+
+/** A piece of an exec's output, demultiplexed (with a TTY everything is `stdout`). */
+export interface ExecChunk {
+  stream: 'stdout' | 'stderr';
+  data: Buffer;
+}
+
+/** A running exec: its output, its input, its terminal size and, once the output ends, its exit code. */
+export interface ExecSession {
+  /** Ends when the command's output ends (it exited, or closed its outputs). */
+  output: AsyncIterable<ExecChunk>;
+  write(data: Buffer): void;
+  /** The command reads end of file. */
+  endInput(): void;
+  resize(rows: number, cols: number): Promise<void>;
+  /** The command's exit code; call once the output has ended. */
+  exitCode(): Promise<number>;
+  /** Cuts the session (the client went away); the command may go on running. */
+  close(): void;
 }

@@ -1,5 +1,6 @@
 import { Command, Option, UsageError } from 'clipanion';
 import type { UpRequest } from '../../api/protocol.js';
+import { configFilePaths } from '../config-files.js';
 import { LogPrinter } from '../log-printer.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
@@ -47,6 +48,7 @@ export class UpCommand extends ProjectCommand {
         if (!(secs > 0)) throw new UsageError(`--wait-timeout wants seconds, not "${this.waitTimeout}"`);
         req.waitTimeoutMs = secs * 1000;
       }
+      req.configFiles = configFilePaths(this.composeLoadOptions());
       const done = await printOperation(client.up(req), this.context.stderr, this.stderrTty);
       if (!done.ok) return 1;
       if (this.detach || this.wait) return 0;

@@ -1,7 +1,9 @@
 import type { CommandClass } from 'clipanion';
 import { AgentCommand } from '../agent.js';
 import { DownCommand } from '../down.js';
+import { ExecCommand } from '../exec.js';
 import { LogsCommand } from '../logs.js';
+import { LsCommand } from '../ls.js';
 import { PsCommand } from '../ps.js';
 import { RestartCommand, StartCommand, StopCommand } from '../services-op.js';
 import { UpCommand } from '../up.js';
@@ -18,4 +20,6 @@ export const agentCommands: CommandClass[] = [
   RestartCommand,
   AgentCommand,
   VersionCommand,
+  ExecCommand,
+  LsCommand,
 ];

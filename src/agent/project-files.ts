@@ -1,0 +1,64 @@
+/**
+ * The compose files each project was last brought up from through this agent, for the
+ * CONFIG FILES column of `fizz ls`. The paths are this machine's, so they stay node-local
+ * (FIZZ_HOME/config-files.json) rather than in the replicated state.
+ */
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from './down-journal.js';
+
+export interface ProjectFiles {
+  get(project: string): string[];
+  set(project: string, files: string[]): Promise<void>;
+  delete(project: string): Promise<void>;
+}
+
+export class MemoryProjectFiles implements ProjectFiles {
+  protected readonly files = new Map<string, string[]>();
+  get(project: string): string[] {
+    return this.files.get(project) ?? [];
+  }
+  async set(project: string, files: string[]): Promise<void> {
+    this.files.set(project, [...files]);
+  }
+  async delete(project: string): Promise<void> {
+    this.files.delete(project);
+  }
+}
+
+/** One small JSON file, rewritten whole and atomically; an unreadable one reads as empty. */
+export class FileProjectFiles extends MemoryProjectFiles {
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(readonly path: string) {
+    super();
+    try {
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { projects?: unknown };
+      const projects = parsed.projects;
+      if (typeof projects === 'object' && projects !== null)
+        for (const [name, list] of Object.entries(projects))
+          if (Array.isArray(list) && list.every((f) => typeof f === 'string')) this.files.set(name, list);
+    } catch {
+      // none yet, or unreadable: the column is only informative
+    }
+  }
+
+  override async set(project: string, files: string[]): Promise<void> {
+    const same = JSON.stringify(this.get(project)) === JSON.stringify(files);
+    await super.set(project, files);
+    if (!same) await this.save();
+  }
+
+  override async delete(project: string): Promise<void> {
+    if (!this.files.has(project)) return;
+    await super.delete(project);
+    await this.save();
+  }
+
+  private save(): Promise<void> {
+    const next = this.writing.then(() =>
+      writeAtomic(this.path, `${JSON.stringify({ version: 1, projects: Object.fromEntries(this.files) })}\n`),
+    );
+    this.writing = next.catch(() => {});
+    return next;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The CLI's side of `fizz exec`: upgrades a request on the agent's socket to exec frames,
+ * sends stdin and terminal sizes, writes stdout and stderr where they belong and resolves
+ * with the command's exit code.
+ */
+import { type IncomingMessage, request } from 'node:http';
+import type { Socket } from 'node:net';
+import { decodeErrorBody } from './decode.js';
+import { AgentApiError, AgentUnreachableError } from './errors.js';
+import {
+  EXEC_UPGRADE,
+  encodeExecRequest,
+  encodeFrame,
+  FRAME,
+  FrameDecoder,
+  MAX_FRAME,
+  resizeFrame,
+} from './exec-stream.js';
+import { type ExecRequest, ROUTES } from './protocol.js';
+
+export interface ExecIo {
+  /** Piped to the command; absent: the command's stdin is closed at once. */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The terminal's size now (with a TTY). */
+  size?: () => { rows: number; cols: number };
+  /** Calls `listener` when the terminal is resized; returns how to stop listening. */
+  onResize?: (listener: () => void) => () => void;
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
+
+async function refusal(res: IncomingMessage): Promise<AgentApiError> {
+  const chunks: Buffer[] = [];
+  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let err: { name: string; message: string } | undefined;
+  try {
+    err = decodeErrorBody(JSON.parse(text));
+  } catch {
+    err = undefined;
+  }
+  return new AgentApiError(
+    res.statusCode ?? 0,
+    err?.name ?? 'Error',
+    err?.message ?? (text || 'agent error'),
+  );
+}
+
+function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket; head: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const r = request({
+      socketPath,
+      method: 'GET',
+      path: `${ROUTES.exec}${encodeExecRequest(req)}`,
+      headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
+    });
+    r.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
+    r.on('response', (res) => refusal(res).then(reject, reject));
+    r.on('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code && UNREACHABLE.has(err.code) ? new AgentUnreachableError(socketPath, { cause: err }) : err,
+      ),
+    );
+    r.end();
+  });
+}
+
+/** Runs `req` through the agent; resolves with the command's exit code. */
+export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo): Promise<number> {
+  const { socket, head } = await upgrade(socketPath, req);
+  const cleanups: Array<() => void> = [];
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      const decoder = new FrameDecoder();
+      const onData = (chunk: Buffer) => {
+        let frames: ReturnType<FrameDecoder['push']>;
+        try {
+          frames = decoder.push(chunk);
+        } catch (err) {
+          socket.destroy();
+          return settle(() => reject(err));
+        }
+        for (const f of frames) {
+          if (f.type === FRAME.stdout) io.stdout.write(f.payload);
+          else if (f.type === FRAME.stderr) io.stderr.write(f.payload);
+          else if (f.type === FRAME.exit) settle(() => resolve(f.payload.readInt32BE(0)));
+          else if (f.type === FRAME.error)
+            settle(() => reject(new AgentApiError(0, 'ExecError', f.payload.toString('utf8'))));
+        }
+      };
+      socket.on('data', onData);
+      if (head.length > 0) onData(head);
+      socket.on('error', () => {});
+      socket.on('close', () =>
+        settle(() =>
+          reject(
+            new AgentApiError(0, 'ExecError', 'the agent closed the exec stream before the command finished'),
+          ),
+        ),
+      );
+
+      const send = (data: Buffer) => {
+        if (!socket.destroyed) socket.write(data);
+      };
+      if (io.size) {
+        const resize = () => {
+          const { rows, cols } = io.size!();
+          if (rows > 0 && cols > 0) send(resizeFrame(rows, cols));
+        };
+        resize();
+        if (io.onResize) cleanups.push(io.onResize(resize));
+      }
+      if (!io.stdin || req.detach) {
+        send(encodeFrame(FRAME.stdinEnd));
+        return;
+      }
+      const stdin = io.stdin;
+      const onInput = (chunk: Buffer | string) => {
+        const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        for (let at = 0; at < data.length; at += MAX_FRAME)
+          send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME)));
+      };
+      const onEnd = () => send(encodeFrame(FRAME.stdinEnd));
+      stdin.on('data', onInput);
+      stdin.once('end', onEnd);
+      cleanups.push(() => {
+        stdin.off('data', onInput);
+        stdin.off('end', onEnd);
+      });
+    });
+  } finally {
+    for (const c of cleanups) c();
+    socket.end();
+  }
+}

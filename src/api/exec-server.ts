@@ -1,0 +1,141 @@
+/**
+ * The agent's side of `fizz exec`: the HTTP Upgrade on the API socket. The handler finds the
+ * container and starts the command; a failure before that is an ordinary JSON error answer,
+ * success switches the connection to exec frames (exec-stream.ts) and pumps them both ways
+ * until the command's output ends, then sends its exit code.
+ */
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecSession } from '../runtime/types.js';
+import { ApiDecodeError } from './errors.js';
+import {
+  decodeExecRequest,
+  EXEC_UPGRADE,
+  encodeFrame,
+  exitFrame,
+  FRAME,
+  FrameDecoder,
+  MAX_FRAME,
+} from './exec-stream.js';
+import { type ExecRequest, ROUTES } from './protocol.js';
+
+/** Finds the container and starts the command; throws (with a message for the user) if it cannot. */
+export type ExecHandler = (req: ExecRequest) => Promise<ExecSession>;
+
+/** The upgraded connections of each server, cut when it closes (`closeExecSessions`). */
+const sessions = new WeakMap<Server, Set<Duplex>>();
+
+/** Serves `fizz exec` upgrades on `server`; without a handler they are refused (404). */
+export function attachExec(server: Server, handler: ExecHandler | undefined): void {
+  const open = new Set<Duplex>();
+  sessions.set(server, open);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    socket.on('error', () => socket.destroy());
+    void serveExec(handler, req, socket, head);
+  });
+}
+
+/** Cuts every exec connection of `server` (the agent is stopping). */
+export function closeExecSessions(server: Server): void {
+  for (const s of sessions.get(server) ?? []) s.destroy();
+}
+
+function statusOf(err: Error): number {
+  if (err.name === 'ApiDecodeError') return 400;
+  if (err.name === 'ExecTargetError') return 404;
+  if (err.name === 'EngineUnreachableError') return 503;
+  return 500;
+}
+
+function refuse(socket: Duplex, status: number, name: string, message: string): void {
+  const body = JSON.stringify({ error: { name, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+function write(socket: Duplex, data: Buffer): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  if (socket.write(data)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+async function serveExec(
+  handler: ExecHandler | undefined,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fizz');
+  if (
+    !handler ||
+    req.method !== 'GET' ||
+    url.pathname !== ROUTES.exec ||
+    req.headers.upgrade?.toLowerCase() !== EXEC_UPGRADE
+  )
+    return refuse(socket, 404, 'NotFound', `no upgrade ${req.method} ${url.pathname}`);
+  let session: ExecSession;
+  try {
+    session = await handler(decodeExecRequest(url.searchParams));
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    return refuse(socket, statusOf(e), e.name, e.message || e.name);
+  }
+  if (socket.destroyed) return session.close();
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${EXEC_UPGRADE}\r\n\r\n`);
+
+  let finished = false;
+  const fail = (message: string) => {
+    finished = true;
+    session.close();
+    socket.end(encodeFrame(FRAME.error, Buffer.from(message)));
+  };
+  const decoder = new FrameDecoder();
+  const onData = (chunk: Buffer) => {
+    try {
+      for (const f of decoder.push(chunk)) {
+        if (f.type === FRAME.stdin) session.write(f.payload);
+        else if (f.type === FRAME.stdinEnd) session.endInput();
+        else if (f.type === FRAME.resize)
+          session.resize(f.payload.readUInt16BE(0), f.payload.readUInt16BE(2)).catch(() => {});
+        else throw new ApiDecodeError(`exec frame: type ${f.type} is not sent by a client`);
+      }
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  };
+  if (head.length > 0) onData(head);
+  socket.on('data', onData);
+  // The client went away: nothing will read the output.
+  socket.once('close', () => {
+    if (!finished) session.close();
+  });
+
+  try {
+    for await (const chunk of session.output) {
+      const type = chunk.stream === 'stdout' ? FRAME.stdout : FRAME.stderr;
+      for (let at = 0; at < chunk.data.length; at += MAX_FRAME)
+        await write(socket, encodeFrame(type, chunk.data.subarray(at, at + MAX_FRAME)));
+    }
+    if (finished || socket.destroyed) return;
+    const code = await session.exitCode();
+    finished = true;
+    socket.end(exitFrame(code));
+  } catch (err) {
+    if (!finished && !socket.destroyed) fail((err as Error).message || String(err));
+  }
+}

@@ -1,0 +1,77 @@
+import { Command, Option, UsageError } from 'clipanion';
+import { AgentUnreachableError } from '../../api/errors.js';
+import type { LsEntry } from '../../api/protocol.js';
+import { connectAgent } from '../agent-client.js';
+import { cliHomePaths } from '../fizz-home.js';
+import { renderTable } from '../table.js';
+
+/** `running(2), exited(1)`, as docker compose ls words it: running first, then by name. */
+export function lsStatus(states: Record<string, number>): string {
+  const order = (s: string) => (s === 'running' ? '' : s);
+  const text = Object.entries(states)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => order(a).localeCompare(order(b)))
+    .map(([s, n]) => `${s}(${n})`)
+    .join(', ');
+  return text || 'created(0)';
+}
+
+/** What `fizz ls` prints. */
+export function renderLs(projects: LsEntry[], how: { quiet: boolean; format: 'table' | 'json' }): string {
+  if (how.quiet) return projects.map((p) => `${p.name}\n`).join('');
+  if (how.format === 'json')
+    return `${JSON.stringify(
+      projects.map((p) => ({
+        Name: p.name,
+        Status: lsStatus(p.states),
+        ConfigFiles: p.configFiles.join(','),
+      })),
+    )}\n`;
+  return renderTable(
+    ['NAME', 'STATUS', 'CONFIG FILES'],
+    projects.map((p) => [p.name, lsStatus(p.states), p.configFiles.join(',')]),
+  );
+}
+
+/** `fizz ls`: the projects the agent knows, as `docker compose ls`. */
+export class LsCommand extends Command {
+  static override paths = [['ls']];
+  static override usage = Command.Usage({
+    category: 'Compose',
+    description: 'list the compose projects the agent runs',
+    details: `
+      One line per project: NAME, STATUS (its containers counted by state, e.g.
+      \`running(2), exited(1)\`) and CONFIG FILES (the files of its last \`fizz up\`). Only
+      projects with a running container unless \`-a\` is given. \`--format json\` has
+      docker compose's fields (\`Name\`, \`Status\`, \`ConfigFiles\`). With no agent running
+      there are no projects (none is started).
+    `,
+    examples: [
+      ['Running projects', '$0 ls'],
+      ['Every project, as JSON', '$0 ls -a --format json'],
+      ['Only the names', '$0 ls -q'],
+    ],
+  });
+
+  all = Option.Boolean('-a,--all', false, { description: 'Show stopped projects too' });
+  format = Option.String('--format', 'table', { description: 'table or json' });
+  quiet = Option.Boolean('-q,--quiet', false, { description: 'Only the project names' });
+
+  async execute(): Promise<number> {
+    if (this.format !== 'table' && this.format !== 'json')
+      throw new UsageError(`--format wants table or json, not "${this.format}"`);
+    let projects: LsEntry[] = [];
+    try {
+      const client = await connectAgent({ paths: cliHomePaths(), autoStart: false });
+      projects = (await client.ls(this.all)).projects;
+    } catch (err) {
+      if (err instanceof AgentUnreachableError) projects = [];
+      else if (err instanceof Error && (err.name === 'AgentApiError' || err.name === 'ApiDecodeError')) {
+        this.context.stderr.write(`error: ${err.message}\n`);
+        return 1;
+      } else throw err;
+    }
+    this.context.stdout.write(renderLs(projects, { quiet: this.quiet, format: this.format }));
+    return 0;
+  }
+}
