@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { ServiceSpec } from '../../src/compose/types.js';
-import { type CreateRequest, LABELS, type LogLine, type Runtime } from '../../src/runtime/types.js';
+import {
+  type CreateRequest,
+  type ExecSession,
+  LABELS,
+  type LogLine,
+  type Runtime,
+} from '../../src/runtime/types.js';
 
 export const IMAGE = 'fizz/busybox:latest';
 
@@ -62,6 +68,13 @@ export async function cleanup(rt: Runtime, project: string): Promise<void> {
   const res = await rt.projectResources(project);
   for (const n of res.networks) await rt.removeNetwork(n).catch(() => {});
   for (const v of res.volumes) await rt.removeVolume(v).catch(() => {});
+}
+
+/** An exec's whole output per stream, and its exit code. */
+export async function drain(s: ExecSession): Promise<{ stdout: string; stderr: string; code: number }> {
+  const out = { stdout: '', stderr: '' };
+  for await (const c of s.output) out[c.stream] += c.data.toString('utf8');
+  return { ...out, code: await s.exitCode() };
 }
 
 async function collect(it: AsyncIterable<LogLine>): Promise<LogLine[]> {
@@ -328,6 +341,29 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       ])
         await assert.rejects(op(), { name: 'ContainerNotFoundError' });
       await assert.rejects(collect(rt.logs(ghost, {})), { name: 'ContainerNotFoundError' });
+    });
+
+    test('exec: output, stdin until its end, exit code; refused in a stopped or missing container', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      const id = await rt.create(request(p, 'web', 0));
+      await rt.start(id);
+      const echo = await drain(
+        await rt.exec(id, { cmd: ['echo', 'hello', 'there'], tty: false, stdin: false }),
+      );
+      assert.deepEqual(echo, { stdout: 'hello there\n', stderr: '', code: 0 });
+      const cat = await rt.exec(id, { cmd: ['cat'], tty: false, stdin: true });
+      cat.write(Buffer.from('one\n'));
+      cat.write(Buffer.from('two\n'));
+      cat.endInput();
+      assert.deepEqual(await drain(cat), { stdout: 'one\ntwo\n', stderr: '', code: 0 });
+      const exit = await drain(await rt.exec(id, { cmd: ['sh', '-c', 'exit 3'], tty: false, stdin: false }));
+      assert.equal(exit.code, 3);
+      await rt.stop(id, 1000);
+      await assert.rejects(rt.exec(id, { cmd: ['echo'], tty: false, stdin: false }), { name: 'EngineError' });
+      await assert.rejects(rt.exec(`${id}gone`, { cmd: ['echo'], tty: false, stdin: false }), {
+        name: 'ContainerNotFoundError',
+      });
     });
 
     test('info names the engine and the API version in use', async () => {
