@@ -65,5 +65,6 @@ export async function startExec(
   };
   if (req.user !== undefined) opts.user = req.user;
   if (req.workdir !== undefined) opts.workdir = req.workdir;
+  if (req.size !== undefined) opts.size = req.size;
   return runtime.exec(target.id, opts);
 }

@@ -140,5 +140,12 @@ export function decodeExecRequest(search: URLSearchParams): ExecRequest {
   };
   if (o.user !== undefined) req.user = s('user');
   if (o.workdir !== undefined) req.workdir = s('workdir');
+  if (o.size !== undefined) {
+    const size = o.size as { rows?: unknown; cols?: unknown } | null;
+    const dim = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 0xffff;
+    if (typeof size !== 'object' || size === null || !dim(size.rows) || !dim(size.cols))
+      throw new ApiDecodeError('exec.size: not {rows, cols}');
+    req.size = { rows: size.rows as number, cols: size.cols as number };
+  }
   return req;
 }

@@ -172,6 +172,8 @@ export interface ExecRequest {
   env: string[];
   user?: string;
   workdir?: string;
+  /** With a TTY: the terminal's size when the command starts. */
+  size?: { rows: number; cols: number };
 }
 
 /** One project as `fizz ls` shows it. */

@@ -32,7 +32,9 @@ export async function dockerExec(
       ...(opts.env?.length ? { Env: opts.env } : {}),
       ...(opts.user ? { User: opts.user } : {}),
       ...(opts.workdir ? { WorkingDir: opts.workdir } : {}),
-    }),
+      // API 1.42+; older engines ignore it, and get the resize right after the start below.
+      ...(opts.tty && opts.size ? { ConsoleSize: [opts.size.rows, opts.size.cols] } : {}),
+    } as Docker.ExecCreateOptions),
   );
   if (!attach) {
     const res = (await call(() => exec.start({ Detach: true, Tty: opts.tty }))) as unknown;
@@ -43,6 +45,12 @@ export async function dockerExec(
     exec.start({ hijack: true, stdin: opts.stdin, Detach: false, Tty: opts.tty }),
   )) as unknown as Duplex;
 
+  if (opts.tty && opts.size) {
+    const { rows, cols } = opts.size;
+    // At once, so a command that asks its terminal's size early gets it (best effort: a command
+    // that already exited cannot be resized).
+    await call(() => exec.resize({ h: rows, w: cols })).catch(() => {});
+  }
   const output = new Readable({ objectMode: true, read() {} });
   const decoder = new DockerFrameDecoder();
   socket.on('data', (chunk: Buffer) => {

@@ -159,6 +159,8 @@ export interface ExecOptions {
   workdir?: string;
   /** Start the command and return at once: nothing is attached, the exit code is not awaited. */
   detach?: boolean;
+  /** With a TTY: the terminal's size from the start (else the engine's default until `resize`). */
+  size?: { rows: number; cols: number };
 }
 
 /** A piece of an exec's output, demultiplexed (with a TTY everything is `stdout`). */

@@ -80,6 +80,7 @@ export class ExecCommand extends ProjectCommand {
           (s) => (s as NodeJS.WriteStream).isTTY,
         ) as NodeJS.WriteStream | undefined;
         if (tty && term) {
+          if (term.rows > 0 && term.columns > 0) req.size = { rows: term.rows, cols: term.columns };
           io.size = () => ({ rows: term.rows, cols: term.columns });
           io.onResize = (listener) => {
             term.on('resize', listener);
