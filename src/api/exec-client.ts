@@ -89,9 +89,14 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
           return settle(() => reject(err));
         }
         for (const f of frames) {
-          if (f.type === FRAME.stdout) io.stdout.write(f.payload);
-          else if (f.type === FRAME.stderr) io.stderr.write(f.payload);
-          else if (f.type === FRAME.exit) settle(() => resolve(f.payload.readInt32BE(0)));
+          if (f.type === FRAME.stdout || f.type === FRAME.stderr) {
+            const out = f.type === FRAME.stdout ? io.stdout : io.stderr;
+            // A slow reader (`fizz exec … | less`) slows the agent down rather than filling memory.
+            if (!out.write(f.payload)) {
+              socket.pause();
+              out.once('drain', () => socket.resume());
+            }
+          } else if (f.type === FRAME.exit) settle(() => resolve(f.payload.readInt32BE(0)));
           else if (f.type === FRAME.error)
             settle(() => reject(new AgentApiError(0, 'ExecError', f.payload.toString('utf8'))));
         }

@@ -105,14 +105,27 @@ async function serveExec(
     socket.end(encodeFrame(FRAME.error, Buffer.from(message)));
   };
   const decoder = new FrameDecoder();
+  // Input is handed on in order; the client's socket is paused while the engine has not
+  // taken what came before (a large `cat dump.sql | fizz exec -T db psql` stays bounded).
+  let input = Promise.resolve();
+  let pending = 0;
   const onData = (chunk: Buffer) => {
     try {
       for (const f of decoder.push(chunk)) {
-        if (f.type === FRAME.stdin) session.write(f.payload);
-        else if (f.type === FRAME.stdinEnd) session.endInput();
-        else if (f.type === FRAME.resize)
+        if (f.type === FRAME.resize) {
           session.resize(f.payload.readUInt16BE(0), f.payload.readUInt16BE(2)).catch(() => {});
-        else throw new ApiDecodeError(`exec frame: type ${f.type} is not sent by a client`);
+          continue;
+        }
+        if (f.type !== FRAME.stdin && f.type !== FRAME.stdinEnd)
+          throw new ApiDecodeError(`exec frame: type ${f.type} is not sent by a client`);
+        pending++;
+        socket.pause();
+        input = input
+          .then(() => (f.type === FRAME.stdin ? session.write(f.payload) : session.endInput()))
+          .catch(() => {})
+          .finally(() => {
+            if (--pending === 0) socket.resume();
+          });
       }
     } catch (err) {
       fail((err as Error).message);

@@ -66,9 +66,17 @@ export async function dockerExec(
 
   return {
     output,
-    write: (data) => {
-      if (opts.stdin && socket.writable) socket.write(data);
-    },
+    write: (data) =>
+      new Promise<void>((resolve) => {
+        if (!opts.stdin || !socket.writable || socket.write(data)) return resolve();
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      }),
     endInput: () => {
       // Half-closes the connection: the engine closes the command's stdin.
       if (socket.writable) socket.end();
@@ -92,7 +100,7 @@ export async function dockerExec(
 function detachedSession(): ExecSession {
   return {
     output: Readable.from([]),
-    write: () => {},
+    write: async () => {},
     endInput: () => {},
     resize: async () => {},
     exitCode: async () => 0,

@@ -472,7 +472,7 @@ export class FakeRuntime implements Runtime {
     if (!opts.stdin || opts.detach) run();
     return {
       output,
-      write: (data) => {
+      write: async (data) => {
         if (!ended) input.push(data);
       },
       endInput: run,

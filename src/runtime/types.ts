@@ -173,7 +173,8 @@ export interface ExecChunk {
 export interface ExecSession {
   /** Ends when the command's output ends (it exited, or closed its outputs). */
   output: AsyncIterable<ExecChunk>;
-  write(data: Buffer): void;
+  /** Resolves once the engine took the data (backpressure for large inputs). */
+  write(data: Buffer): Promise<void>;
   /** The command reads end of file. */
   endInput(): void;
   resize(rows: number, cols: number): Promise<void>;

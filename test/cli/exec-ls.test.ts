@@ -24,7 +24,7 @@ test('ls status: running first, then the other states by name; counts in parenth
   assert.equal(lsStatus({ running: 3 }), 'running(3)');
   assert.equal(lsStatus({ exited: 1, running: 2, created: 1 }), 'running(2), created(1), exited(1)');
   assert.equal(lsStatus({ exited: 1 }), 'exited(1)');
-  assert.equal(lsStatus({}), 'created(0)');
+  assert.equal(lsStatus({}), 'empty');
 });
 
 test('ls table is aligned; json has docker compose’s fields; -q only names', () => {

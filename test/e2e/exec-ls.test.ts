@@ -93,6 +93,11 @@ test(`exec: streams, exit code, stdin, --index, options, -d, TTY, errors${SKIP_D
 
     const piped = await fizzWithInput(sb, ['exec', '-T', 'web', 'cat'], 'hi\nthere\n');
     assert.deepEqual(piped, { code: 0, stdout: 'hi\nthere\n', stderr: '' });
+    const big = `${'0123456789abcdef'.repeat(63)}xyz\n`.repeat(3 * 1024); // 3 MiB, both ways
+    const bigRun = await fizzWithInput(sb, ['exec', '-T', 'web', 'sh', '-c', 'cat; echo done >&2'], big);
+    assert.equal(bigRun.code, 0, bigRun.stderr);
+    assert.equal(bigRun.stderr, 'done\n');
+    assert.ok(bigRun.stdout === big, `${bigRun.stdout.length} bytes back of ${big.length}`);
     // Without -T but with stdin a pipe: still no TTY, stdin still piped.
     const noFlag = await fizzWithInput(sb, ['exec', 'web', 'sh', '-c', 'cat; tty || true'], 'abc\n');
     assert.equal(noFlag.code, 0, noFlag.stderr);

@@ -353,8 +353,8 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       );
       assert.deepEqual(echo, { stdout: 'hello there\n', stderr: '', code: 0 });
       const cat = await rt.exec(id, { cmd: ['cat'], tty: false, stdin: true });
-      cat.write(Buffer.from('one\n'));
-      cat.write(Buffer.from('two\n'));
+      await cat.write(Buffer.from('one\n'));
+      await cat.write(Buffer.from('two\n'));
       cat.endInput();
       assert.deepEqual(await drain(cat), { stdout: 'one\ntwo\n', stderr: '', code: 0 });
       const exit = await drain(await rt.exec(id, { cmd: ['sh', '-c', 'exit 3'], tty: false, stdin: false }));

@@ -82,7 +82,7 @@ describe(SKIP ? `exec on the real engine (skipped: ${SKIP})` : 'exec on the real
       tty: false,
       stdin: true,
     });
-    s.write(input);
+    await s.write(input);
     s.endInput();
     const r = await drain(s);
     assert.equal(r.stdout.length, input.length);

@@ -13,7 +13,8 @@ export function lsStatus(states: Record<string, number>): string {
     .sort(([a], [b]) => order(a).localeCompare(order(b)))
     .map(([s, n]) => `${s}(${n})`)
     .join(', ');
-  return text || 'created(0)';
+  // A project in the state with no container yet (or none that could be made).
+  return text || 'empty';
 }
 
 /** What `fizz ls` prints. */
