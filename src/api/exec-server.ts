@@ -22,13 +22,14 @@ import { type ExecRequest, ROUTES } from './protocol.js';
 /** Finds the container and starts the command; throws (with a message for the user) if it cannot. */
 export type ExecHandler = (req: ExecRequest) => Promise<ExecSession>;
 
-/** The upgraded connections of each server, cut when it closes (`closeExecSessions`). */
-const sessions = new WeakMap<Server, Set<Duplex>>();
+/** Where a server keeps its upgraded connections, cut when it closes (`closeExecSessions`). */
+const OPEN = Symbol('fizz.execSessions');
+type WithSessions = Server & { [OPEN]?: Set<Duplex> };
 
 /** Serves `fizz exec` upgrades on `server`; without a handler they are refused (404). */
 export function attachExec(server: Server, handler: ExecHandler | undefined): void {
   const open = new Set<Duplex>();
-  sessions.set(server, open);
+  (server as WithSessions)[OPEN] = open;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
@@ -39,7 +40,7 @@ export function attachExec(server: Server, handler: ExecHandler | undefined): vo
 
 /** Cuts every exec connection of `server` (the agent is stopping). */
 export function closeExecSessions(server: Server): void {
-  for (const s of sessions.get(server) ?? []) s.destroy();
+  for (const s of (server as WithSessions)[OPEN] ?? []) s.destroy();
 }
 
 function statusOf(err: Error): number {
