@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UsageError } from 'clipanion';
 import type { LsEntry } from '../../src/api/protocol.js';
-import { execEnv } from '../../src/cli/commands/exec.js';
+import { type ExecCommand, execEnv } from '../../src/cli/commands/exec.js';
 import { lsStatus, renderLs } from '../../src/cli/commands/ls.js';
 import { configFilePaths } from '../../src/cli/config-files.js';
+import { buildCli } from '../../src/cli/main.js';
 
 test('exec -e: KEY=VAL as given, KEY from the environment (dropped when unset), =VAL refused', () => {
   assert.deepEqual(execEnv(['A=1', 'B=', 'HOME', 'UNSET', 'C=x=y'], { HOME: '/home/u' }), [
@@ -76,4 +77,16 @@ test('config file paths: -f resolved, COMPOSE_FILE, else discovered with the ove
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('exec parsing: options before the service are fizz’s, everything after it is the command’s', () => {
+  const cli = buildCli(false);
+  const parse = (args: string[]) => cli.process(args) as ExecCommand;
+  const a = parse(['exec', '-T', '-e', 'A=1', '--index', '2', 'web', 'ls', '-la', '--index', '3']);
+  assert.equal(a.service, 'web');
+  assert.deepEqual(a.command, ['ls', '-la', '--index', '3']);
+  assert.deepEqual([a.noTty, a.env, a.index], [true, ['A=1'], '2']);
+  const b = parse(['exec', 'web', 'sh', '-c', 'echo -T']);
+  assert.deepEqual([b.noTty, b.command], [false, ['sh', '-c', 'echo -T']]);
+  assert.throws(() => cli.process(['exec', 'web']));
 });
