@@ -163,7 +163,10 @@ export function processComposeFile(
     : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
   if (issues.size > before) {
     // The file stops here, but its schema errors are reported with the interpolation errors.
-    if (!options.skipValidation) schemaErrorsBeside(interpolated, parsed.source, issues, before);
+    if (!options.skipValidation) {
+      schemaErrorsBeside(interpolated, parsed.source, issues, before);
+      if (options.salvage) valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
+    }
     return salvageFile(interpolated, parsed.source, options, issues, before);
   }
   if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
