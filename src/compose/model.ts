@@ -144,25 +144,28 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     if (loaded.partial && salvage) {
       // What is left of a failed file: its extends and includes are only for the project
       // checks; anything they trip on makes those checks unsafe.
-      const own = new Issues();
+      const partialIssues = new Issues();
       try {
         let data = resolveExtends(
           loaded.data,
           f.path,
           loaded.source,
-          { ...extCtx, issues: own },
+          { ...extCtx, issues: partialIssues },
           o.workingDir,
         );
         if (data.include !== undefined)
           data = overIncluded(
-            applyIncludes(data.include, f.path, loaded.source, env, [f.path], { issues: own, loadIncluded }),
+            applyIncludes(data.include, f.path, loaded.source, env, [f.path], {
+              issues: partialIssues,
+              loadIncluded,
+            }),
             data,
           );
         model = mergeValue(model, data) as Dict;
       } catch {
         salvage.unsafe = true;
       }
-      if (own.size > 0) salvage.unsafe = true;
+      if (partialIssues.size > 0) salvage.unsafe = true;
       return;
     }
     let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx, o.workingDir);
