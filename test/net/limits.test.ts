@@ -163,7 +163,9 @@ test('the defaults', () => {
   );
 });
 
-test('a frame over the limit is refused before it is buffered, counted, and emitted', async (t) => {
+test('a frame over the limit is refused before it is buffered, counted, and emitted', {
+  timeout: 90_000,
+}, async (t) => {
   const mk = cluster(t);
   const good = await mk('good');
   const evil = await mk('evil');
@@ -182,7 +184,9 @@ test('a frame over the limit is refused before it is buffered, counted, and emit
   assert.equal(good.net.metrics.syncsRefused, 1, 'the honest exchange was not refused');
 });
 
-test('more concurrent inbound streams than allowed from one peer are refused; other peers are served', async (t) => {
+test('more concurrent inbound streams than allowed from one peer are refused; other peers are served', {
+  timeout: 90_000,
+}, async (t) => {
   const mk = cluster(t);
   const good = await mk('good');
   const evil = await mk('evil');
@@ -210,7 +214,9 @@ test('more concurrent inbound streams than allowed from one peer are refused; ot
   assert.equal(good.net.metrics.framesRefused, 0);
 });
 
-test('a slow-loris stream that never finishes is reset by the timeout, which releases it', async (t) => {
+test('a slow-loris stream that never finishes is reset by the timeout, which releases it', {
+  timeout: 90_000,
+}, async (t) => {
   const mk = cluster(t);
   const good = await mk('good', { timeoutMs: 3_000 });
   const evil = await mk('evil');
@@ -234,7 +240,9 @@ test('a slow-loris stream that never finishes is reset by the timeout, which rel
   assert.equal(good.net.metrics.syncsRefused, 1);
 });
 
-test('streams that would make one peer hold more than its byte budget are reset', async (t) => {
+test('streams that would make one peer hold more than its byte budget are reset', {
+  timeout: 90_000,
+}, async (t) => {
   const mk = cluster(t);
   const limits = { maxFrameBytes: 256 * KiB, maxBytesPerPeer: 384 * KiB, maxBytesTotal: 1024 * KiB };
   const good = await mk('good', limits);
@@ -256,7 +264,9 @@ test('streams that would make one peer hold more than its byte budget are reset'
   await honestSync(evil, good);
 });
 
-test('streams from several peers that would pass the total byte budget are reset', async (t) => {
+test('streams from several peers that would pass the total byte budget are reset', {
+  timeout: 90_000,
+}, async (t) => {
   const mk = cluster(t);
   const limits = { maxFrameBytes: 256 * KiB, maxBytesPerPeer: 300 * KiB, maxBytesTotal: 400 * KiB };
   const good = await mk('good', limits);
