@@ -6,122 +6,38 @@
  *
  * Membership is fed from outside (`setPeers`, from swim/ members in the agent): this module
  * keeps connections to those addresses and redials the ones that drop.
+ *
+ * Anti-entropy runs under the resource limits of limits.ts (sync-service.ts). stop() takes
+ * down everything start() set up, and a stopped host can be started again.
  */
 import './polyfill.js';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { type GossipSub, type GossipsubMessage, gossipsub, StrictNoSign } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Libp2p, PeerId } from '@libp2p/interface';
 import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
+import type { ClusterNet, ClusterNetEvents, ClusterNetOptions, NetMetrics } from './cluster-net-api.js';
 import { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
 import { Emitter } from './emitter.js';
 import { decodeGossip, encodeGossip } from './envelope.js';
 import { clusterIdFromKey, loadOrCreateIdentity, pskFromClusterKey } from './keys.js';
-import { resolveLimits, type SyncLimits } from './limits.js';
-import type { ReplicatedDoc, SyncResult } from './sync-protocol.js';
-import { type SyncEvents, type SyncMetrics, SyncService } from './sync-service.js';
+import { resolveLimits } from './limits.js';
+import type { SyncResult } from './sync-protocol.js';
+import { SyncService } from './sync-service.js';
 
-/** pino-compatible: `logger.info({ fields }, 'message')`. */
-export interface NetLogger {
-  debug?(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/** The document the network replicates (ClusterState), plus its local-update hook. */
-export interface NetState extends ReplicatedDoc {
-  onLocalUpdate(cb: (update: Uint8Array) => void): () => void;
-}
-
-export interface ClusterNetOptions {
-  dataDir: string;
-  clusterKey: string | Uint8Array;
-  listen: { host: string; port: number };
-  state: NetState;
-  logger: NetLogger;
-  /** Multiaddrs to dial on start (kept, like setPeers). */
-  bootstrap?: string[];
-  syncIntervalMs?: number;
-  /** Resource limits of anti-entropy (limits.ts); the defaults are SYNC_LIMITS. */
-  limits?: Partial<SyncLimits>;
-  redialIntervalMs?: number;
-  heartbeatIntervalMs?: number;
-  /** Gossipsub mesh degree D (Dlo = D-1, Dhi = D+1). Every member is dialled and every write is
-   * flood-published to all of them, so the mesh only relays copies as a safety net; a small D
-   * spares each receiver the duplicate copies it would otherwise decrypt and drop. */
-  meshDegree?: number;
-}
-
-export interface NetMetrics extends SyncMetrics {
-  messagesReceived: number;
-  updatesApplied: number;
-  published: number;
-  publishedBytes: number;
-}
-
-export type ClusterNetEvents = SyncEvents & {
-  'peer:connect': { peerId: string };
-  'peer:disconnect': { peerId: string };
-};
-
-/** What a node holds right now; after stop() every count is 0 and `libp2p` is 'stopped'. */
-export interface NetResources {
-  running: boolean;
-  /** libp2p's own status ('started', 'stopped', …). */
-  libp2p: string;
-  /** Intervals and pending one-shot timers of this module (redial hold-backs). */
-  timers: number;
-  /** Listeners this module has attached to libp2p, gossipsub and the state. */
-  listeners: number;
-  /** Gossipsub topics subscribed to. */
-  topics: number;
-  /** Whether the sync protocol handler is registered. */
-  syncHandler: boolean;
-  connections: number;
-  inboundSyncs: number;
-  outboundSyncs: number;
-  /** Bytes received on sync streams and not yet released (bounded by the limits). */
-  syncBytesHeld: number;
-}
-
-export interface ClusterNet {
-  readonly peerId: string;
-  readonly clusterId: string;
-  readonly topic: string;
-  /** Listening multiaddrs, each ending in /p2p/<peerId>. */
-  readonly addresses: string[];
-  readonly metrics: Readonly<NetMetrics>;
-  readonly limits: Readonly<SyncLimits>;
-  /** Starts the host; a no-op when it runs. After stop() it can be started again. */
-  start(): Promise<void>;
-  /** Stops the host and releases everything start() and the peers made it hold (timers,
-   * listeners, subscriptions, streams, connections, the listening socket). Idempotent; calls
-   * made while a start or stop is in progress wait for it. */
-  stop(): Promise<void>;
-  resources(): NetResources;
-  /** Dials a multiaddr; resolves to the remote peer id. */
-  dial(addr: string): Promise<string>;
-  /** The peers to stay connected to (from membership); others are left alone. */
-  setPeers(addrs: string[]): void;
-  connectedPeers(): string[];
-  /** Peers known to be subscribed to the state topic. */
-  topicPeers(): string[];
-  /** Runs anti-entropy with one peer now. */
-  syncWith(peerId: string): Promise<SyncResult>;
-  on<K extends keyof ClusterNetEvents>(event: K, cb: (e: ClusterNetEvents[K]) => void): () => void;
-  /** Serves another protocol on this host (the agent's SWIM push-pull); call before start(). */
-  handle(
-    protocol: string,
-    handler: (stream: Stream, remote: { peerId: string; addr: string }) => void | Promise<void>,
-    options?: { maxInboundStreams?: number },
-  ): Promise<void>;
-  /** Opens a stream of `protocol` to a multiaddr, with or without its /p2p/ part. */
-  openStream(addr: string, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream>;
-}
+export type {
+  ClusterNet,
+  ClusterNetEvents,
+  ClusterNetOptions,
+  NetLogger,
+  NetMetrics,
+  NetResources,
+  NetState,
+} from './cluster-net-api.js';
 
 export async function createClusterNet(options: ClusterNetOptions): Promise<ClusterNet> {
   const syncIntervalMs = options.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
@@ -368,12 +284,15 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
         log.warn({ err: (err as Error).message }, 'cluster network: a clean-up step failed');
       }
     }
-    await sync.stop();
-    if (syncHandler) {
-      await node.unhandle(SYNC_PROTOCOL);
-      syncHandler = false;
+    try {
+      await sync.stop();
+      if (syncHandler) {
+        syncHandler = false;
+        await node.unhandle(SYNC_PROTOCOL);
+      }
+    } finally {
+      await node.stop();
     }
-    await node.stop();
     for (const want of desired.values()) {
       want.rounds = 0;
       want.offTopicSince = null;

@@ -5,7 +5,7 @@
  * every stream it holds and waits until each has let go of its timer and bytes.
  */
 import type { Stream } from '@libp2p/interface';
-import type { NetLogger } from './cluster-net.js';
+import type { NetLogger } from './cluster-net-api.js';
 import { SyncLimitError, type SyncLimitKind, type SyncLimits } from './limits.js';
 import { SyncBudget } from './sync-budget.js';
 import { initiateSync, type ReplicatedDoc, respondSync, type SyncResult } from './sync-protocol.js';
