@@ -12,7 +12,8 @@
 
 export interface SyncLimits {
   /** The largest sync frame accepted (a whole document travels in one) or sent. A longer
-   * declared length is refused as soon as its 4-byte prefix arrives, before any of it is buffered. */
+   * declared length is refused on its 4-byte prefix, before more than the chunk that
+   * carried the prefix is buffered. */
   maxFrameBytes: number;
   /** Inbound sync streams one peer may have open at once; the next ones are reset at once. */
   maxInboundStreamsPerPeer: number;
