@@ -290,3 +290,49 @@ test('streams from several peers that would pass the total byte budget are reset
   await honestSync(evil2, good);
   await honestSync(evil1, good);
 });
+
+test('an answer over the frame limit, to an exchange we started, is refused on its prefix (outbound)', {
+  timeout: 90_000,
+}, async (t) => {
+  const mk = cluster(t);
+  const good = await mk('good');
+  // The hostile responder's own limit is raised, so it sends a 17 MiB answer.
+  const huge = new Uint8Array(17 * 1024 * KiB);
+  const evilState = new ClusterState({ nodeId: 'evil', clock: Date.now });
+  const evilDir = mkdtempSync(join(tmpdir(), 'fizz-limits-evil-'));
+  const evil = await createClusterNet({
+    dataDir: evilDir,
+    clusterKey: KEY,
+    listen: { host: '127.0.0.1', port: 0 },
+    state: {
+      stateVector: () => evilState.stateVector(),
+      encodeUpdate: () => huge,
+      applyUpdate() {},
+      onLocalUpdate: () => () => {},
+    },
+    logger: quiet,
+    syncIntervalMs: 600_000,
+    limits: { maxFrameBytes: 64 * 1024 * KiB, maxBytesPerPeer: 64 * 1024 * KiB },
+  });
+  t.after(async () => {
+    await evil.stop();
+    rmSync(evilDir, { recursive: true, force: true });
+  });
+  await evil.start();
+  await evil.dial(good.net.addresses[0]!);
+  await until('the connection', () => good.net.connectedPeers().includes(evil.peerId));
+  // The exchange on connection is started by the lower peer id: either side's refusal.
+  await until('the refusal on connection', () => good.net.metrics.framesRefused === 1);
+  await assert.rejects(good.net.syncWith(evil.peerId), { name: 'SyncLimitError', limit: 'frame-bytes' });
+  assert.equal(good.net.metrics.framesRefused, 2);
+  assert.equal(good.net.metrics.syncsRefused, 2);
+  assert.deepEqual(
+    good.refused.map((e) => [e.peerId, e.limit]),
+    [
+      [evil.peerId, 'frame-bytes'],
+      [evil.peerId, 'frame-bytes'],
+    ],
+  );
+  assert.equal(good.refused[1]!.direction, 'outbound');
+  await until('the node to let go of it', () => good.net.resources().syncBytesHeld === 0);
+});
