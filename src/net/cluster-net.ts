@@ -145,6 +145,12 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       options.state.applyUpdate(decodeGossip(msg.data), originOf(from));
       metrics.updatesApplied++;
     } catch (err) {
+      if ((err as Error).name === 'ListenerError') {
+        // Applied; a local change listener failed. Not the peer's doing.
+        metrics.updatesApplied++;
+        log.warn({ peer: from, err: (err as Error).message }, 'a change listener threw on a gossiped update');
+        return;
+      }
       metrics.droppedInvalid++;
       log.warn({ peer: from, err: (err as Error).message }, 'dropped an invalid state message');
       events.emit('invalid', { peerId: from, reason: (err as Error).message });

@@ -70,6 +70,14 @@ function apply(doc: ReplicatedDoc, update: Uint8Array, origin: unknown): void {
   try {
     doc.applyUpdate(update, origin);
   } catch (cause) {
+    // ClusterState applied the update and then a change listener threw: not the peer's doing.
+    if ((cause as Error)?.name === 'ListenerError')
+      throw new SyncError(
+        `the update was applied, but a change listener threw: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     throw new SyncError(`peer sent an update of ${update.length} bytes that does not decode`, { cause });
   }
 }
