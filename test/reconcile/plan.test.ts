@@ -290,3 +290,25 @@ describe('restartsWhenExited', () => {
     test(JSON.stringify(over), () => assert.equal(restartsWhenExited(service(over)), want));
   }
 });
+
+test('forceRecreate recreates current containers of the slots, services or projects it names', () => {
+  const owned = [desired('p', 'web', 0), desired('p', 'web', 1), desired('p', 'db', 0, 'h1', false)];
+  const actual = [
+    container('w0', 'p', 'web', 0),
+    container('w1', 'p', 'web', 1),
+    container('d0', 'p', 'db', 0, 'h1', { state: 'exited' }),
+  ];
+  assert.deepEqual(brief(plan({ owned, actual, projects: P })), []);
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['p/web']) })), [
+    'recreate:w0',
+    'recreate:w1',
+  ]);
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['p/web/1']) })), [
+    'recreate:w1',
+  ]);
+  const all = plan({ owned, actual, projects: P, forceRecreate: new Set(['p']) });
+  assert.deepEqual(brief(all), ['recreate:d0', 'recreate:w0', 'recreate:w1']);
+  assert.ok(all.every((a) => a.reason === 'recreate forced'));
+  // Containers of other projects are never forced.
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['q']) })), []);
+});
