@@ -6,8 +6,9 @@
  * stop_grace_period a stop that did not use `-t` would outlast the command's timeout.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { containerIds, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
+import { BIN, containerIds, eventually, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
 
 interface PsJson {
   ID: string;
@@ -115,6 +116,61 @@ test(`up [service…], --no-deps, --force-recreate, --no-recreate, --scale, -t${
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no such service: nope/);
     assert.deepEqual(await containerIds(p), []);
+  } finally {
+    await sb.cleanup();
+  }
+});
+
+test(`fizz up web attached: web's logs only; Ctrl+C stops web and its dependency, not the rest${SKIP_DOCKER ? SKIP_REASON : ''}`, {
+  skip: SKIP_DOCKER,
+}, async () => {
+  const sb = sandbox('pattach');
+  const p = sb.project;
+  try {
+    sb.compose(`services:
+  db:
+    image: fizz/busybox:latest
+    command: ["sh", "-c", "echo db line; exec sleep 3600"]
+    init: true
+  web:
+    image: fizz/busybox:latest
+    command: ["sh", "-c", "sleep 1; echo web line; exec sleep 3600"]
+    init: true
+    depends_on: [db]
+  other:
+    image: fizz/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+`);
+    const other = await sb.fizz(['up', '-d', 'other']);
+    assert.equal(other.code, 0, other.stderr);
+    const child = spawn(process.execPath, [...process.execArgv, BIN, 'up', 'web'], {
+      cwd: sb.dir,
+      env: sb.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    await eventually(async () => (stdout.includes('web line') ? true : undefined), 60_000, 'the log line');
+    assert.match(stdout, /^web-1 \| web line$/m);
+    assert.doesNotMatch(stdout, /db line/);
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    const state = async (service: string) => {
+      const ids = (await sb.fizz(['ps', '-a', '-q', service])).stdout.trim().split('\n');
+      assert.equal(ids.length, 1, `${p}: ${service} has ${ids.length} containers`);
+      return (await inspect(ids[0]!)).State.Running;
+    };
+    assert.equal(await state('web'), false);
+    assert.equal(await state('db'), false);
+    assert.equal(await state('other'), true);
   } finally {
     await sb.cleanup();
   }
