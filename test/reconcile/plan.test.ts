@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { LABEL } from '../../src/reconcile/labels.js';
 import { plan, restartsWhenExited } from '../../src/reconcile/plan.js';
 import type { Action } from '../../src/reconcile/types.js';
-import { container, desired, service } from './fixtures.js';
+import { apply, container, desired, service } from './fixtures.js';
 
 /** `kind:target` per action, the target a slot key or a container id. */
 function brief(actions: Action[]): string[] {
@@ -309,6 +309,8 @@ test('forceRecreate recreates current containers of the slots, services or proje
   const all = plan({ owned, actual, projects: P, forceRecreate: new Set(['p']) });
   assert.deepEqual(brief(all), ['recreate:d0', 'recreate:w0', 'recreate:w1']);
   assert.ok(all.every((a) => a.reason === 'recreate forced'));
+  // Forced for one pass: once applied, the plan without it is empty again.
+  assert.deepEqual(plan({ owned, actual: apply(actual, all), projects: P }), []);
   // Containers of other projects are never forced.
   assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['q']) })), []);
 });

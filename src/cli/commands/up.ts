@@ -41,6 +41,17 @@ export class UpCommand extends ProjectCommand {
     ],
   });
 
+  detach = Option.Boolean('-d,--detach', false, { description: 'Run in the background; do not follow logs' });
+  wait = Option.Boolean('--wait', false, {
+    description: 'Wait until services are running and healthy (implies -d)',
+  });
+  waitTimeout = Option.String('--wait-timeout', {
+    description: 'Seconds to wait with --wait',
+  });
+  removeOrphans = Option.Boolean('--remove-orphans', true, {
+    description: 'Remove containers of services no longer in the file (always on)',
+  });
+
   services = Option.Rest({ name: 'service' });
   noDeps = Option.Boolean('--no-deps', false, {
     description: "Don't bring up the named services' dependencies",
@@ -56,17 +67,6 @@ export class UpCommand extends ProjectCommand {
   });
   scale = Option.Array('--scale', {
     description: 'SERVICE=NUM: run NUM replicas of SERVICE (repeatable; overrides deploy.replicas and scale)',
-  });
-
-  detach = Option.Boolean('-d,--detach', false, { description: 'Run in the background; do not follow logs' });
-  wait = Option.Boolean('--wait', false, {
-    description: 'Wait until services are running and healthy (implies -d)',
-  });
-  waitTimeout = Option.String('--wait-timeout', {
-    description: 'Seconds to wait with --wait',
-  });
-  removeOrphans = Option.Boolean('--remove-orphans', true, {
-    description: 'Remove containers of services no longer in the file (always on)',
   });
 
   /** The request's options from the flags (usage errors before anything is loaded). */
