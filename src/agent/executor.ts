@@ -30,7 +30,10 @@ export interface ExecuteInput {
    * containers this execution stops, removes or recreates (`-t` of up, down and stop).
    */
   graceMs?: Map<string, number>;
-  /** `project/service`s started without waiting for their `depends_on` (`fizz up --no-deps`). */
+  /**
+   * `fizz up --no-deps web api`: these `project/service`s start without waiting for the
+   * dependencies that are not in the set themselves (web still waits for api).
+   */
   ignoreDependencies?: Set<string>;
 }
 
@@ -314,8 +317,9 @@ export class Executor {
     );
     if (starts && project && spec) {
       for (const [dep, cond] of Object.entries(spec.depends_on ?? {})) {
-        if (!project.services[dep] || input.ignoreDependencies?.has(key)) continue;
         const depKey = `${projectName}/${dep}`;
+        if (!project.services[dep]) continue;
+        if (input.ignoreDependencies?.has(key) && !input.ignoreDependencies.has(depKey)) continue;
         const ok = await taskOf(depKey);
         try {
           if (!ok) throw new Error('it failed to start');

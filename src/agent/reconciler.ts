@@ -50,7 +50,7 @@ export interface PassRequest {
   removing?: ProjectSpec[];
   /** Containers to recreate even if their spec is unchanged (`up --force-recreate`): projects or `project/service`. */
   forceRecreate?: string[];
-  /** `project/service`s started this pass without waiting for their dependencies (`up --no-deps`). */
+  /** `project/service`s started this pass without waiting for dependencies outside this list (`up --no-deps`). */
   ignoreDependencies?: string[];
   /** Grace periods by project, ms, for the containers this pass stops or removes (`-t`); overrides stop_grace_period. */
   graceMs?: Record<string, number>;

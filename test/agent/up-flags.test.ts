@@ -162,6 +162,19 @@ test('--no-deps brings up the named service alone and does not wait for its depe
   assert.equal(byName().get('demo-api-1')?.state, 'exited');
 });
 
+test('--no-deps with a service and its dependency both named still starts them in order', async () => {
+  const { agent, runtime, services } = setup();
+  const healthy = { api: { condition: 'service_healthy' as const, required: true } };
+  const spec = stack({ web: { depends_on: healthy } });
+  // api cannot be created: web, which waits for it to be healthy, fails too.
+  runtime.failNext('create', new Error('no room'), (arg) => arg.includes('api'));
+  const both = await agent.up({ spec, services: ['web', 'api'], noDeps: true }, () => {}, signal);
+  assert.equal(both.ok, false);
+  assert.match(both.errors.join('\n'), /service "web": dependency "api" did not become healthy/);
+  assert.deepEqual(services(), ['web']);
+  assert.equal([...runtime.containers.values()][0]?.info.state, 'created');
+});
+
 test('without --no-deps a stopped dependency is started again', async () => {
   const { agent, byName, state } = setup();
   await ok(agent.up({ spec: stack() }, () => {}, signal));
