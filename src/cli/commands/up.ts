@@ -29,7 +29,7 @@ export class UpCommand extends ProjectCommand {
       \`--no-deps\`) are brought up; the other services are left as they are, running or not,
       with their current definition. \`--scale web=3\` runs 3 replicas of web for this up,
       whatever deploy.replicas or scale say. Without \`-d\` it then follows the logs (of the
-      named services, when there are any); Ctrl+C stops what it brought up.
+      named services, when there are any); Ctrl+C stops what it brought up (\`-t\` applies).
     `,
     examples: [
       ['Start in the background', '$0 up -d'],
@@ -136,7 +136,11 @@ export class UpCommand extends ProjectCommand {
       }
       if (stopping) {
         const stopped = await printOperation(
-          client.stop({ project: spec.name, services: this.services.length > 0 ? targets : [] }),
+          client.stop({
+            project: spec.name,
+            services: this.services.length > 0 ? targets : [],
+            ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+          }),
           this.context.stderr,
           this.stderrTty,
         );
