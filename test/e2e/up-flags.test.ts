@@ -17,11 +17,11 @@ interface PsJson {
   State: string;
 }
 
-function composeFile(otherCommand = 'sleep 3600'): string {
+function composeFile(otherCommand = 'sleep 3600', dbSeconds = 3600): string {
   return `services:
   db:
     image: fizz/busybox:latest
-    command: ["sleep", "3600"]
+    command: ["sleep", "${dbSeconds}"]
     stop_grace_period: 10m
   web:
     image: fizz/busybox:latest
@@ -85,24 +85,27 @@ test(`up [service…], --no-deps, --force-recreate, --no-recreate, --scale, -t${
     now = await ps();
     assert.equal(now.get(`${p}-other-1`)?.ID, first.get(`${p}-other-1`));
 
-    // A plain up with --scale and -t: other recreated, web scaled to 2, db untouched.
+    // A plain up with --scale and -t: other and db (changed now) recreated, web scaled to 2.
+    // db ignores SIGTERM: without -t 1 its old container would take 10 minutes to stop.
+    sb.compose(composeFile('sleep 3601', 3602));
     await up('-t', '1', '--scale', 'web=2');
     now = await ps();
     assert.notEqual(now.get(`${p}-other-1`)?.ID, first.get(`${p}-other-1`));
-    assert.equal(now.get(`${p}-db-1`)?.ID, first.get(`${p}-db-1`));
+    assert.notEqual(now.get(`${p}-db-1`)?.ID, first.get(`${p}-db-1`));
     assert.equal(now.get(`${p}-web-2`)?.State, 'running');
     assert.equal(now.size, 4);
+    const dbId = now.get(`${p}-db-1`)!.ID;
 
-    // stop -t 1: db, which ignores SIGTERM, is killed after 1 s, not after its 10 minutes.
+    // stop -t 1: db is killed after 1 s, not after its 10 minutes.
     const stop = await sb.fizz(['stop', '-t', '1', 'db'], { timeoutMs: 120_000 });
     assert.equal(stop.code, 0, stop.stderr);
-    const db = await inspect(first.get(`${p}-db-1`)!);
+    const db = await inspect(dbId);
     assert.equal(db.State.Running, false);
     assert.equal(db.State.ExitCode, 137, 'db was not killed');
 
     const start = await sb.fizz(['start', 'db']);
     assert.equal(start.code, 0, start.stderr);
-    assert.equal((await inspect(first.get(`${p}-db-1`)!)).State.Running, true);
+    assert.equal((await inspect(dbId)).State.Running, true);
 
     // down -t 0: everything goes at once.
     const down = await sb.fizz(['down', '-t', '0'], { timeoutMs: 120_000 });
