@@ -192,9 +192,10 @@ export class Agent implements ApiHandlers {
     // next agent start must not finish that down.
     await this.downs.remove(spec.name);
     state.putProject(spec);
-    // `up` runs its services again, as docker compose does.
-    for (const svc of targets)
-      if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
+    // `up` runs every service again, as docker compose does.
+    for (const svc of Object.keys(spec.services))
+      if (targets.includes(svc) && state.isServiceStopped(spec.name, svc))
+        state.setServiceStopped(spec.name, svc, false);
     // A `fizz scale` override would win over the spec's replicas: `--scale` replaces it.
     for (const [svc, n] of Object.entries(req.scale ?? {}))
       if (targets.includes(svc) && state.getScale(spec.name, svc) !== undefined)

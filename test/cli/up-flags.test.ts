@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { Cli } from 'clipanion';
-import { parseScale } from '../../src/cli/commands/up.js';
 import { buildCli } from '../../src/cli/main.js';
+import { parseScale } from '../../src/cli/up-options.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();

@@ -1,11 +1,10 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { MAX_UP_SCALE as MAX_SCALE } from '../../api/decode.js';
 import type { UpRequest } from '../../api/protocol.js';
-import { withDependencies } from '../../reconcile/index.js';
 import { LogPrinter } from '../log-printer.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
 import { parseTimeout } from '../seconds.js';
+import { parseScale, stoppedOnInterrupt } from '../up-options.js';
 
 /** `fizz up`: sends the project to the agent, shows progress, then follows the logs unless -d. */
 export class UpCommand extends ProjectCommand {
@@ -69,16 +68,11 @@ export class UpCommand extends ProjectCommand {
     description: 'SERVICE=NUM: run NUM replicas of SERVICE (repeatable; overrides deploy.replicas and scale)',
   });
 
-  /** The request's options from the flags (usage errors before anything is loaded). */
+  /** The request's fields from the new flags (their usage errors come before anything is loaded). */
   private options(): Omit<UpRequest, 'spec'> {
     if (this.forceRecreate && this.noRecreate)
       throw new UsageError('--force-recreate and --no-recreate cannot be combined');
-    const req: Omit<UpRequest, 'spec'> = { wait: this.wait };
-    if (this.waitTimeout !== undefined) {
-      const secs = Number(this.waitTimeout);
-      if (!(secs > 0)) throw new UsageError(`--wait-timeout wants seconds, not "${this.waitTimeout}"`);
-      req.waitTimeoutMs = secs * 1000;
-    }
+    const req: Omit<UpRequest, 'spec'> = {};
     if (this.services.length > 0) req.services = this.services;
     if (this.noDeps) req.noDeps = true;
     if (this.forceRecreate) req.forceRecreate = true;
@@ -99,9 +93,12 @@ export class UpCommand extends ProjectCommand {
         return 1;
       }
       const client = await this.agent();
-      const req: UpRequest = { spec, ...options };
-      // What Ctrl+C stops: what this up brought up.
-      const targets = this.noDeps ? this.services : withDependencies(spec, this.services);
+      const req: UpRequest = { spec, wait: this.wait, ...options };
+      if (this.waitTimeout !== undefined) {
+        const secs = Number(this.waitTimeout);
+        if (!(secs > 0)) throw new UsageError(`--wait-timeout wants seconds, not "${this.waitTimeout}"`);
+        req.waitTimeoutMs = secs * 1000;
+      }
       const done = await printOperation(client.up(req), this.context.stderr, this.stderrTty);
       if (!done.ok) return 1;
       if (this.detach || this.wait) return 0;
@@ -138,7 +135,7 @@ export class UpCommand extends ProjectCommand {
         const stopped = await printOperation(
           client.stop({
             project: spec.name,
-            services: this.services.length > 0 ? targets : [],
+            services: stoppedOnInterrupt(spec, this.services, this.noDeps),
             ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
           }),
           this.context.stderr,
@@ -149,17 +146,4 @@ export class UpCommand extends ProjectCommand {
       return 0;
     });
   }
-}
-
-/** `--scale` values: `SERVICE=NUM`, NUM a whole number; the last one for a service wins. */
-export function parseScale(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) {
-    const m = /^([^=]+)=(\d+)$/.exec(v);
-    const n = m ? Number(m[2]) : Number.NaN;
-    if (!m || !Number.isSafeInteger(n) || n > MAX_SCALE)
-      throw new UsageError(`--scale wants SERVICE=NUM with NUM from 0 to ${MAX_SCALE}, not "${v}"`);
-    out[m[1]!] = n;
-  }
-  return out;
 }
