@@ -12,6 +12,12 @@
  * saved beside the log (`state.log.bad`) and the log is truncated to the prefix, and the
  * problem is reported to the handed-in logger and `onProblem` with its offset — never silently.
  *
+ * A `change` listener that throws is the listener's bug, not a failed write: its error goes
+ * to `onListenerError` (or the logger's `warn`), is counted in `stats().listenerErrors`, and
+ * the change is still stored and the call that made it returns normally. Otherwise a
+ * listener's bug would surface as an exception from `putProject`, or as a remote update
+ * that "does not decode" to the network, though the change had been applied and logged.
+ *
  * One process at a time: `state.lock` holds the owner's pid. A second process opening the
  * directory would read a record the owner is still writing as a torn tail and truncate it
  * (losing a change the owner then acknowledges), and its compaction would cut the owner's
@@ -43,6 +49,7 @@ import {
   LOG_MAGIC,
   SNAPSHOT_MAGIC,
 } from './log-format.js';
+import type { StateChange } from './types.js';
 
 /** pino-compatible: `logger.warn({ fields }, 'message')`. */
 export interface StoreLogger {
@@ -74,6 +81,8 @@ export interface StoreOptions {
   fsync?: boolean;
   logger?: StoreLogger;
   onProblem?: (p: StoreProblem) => void;
+  /** Receives what a `change` listener of `state` throws (default: `logger.warn`). */
+  onListenerError?: (err: unknown, change: StateChange) => void;
   /** Compact when the log passes this many bytes (default 4 MiB)… */
   compactBytes?: number;
   /** …or this many records (default 10,000). */
@@ -85,6 +94,8 @@ export interface StoreStats {
   logRecords: number;
   snapshotBytes: number;
   compactions: number;
+  /** Errors thrown by `change` listeners since open (reported, never thrown). */
+  listenerErrors: number;
 }
 
 export interface Store {
@@ -126,7 +137,28 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     options.onProblem?.(p);
   };
 
-  const state = new ClusterState({ nodeId: options.nodeId, clock: options.clock });
+  let listenerErrors = 0;
+  const listenerFailed = (err: unknown, change: StateChange) => {
+    listenerErrors++;
+    try {
+      if (options.onListenerError) {
+        options.onListenerError(err, change);
+        return;
+      }
+    } catch (handlerErr) {
+      options.logger?.warn(
+        { err: String(handlerErr), cause: String(err), change },
+        'state store: onListenerError threw',
+      );
+      return;
+    }
+    options.logger?.warn({ err: String(err), change }, 'state store: a change listener threw');
+  };
+  const state = new ClusterState({
+    nodeId: options.nodeId,
+    clock: options.clock,
+    onListenerError: listenerFailed,
+  });
   rmSync(`${snapPath}.tmp`, { force: true });
 
   let snapshotBytes = 0;
@@ -294,7 +326,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
         await writePending();
         await compactNow();
       }),
-    stats: () => ({ logBytes, logRecords, snapshotBytes, compactions }),
+    stats: () => ({ logBytes, logRecords, snapshotBytes, compactions, listenerErrors }),
     async close() {
       if (closed) return;
       await flush().catch(() => {});

@@ -35,6 +35,7 @@ import {
   Reconciler,
   type ReconcilerOptions,
 } from './reconciler.js';
+import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
 export interface AgentOptions {
@@ -180,8 +181,19 @@ export class Agent implements ApiHandlers {
   }
 
   async up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
-    const spec = req.spec;
+    const file = req.spec;
     const { state } = this.o;
+    const named = req.services ?? [];
+    const unknown = [...named, ...Object.keys(req.scale ?? {})].filter((s) => !file.services[s]);
+    if (unknown.length > 0)
+      return done([
+        `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
+      ]);
+    const targets = upTargets(file, named, req.noDeps ?? false);
+    const sel: UpSelection = { targets };
+    if (req.noRecreate) sel.noRecreate = true;
+    if (req.scale) sel.scale = req.scale;
+    const spec = desiredProject(file, state.getProject(file.name) as ProjectSpec | undefined, sel);
     // A spec that cannot be planned never enters the (durable, gossiped) state.
     const unplannable = planError(spec);
     if (unplannable) return done([`project "${spec.name}": ${unplannable}`]);
@@ -192,14 +204,26 @@ export class Agent implements ApiHandlers {
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
-      if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
+      if (targets.includes(svc) && state.isServiceStopped(spec.name, svc))
+        state.setServiceStopped(spec.name, svc, false);
+    // A `fizz scale` override would win over the spec's replicas: `--scale` replaces it.
+    for (const [svc, n] of Object.entries(req.scale ?? {}))
+      if (targets.includes(svc) && state.getScale(spec.name, svc) !== undefined)
+        state.setScale(spec.name, svc, n);
     await this.o.flush();
-    const pass = await this.runPass([spec.name], emit, { rerunExited: [spec.name] });
+    const serviceKeys = targets.map((s) => `${spec.name}/${s}`);
+    const extra: Omit<PassRequest, 'watch'> = { rerunExited: serviceKeys };
+    if (req.forceRecreate) extra.forceRecreate = serviceKeys;
+    if (req.noDeps) extra.ignoreDependencies = serviceKeys;
+    if (req.timeout !== undefined) extra.graceMs = { [spec.name]: req.timeout * 1000 };
+    const pass = await this.runPass([spec.name], emit, extra);
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(spec.name) ?? [])];
     const touched = pass.touched.get(spec.name) ?? new Set<string>();
+    const isTarget = (c: ContainerInfo) =>
+      c.labels[LABELS.project] === spec.name && targets.includes(c.labels[LABELS.service] ?? '');
     for (const c of pass.actual) {
-      if (c.labels[LABELS.project] !== spec.name || touched.has(c.id) || c.state !== 'running') continue;
+      if (!isTarget(c) || touched.has(c.id) || c.state !== 'running') continue;
       emit({
         type: 'progress',
         resource: 'container',
@@ -209,18 +233,21 @@ export class Agent implements ApiHandlers {
       });
     }
     if (req.wait && errors.length === 0)
-      errors.push(...(await this.waitHealthy(spec, req.waitTimeoutMs, emit, signal)));
+      errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
     return done(errors);
   }
 
   /** `--wait`: every container running and healthy, or a one-shot exited 0. */
   private async waitHealthy(
     spec: ProjectSpec,
+    services: string[],
     timeoutMs: number | undefined,
     emit: Emit,
     signal: AbortSignal,
   ): Promise<string[]> {
-    const containers = await this.o.runtime.list(spec.name);
+    const containers = (await this.o.runtime.list(spec.name)).filter((c) =>
+      services.includes(c.labels[LABELS.service] ?? ''),
+    );
     const errors: string[] = [];
     await Promise.all(
       containers.map(async (c) => {
@@ -287,6 +314,7 @@ export class Agent implements ApiHandlers {
     const pass = await this.runPass([req.project], emit, {
       manage: [req.project],
       removing: spec && planError(spec) === undefined ? [spec] : [],
+      ...(req.timeout !== undefined ? { graceMs: { [req.project]: req.timeout * 1000 } } : {}),
     });
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(req.project) ?? [])];
@@ -335,6 +363,7 @@ export class Agent implements ApiHandlers {
     await this.o.flush();
     const pass = await this.runPass([req.project], emit, {
       rerunExited: stopped ? [] : services.map((s) => `${req.project}/${s}`),
+      ...(req.timeout !== undefined ? { graceMs: { [req.project]: req.timeout * 1000 } } : {}),
     });
     return done(Array.isArray(pass) ? pass : (pass.errors.get(req.project) ?? []));
   }

@@ -25,6 +25,16 @@ export interface ExecuteInput {
   actual: ContainerInfo[];
   emit: (project: string, event: ProgressEvent) => void;
   signal: AbortSignal;
+  /**
+   * Grace periods by project, ms, overriding each service's stop_grace_period for the
+   * containers this execution stops, removes or recreates (`-t` of up, down and stop).
+   */
+  graceMs?: Map<string, number>;
+  /**
+   * `fizz up --no-deps web api`: these `project/service`s start without waiting for the
+   * dependencies that are not in the set themselves (web still waits for api).
+   */
+  ignoreDependencies?: Set<string>;
 }
 
 export interface ExecuteResult {
@@ -45,7 +55,7 @@ export interface ExecutorOptions {
 
 const NS_PER_MS = 1_000_000;
 
-function graceMs(spec: ServiceSpec | undefined): number | undefined {
+function serviceGraceMs(spec: ServiceSpec | undefined): number | undefined {
   return spec?.stop_grace_period === undefined ? undefined : Math.round(spec.stop_grace_period / NS_PER_MS);
 }
 
@@ -102,7 +112,9 @@ export class Executor {
     project: ProjectSpec | undefined,
     emit: (event: ProgressEvent) => void,
     precreated?: Map<string, Promise<string>>,
+    override?: number,
   ): Promise<string | undefined> {
+    const graceMs = (spec: ServiceSpec | undefined) => override ?? serviceGraceMs(spec);
     const ev = (name: string, service: string, status: ProgressEvent['status']) =>
       emit({ type: 'progress', resource: 'container', name, service, status });
     switch (action.kind) {
@@ -160,7 +172,7 @@ export class Executor {
         return undefined;
       case 'restart':
         ev(action.slot.name, action.slot.slot.service, 'restarting');
-        await this.runtime.restart(action.container.id, graceMs(action.slot.spec));
+        await this.runtime.restart(action.container.id, serviceGraceMs(action.slot.spec));
         ev(action.slot.name, action.slot.slot.service, 'restarted');
         return action.container.id;
     }
@@ -200,7 +212,10 @@ export class Executor {
         await Promise.all(dependents.flatMap((d) => stoppedBy.get(d) ?? []));
         emit('removing');
         if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
-          await this.runtime.stop(c.id, graceMs(spec?.services[service]));
+          await this.runtime.stop(
+            c.id,
+            input.graceMs?.get(project) ?? serviceGraceMs(spec?.services[service]),
+          );
         stopped();
         await this.runtime.remove(c.id, { force: true });
         emit('removed');
@@ -302,8 +317,9 @@ export class Executor {
     );
     if (starts && project && spec) {
       for (const [dep, cond] of Object.entries(spec.depends_on ?? {})) {
-        if (!project.services[dep]) continue;
         const depKey = `${projectName}/${dep}`;
+        if (!project.services[dep]) continue;
+        if (input.ignoreDependencies?.has(key) && !input.ignoreDependencies.has(depKey)) continue;
         const ok = await taskOf(depKey);
         try {
           if (!ok) throw new Error('it failed to start');
@@ -360,7 +376,7 @@ export class Executor {
       actions.map(async (a) => {
         if (a.kind === 'remove') return true;
         try {
-          const id = await this.runAction(a, project, emit, precreated);
+          const id = await this.runAction(a, project, emit, precreated, input.graceMs?.get(projectName));
           if (id) ids.push(id);
           result.doneSlots.add(slotKey(a.slot.slot));
           return true;

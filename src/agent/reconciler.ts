@@ -48,6 +48,12 @@ export interface PassRequest {
   manage?: string[];
   /** Specs of projects just removed from the state, so their containers go in reverse dependency order. */
   removing?: ProjectSpec[];
+  /** Containers to recreate even if their spec is unchanged (`up --force-recreate`): projects or `project/service`. */
+  forceRecreate?: string[];
+  /** `project/service`s started this pass without waiting for dependencies outside this list (`up --no-deps`). */
+  ignoreDependencies?: string[];
+  /** Grace periods by project, ms, for the containers this pass stops or removes (`-t`); overrides stop_grace_period. */
+  graceMs?: Record<string, number>;
 }
 
 export interface PassResult {
@@ -292,7 +298,15 @@ export class Reconciler {
     }
 
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
-    const planned = plan({ owned, actual, projects: managed, restartAllowed, rerunExited: rerun });
+    const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
+    const planned = plan({
+      owned,
+      actual,
+      projects: managed,
+      restartAllowed,
+      rerunExited: rerun,
+      forceRecreate,
+    });
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;
@@ -316,6 +330,8 @@ export class Reconciler {
       actual,
       emit,
       signal: this.abort.signal,
+      graceMs: mergedGrace(reqs),
+      ignoreDependencies: new Set(reqs.flatMap((r) => r.ignoreDependencies ?? [])),
     });
     for (const key of result.failedSlots) this.failures.record(key, clock.now());
     for (const key of result.doneSlots) this.failures.clear(key);
@@ -364,6 +380,15 @@ export class Reconciler {
       this.made.delete(`volume:${n}`);
     }
   }
+}
+
+/** The grace overrides of merged requests; the shortest wins where two name one project. */
+function mergedGrace(reqs: PassRequest[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of reqs)
+    for (const [project, ms] of Object.entries(r.graceMs ?? {}))
+      out.set(project, Math.min(ms, out.get(project) ?? ms));
+  return out;
 }
 
 function neededNames(spec: ProjectSpec): string[] {

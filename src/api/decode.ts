@@ -157,7 +157,36 @@ export function decodeUpRequest(v: unknown): UpRequest {
       throw new ApiDecodeError('up.waitTimeoutMs: not a positive number');
     req.waitTimeoutMs = o.waitTimeoutMs;
   }
+  if (o.services !== undefined) req.services = strList(o, 'services', 'up');
+  for (const key of ['noDeps', 'forceRecreate', 'noRecreate'] as const) {
+    if (o[key] === undefined) continue;
+    if (typeof o[key] !== 'boolean') throw new ApiDecodeError(`up.${key}: not a boolean`);
+    req[key] = o[key];
+  }
+  const timeout = optTimeout(o, 'up');
+  if (timeout !== undefined) req.timeout = timeout;
+  if (o.scale !== undefined) {
+    const scale: Record<string, number> = {};
+    for (const [svc, n] of Object.entries(obj(o.scale, 'up.scale'))) {
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_UP_SCALE)
+        throw new ApiDecodeError(`up.scale.${svc}: not a whole number from 0 to ${MAX_UP_SCALE}`);
+      scale[svc] = n;
+    }
+    req.scale = scale;
+  }
   return req;
+}
+
+/** The most replicas `up --scale` asks of one service: as many as a `fizz scale` override may hold (crdt MAX_SCALE). */
+export const MAX_UP_SCALE = 10_000;
+
+/** An optional `timeout`: a whole number of seconds. */
+function optTimeout(o: Obj, what: string): number | undefined {
+  const t = o.timeout;
+  if (t === undefined) return undefined;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0)
+    throw new ApiDecodeError(`${what}.timeout: not a whole number of seconds`);
+  return t;
 }
 
 export function decodeDownRequest(v: unknown): DownRequest {
@@ -167,6 +196,8 @@ export function decodeDownRequest(v: unknown): DownRequest {
     if (typeof o.volumes !== 'boolean') throw new ApiDecodeError('down.volumes: not a boolean');
     req.volumes = o.volumes;
   }
+  const timeout = optTimeout(o, 'down');
+  if (timeout !== undefined) req.timeout = timeout;
   return req;
 }
 
@@ -176,11 +207,8 @@ export function decodeServicesRequest(v: unknown): ServicesRequest {
     project: projectName(o, 'request'),
     services: strList(o, 'services', 'request'),
   };
-  if (o.timeout !== undefined) {
-    if (typeof o.timeout !== 'number' || !Number.isInteger(o.timeout) || o.timeout < 0)
-      throw new ApiDecodeError('request.timeout: not a whole number of seconds');
-    req.timeout = o.timeout;
-  }
+  const timeout = optTimeout(o, 'request');
+  if (timeout !== undefined) req.timeout = timeout;
   return req;
 }
 

@@ -94,19 +94,33 @@ export interface UpRequest {
   /** Wait until every service runs and is healthy (or exited 0 when one-shot). */
   wait?: boolean;
   waitTimeoutMs?: number;
+  /** `fizz up web db`: only these services and their dependencies (absent or empty: every service). */
+  services?: string[];
+  /** `--no-deps`: the named services without their dependencies. */
+  noDeps?: boolean;
+  /** `--force-recreate`: recreate the containers even if their spec is unchanged. */
+  forceRecreate?: boolean;
+  /** `--no-recreate`: keep the containers of services already up, even if their spec changed. */
+  noRecreate?: boolean;
+  /** `-t N`: seconds to wait for containers being recreated or removed to stop (default: each service's stop_grace_period). */
+  timeout?: number;
+  /** `--scale web=3`: replicas by service, overriding deploy.replicas and scale. */
+  scale?: Record<string, number>;
 }
 
 export interface DownRequest {
   project: string;
   /** Remove named volumes too (`fizz down -v`). */
   volumes?: boolean;
+  /** `fizz down -t N`: seconds to wait for each container to stop before killing it. */
+  timeout?: number;
 }
 
 export interface ServicesRequest {
   project: string;
   /** Empty: every service of the project. */
   services: string[];
-  /** `fizz restart -t N`: seconds to wait for the stop before killing (default: each service's stop_grace_period). */
+  /** `fizz stop|restart -t N`: seconds to wait for the stop before killing (default: each service's stop_grace_period). */
   timeout?: number;
 }
 

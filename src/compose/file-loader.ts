@@ -11,6 +11,7 @@ import { type Lookup, type OnUnset, substitute } from './interpolate.js';
 import { Issues } from './issues.js';
 import { stripTags } from './merge.js';
 import { normalizeService } from './normalize-service.js';
+import { overlapsAny, pruneFailures, type Salvage } from './salvage.js';
 import { validateSchema } from './schema.js';
 import {
   OverrideTag,
@@ -29,12 +30,18 @@ export interface FileStepsOptions {
   onUnset?: OnUnset;
   skipValidation?: boolean;
   skipInterpolation?: boolean;
+  /** Where a failed file's salvage is recorded (see salvage.ts); none: no salvage. */
+  salvage?: Salvage;
+  /** Whether a failed file may yield what is left of it (a -f file), or marks the salvage unsafe. */
+  partial?: boolean;
 }
 
 export interface LoadedFile {
   source: SourceFile;
   /** Canonical data, `!reset`/`!override` markers kept for the merge. */
   data: Dict;
+  /** The file failed: this is what is left of it once the failed keys are cut out. */
+  partial?: boolean;
 }
 
 /** Interpolates every string value (not keys) of a tree; errors recorded with their path. */
@@ -156,21 +163,68 @@ export function processComposeFile(
     : (interpolateTree(parsed.data, lookup, issues, parsed.source, [], options.onUnset) as Dict);
   if (issues.size > before) {
     // The file stops here, but its schema errors are reported with the interpolation errors.
-    if (!options.skipValidation) schemaErrorsBeside(interpolated, parsed.source, issues, before);
-    return undefined;
+    if (!options.skipValidation) {
+      schemaErrorsBeside(interpolated, parsed.source, issues, before);
+      if (options.salvage) valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
+    }
+    return salvageFile(interpolated, parsed.source, options, issues, before);
   }
   if (!options.skipValidation && !validateSchema(forSchema(interpolated), issues, parsed.source)) {
     valueErrorsBesideSchema(interpolated, parsed.source, options, issues, before);
-    return undefined;
+    return salvageFile(interpolated, parsed.source, options, issues, before);
   }
   const probe = new Issues();
   const data = canonicalFile(interpolated, probe);
   if (probe.size > 0) {
     // Bad ports or volumes stop the file: report its other value errors with them.
     valueErrorsBesideSchema(interpolated, parsed.source, options, issues, issues.size);
-    return undefined;
+    return salvageFile(interpolated, parsed.source, options, issues, before);
   }
   return { source: parsed.source, data };
+}
+
+/**
+ * What is left of a failed file for the project checks (salvage.ts): the keys of the errors
+ * recorded since `before` cut out, until the rest passes the schema and the canonical step
+ * (a few rounds at most). Undefined, and the salvage marked unsafe, when that fails.
+ */
+function salvageFile(
+  data: Dict,
+  source: SourceFile,
+  options: FileStepsOptions,
+  issues: Issues,
+  before: number,
+): LoadedFile | undefined {
+  const salvage = options.salvage;
+  if (!salvage) return undefined;
+  if (!options.partial || options.skipValidation) {
+    salvage.unsafe = true;
+    return undefined;
+  }
+  let failures = issues.since(before);
+  let current = data;
+  const pruned: string[] = [];
+  const assumed: Parameters<Salvage['assume']>[] = [];
+  for (let round = 0; round < 4; round++) {
+    const cut = pruneFailures(current, failures);
+    if (!cut) break;
+    current = cut.data;
+    pruned.push(...cut.pruned);
+    assumed.push(...cut.assumed);
+    const probe = new Issues();
+    if (validateSchema(forSchema(current), probe, source)) {
+      const canonical = canonicalFile(current, probe);
+      if (probe.size === 0) {
+        salvage.pruned.push(...pruned);
+        for (const [kind, name] of assumed) salvage.assume(kind, name);
+        salvage.accounted += issues.size - before;
+        return { source, data: canonical, partial: true };
+      }
+    }
+    failures = probe.since(0);
+  }
+  salvage.unsafe = true;
+  return undefined;
 }
 
 /** A service written as `name:` with no body is an empty service, not a schema error. */
@@ -211,18 +265,6 @@ function valueErrorsBesideSchema(
     // Shapes the schema rejected can trip a step; the schema errors stand for them.
   }
   extra.moveTo(issues, source, (path) => !overlapsAny(schemaPaths, path));
-}
-
-/** Whether `path` is one of `paths`, inside one, or holds one. */
-function overlapsAny(paths: readonly string[], path: string): boolean {
-  return paths.some(
-    (s) =>
-      path === s ||
-      path.startsWith(`${s}.`) ||
-      path.startsWith(`${s}[`) ||
-      s.startsWith(`${path}.`) ||
-      s.startsWith(`${path}[`),
-  );
 }
 
 /**

@@ -30,6 +30,11 @@ export class Issues {
     return this.pending.slice(index).flatMap((p) => (p.path ? [formatPath(p.path)] : []));
   }
 
+  /** The errors recorded since `index`, with the key path each concerns. */
+  since(index: number): ReadonlyArray<{ error: ComposeError; path?: readonly Segment[] }> {
+    return this.pending.slice(index);
+  }
+
   /** Moves the errors whose key path passes `keep` into `other`, placed in `source`. */
   moveTo(other: Issues, source: SourceFile | undefined, keep: (path: string) => boolean): void {
     for (const p of this.pending)
@@ -44,8 +49,16 @@ export class Issues {
       e.line ?? 1e9,
       e.column ?? 0,
     ];
+    // One report per problem: a file reached twice (by -f and by extends) is checked twice.
+    const seen = new Set<string>();
+    const unique = this.located(sources).filter((e) => {
+      const key = `${e.name}\0${e.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     // In file order, then line order (a stable sort keeps the order of errors at one place).
-    return this.located(sources).sort((a, b) => {
+    return unique.sort((a, b) => {
       const ra = rank(a);
       const rb = rank(b);
       return ra[0]! - rb[0]! || ra[1]! - rb[1]! || ra[2]! - rb[2]!;

@@ -22,6 +22,7 @@ import { normalizeService } from './normalize-service.js';
 import { type PathContext, resolveFilePaths, resolvePath } from './paths.js';
 import { activeServices, disabledServices } from './profiles.js';
 import { resolveProjectName } from './project-name.js';
+import { overlapsAny, Salvage } from './salvage.js';
 import { addImplicitDependencies, checkProject } from './semantic.js';
 import { resolveBareEnvironment, resolveServiceEnvironment } from './service-env.js';
 import type { ProjectSpec, ServiceSpec } from './types.js';
@@ -94,7 +95,15 @@ export function loadModel(o: ModelOptions): ProjectSpec {
     warned.add(variable);
     o.warn?.(`The "${variable}" variable is not set. Defaulting to a blank string.`);
   };
-  const fileOpts = { env, skipValidation: o.skipValidation, skipInterpolation: o.skipInterpolation, onUnset };
+  // A -f file that fails its schema still feeds the project checks with what is left of it.
+  const salvage = o.skipValidation ? undefined : new Salvage();
+  const fileOpts = {
+    env,
+    skipValidation: o.skipValidation,
+    skipInterpolation: o.skipInterpolation,
+    onUnset,
+    salvage,
+  };
   const cache = new Map<string, LoadedFile | undefined>();
   const loadFile = (path: string) => {
     if (!cache.has(path)) cache.set(path, loadComposeFile(path, undefined, fileOpts, issues, sources));
@@ -127,8 +136,38 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   let model: Dict = {};
   o.configFiles.forEach((f, i) => {
     const p = parsed[i];
-    const loaded = p ? processComposeFile(p, fileOpts, issues) : undefined;
-    if (!loaded) return;
+    const loaded = p ? processComposeFile(p, { ...fileOpts, partial: true }, issues) : undefined;
+    if (!loaded) {
+      if (salvage) salvage.unsafe = true;
+      return;
+    }
+    if (loaded.partial && salvage) {
+      // What is left of a failed file: its extends and includes are only for the project
+      // checks; anything they trip on makes those checks unsafe.
+      const partialIssues = new Issues();
+      try {
+        let data = resolveExtends(
+          loaded.data,
+          f.path,
+          loaded.source,
+          { ...extCtx, issues: partialIssues },
+          o.workingDir,
+        );
+        if (data.include !== undefined)
+          data = overIncluded(
+            applyIncludes(data.include, f.path, loaded.source, env, [f.path], {
+              issues: partialIssues,
+              loadIncluded,
+            }),
+            data,
+          );
+        model = mergeValue(model, data) as Dict;
+      } catch {
+        salvage.unsafe = true;
+      }
+      if (partialIssues.size > 0) salvage.unsafe = true;
+      return;
+    }
     let data = resolveExtends(loaded.data, f.path, loaded.source, extCtx, o.workingDir);
     if (data.include !== undefined)
       data = overIncluded(
@@ -137,13 +176,17 @@ export function loadModel(o: ModelOptions): ProjectSpec {
       );
     model = mergeValue(model, data) as Dict;
   });
-  if (issues.size > 0) throw new ComposeLoadError(issues.resolve(sources));
-
   const paths: PathContext = {
     base: o.workingDir,
     home,
     relativeTo: o.resolvePaths === false ? o.workingDir : undefined,
   };
+  if (issues.size > 0) {
+    if (salvage && !salvage.unsafe && salvage.accounted === issues.size && !o.skipConsistencyCheck)
+      projectChecksOfSalvage(model, name, paths, { ...o, env }, issues, salvage);
+    throw new ComposeLoadError(issues.resolve(sources));
+  }
+
   const step = <T>(fn: () => T) => (o.skipValidation ? guarded(issues, fn) : fn());
   const project = step(() => normalizeProject(model, name, paths, { ...o, env }, issues));
   if (project && !o.skipConsistencyCheck) {
@@ -163,6 +206,34 @@ export function loadModel(o: ModelOptions): ProjectSpec {
   }
   if (issues.size > 0 || !project) throw new ComposeLoadError(issues.resolve(sources));
   return project;
+}
+
+/**
+ * The project checks (references, cycles, replicas) and the value errors of the other files,
+ * over what is left of the failed files (salvage.ts): what they find under a key already
+ * reported is dropped. Only when every error so far comes from a salvaged file; anything
+ * unexpected drops these checks, never the errors already found.
+ */
+function projectChecksOfSalvage(
+  model: Dict,
+  name: string,
+  paths: PathContext,
+  o: ModelOptions,
+  issues: Issues,
+  salvage: Salvage,
+): void {
+  const values = new Issues();
+  const checks = new Issues();
+  try {
+    const project = normalizeProject(model, name, paths, o, values);
+    const rawServices = isDict(model.services) ? model.services : {};
+    checkProject(project, checks, disabledServices(rawServices, o.profiles ?? [], o.env), salvage.assumed);
+  } catch {
+    return;
+  }
+  const keep = (path: string) => !overlapsAny(salvage.pruned, path);
+  values.moveTo(issues, undefined, keep);
+  checks.moveTo(issues, undefined, keep);
 }
 
 /**

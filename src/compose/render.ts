@@ -1,8 +1,10 @@
 /**
- * The project in the shape `docker compose config` prints: the canonical compose model with
- * sorted keys, empty collections left out, top-level `x-*` keys back at the top, no
- * working directory. Pure; the CLI turns it into YAML or JSON.
+ * The project in the shape `docker compose config` prints: the canonical compose model, keys
+ * in compose-go's order (config-order.ts: struct fields in declaration order, map keys
+ * sorted; the JSON top level sorted), empty collections left out, top-level `x-*` keys back at
+ * the top level, no working directory. Pure; the CLI turns it into YAML or JSON.
  */
+import { FILE_OBJECT, mapInStructOrder, NETWORK, SERVICE, VOLUME } from './config-order.js';
 import type { JsonValue, ProjectSpec, ServiceSpec } from './types.js';
 import { formatDuration } from './units.js';
 
@@ -29,18 +31,32 @@ function canonical(value: unknown, dropEmpty: boolean): Json {
   return value as Json;
 }
 
-export function composeConfigModel(project: ProjectSpec): Record<string, JsonValue> {
+const SECTION_ORDER = { networks: NETWORK, volumes: VOLUME, secrets: FILE_OBJECT, configs: FILE_OBJECT };
+
+/**
+ * The model `docker compose config --format <format>` prints. YAML: name, services, networks,
+ * volumes, secrets, configs, then `x-*` (compose-go's Project struct); JSON: the same keys
+ * sorted (compose-go builds a map there). The content is the same for both.
+ */
+export function composeConfigModel(
+  project: ProjectSpec,
+  format: 'yaml' | 'json' = 'yaml',
+): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = { name: project.name };
   const services: Record<string, unknown> = {};
   for (const [name, svc] of Object.entries(project.services))
     services[name] = withSizeStrings(withDurationStrings(svc) as Record<string, unknown>);
-  out.services = canonical(services, true) ?? {};
+  out.services = mapInStructOrder(canonical(services, true) ?? {}, SERVICE) as JsonValue;
   for (const section of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     const v = project[section];
-    if (!isEmpty(v)) out[section] = canonical(v, true) ?? {};
+    if (!isEmpty(v))
+      out[section] = mapInStructOrder(canonical(v, true) ?? {}, SECTION_ORDER[section]) as JsonValue;
   }
   for (const [k, v] of Object.entries(project.extensions ?? {})) out[k] = canonical(v, false) ?? null;
-  return out;
+  if (format === 'yaml') return out;
+  const sorted: Record<string, JsonValue> = {};
+  for (const k of Object.keys(out).sort()) sorted[k] = out[k]!;
+  return sorted;
 }
 
 /** Every profile named by any service, sorted. */

@@ -7,6 +7,7 @@
 import { ComposeCycleError, ComposeUndefinedReferenceError, ComposeValueError } from './errors.js';
 import type { Issues } from './issues.js';
 import { didYouMean } from './levenshtein.js';
+import { type AssumedDefined, isAssumed } from './salvage.js';
 import type { ProjectSpec, ServiceSpec } from './types.js';
 
 type Extra = ServiceSpec & {
@@ -43,11 +44,15 @@ export function addImplicitDependencies(project: ProjectSpec): void {
         svc.depends_on[dep.name] = { condition: 'service_started', required: true, restart: dep.restart };
 }
 
-/** `disabled`: the services the active profiles leave out, with their profiles. */
+/**
+ * `disabled`: the services the active profiles leave out, with their profiles. `assumed`:
+ * names whose definitions failed their own checks (salvage.ts), not reported as undefined.
+ */
 export function checkProject(
   project: ProjectSpec,
   issues: Issues,
   disabled: ReadonlyMap<string, string[]> = new Map(),
+  assumed?: AssumedDefined,
 ): void {
   const services = Object.keys(project.services);
   for (const [name, svc] of Object.entries(project.services)) {
@@ -60,7 +65,7 @@ export function checkProject(
         at(),
       );
     for (const [dep, spec] of Object.entries(svc.depends_on)) {
-      if (Object.hasOwn(project.services, dep)) continue;
+      if (Object.hasOwn(project.services, dep) || isAssumed(assumed, 'services', dep)) continue;
       if (spec.required === false) {
         delete svc.depends_on[dep];
         continue;
@@ -87,7 +92,7 @@ export function checkProject(
       );
     }
     for (const net of Object.keys(svc.networks)) {
-      if (Object.hasOwn(project.networks, net)) continue;
+      if (Object.hasOwn(project.networks, net) || isAssumed(assumed, 'networks', net)) continue;
       issues.add(
         new ComposeUndefinedReferenceError(`service "${name}" refers to undefined network ${net}`, {
           expected: 'a network defined under the top-level networks',
@@ -98,6 +103,7 @@ export function checkProject(
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== 'volume' || !v.source || Object.hasOwn(project.volumes, v.source)) return;
+      if (isAssumed(assumed, 'volumes', v.source)) return;
       issues.add(
         new ComposeUndefinedReferenceError(`service "${name}" refers to undefined volume ${v.source}`, {
           expected: 'a volume defined under the top-level volumes',
@@ -109,6 +115,7 @@ export function checkProject(
     for (const kind of ['secrets', 'configs'] as const) {
       (svc[kind] ?? []).forEach((ref, i) => {
         if (typeof ref.source === 'string' && Object.hasOwn(project[kind], ref.source)) return;
+        if (typeof ref.source === 'string' && isAssumed(assumed, kind, ref.source)) return;
         issues.add(
           new ComposeUndefinedReferenceError(
             `service "${name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`,

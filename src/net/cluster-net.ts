@@ -6,108 +6,42 @@
  *
  * Membership is fed from outside (`setPeers`, from swim/ members in the agent): this module
  * keeps connections to those addresses and redials the ones that drop.
+ *
+ * Anti-entropy runs under the resource limits of limits.ts (sync-service.ts). stop() takes
+ * down everything start() set up, and a stopped host can be started again.
  */
 import './polyfill.js';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { type GossipSub, type GossipsubMessage, gossipsub, StrictNoSign } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Libp2p, PeerId } from '@libp2p/interface';
 import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
+import type { ClusterNet, ClusterNetEvents, ClusterNetOptions, NetMetrics } from './cluster-net-api.js';
 import { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
 import { Emitter } from './emitter.js';
 import { decodeGossip, encodeGossip } from './envelope.js';
 import { clusterIdFromKey, loadOrCreateIdentity, pskFromClusterKey } from './keys.js';
-import { initiateSync, type ReplicatedDoc, respondSync, type SyncResult } from './sync-protocol.js';
+import { resolveLimits } from './limits.js';
+import type { SyncResult } from './sync-protocol.js';
+import { SyncService } from './sync-service.js';
 
-/** pino-compatible: `logger.info({ fields }, 'message')`. */
-export interface NetLogger {
-  debug?(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/** The document the network replicates (ClusterState), plus its local-update hook. */
-export interface NetState extends ReplicatedDoc {
-  onLocalUpdate(cb: (update: Uint8Array) => void): () => void;
-}
-
-export interface ClusterNetOptions {
-  dataDir: string;
-  clusterKey: string | Uint8Array;
-  listen: { host: string; port: number };
-  state: NetState;
-  logger: NetLogger;
-  /** Multiaddrs to dial on start (kept, like setPeers). */
-  bootstrap?: string[];
-  syncIntervalMs?: number;
-  syncTimeoutMs?: number;
-  redialIntervalMs?: number;
-  heartbeatIntervalMs?: number;
-  maxFrameBytes?: number;
-  /** Gossipsub mesh degree D (Dlo = D-1, Dhi = D+1). Every member is dialled and every write is
-   * flood-published to all of them, so the mesh only relays copies as a safety net; a small D
-   * spares each receiver the duplicate copies it would otherwise decrypt and drop. */
-  meshDegree?: number;
-}
-
-export interface NetMetrics {
-  messagesReceived: number;
-  updatesApplied: number;
-  droppedInvalid: number;
-  published: number;
-  publishedBytes: number;
-  syncsOk: number;
-  syncsFailed: number;
-  syncBytesSent: number;
-  syncBytesReceived: number;
-}
-
-export type ClusterNetEvents = {
-  'peer:connect': { peerId: string };
-  'peer:disconnect': { peerId: string };
-  sync: { peerId: string } & SyncResult;
-  invalid: { peerId: string; reason: string };
-};
-
-export interface ClusterNet {
-  readonly peerId: string;
-  readonly clusterId: string;
-  readonly topic: string;
-  /** Listening multiaddrs, each ending in /p2p/<peerId>. */
-  readonly addresses: string[];
-  readonly metrics: Readonly<NetMetrics>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Dials a multiaddr; resolves to the remote peer id. */
-  dial(addr: string): Promise<string>;
-  /** The peers to stay connected to (from membership); others are left alone. */
-  setPeers(addrs: string[]): void;
-  connectedPeers(): string[];
-  /** Peers known to be subscribed to the state topic. */
-  topicPeers(): string[];
-  /** Runs anti-entropy with one peer now. */
-  syncWith(peerId: string): Promise<SyncResult>;
-  on<K extends keyof ClusterNetEvents>(event: K, cb: (e: ClusterNetEvents[K]) => void): () => void;
-  /** Serves another protocol on this host (the agent's SWIM push-pull); call before start(). */
-  handle(
-    protocol: string,
-    handler: (stream: Stream, remote: { peerId: string; addr: string }) => void | Promise<void>,
-    options?: { maxInboundStreams?: number },
-  ): Promise<void>;
-  /** Opens a stream of `protocol` to a multiaddr, with or without its /p2p/ part. */
-  openStream(addr: string, protocol: string, options?: { signal?: AbortSignal }): Promise<Stream>;
-}
+export type {
+  ClusterNet,
+  ClusterNetEvents,
+  ClusterNetOptions,
+  NetLogger,
+  NetMetrics,
+  NetResources,
+  NetState,
+} from './cluster-net-api.js';
 
 export async function createClusterNet(options: ClusterNetOptions): Promise<ClusterNet> {
   const syncIntervalMs = options.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
-  const syncOpts = {
-    maxFrameBytes: options.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
-    timeoutMs: options.syncTimeoutMs ?? DEFAULTS.syncTimeoutMs,
-  };
+  const limits = resolveLimits(options.limits);
   const redialIntervalMs = options.redialIntervalMs ?? DEFAULTS.redialIntervalMs;
   const clusterId = clusterIdFromKey(options.clusterKey);
   const topic = stateTopic(clusterId);
@@ -122,6 +56,8 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     publishedBytes: 0,
     syncsOk: 0,
     syncsFailed: 0,
+    syncsRefused: 0,
+    framesRefused: 0,
     syncBytesSent: 0,
     syncBytesReceived: 0,
   };
@@ -160,55 +96,43 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     string,
     { peerId: string | null; rounds: number; bootstrap: boolean; offTopicSince: number | null }
   >();
-  const timers: NodeJS.Timeout[] = [];
-  let unsubscribeLocal: (() => void) | null = null;
+  /** Intervals, and one-shot hold-back timers (each removes itself when it fires). */
+  const intervals: NodeJS.Timeout[] = [];
+  const holdBacks = new Set<NodeJS.Timeout>();
+  /** Undoes every listener and subscription start() made, in reverse order. */
+  const undo: (() => void)[] = [];
+  let syncHandler = false;
+  /** Something of start() is set up and stop() has not taken it down yet. */
+  let started = false;
   let running = false;
+  let lifecycle: Promise<void> = Promise.resolve();
 
   const originOf = (peer: string) => ({ net: peer });
+  const sync = new SyncService({
+    doc: options.state,
+    limits,
+    metrics,
+    emit: (event, e) => events.emit(event, e as never),
+    log,
+    originOf,
+  });
 
-  async function syncWith(peerId: string): Promise<SyncResult> {
+  function syncWith(peerId: string): Promise<SyncResult> {
     const target = node.getConnections().find((c) => c.remotePeer.toString() === peerId)?.remotePeer;
-    if (!target) throw new Error(`not connected to ${peerId}`);
-    const stream = await node.dialProtocol(target, SYNC_PROTOCOL);
-    try {
-      const r = await initiateSync(stream, options.state, { ...syncOpts, origin: originOf(peerId) });
-      recordSync(peerId, r);
-      return r;
-    } catch (err) {
-      metrics.syncsFailed++;
-      throw err;
-    }
+    if (!target) return Promise.reject(new Error(`not connected to ${peerId}`));
+    return sync.syncWith(peerId, (signal) => node.dialProtocol(target, SYNC_PROTOCOL, { signal }));
   }
 
-  function recordSync(peerId: string, r: SyncResult): void {
-    metrics.syncsOk++;
-    metrics.syncBytesSent += r.sentBytes;
-    metrics.syncBytesReceived += r.receivedBytes;
-    events.emit('sync', { peerId, ...r });
+  /** Failures are counted, logged and emitted by the sync service. */
+  function syncQuietly(peerId: string): void {
+    void syncWith(peerId).catch(() => {});
   }
 
-  function syncQuietly(peerId: string, why: string): void {
-    void syncWith(peerId).catch((err: Error) => {
-      log.warn({ peer: peerId, why, err: err.message }, 'anti-entropy sync failed');
-      if (err.name === 'SyncError' && /decode/.test(err.message)) {
-        metrics.droppedInvalid++;
-        events.emit('invalid', { peerId, reason: err.message });
-      }
-    });
-  }
-
-  async function handleSync(stream: Stream, connection: { remotePeer: PeerId }): Promise<void> {
-    const peer = connection.remotePeer.toString();
-    try {
-      recordSync(peer, await respondSync(stream, options.state, { ...syncOpts, origin: originOf(peer) }));
-    } catch (err) {
-      metrics.syncsFailed++;
-      log.warn({ peer, err: (err as Error).message }, 'anti-entropy request failed');
-      if (/decode/.test((err as Error).message)) {
-        metrics.droppedInvalid++;
-        events.emit('invalid', { peerId: peer, reason: (err as Error).message });
-      }
-    }
+  /** Serialises start() and stop(): each waits for the one before it. */
+  function serially(step: () => Promise<void>): Promise<void> {
+    const next = lifecycle.then(step);
+    lifecycle = next.catch(() => {});
+    return next;
   }
 
   function onMessage(evt: CustomEvent<GossipsubMessage>): void {
@@ -221,6 +145,12 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       options.state.applyUpdate(decodeGossip(msg.data), originOf(from));
       metrics.updatesApplied++;
     } catch (err) {
+      if ((err as Error).name === 'ListenerError') {
+        // Applied; a local change listener failed. Not the peer's doing.
+        metrics.updatesApplied++;
+        log.warn({ peer: from, err: (err as Error).message }, 'a change listener threw on a gossiped update');
+        return;
+      }
       metrics.droppedInvalid++;
       log.warn({ peer: from, err: (err as Error).message }, 'dropped an invalid state message');
       events.emit('invalid', { peerId: from, reason: (err as Error).message });
@@ -231,7 +161,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     const peer = evt.detail.toString();
     events.emit('peer:connect', { peerId: peer });
     // Both ends see the connection; the lower peer id starts the exchange (it is symmetric).
-    if (peerIdStr < peer) syncQuietly(peer, 'connect');
+    if (peerIdStr < peer) syncQuietly(peer);
   }
 
   function onDisconnect(evt: CustomEvent<PeerId>): void {
@@ -267,8 +197,12 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
         void dial(addr).catch((err: Error) => log.debug?.({ addr, err: err.message }, 'dial failed'));
       };
       if (first && !want.bootstrap && peer !== null && peerIdStr > peer) {
-        const t = setTimeout(attempt, DEFAULTS.holdBackMs);
+        const t = setTimeout(() => {
+          holdBacks.delete(t);
+          attempt();
+        }, DEFAULTS.holdBackMs);
         t.unref();
+        holdBacks.add(t);
       } else attempt();
     }
   }
@@ -294,8 +228,83 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   /** Anti-entropy with every connected peer, each pair once: the lower peer id starts it. */
   function periodicSync(): void {
     for (const peer of new Set(node.getConnections().map((c) => c.remotePeer.toString()))) {
-      if (peerIdStr < peer) syncQuietly(peer, 'periodic');
+      if (peerIdStr < peer) syncQuietly(peer);
     }
+  }
+
+  async function startNow(): Promise<void> {
+    started = true;
+    sync.start();
+    // libp2p resets streams over its own per-connection cap before our handler sees them,
+    // uncounted; ours (per peer, over all its connections) is the one meant to bite.
+    await node.handle(
+      SYNC_PROTOCOL,
+      (stream, connection) => sync.serve(stream, connection.remotePeer.toString()),
+      {
+        maxInboundStreams: 4 * limits.maxInboundStreamsPerPeer,
+      },
+    );
+    syncHandler = true;
+    node.addEventListener('peer:connect', onConnect);
+    undo.push(() => node.removeEventListener('peer:connect', onConnect));
+    node.addEventListener('peer:disconnect', onDisconnect);
+    undo.push(() => node.removeEventListener('peer:disconnect', onDisconnect));
+    node.services.pubsub.addEventListener('gossipsub:message', onMessage);
+    undo.push(() => node.services.pubsub.removeEventListener('gossipsub:message', onMessage));
+    await node.start();
+    node.services.pubsub.subscribe(topic);
+    undo.push(() => node.services.pubsub.unsubscribe(topic));
+    undo.push(
+      options.state.onLocalUpdate((update) => {
+        const data = encodeGossip(update);
+        metrics.published++;
+        metrics.publishedBytes += data.length;
+        node.services.pubsub
+          .publish(topic, data)
+          .catch((err: Error) =>
+            log.warn({ err: err.message }, 'publish failed; anti-entropy will carry it'),
+          );
+      }),
+    );
+    intervals.push(setInterval(periodicSync, syncIntervalMs), setInterval(redial, redialIntervalMs));
+    for (const t of intervals) t.unref();
+    for (const addr of options.bootstrap ?? [])
+      if (!desired.has(addr))
+        desired.set(addr, { peerId: null, rounds: 0, bootstrap: true, offTopicSince: null });
+    running = true;
+    redial();
+    log.info({ peerId: peerIdStr, addresses: net.addresses, topic }, 'cluster network started');
+  }
+
+  /** Takes down whatever start() set up, also after a start that failed half-way. */
+  async function stopNow(): Promise<void> {
+    if (!started) return;
+    running = false;
+    for (const t of intervals.splice(0)) clearInterval(t);
+    for (const t of holdBacks) clearTimeout(t);
+    holdBacks.clear();
+    for (const u of undo.splice(0).reverse()) {
+      try {
+        u();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'cluster network: a clean-up step failed');
+      }
+    }
+    try {
+      await sync.stop();
+      if (syncHandler) {
+        syncHandler = false;
+        await node.unhandle(SYNC_PROTOCOL);
+      }
+    } finally {
+      await node.stop();
+    }
+    for (const want of desired.values()) {
+      want.rounds = 0;
+      want.offTopicSince = null;
+    }
+    started = false;
+    log.info({ peerId: peerIdStr }, 'cluster network stopped');
   }
 
   const net: ClusterNet = {
@@ -306,43 +315,32 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       return node.getMultiaddrs().map((a) => a.toString());
     },
     metrics,
-    async start() {
-      if (running) return;
-      running = true;
-      await node.handle(SYNC_PROTOCOL, (stream, connection) => handleSync(stream, connection), {
-        maxInboundStreams: 64,
-      });
-      node.addEventListener('peer:connect', onConnect);
-      node.addEventListener('peer:disconnect', onDisconnect);
-      node.services.pubsub.addEventListener('gossipsub:message', onMessage);
-      await node.start();
-      node.services.pubsub.subscribe(topic);
-      unsubscribeLocal = options.state.onLocalUpdate((update) => {
-        const data = encodeGossip(update);
-        metrics.published++;
-        metrics.publishedBytes += data.length;
-        node.services.pubsub
-          .publish(topic, data)
-          .catch((err: Error) =>
-            log.warn({ err: err.message }, 'publish failed; anti-entropy will carry it'),
-          );
-      });
-      timers.push(setInterval(periodicSync, syncIntervalMs), setInterval(redial, redialIntervalMs));
-      for (const t of timers) t.unref();
-      for (const addr of options.bootstrap ?? [])
-        desired.set(addr, { peerId: null, rounds: 0, bootstrap: true, offTopicSince: null });
-      redial();
-      log.info({ peerId: peerIdStr, addresses: net.addresses, topic }, 'cluster network started');
-    },
-    async stop() {
-      if (!running) return;
-      running = false;
-      for (const t of timers.splice(0)) clearInterval(t);
-      unsubscribeLocal?.();
-      unsubscribeLocal = null;
-      node.removeEventListener('peer:connect', onConnect);
-      node.removeEventListener('peer:disconnect', onDisconnect);
-      await node.stop();
+    limits,
+    start: () =>
+      serially(async () => {
+        if (running) return;
+        try {
+          await startNow();
+        } catch (err) {
+          await stopNow();
+          throw err;
+        }
+      }),
+    stop: () => serially(stopNow),
+    resources: () => {
+      const usage = sync.usage();
+      return {
+        running,
+        libp2p: node.status,
+        timers: intervals.length + holdBacks.size,
+        listeners: undo.length,
+        topics: node.services.pubsub.getTopics().length,
+        syncHandler,
+        connections: node.getConnections().length,
+        inboundSyncs: usage.inboundSyncs,
+        outboundSyncs: usage.outboundSyncs,
+        syncBytesHeld: usage.bytesHeld,
+      };
     },
     dial,
     setPeers(addrs) {

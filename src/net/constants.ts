@@ -1,4 +1,5 @@
-/** Defaults and wire identifiers of the cluster network, in one place. */
+/** Defaults and wire identifiers of the cluster network, in one place (resource limits of
+ * anti-entropy: limits.ts). */
 
 /** The anti-entropy request/response protocol. */
 export const SYNC_PROTOCOL = '/fizz/sync/1';
@@ -11,8 +12,6 @@ export const WIRE_VERSION = 1;
 export const DEFAULTS = {
   /** Anti-entropy with every connected peer this often (besides on every new connection). */
   syncIntervalMs: 15_000,
-  /** A sync exchange that takes longer is aborted. */
-  syncTimeoutMs: 10_000,
   /** Re-dial the peers handed to setPeers() that are not connected this often. */
   redialIntervalMs: 2_000,
   /** When both ends learn of each other from membership, the greater peer id waits this long
@@ -20,8 +19,6 @@ export const DEFAULTS = {
   holdBackMs: 250,
   /** A connected member not seen on the state topic for this long is reconnected. */
   topicGraceMs: 10_000,
-  /** The largest sync frame accepted (a whole document travels in one). */
-  maxFrameBytes: 64 * 1024 * 1024,
   /** Gossipsub heartbeat; shorter than the 1 s default so a mesh forms quickly. */
   heartbeatIntervalMs: 700,
   /** Gossipsub mesh degree D (gossipsub's own default is 6). Every member is dialled and

@@ -11,6 +11,7 @@
  */
 import { WIRE_VERSION } from './constants.js';
 import { EnvelopeError } from './errors.js';
+import { SyncLimitError } from './limits.js';
 
 export const GOSSIP_UPDATE = 1;
 
@@ -88,9 +89,12 @@ export type Chunk = Uint8Array | { subarray(): Uint8Array };
 
 /**
  * Reads length-prefixed frames from a stream's chunks. Returns null at a clean end of
- * stream; throws EnvelopeError for a frame over `maxBytes` or a stream that ends mid-frame.
+ * stream; throws EnvelopeError for a stream that ends mid-frame, and SyncLimitError
+ * ('frame-bytes') for a declared length over `maxBytes`, before buffering any more of it.
+ * `onBuffered(n)` is called before each chunk is kept; it may throw to refuse the chunk
+ * (the byte budget of the stream's peer, see sync-budget.ts).
  * Chunks are kept in a list and joined once per frame: joining on every chunk would copy a
- * big frame over and over (a 64 MiB document in 64 KiB chunks: ~32 GiB of copying).
+ * big frame over and over (a 16 MiB document in 64 KiB chunks: ~2 GiB of copying).
  */
 export class FrameReader {
   private chunks: Uint8Array[] = [];
@@ -99,6 +103,7 @@ export class FrameReader {
   constructor(
     private readonly source: AsyncIterator<Chunk>,
     private readonly maxBytes: number,
+    private readonly onBuffered: (n: number) => void = () => {},
   ) {}
 
   async next(): Promise<Uint8Array | null> {
@@ -107,7 +112,10 @@ export class FrameReader {
         const head = this.peek(4);
         const n = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
         if (n > this.maxBytes)
-          throw new EnvelopeError(`sync frame of ${n} bytes is over the ${this.maxBytes} limit`);
+          throw new SyncLimitError(
+            'frame-bytes',
+            `sync frame of ${n} bytes is over the ${this.maxBytes} limit`,
+          );
         if (this.size >= 4 + n) return this.take(4 + n).subarray(4);
       }
       const { value, done } = await this.source.next();
@@ -117,6 +125,7 @@ export class FrameReader {
       }
       const bytes = value instanceof Uint8Array ? value : value.subarray();
       if (bytes.length === 0) continue;
+      this.onBuffered(bytes.length);
       this.chunks.push(bytes.slice());
       this.size += bytes.length;
     }

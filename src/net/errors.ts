@@ -25,3 +25,6 @@ export class SyncError extends Error {
     super(message, options);
   }
 }
+
+/** A sync stream over one of the resource limits (defined beside the limits). */
+export { SyncLimitError } from './limits.js';

@@ -5,9 +5,12 @@ export type {
   ClusterNetOptions,
   NetLogger,
   NetMetrics,
+  NetResources,
   NetState,
 } from './cluster-net.js';
 export { createClusterNet } from './cluster-net.js';
 export { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
 export { ClusterKeyError, EnvelopeError, IdentityFileError, SyncError } from './errors.js';
 export { clusterIdFromKey, loadOrCreateIdentity, peerIdOf, pskFromClusterKey } from './keys.js';
+export { resolveLimits, SYNC_LIMITS, SyncLimitError, type SyncLimitKind, type SyncLimits } from './limits.js';
+export type { SyncDirection } from './sync-service.js';

@@ -4,11 +4,14 @@
  *   responder → the update the initiator lacks, and its own state vector
  *   initiator → the update the responder lacks, then closes
  * After it both replicas hold the union of what they had. Every frame is decoded as
- * hostile input; a bad frame or a bad update fails the exchange with a SyncError.
+ * hostile input; a bad frame or a bad update fails the exchange with a SyncError, and one
+ * over a limit (frame size, bytes held, time) with a SyncLimitError. Either way the stream
+ * is reset.
  */
 import type { Stream } from '@libp2p/interface';
 import { decodeSyncFrame, encodeSyncFrame, FrameReader, type SyncFrame } from './envelope.js';
 import { SyncError } from './errors.js';
+import { SyncLimitError } from './limits.js';
 
 /** What anti-entropy needs of a replicated document (ClusterState has it). */
 export interface ReplicatedDoc {
@@ -27,6 +30,8 @@ export interface SyncOptions {
   timeoutMs: number;
   /** Tags the updates applied from this exchange. */
   origin: unknown;
+  /** Called with the size of every chunk received before it is buffered; throws to refuse it. */
+  hold?: (n: number) => void;
 }
 
 export async function initiateSync(
@@ -65,6 +70,14 @@ function apply(doc: ReplicatedDoc, update: Uint8Array, origin: unknown): void {
   try {
     doc.applyUpdate(update, origin);
   } catch (cause) {
+    // ClusterState applied the update and then a change listener threw: not the peer's doing.
+    if ((cause as Error)?.name === 'ListenerError')
+      throw new SyncError(
+        `the update was applied, but a change listener threw: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     throw new SyncError(`peer sent an update of ${update.length} bytes that does not decode`, { cause });
   }
 }
@@ -80,10 +93,16 @@ async function guarded(
   body: (io: FrameIO) => Promise<void>,
 ): Promise<SyncResult> {
   const result: SyncResult = { sentBytes: 0, receivedBytes: 0 };
-  const reader = new FrameReader(stream[Symbol.asyncIterator](), opts.maxFrameBytes);
+  const reader = new FrameReader(stream[Symbol.asyncIterator](), opts.maxFrameBytes, opts.hold);
   const io: FrameIO = {
     async send(frame) {
       const bytes = encodeSyncFrame(frame);
+      // The peer would refuse it anyway; say why here.
+      if (bytes.length - 4 > opts.maxFrameBytes)
+        throw new SyncLimitError(
+          'frame-bytes',
+          `our '${frame.type}' frame of ${bytes.length - 4} bytes is over the ${opts.maxFrameBytes} limit`,
+        );
       result.sentBytes += bytes.length;
       if (!stream.send(bytes)) await stream.onDrain();
     },
@@ -98,15 +117,18 @@ async function guarded(
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SyncError(`sync took over ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    timer = setTimeout(
+      () => reject(new SyncLimitError('timeout', `sync took over ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
   });
   try {
-    await Promise.race([body(io), timeout]);
-    await stream.close();
+    // Closing waits on the peer too, so it runs under the same deadline.
+    await Promise.race([body(io).then(() => stream.close()), timeout]);
     return result;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
-    throw err instanceof SyncError
+    throw err instanceof SyncError || err instanceof SyncLimitError
       ? err
       : new SyncError(`sync failed: ${(err as Error).message}`, { cause: err });
   } finally {

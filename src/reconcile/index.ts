@@ -6,4 +6,4 @@ export { keyOf, LABEL, slotOfLabels } from './labels.js';
 export { isUp, plan, restartsWhenExited } from './plan.js';
 export { containerName, referencedResources, replicaCount, toDesiredSlots } from './slots.js';
 export type { Action, DesiredSlot, PlanInput } from './types.js';
-export { waves } from './waves.js';
+export { waves, withDependencies } from './waves.js';

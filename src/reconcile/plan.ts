@@ -44,7 +44,8 @@ function keeperOrder(a: ContainerInfo, b: ContainerInfo): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function matchesRerun(set: Set<string> | undefined, slot: DesiredSlot): boolean {
+/** Whether `set` names the slot, its service (`project/service`) or its project. */
+function namesSlot(set: Set<string> | undefined, slot: DesiredSlot): boolean {
   if (!set) return false;
   const { project, service } = slot.slot;
   return set.has(keyOf(slot.slot)) || set.has(`${project}/${service}`) || set.has(project);
@@ -55,6 +56,8 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
   const key = keyOf(want.slot);
   if (c.labels[LABEL.specHash] !== want.specHash)
     return { kind: 'recreate', slot: want, container: c, reason: 'spec changed' };
+  if (namesSlot(input.forceRecreate, want))
+    return { kind: 'recreate', slot: want, container: c, reason: 'recreate forced' };
   if (!want.running) {
     return isUp(c) ? { kind: 'stop', slot: want, container: c, reason: 'service stopped' } : undefined;
   }
@@ -66,7 +69,7 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
     case 'created':
       return { kind: 'start', slot: want, container: c, reason: 'created, not started' };
     case 'exited':
-      if (restartsWhenExited(want.spec) || matchesRerun(input.rerunExited, want))
+      if (restartsWhenExited(want.spec) || namesSlot(input.rerunExited, want))
         return { kind: 'start', slot: want, container: c, reason: `exited (code ${c.exitCode ?? '?'})` };
       return undefined;
     case 'dead':

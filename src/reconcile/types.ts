@@ -42,4 +42,9 @@ export interface PlanInput {
    * leave it ended (`fizz up`, `fizz start`): a slot key, `project/service`, or a project.
    */
   rerunExited?: Set<string>;
+  /**
+   * Slots whose container is recreated even though its spec hash is current (`fizz up
+   * --force-recreate`): a slot key, `project/service`, or a project, as for `rerunExited`.
+   */
+  forceRecreate?: Set<string>;
 }

@@ -48,3 +48,20 @@ function findCycle(nodes: string[], deps: Map<string, string[]>): string[] {
   const cycle = path.slice(seen.get(at)!);
   return [...cycle, at];
 }
+
+/**
+ * `services` and every service they depend on, transitively (`depends_on`), sorted: what
+ * `fizz up web` brings up. Names the project does not define are dropped.
+ */
+export function withDependencies(project: ProjectSpec, services: Iterable<string>): string[] {
+  const out = new Set<string>();
+  const todo = [...services];
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    const svc = project.services[name];
+    if (!svc || out.has(name)) continue;
+    out.add(name);
+    todo.push(...Object.keys(svc.depends_on ?? {}));
+  }
+  return [...out].sort();
+}

@@ -131,3 +131,21 @@ test('config output loads back into the same output (byte sizes printed as strin
   assert.equal(second.code, 0, second.err);
   assert.equal(second.out, first.out);
 });
+
+test('validate and config: a schema error and an undefined network in one run, in line order', async () => {
+  const text =
+    'services:\n  web:\n    image: nginx\n    networks: [frontnet]\n    ports: 80\nnetworks:\n  front: {}\n';
+  for (const command of ['validate', 'config']) {
+    const r = await runFizz(['-f', '-', command], {}, text);
+    assert.equal(r.code, 1);
+    assert.equal(r.out, '');
+    const lines = r.err.trim().split('\n');
+    assert.equal(lines.length, 3, r.err);
+    assert.match(
+      lines[0]!,
+      /\(stdin\):4:16: services\.web\.networks\.frontnet: service "web" refers to undefined network frontnet .*did you mean 'front'\?$/,
+    );
+    assert.match(lines[1]!, /\(stdin\):5:12: services\.web\.ports: must be a list, not number 80$/);
+    assert.equal(lines[2], '2 errors');
+  }
+});

@@ -312,3 +312,118 @@ test('an unknown YAML alias names the key path and the anchor expected', async (
   assert.deepEqual(errors.map(brief), ['ComposeYamlError 3:9 services.web.<< unknown alias nope']);
   assert.equal(errors[0]!.expected, 'an anchor &nope defined above the alias');
 });
+
+test('a schema error and an undefined network are reported in one run, in line order', async () => {
+  const errors = await errorsOf(`services:
+  web:
+    image: nginx
+    networks: [frontnet]
+    ports: 80
+  db:
+    imgae: postgres
+    depends_on: [web, cache, db]
+    container_name: db
+    deploy: {replicas: 2}
+networks:
+  front: {}
+`);
+  assert.deepEqual(errors.map(brief), [
+    'ComposeUndefinedReferenceError 4:16 services.web.networks.frontnet service "web" refers to undefined network frontnet',
+    'ComposeSchemaError 5:12 services.web.ports must be a list, not number 80',
+    "ComposeSchemaError 7:5 services.db.imgae unknown key 'imgae'",
+    'ComposeCycleError 8:17 services.db.depends_on dependency cycle detected: db -> db',
+    'ComposeUndefinedReferenceError 8:23 services.db.depends_on.cache service "db" depends on undefined service "cache"',
+    'ComposeValueError 9:21 services.db.container_name container_name "db" cannot be used with 2 replicas',
+  ]);
+  assert.equal(errors[0]!.suggestion, 'front');
+  assert.ok(errors.every((e) => e.file === errors[0]!.file && e.file?.endsWith('compose.yaml')));
+  // No "neither an image nor a build" for db: its image key is the typo already reported.
+});
+
+test('with several files, each error names the file it is in, files in -f order', async () => {
+  const p = tempProject({
+    'a.yaml': 'services:\n  web:\n    image: x\n    stop_grace_period: [1]\n',
+    'b.yaml': 'services:\n  web:\n    networks: [back]\n  db:\n    image: y\n    depends_on: [wbe]\n',
+  });
+  try {
+    const { errors } = await p.fail({ files: ['a.yaml', 'b.yaml'] });
+    assert.deepEqual(
+      errors.map((e) => `${e.file?.slice(p.dir.length + 1)}:${e.line}:${e.column} ${e.name} ${e.path}`),
+      [
+        'a.yaml:4:24 ComposeSchemaError services.web.stop_grace_period',
+        'b.yaml:3:16 ComposeUndefinedReferenceError services.web.networks.back',
+        'b.yaml:6:18 ComposeUndefinedReferenceError services.db.depends_on.wbe',
+      ],
+    );
+    assert.equal(errors[2]!.suggestion, 'web');
+  } finally {
+    p.cleanup();
+  }
+});
+
+test('a definition that fails its schema still counts as defined for the references to it', async () => {
+  const errors = await errorsOf(`services:
+  web:
+    image: x
+    networks: [front, back]
+    volumes: ["data:/data"]
+    secrets: [token]
+    depends_on: [db, "ca che", nope]
+  db: 5
+  "ca che": {image: x}
+netwroks:
+  front: {}
+networks:
+  back: {driver: [x]}
+volumes:
+  data: {driver: 1}
+secrets:
+  token: {file: 5}
+`);
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.path}`),
+    [
+      'ComposeUndefinedReferenceError services.web.depends_on.nope',
+      'ComposeSchemaError services.db',
+      'ComposeSchemaError services.ca che',
+      'ComposeSchemaError netwroks',
+      'ComposeSchemaError networks.back.driver',
+      'ComposeSchemaError volumes.data.driver',
+      'ComposeSchemaError secrets.token.file',
+    ],
+  );
+});
+
+test('a missing variable, a bad port and a bad duration leave the references of the rest checked', async () => {
+  const errors = await errorsOf(
+    'services:\n  web:\n    image: ${IMG:?set IMG}\n    ports: ["99999:80"]\n    healthcheck: {interval: soon}\n    depends_on: [nope]\n',
+  );
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.line} ${e.path}`),
+    [
+      'ComposeMissingVariableError 3 services.web.image',
+      'ComposeValueError 4 services.web.ports[0]',
+      'ComposeValueError 5 services.web.healthcheck.interval',
+      'ComposeUndefinedReferenceError 6 services.web.depends_on.nope',
+    ],
+  );
+  const values = await errorsOf(
+    'services:\n  web:\n    image: w\n    ports: ["99999:80"]\n    healthcheck: {interval: soon}\n    depends_on: [nope]\n',
+  );
+  assert.deepEqual(
+    values.map((e) => `${e.name} ${e.line} ${e.path}`),
+    [
+      'ComposeValueError 4 services.web.ports[0]',
+      'ComposeValueError 5 services.web.healthcheck.interval',
+      'ComposeUndefinedReferenceError 6 services.web.depends_on.nope',
+    ],
+  );
+});
+
+test('when what is left of a file cannot be trusted (a broken include), only its own errors are reported', async () => {
+  const errors = await errorsOf('include: [5]\nservices:\n  web: {image: x, depends_on: [nope]}\n');
+  assert.deepEqual(
+    errors.map((e) => `${e.name} ${e.path}`),
+    ['ComposeSchemaError include[0]'],
+  );
+});

@@ -179,3 +179,110 @@ test('hostile documents: deep nesting and an alias bomb end in the loader own er
     return true;
   });
 });
+
+const NAMES = ['web', 'db', 'cache', 'we b', 'front', 'back'];
+
+/** A project whose references are random (some undefined, some cyclic) and whose values may break the schema. */
+const brokenProject = fc.record({
+  services: fc.dictionary(
+    fc.constantFrom(...NAMES),
+    fc.record(
+      {
+        image: fc.oneof(fc.constant('x'), value),
+        depends_on: fc.oneof(fc.array(fc.constantFrom(...NAMES), { maxLength: 3 }), value),
+        networks: fc.oneof(fc.array(fc.constantFrom(...NAMES), { maxLength: 2 }), value),
+        volumes: fc.array(fc.constantFrom('data:/d', 'front:/f', './x:/y', 'we b:/z', '99999'), {
+          maxLength: 2,
+        }),
+        secrets: fc.array(fc.constantFrom(...NAMES), { maxLength: 2 }),
+        container_name: fc.constantFrom('c1', 'c2'),
+        scale: fc.oneof(fc.nat({ max: 3 }), value),
+        extra: fc.dictionary(fc.constantFrom(...SERVICE_KEYS, 'imgae', 'netwroks'), value, { maxKeys: 2 }),
+      },
+      { requiredKeys: [] },
+    ),
+    { maxKeys: 4 },
+  ),
+  top: fc.dictionary(
+    fc.constantFrom('networks', 'volumes', 'secrets', 'netwroks', 'volume', 'include'),
+    fc.oneof(
+      fc.dictionary(fc.constantFrom(...NAMES, 'data'), fc.oneof(fc.constant({}), value), { maxKeys: 3 }),
+      value,
+    ),
+    { maxKeys: 3 },
+  ),
+});
+
+type Broken = typeof brokenProject extends fc.Arbitrary<infer T> ? T : never;
+
+function documentOf(p: Broken): string {
+  const services: Record<string, unknown> = {};
+  for (const [name, { extra, ...svc }] of Object.entries(p.services)) services[name] = { ...svc, ...extra };
+  return stringify({ ...p.top, services });
+}
+
+test('random invalid files: schema, value and reference errors together, only loader errors, each once, in order', () => {
+  fc.assert(
+    fc.property(brokenProject, (p) => {
+      const doc = documentOf(p);
+      try {
+        load(doc)();
+      } catch (err) {
+        onlyOwnErrors(() => {
+          throw err;
+        });
+        const errors = (err as ComposeLoadError).errors;
+        const messages = errors.map((e) => e.message);
+        assert.equal(new Set(messages).size, messages.length, `reported twice:\n${messages.join('\n')}`);
+        for (let i = 1; i < errors.length; i++) {
+          const [a, b] = [errors[i - 1]!, errors[i]!];
+          const before =
+            (a.line ?? 1e9) < (b.line ?? 1e9) || (a.line === b.line && (a.column ?? 0) <= (b.column ?? 0));
+          assert.ok(before, `out of order:\n${messages.join('\n')}`);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('an unknown key added to a service leaves the reference errors of the file as they were', () => {
+  const valid = fc.record({
+    services: fc.dictionary(
+      fc.constantFrom('web', 'db', 'cache', 'worker'),
+      fc.record({
+        image: fc.constant('x'),
+        depends_on: fc.array(fc.constantFrom('web', 'db', 'cache', 'worker', 'nope', 'dbb'), {
+          maxLength: 3,
+        }),
+        networks: fc.array(fc.constantFrom('front', 'back', 'missing'), { maxLength: 2 }),
+      }),
+      { minKeys: 1, maxKeys: 4 },
+    ),
+    networks: fc.dictionary(fc.constantFrom('front', 'back'), fc.constant({}), { maxKeys: 2 }),
+  });
+  const semantic = (doc: unknown): string[] => {
+    try {
+      load(stringify(doc))();
+      return [];
+    } catch (err) {
+      assert.ok(err instanceof ComposeLoadError, String(err));
+      return err.errors
+        .filter((e) => e.name !== 'ComposeSchemaError')
+        .map((e) => `${e.name} ${e.path} ${e.reason}`)
+        .sort();
+    }
+  };
+  fc.assert(
+    fc.property(valid, fc.nat(), (doc, pick) => {
+      const names = Object.keys(doc.services);
+      const target = names[pick % names.length]!;
+      const broken = {
+        ...doc,
+        services: { ...doc.services, [target]: { ...doc.services[target], imagee: 'typo' } },
+      };
+      assert.deepEqual(semantic(broken), semantic(doc));
+    }),
+    { numRuns: 200 },
+  );
+});

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openStore, type StoreProblem } from '../../crdt/index.js';
+import { ClusterState, openStore, type StoreProblem } from '../../crdt/index.js';
 import { decodeFrames, encodeFrame, LOG_MAGIC } from '../../crdt/log-format.js';
 
 const clock = () => 1_000;
@@ -274,4 +274,68 @@ test('a second process cannot open a store in use; a dead owner’s lock is take
   assert.deepEqual(s.state.listProjects(), ['web']);
   await s.close();
   assert.equal(existsSync(join(dir, 'state.lock')), false, 'close releases the lock');
+});
+
+/** Changes of three kinds, local and remote, to a store whose first listener always throws. */
+async function writeThroughThrowingListener(s: Awaited<ReturnType<typeof openStore>>): Promise<string[]> {
+  const seen: string[] = [];
+  s.state.on('change', () => {
+    throw new Error('listener bug');
+  });
+  s.state.on('change', (e) => seen.push(e.kind));
+  s.state.putProject({ name: 'web' });
+  s.state.setScale('web', 'app', 3);
+  const remote = new ClusterState({ nodeId: 'other', clock: () => 2_000 });
+  remote.putProject({ name: 'db' });
+  s.state.applyUpdate(remote.encodeUpdate(), 'net');
+  await s.flush();
+  return seen;
+}
+
+test('a change listener that throws is reported to onListenerError; every change is still stored', async (t) => {
+  const dir = tempDir(t);
+  const errors: string[] = [];
+  const s = await openStore(dir, {
+    nodeId: 'n1',
+    clock,
+    onListenerError: (err, change) => errors.push(`${change.kind}: ${(err as Error).message}`),
+  });
+  const seen = await writeThroughThrowingListener(s);
+  assert.deepEqual(errors, ['project-put: listener bug', 'scale: listener bug', 'project-put: listener bug']);
+  assert.deepEqual(seen, ['project-put', 'scale', 'project-put'], 'the other listener got every change');
+  assert.equal(s.stats().listenerErrors, 3);
+  await s.close();
+  const again = await openStore(dir, { nodeId: 'n1', clock });
+  assert.deepEqual(again.state.listProjects(), ['db', 'web']);
+  assert.equal(again.state.getScale('web', 'app'), 3);
+  await again.close();
+});
+
+test('without onListenerError a listener error goes to logger.warn; a throwing handler is logged too', async (t) => {
+  const dir = tempDir(t);
+  const warnings: string[] = [];
+  const logger = { warn: (f: Record<string, unknown>, m: string) => warnings.push(`${m}: ${String(f.err)}`) };
+  const s = await openStore(dir, { nodeId: 'n1', clock, logger });
+  await writeThroughThrowingListener(s);
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[0]!, /a change listener threw: Error: listener bug/);
+  await s.close();
+
+  const dir2 = tempDir(t);
+  const s2 = await openStore(dir2, {
+    nodeId: 'n1',
+    clock,
+    logger,
+    onListenerError: () => {
+      throw new Error('handler bug');
+    },
+  });
+  warnings.length = 0;
+  await writeThroughThrowingListener(s2);
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[0]!, /onListenerError threw: Error: handler bug/);
+  await s2.close();
+  const again = await openStore(dir2, { nodeId: 'n1', clock });
+  assert.deepEqual(again.state.listProjects(), ['db', 'web']);
+  await again.close();
 });

@@ -1,4 +1,5 @@
-/** The wire decoders treat every byte as hostile: random, truncated and mutated input only ever raises EnvelopeError. */
+/** The wire decoders treat every byte as hostile: random, truncated and mutated input only ever raises
+ * EnvelopeError (or SyncLimitError, for a length over the limit). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -10,6 +11,7 @@ import {
   FrameReader,
   type SyncFrame,
 } from '../../src/net/envelope.js';
+import { SyncLimitError } from '../../src/net/limits.js';
 
 const bytes = fc.uint8Array({ maxLength: 300 });
 const frameArb: fc.Arbitrary<SyncFrame> = fc.oneof(
@@ -84,7 +86,10 @@ test('sync frames round-trip through the frame reader, however the stream is chu
   );
 });
 
-test('truncated, oversized and mutated frame streams raise only EnvelopeError', async () => {
+/** A mutated length prefix may also claim a frame over the limit: SyncLimitError, refused unbuffered. */
+const FRAME_ERRORS = ['EnvelopeError', 'SyncLimitError'];
+
+test('truncated, oversized and mutated frame streams raise only EnvelopeError or SyncLimitError', async () => {
   await fc.assert(
     fc.asyncProperty(frameArb, fc.nat(), fc.nat(255), async (frame, pos, value) => {
       const wire = encodeSyncFrame(frame);
@@ -92,21 +97,44 @@ test('truncated, oversized and mutated frame streams raise only EnvelopeError', 
       try {
         await readAll([cut], 1 << 20);
       } catch (err) {
-        assert.equal((err as Error).name, 'EnvelopeError');
+        assert.ok(FRAME_ERRORS.includes((err as Error).name), String(err));
       }
       const mutated = new Uint8Array(wire);
       mutated[pos % wire.length] = value;
       try {
         for (const f of await readAll([mutated], 1 << 20)) onlyEnvelopeErrors(() => decodeSyncFrame(f));
       } catch (err) {
-        assert.equal((err as Error).name, 'EnvelopeError');
+        assert.ok(FRAME_ERRORS.includes((err as Error).name), String(err));
       }
     }),
     { numRuns: 1000 },
   );
   await assert.rejects(readAll([new Uint8Array([0xff, 0xff, 0xff, 0xff, 0])], 1 << 20), {
-    name: 'EnvelopeError',
+    name: 'SyncLimitError',
+    limit: 'frame-bytes',
   });
+  await assert.rejects(readAll([new Uint8Array([0, 0, 0, 9, 1, 1])], 1 << 20), { name: 'EnvelopeError' });
+});
+
+test('the frame reader asks before buffering each chunk, and stops at a refusal', async () => {
+  const wire = encodeSyncFrame({ type: 'push', update: new Uint8Array(1000).fill(5) });
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < wire.length; i += 100) chunks.push(wire.subarray(i, i + 100));
+  let pulled = 0;
+  async function* gen() {
+    for (const c of chunks) {
+      pulled++;
+      yield c;
+    }
+  }
+  let held = 0;
+  const reader = new FrameReader(gen(), 1 << 20, (n) => {
+    if (held + n > 500) throw new SyncLimitError('peer-bytes', 'over 500');
+    held += n;
+  });
+  await assert.rejects(reader.next(), { name: 'SyncLimitError', limit: 'peer-bytes' });
+  assert.equal(held, 500, 'five chunks of 100 held, the sixth refused');
+  assert.equal(pulled, 6, 'nothing read after the refusal');
 });
 
 test('a big frame arriving in small chunks is joined once, not once per chunk', async () => {

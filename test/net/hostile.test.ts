@@ -109,3 +109,40 @@ test('a peer without the cluster key cannot connect; the identity survives a res
   nets.push(again);
   assert.equal(again.peerId, id);
 });
+
+test('a local change listener that throws is not blamed on the peer whose update it saw', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-listener-'));
+  const nets: ClusterNet[] = [];
+  t.after(async () => {
+    await Promise.all(nets.map((n) => n.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  // A bare ClusterState (no store, no onListenerError) throws ListenerError from applyUpdate.
+  const fragile = new ClusterState({ nodeId: 'fragile', clock: Date.now });
+  fragile.on('change', () => {
+    throw new Error('listener bug');
+  });
+  const writer = new ClusterState({ nodeId: 'writer', clock: Date.now });
+  writer.putProject({ name: 'before-connect' });
+  const mk = (dir: string, state: NetState) =>
+    createClusterNet({
+      dataDir: join(root, dir),
+      clusterKey: KEY,
+      listen: { host: '127.0.0.1', port: 0 },
+      state,
+      logger: quiet,
+      syncIntervalMs: 600_000,
+    });
+  const a = await mk('fragile', fragile);
+  const b = await mk('writer', writer);
+  nets.push(a, b);
+  await a.start();
+  await b.start();
+  await b.dial(a.addresses[0]!);
+  await until('the topic to form', () => b.topicPeers().length === 1);
+  writer.putProject({ name: 'by-gossip' });
+  await until('the gossiped update', () => fragile.getProject('by-gossip') !== undefined);
+  await until('the update on connection', () => fragile.getProject('before-connect') !== undefined);
+  assert.equal(a.metrics.droppedInvalid, 0, 'nothing was counted as invalid');
+  assert.ok(a.metrics.updatesApplied >= 1);
+});

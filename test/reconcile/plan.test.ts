@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { LABEL } from '../../src/reconcile/labels.js';
 import { plan, restartsWhenExited } from '../../src/reconcile/plan.js';
 import type { Action } from '../../src/reconcile/types.js';
-import { container, desired, service } from './fixtures.js';
+import { apply, container, desired, service } from './fixtures.js';
 
 /** `kind:target` per action, the target a slot key or a container id. */
 function brief(actions: Action[]): string[] {
@@ -289,4 +289,28 @@ describe('restartsWhenExited', () => {
   for (const [over, want] of cases) {
     test(JSON.stringify(over), () => assert.equal(restartsWhenExited(service(over)), want));
   }
+});
+
+test('forceRecreate recreates current containers of the slots, services or projects it names', () => {
+  const owned = [desired('p', 'web', 0), desired('p', 'web', 1), desired('p', 'db', 0, 'h1', false)];
+  const actual = [
+    container('w0', 'p', 'web', 0),
+    container('w1', 'p', 'web', 1),
+    container('d0', 'p', 'db', 0, 'h1', { state: 'exited' }),
+  ];
+  assert.deepEqual(brief(plan({ owned, actual, projects: P })), []);
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['p/web']) })), [
+    'recreate:w0',
+    'recreate:w1',
+  ]);
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['p/web/1']) })), [
+    'recreate:w1',
+  ]);
+  const all = plan({ owned, actual, projects: P, forceRecreate: new Set(['p']) });
+  assert.deepEqual(brief(all), ['recreate:d0', 'recreate:w0', 'recreate:w1']);
+  assert.ok(all.every((a) => a.reason === 'recreate forced'));
+  // Forced for one pass: once applied, the plan without it is empty again.
+  assert.deepEqual(plan({ owned, actual: apply(actual, all), projects: P }), []);
+  // Containers of other projects are never forced.
+  assert.deepEqual(brief(plan({ owned, actual, projects: P, forceRecreate: new Set(['q']) })), []);
 });

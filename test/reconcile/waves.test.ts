@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { DependsOnSpec } from '../../src/compose/types.js';
 import { DependencyCycleError } from '../../src/reconcile/errors.js';
-import { waves } from '../../src/reconcile/waves.js';
+import { waves, withDependencies } from '../../src/reconcile/waves.js';
 import { project, service } from './fixtures.js';
 
 const on = (...names: string[]) =>
@@ -94,4 +94,21 @@ test('property: in an acyclic graph every service comes after all it depends on'
         for (const d of ds) assert.ok(wave.get(n)! > wave.get(d)!, `${n} after ${d}`);
     }),
   );
+});
+
+test('withDependencies: the named services and what they depend on, transitively, sorted', () => {
+  const proj = project('p', {
+    web: service({ depends_on: on('api', 'ghost') }),
+    api: service({ depends_on: on('db', 'cache') }),
+    db: service(),
+    cache: service(),
+    other: service({ depends_on: on('db') }),
+  });
+  assert.deepEqual(withDependencies(proj, ['web']), ['api', 'cache', 'db', 'web']);
+  assert.deepEqual(withDependencies(proj, ['api', 'other']), ['api', 'cache', 'db', 'other']);
+  assert.deepEqual(withDependencies(proj, ['db', 'nope']), ['db']);
+  assert.deepEqual(withDependencies(proj, []), []);
+  // A cycle ends (the planner rejects it elsewhere).
+  const cyc = project('p', { a: service({ depends_on: on('b') }), b: service({ depends_on: on('a') }) });
+  assert.deepEqual(withDependencies(cyc, ['a']), ['a', 'b']);
 });

@@ -62,7 +62,7 @@ export class ConfigCommand extends ComposeCommand {
     if (this.services) return this.lines(Object.keys(project.services).sort());
     if (this.volumes) return this.lines(Object.keys(project.volumes).sort());
     if (this.images) return this.lines(imagesOf(project));
-    const model = composeConfigModel(project);
+    const model = composeConfigModel(project, this.format === 'json' ? 'json' : 'yaml');
     if (this.format === 'json') this.context.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
     else this.context.stdout.write(toYaml(model));
     return 0;

@@ -1,7 +1,8 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import type { ServicesRequest } from '../../api/protocol.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
+import { parseTimeout } from '../seconds.js';
 
 type Op = 'start' | 'stop' | 'restart';
 
@@ -43,9 +44,22 @@ export class StopCommand extends ServicesOpCommand {
     category: 'Compose',
     description: 'stop services without removing them',
     details:
-      'Marks the services (all when none is named) stopped in the desired state, so the agent keeps their containers stopped, and stops them.',
-    examples: [['Stop every service', '$0 stop']],
+      "Marks the services (all when none is named) stopped in the desired state, so the agent keeps their containers stopped, and stops them: each with its stop signal, killed after `-t` seconds (default: the service's stop_grace_period, else 10 s).",
+    examples: [
+      ['Stop every service', '$0 stop'],
+      ['Stop the web service, killing it if it has not stopped after 2 s', '$0 stop -t 2 web'],
+    ],
   });
+
+  timeout = Option.String('-t,--timeout', {
+    description: 'Seconds to wait for each container to stop before killing it',
+  });
+
+  override request(project: string): ServicesRequest {
+    const req = super.request(project);
+    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
+    return req;
+  }
 }
 
 export class RestartCommand extends ServicesOpCommand {
@@ -68,12 +82,7 @@ export class RestartCommand extends ServicesOpCommand {
 
   override request(project: string): ServicesRequest {
     const req = super.request(project);
-    if (this.timeout !== undefined) {
-      const t = Number(this.timeout);
-      if (!/^\d+$/.test(this.timeout) || !Number.isSafeInteger(t))
-        throw new UsageError(`--timeout wants a whole number of seconds, not "${this.timeout}"`);
-      req.timeout = t;
-    }
+    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     return req;
   }
 }

@@ -4,6 +4,8 @@ import { configFilePaths } from '../config-files.js';
 import { LogPrinter } from '../log-printer.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
+import { parseTimeout } from '../seconds.js';
+import { parseScale, stoppedOnInterrupt } from '../up-options.js';
 
 /** `fizz up`: sends the project to the agent, shows progress, then follows the logs unless -d. */
 export class UpCommand extends ProjectCommand {
@@ -18,13 +20,24 @@ export class UpCommand extends ProjectCommand {
       \`service_completed_successfully\`; independent services start in parallel.
 
       Running it again changes only what changed: unchanged containers are left alone, a
-      changed service is recreated, a service removed from the file is removed (as
-      \`--remove-orphans\` does in docker compose). Without \`-d\` it then follows the logs;
-      Ctrl+C stops the project's containers.
+      changed service is recreated (\`--force-recreate\`: every one; \`--no-recreate\`: none),
+      a service removed from the file is removed (as \`--remove-orphans\` does in docker
+      compose). Containers being recreated or removed are stopped with their stop signal and
+      killed after \`-t\` seconds (default: the service's stop_grace_period, else 10 s).
+
+      With service names only those services and what they depend on (transitively; not with
+      \`--no-deps\`) are brought up; the other services are left as they are, running or not,
+      with their current definition. \`--scale web=3\` runs 3 replicas of web for this up,
+      whatever deploy.replicas or scale say. Without \`-d\` it then follows the logs (of the
+      named services, when there are any); Ctrl+C stops what it brought up (\`-t\` applies).
     `,
     examples: [
       ['Start in the background', '$0 up -d'],
       ['Start and wait until every service is healthy', '$0 up --wait -f examples/web/compose.yaml'],
+      ['Bring up web and the services it depends on', '$0 up -d web'],
+      ['Bring up only web, not its dependencies', '$0 up -d --no-deps web'],
+      ['Recreate every container, even unchanged ones', '$0 up -d --force-recreate'],
+      ['Run three replicas of web', '$0 up -d --scale web=3'],
     ],
   });
 
@@ -39,10 +52,49 @@ export class UpCommand extends ProjectCommand {
     description: 'Remove containers of services no longer in the file (always on)',
   });
 
+  services = Option.Rest({ name: 'service' });
+  noDeps = Option.Boolean('--no-deps', false, {
+    description: "Don't bring up the named services' dependencies",
+  });
+  forceRecreate = Option.Boolean('--force-recreate', false, {
+    description: 'Recreate containers even if their configuration has not changed',
+  });
+  noRecreate = Option.Boolean('--no-recreate', false, {
+    description: 'Keep the containers of services already up, even if their configuration changed',
+  });
+  timeout = Option.String('-t,--timeout', {
+    description: 'Seconds to wait for containers being recreated or removed to stop before killing them',
+  });
+  scale = Option.Array('--scale', {
+    description: 'SERVICE=NUM: run NUM replicas of SERVICE (repeatable; overrides deploy.replicas and scale)',
+  });
+
+  /** The request's fields from the new flags (their usage errors come before anything is loaded). */
+  private options(): Omit<UpRequest, 'spec'> {
+    if (this.forceRecreate && this.noRecreate)
+      throw new UsageError('--force-recreate and --no-recreate cannot be combined');
+    const req: Omit<UpRequest, 'spec'> = {};
+    if (this.services.length > 0) req.services = this.services;
+    if (this.noDeps) req.noDeps = true;
+    if (this.forceRecreate) req.forceRecreate = true;
+    if (this.noRecreate) req.noRecreate = true;
+    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
+    if (this.scale?.length) req.scale = parseScale(this.scale);
+    return req;
+  }
+
   async execute(): Promise<number> {
+    const options = this.options();
     return this.withProject(async (spec) => {
+      const unknown = [...(options.services ?? []), ...Object.keys(options.scale ?? {})].filter(
+        (s) => !Object.hasOwn(spec.services, s),
+      );
+      if (unknown.length > 0) {
+        this.context.stderr.write(`error: no such service: ${[...new Set(unknown)].join(', ')}\n`);
+        return 1;
+      }
       const client = await this.agent();
-      const req: UpRequest = { spec, wait: this.wait };
+      const req: UpRequest = { spec, wait: this.wait, ...options };
       if (this.waitTimeout !== undefined) {
         const secs = Number(this.waitTimeout);
         if (!(secs > 0)) throw new UsageError(`--wait-timeout wants seconds, not "${this.waitTimeout}"`);
@@ -63,12 +115,18 @@ export class UpCommand extends ProjectCommand {
       };
       process.on('SIGINT', onSigint);
       try {
-        const names = Object.entries(spec.services).flatMap(([name, s]) => {
-          const n = s.deploy?.replicas ?? s.scale ?? 1;
+        // As docker compose: attached to the named services, else to every one.
+        const attached = this.services.length > 0 ? this.services : Object.keys(spec.services);
+        const names = attached.flatMap((name) => {
+          const s = spec.services[name]!;
+          const n = options.scale?.[name] ?? s.deploy?.replicas ?? s.scale ?? 1;
           return Array.from({ length: n }, (_, i) => `${name}-${i + 1}`);
         });
         const printer = new LogPrinter(this.context.stdout, this.stdoutTty, names);
-        for await (const ev of client.logs({ project: spec.name, follow: true }, abort.signal))
+        for await (const ev of client.logs(
+          { project: spec.name, follow: true, services: this.services },
+          abort.signal,
+        ))
           printer.print(ev);
       } catch (err) {
         if (!abort.signal.aborted) throw err;
@@ -77,7 +135,11 @@ export class UpCommand extends ProjectCommand {
       }
       if (stopping) {
         const stopped = await printOperation(
-          client.stop({ project: spec.name, services: [] }),
+          client.stop({
+            project: spec.name,
+            services: stoppedOnInterrupt(spec, this.services, this.noDeps),
+            ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
+          }),
           this.context.stderr,
           this.stderrTty,
         );
