@@ -476,6 +476,9 @@ export class Agent implements ApiHandlers {
   /** `fizz exec`: starts the command in the replica's running container (see exec.ts). */
   async exec(req: ExecRequest): Promise<ExecSession> {
     const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
+    // Who ran what where, without the command line (it may carry secrets).
+    const { project, service, index, tty, detach } = req;
+    this.o.logger.info({ project, service, index, tty, detach }, 'exec');
     return startExec(this.o.runtime, spec, req, this.o.nodeId);
   }
 
