@@ -8,12 +8,16 @@ import type {
   DoneEvent,
   DownRequest,
   ExecRequest,
+  ImagesResponse,
   InfoResponse,
+  KillRequest,
   LogEvent,
   LsResponse,
   PsEntry,
   PsResponse,
+  ScaleRequest,
   ServicesRequest,
+  TopResponse,
   UpRequest,
 } from '../api/protocol.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
@@ -21,6 +25,7 @@ import type { ProjectSpec } from '../compose/types.js';
 import { toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
+import { eachContainer, imagesOf, killStops, replicaOf, topOf } from './container-ops.js';
 import { type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { startExec } from './exec.js';
 import type { Logger } from './logger.js';
@@ -35,6 +40,7 @@ import {
   Reconciler,
   type ReconcilerOptions,
 } from './reconciler.js';
+import { overridesAfterUp, scaleError } from './scale.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
@@ -88,9 +94,9 @@ function planError(spec: ProjectSpec): string | undefined {
   }
 }
 
-function replicaOf(c: ContainerInfo): number {
-  const n = Number(c.labels[LABELS.slot]);
-  return Number.isInteger(n) ? n : 0;
+/** A request about a project or services the state does not have (answered 404). */
+export class AgentRequestError extends Error {
+  override readonly name = 'AgentRequestError';
 }
 
 export class Agent implements ApiHandlers {
@@ -206,10 +212,10 @@ export class Agent implements ApiHandlers {
     for (const svc of Object.keys(spec.services))
       if (targets.includes(svc) && state.isServiceStopped(spec.name, svc))
         state.setServiceStopped(spec.name, svc, false);
-    // A `fizz scale` override would win over the spec's replicas: `--scale` replaces it.
-    for (const [svc, n] of Object.entries(req.scale ?? {}))
-      if (targets.includes(svc) && state.getScale(spec.name, svc) !== undefined)
-        state.setScale(spec.name, svc, n);
+    // A `fizz scale` override would win over the spec's replicas: the `up` wins over it, with
+    // the file's count (or `--scale`'s), as docker compose's next `up` overrides its `scale`.
+    const overrides = overridesAfterUp(spec, targets, (svc) => state.getScale(spec.name, svc));
+    for (const [svc, n] of Object.entries(overrides)) state.setScale(spec.name, svc, n);
     await this.o.flush();
     const serviceKeys = targets.map((s) => `${spec.name}/${s}`);
     const extra: Omit<PassRequest, 'watch'> = { rerunExited: serviceKeys };
@@ -399,6 +405,8 @@ export class Agent implements ApiHandlers {
       const containers = (await this.o.runtime.list(req.project)).filter((c) =>
         services.includes(c.labels[LABELS.service] ?? ''),
       );
+      // Started again by hand: a `fizz kill` hold ends, as with the engine's own policy.
+      this.reconciler.release(containers.map((c) => c.id));
       await Promise.all(
         containers.map(async (c) => {
           const service = c.labels[LABELS.service] ?? '';
@@ -423,6 +431,108 @@ export class Agent implements ApiHandlers {
       errors.push(engineHelp(err));
     }
     return done(errors);
+  }
+
+  /**
+   * `fizz scale web=3`: writes the scale overrides into the state (durably) and runs a pass
+   * that brings the services to that many replicas. Nothing is written when a service is
+   * unknown. A scaled service runs, as with docker compose's `scale`: its stop mark is cleared.
+   */
+  async scale(req: ScaleRequest, emit: Emit): Promise<DoneEvent> {
+    const { state } = this.o;
+    const spec = state.getProject(req.project) as ProjectSpec | undefined;
+    const invalid = scaleError(req.project, spec, req.scale);
+    if (invalid) return done([invalid]);
+    const services = Object.keys(req.scale).sort();
+    for (const svc of services) {
+      state.setScale(req.project, svc, req.scale[svc]!);
+      if (state.isServiceStopped(req.project, svc)) state.setServiceStopped(req.project, svc, false);
+    }
+    await this.o.flush();
+    const keys = services.map((s) => `${req.project}/${s}`);
+    const pass = await this.runPass([req.project], emit, { rerunExited: keys });
+    if (Array.isArray(pass)) return done(pass);
+    const touched = pass.touched.get(req.project) ?? new Set<string>();
+    for (const c of pass.actual) {
+      const service = c.labels[LABELS.service] ?? '';
+      if (c.labels[LABELS.project] !== req.project || !services.includes(service)) continue;
+      if (touched.has(c.id) || c.state !== 'running' || replicaOf(c) > (req.scale[service] ?? 0)) continue;
+      emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'running' });
+    }
+    return done(pass.errors.get(req.project) ?? []);
+  }
+
+  /** The containers of some services of a project that is up (all services when none is named). */
+  private async containersOf(project: string, named: string[]): Promise<ContainerInfo[] | string> {
+    const services = this.services(project, named);
+    if (typeof services === 'string') return services;
+    return (await this.o.runtime.list(project)).filter((c) =>
+      services.includes(c.labels[LABELS.service] ?? ''),
+    );
+  }
+
+  /**
+   * `fizz kill [-s SIGNAL]`: signals the running containers of the services. A container
+   * ended this way (SIGKILL or its stop signal) stays exited whatever its restart policy, as
+   * the engine treats it as stopped by hand, until `fizz up`, `start` or `restart`.
+   */
+  kill(req: KillRequest, emit: Emit): Promise<DoneEvent> {
+    return this.reconciler.exclusive(async () => {
+      const signal = req.signal ?? 'SIGKILL';
+      const found = await this.containersOf(req.project, req.services);
+      if (typeof found === 'string') return done([found]);
+      const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
+      const running = found.filter((c) => c.state === 'running');
+      const stopping = running.filter((c) =>
+        killStops(signal, spec?.services[c.labels[LABELS.service] ?? '']),
+      );
+      // Held before the signal: the `die` it causes must find the hold in place.
+      this.reconciler.hold(stopping.map((c) => c.id));
+      const { errors, done: killed } = await eachContainer(running, ['killing', 'killed'], emit, (c) =>
+        this.o.runtime.kill(c.id, signal),
+      );
+      const signalled = new Set(killed.map((c) => c.id));
+      this.reconciler.release(stopping.filter((c) => !signalled.has(c.id)).map((c) => c.id));
+      return done(errors);
+    });
+  }
+
+  /** `fizz pause` / `unpause`: freezes or thaws the services' containers. The loop leaves paused ones alone. */
+  async pause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.freeze(req, emit, true);
+  }
+
+  async unpause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.freeze(req, emit, false);
+  }
+
+  private freeze(req: ServicesRequest, emit: Emit, pause: boolean): Promise<DoneEvent> {
+    return this.reconciler.exclusive(async () => {
+      const found = await this.containersOf(req.project, req.services);
+      if (typeof found === 'string') return done([found]);
+      const targets = found.filter((c) => c.state === (pause ? 'running' : 'paused'));
+      const { errors } = await eachContainer(
+        targets,
+        pause ? ['pausing', 'paused'] : ['unpausing', 'unpaused'],
+        emit,
+        (c) => (pause ? this.o.runtime.pause(c.id) : this.o.runtime.unpause(c.id)),
+      );
+      return done(errors);
+    });
+  }
+
+  /** `fizz top`: the processes of the services' running containers. */
+  async top(project: string, services: string[]): Promise<TopResponse> {
+    const found = await this.containersOf(project, services);
+    if (typeof found === 'string') throw new AgentRequestError(found);
+    return { containers: await topOf(this.o.runtime, found) };
+  }
+
+  /** `fizz images`: the image of each of the project's containers. */
+  async images(project: string, services: string[]): Promise<ImagesResponse> {
+    const found = await this.containersOf(project, services);
+    if (typeof found === 'string') throw new AgentRequestError(found);
+    return { images: await imagesOf(this.o.runtime, found) };
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

@@ -93,6 +93,8 @@ export class Reconciler {
   private readonly failures: BackoffBook;
   private readonly restarts: BackoffBook;
   private readonly made = new Set<string>();
+  /** Containers `fizz kill` ended: no restart policy starts them again (see `hold`). */
+  private readonly held = new Set<string>();
   private queue: Pending[] = [];
   private running = false;
   private lastStatus = '';
@@ -299,6 +301,7 @@ export class Reconciler {
 
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
+    this.releaseHeld(actual, rerun);
     const planned = plan({
       owned,
       actual,
@@ -306,6 +309,7 @@ export class Reconciler {
       restartAllowed,
       rerunExited: rerun,
       forceRecreate,
+      heldExited: new Set(this.held),
     });
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
@@ -374,6 +378,38 @@ export class Reconciler {
   }
 
   /** Forgets networks and volumes made for a project (after `fizz down` removed them). */
+  /**
+   * `fizz kill` ended these containers: as the engine does with a container killed by hand,
+   * the loop does not start them again under `restart: always`, until an `up` or a `start`
+   * of their service (or `release`). Kept in memory: a restarted agent, like a restarted
+   * engine, starts them again under their policy.
+   */
+  hold(ids: string[]): void {
+    for (const id of ids) this.held.add(id);
+  }
+
+  /** `fizz restart` started these containers again: their policy applies once more. */
+  release(ids: string[]): void {
+    for (const id of ids) this.held.delete(id);
+  }
+
+  /** Drops holds on containers gone or named by this pass's `rerunExited`. */
+  private releaseHeld(actual: ContainerInfo[], rerun: Set<string>): void {
+    const byId = new Map(actual.map((c) => [c.id, c]));
+    for (const id of this.held) {
+      const c = byId.get(id);
+      const project = c?.labels[LABELS.project] ?? '';
+      const slot = c && slotRefOf(c);
+      if (
+        !c ||
+        rerun.has(project) ||
+        rerun.has(`${project}/${c.labels[LABELS.service]}`) ||
+        (slot && rerun.has(slot))
+      )
+        this.held.delete(id);
+    }
+  }
+
   forget(names: string[]): void {
     for (const n of names) {
       this.made.delete(`network:${n}`);

@@ -6,11 +6,13 @@
 import { type IncomingMessage, request } from 'node:http';
 import {
   decodeErrorBody,
+  decodeImagesResponse,
   decodeInfo,
   decodeLogEvent,
   decodeLsResponse,
   decodeOpEvent,
   decodePsResponse,
+  decodeTopResponse,
   parseJson,
 } from './decode.js';
 import { AgentApiError, AgentUnreachableError } from './errors.js';
@@ -19,13 +21,17 @@ import { readLines } from './ndjson.js';
 import {
   type DownRequest,
   type ExecRequest,
+  type ImagesResponse,
   type InfoResponse,
+  type KillRequest,
   type LogEvent,
   type LsResponse,
   type OpEvent,
   type PsResponse,
   ROUTES,
+  type ScaleRequest,
   type ServicesRequest,
+  type TopResponse,
   type UpRequest,
 } from './protocol.js';
 
@@ -157,5 +163,37 @@ export class AgentClient {
   /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */
   async ls(all: boolean): Promise<LsResponse> {
     return decodeLsResponse(await this.json(all ? `${ROUTES.ls}?all=1` : ROUTES.ls));
+  }
+
+  scale(req: ScaleRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.scale, req);
+  }
+
+  kill(req: KillRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.kill, req);
+  }
+
+  pause(req: ServicesRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.pause, req);
+  }
+
+  unpause(req: ServicesRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.unpause, req);
+  }
+
+  private query(project: string, services: string[]): string {
+    const q = new URLSearchParams({ project });
+    for (const s of services) q.append('service', s);
+    return q.toString();
+  }
+
+  /** `fizz top`: the processes of the services' running containers. */
+  async top(project: string, services: string[] = []): Promise<TopResponse> {
+    return decodeTopResponse(await this.json(`${ROUTES.top}?${this.query(project, services)}`));
+  }
+
+  /** `fizz images`: the image of each container of the project. */
+  async images(project: string, services: string[] = []): Promise<ImagesResponse> {
+    return decodeImagesResponse(await this.json(`${ROUTES.images}?${this.query(project, services)}`));
   }
 }

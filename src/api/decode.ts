@@ -8,14 +8,18 @@ import {
   type DoneEvent,
   type DownRequest,
   type ErrorBody,
+  type ImagesResponse,
   type InfoResponse,
+  type KillRequest,
   type LogEvent,
   type LsResponse,
   type OpEvent,
   PROGRESS_STATUSES,
   type ProgressEvent,
   type PsResponse,
+  type ScaleRequest,
   type ServicesRequest,
+  type TopResponse,
   type UpRequest,
 } from './protocol.js';
 
@@ -224,4 +228,63 @@ export function decodeLsResponse(v: unknown): LsResponse {
       throw new ApiDecodeError('ls.projects[].states: not counts');
   }
   return o as unknown as LsResponse;
+}
+
+export function decodeScaleRequest(v: unknown): ScaleRequest {
+  const o = obj(v, 'scale');
+  const scale: Record<string, number> = {};
+  const entries = Object.entries(obj(o.scale, 'scale.scale'));
+  if (entries.length === 0) throw new ApiDecodeError('scale.scale: no service');
+  for (const [svc, n] of entries) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_UP_SCALE)
+      throw new ApiDecodeError(`scale.scale.${svc}: not a whole number from 0 to ${MAX_UP_SCALE}`);
+    scale[svc] = n;
+  }
+  return { project: projectName(o, 'scale'), scale };
+}
+
+/** A signal name or number as `docker kill -s` takes it: `SIGKILL`, `KILL`, `9`, `SIGRTMIN+3`. */
+const SIGNAL = /^(?:SIG)?[A-Z][A-Z0-9]*(?:[+-][0-9]{1,2})?$|^[0-9]{1,2}$/;
+
+export function decodeKillRequest(v: unknown): KillRequest {
+  const o = obj(v, 'kill');
+  const req: KillRequest = { project: projectName(o, 'kill'), services: strList(o, 'services', 'kill') };
+  const signal = optStr(o, 'signal', 'kill');
+  if (signal !== undefined) {
+    if (!SIGNAL.test(signal))
+      throw new ApiDecodeError(`kill.signal: not a signal: ${JSON.stringify(signal)}`);
+    req.signal = signal;
+  }
+  return req;
+}
+
+function isRow(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
+export function decodeTopResponse(v: unknown): TopResponse {
+  const o = obj(v, 'top');
+  if (!Array.isArray(o.containers)) throw new ApiDecodeError('top.containers: not a list');
+  for (const c of o.containers) {
+    const e = obj(c, 'top.containers[]');
+    str(e, 'name', 'top.containers[]');
+    str(e, 'service', 'top.containers[]');
+    if (typeof e.replica !== 'number') throw new ApiDecodeError('top.containers[].replica: not a number');
+    if (!isRow(e.titles)) throw new ApiDecodeError('top.containers[].titles: not a list of strings');
+    if (!Array.isArray(e.processes) || !e.processes.every(isRow))
+      throw new ApiDecodeError('top.containers[].processes: not rows of strings');
+  }
+  return o as unknown as TopResponse;
+}
+
+export function decodeImagesResponse(v: unknown): ImagesResponse {
+  const o = obj(v, 'images');
+  if (!Array.isArray(o.images)) throw new ApiDecodeError('images.images: not a list');
+  for (const i of o.images) {
+    const e = obj(i, 'images.images[]');
+    for (const k of ['container', 'service', 'image', 'id']) str(e, k, 'images.images[]');
+    for (const k of ['replica', 'size'])
+      if (typeof e[k] !== 'number') throw new ApiDecodeError(`images.images[].${k}: not a number`);
+  }
+  return o as unknown as ImagesResponse;
 }

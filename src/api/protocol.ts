@@ -22,6 +22,16 @@ export const ROUTES = {
   exec: `${API_PREFIX}/exec`,
   /** `fizz ls`: the projects the agent knows. */
   ls: `${API_PREFIX}/ls`,
+  /** `fizz scale web=3`: a scale override in the desired state, then a pass. */
+  scale: `${API_PREFIX}/scale`,
+  /** `fizz kill`, `fizz pause`, `fizz unpause`: an engine operation on the services' containers. */
+  kill: `${API_PREFIX}/kill`,
+  pause: `${API_PREFIX}/pause`,
+  unpause: `${API_PREFIX}/unpause`,
+  /** `fizz top`: the processes of each running container. */
+  top: `${API_PREFIX}/top`,
+  /** `fizz images`: the image of each container. */
+  images: `${API_PREFIX}/images`,
 } as const;
 
 /** What happens to one resource while an operation runs, as docker compose prints it. */
@@ -42,6 +52,12 @@ export type ProgressStatus =
   | 'recreated'
   | 'removing'
   | 'removed'
+  | 'killing'
+  | 'killed'
+  | 'pausing'
+  | 'paused'
+  | 'unpausing'
+  | 'unpaused'
   | 'error';
 
 export const PROGRESS_STATUSES: readonly ProgressStatus[] = [
@@ -61,6 +77,12 @@ export const PROGRESS_STATUSES: readonly ProgressStatus[] = [
   'recreated',
   'removing',
   'removed',
+  'killing',
+  'killed',
+  'pausing',
+  'paused',
+  'unpausing',
+  'unpaused',
   'error',
 ];
 
@@ -201,4 +223,49 @@ export interface LsEntry {
 
 export interface LsResponse {
   projects: LsEntry[];
+}
+
+/** `fizz scale web=3 db=0`: replicas by service, kept in the desired state. */
+export interface ScaleRequest {
+  project: string;
+  scale: Record<string, number>;
+}
+
+/** `fizz kill [-s SIGNAL] [service…]`. */
+export interface KillRequest {
+  project: string;
+  /** Empty: every service of the project. */
+  services: string[];
+  /** `SIGKILL` (the default), `SIGHUP`, `9`, `HUP`… as the engine takes it. */
+  signal?: string;
+}
+
+/** One container's processes, as `fizz top` prints them. */
+export interface TopEntry {
+  name: string;
+  service: string;
+  replica: number;
+  titles: string[];
+  processes: string[][];
+}
+
+export interface TopResponse {
+  containers: TopEntry[];
+}
+
+/** The image of one container, as `fizz images` prints it. */
+export interface ImageEntry {
+  container: string;
+  service: string;
+  replica: number;
+  /** The image reference the container was made from. */
+  image: string;
+  /** `sha256:…`; empty when the image is no longer on this machine. */
+  id: string;
+  /** Bytes (0 when unknown). */
+  size: number;
+}
+
+export interface ImagesResponse {
+  images: ImageEntry[];
 }

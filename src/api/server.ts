@@ -7,20 +7,31 @@ import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import { decodeDownRequest, decodeServicesRequest, decodeUpRequest, parseJson } from './decode.js';
+import {
+  decodeDownRequest,
+  decodeKillRequest,
+  decodeScaleRequest,
+  decodeServicesRequest,
+  decodeUpRequest,
+  parseJson,
+} from './decode.js';
 import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { encodeLine } from './ndjson.js';
 import {
   type DoneEvent,
   type DownRequest,
+  type ImagesResponse,
   type InfoResponse,
+  type KillRequest,
   type LogEvent,
   type LsResponse,
   type ProgressEvent,
   type PsResponse,
   ROUTES,
+  type ScaleRequest,
   type ServicesRequest,
+  type TopResponse,
   type UpRequest,
 } from './protocol.js';
 
@@ -48,6 +59,15 @@ export interface ApiHandlers {
   exec?: ExecHandler;
   /** `fizz ls`: `all` includes projects with nothing running. */
   ls?(all: boolean): Promise<LsResponse>;
+  /** `fizz scale web=3`. */
+  scale?(req: ScaleRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  /** `fizz kill`, `pause`, `unpause`. */
+  kill?(req: KillRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  pause?(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  unpause?(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  /** `fizz top` and `fizz images` (services empty: all); an unknown project or service throws `AgentRequestError`. */
+  top?(project: string, services: string[]): Promise<TopResponse>;
+  images?(project: string, services: string[]): Promise<ImagesResponse>;
 }
 
 /** Another agent already answers on the socket. */
@@ -79,7 +99,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: ServerResponse, err: unknown): void {
   const e = err instanceof Error ? err : new Error(String(err));
-  const status = e.name === 'ApiDecodeError' ? 400 : e.name === 'EngineUnreachableError' ? 503 : 500;
+  const status =
+    e.name === 'ApiDecodeError'
+      ? 400
+      : e.name === 'AgentRequestError'
+        ? 404
+        : e.name === 'EngineUnreachableError'
+          ? 503
+          : 500;
   if (res.headersSent) {
     res.end();
     return;
@@ -122,6 +149,14 @@ function route(handlers: ApiHandlers) {
       }
       if (req.method === 'GET' && path === ROUTES.ls && handlers.ls)
         return sendJson(res, 200, await handlers.ls(url.searchParams.get('all') === '1'));
+      for (const what of ['top', 'images'] as const) {
+        const handler = handlers[what]?.bind(handlers);
+        if (req.method === 'GET' && path === ROUTES[what] && handler) {
+          const project = url.searchParams.get('project');
+          if (!project) throw new ApiDecodeError(`${what}: project missing`);
+          return sendJson(res, 200, await handler(project, url.searchParams.getAll('service')));
+        }
+      }
       if (req.method === 'GET' && path === ROUTES.logs) {
         const project = url.searchParams.get('project');
         if (!project) throw new ApiDecodeError('logs: project missing');
@@ -171,6 +206,22 @@ function route(handlers: ApiHandlers) {
             const body = decodeServicesRequest(await readBody(req));
             return streamOp(res, abort.signal, (emit, s) => handlers[op](body, emit, s));
           }
+        }
+        for (const op of ['pause', 'unpause'] as const) {
+          const handler = handlers[op]?.bind(handlers);
+          if (path === ROUTES[op] && handler) {
+            const body = decodeServicesRequest(await readBody(req));
+            return streamOp(res, abort.signal, (emit, s) => handler(body, emit, s));
+          }
+        }
+        const { scale, kill } = handlers;
+        if (path === ROUTES.scale && scale) {
+          const body = decodeScaleRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => scale.call(handlers, body, emit, s));
+        }
+        if (path === ROUTES.kill && kill) {
+          const body = decodeKillRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => kill.call(handlers, body, emit, s));
         }
       }
       sendJson(res, 404, { error: { name: 'NotFound', message: `no route ${req.method} ${path}` } });

@@ -22,6 +22,12 @@ const WORDS: Record<ProgressStatus, string> = {
   recreated: 'Recreated',
   removing: 'Removing',
   removed: 'Removed',
+  killing: 'Killing',
+  killed: 'Killed',
+  pausing: 'Pausing',
+  paused: 'Paused',
+  unpausing: 'Unpausing',
+  unpaused: 'Unpaused',
   error: 'Error',
 };
 
@@ -35,6 +41,9 @@ const FINAL = new Set<ProgressStatus>([
   'restarted',
   'recreated',
   'removed',
+  'killed',
+  'paused',
+  'unpaused',
 ]);
 
 const KIND: Record<ResourceKind, string> = {

@@ -51,6 +51,10 @@ function namesSlot(set: Set<string> | undefined, slot: DesiredSlot): boolean {
   return set.has(keyOf(slot.slot)) || set.has(`${project}/${service}`) || set.has(project);
 }
 
+function startExited(want: DesiredSlot, c: ContainerInfo): Action {
+  return { kind: 'start', slot: want, container: c, reason: `exited (code ${c.exitCode ?? '?'})` };
+}
+
 /** What to do with the one container kept for a slot. */
 function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Action | undefined {
   const key = keyOf(want.slot);
@@ -69,8 +73,8 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
     case 'created':
       return { kind: 'start', slot: want, container: c, reason: 'created, not started' };
     case 'exited':
-      if (restartsWhenExited(want.spec) || namesSlot(input.rerunExited, want))
-        return { kind: 'start', slot: want, container: c, reason: `exited (code ${c.exitCode ?? '?'})` };
+      if (namesSlot(input.rerunExited, want)) return startExited(want, c);
+      if (restartsWhenExited(want.spec) && !input.heldExited?.has(c.id)) return startExited(want, c);
       return undefined;
     case 'dead':
       return { kind: 'recreate', slot: want, container: c, reason: 'container dead' };

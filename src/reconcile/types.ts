@@ -47,4 +47,10 @@ export interface PlanInput {
    * --force-recreate`): a slot key, `project/service`, or a project, as for `rerunExited`.
    */
   forceRecreate?: Set<string>;
+  /**
+   * Containers (ids) the user ended with `fizz kill`: left exited whatever their restart
+   * policy, as the engine leaves a container killed by hand, until `rerunExited` names
+   * their slot (`fizz up`, `fizz start`).
+   */
+  heldExited?: Set<string>;
 }

@@ -23,9 +23,11 @@ import {
   type CreateRequest,
   type ExecOptions,
   type ExecSession,
+  type ImageInfo,
   LABELS,
   type LogLine,
   type LogOptions,
+  type ProcessTable,
   type Runtime,
   type RuntimeEvent,
 } from './types.js';
@@ -187,6 +189,41 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (err instanceof EngineError && err.statusCode === 304) return; // already stopped
       throw err;
+    }
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    await this.call(() => this.docker.getContainer(id).kill({ signal }), { container: id });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.call(() => this.docker.getContainer(id).pause(), { container: id });
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.call(() => this.docker.getContainer(id).unpause(), { container: id });
+  }
+
+  async top(id: string): Promise<ProcessTable> {
+    const t = (await this.call(() => this.docker.getContainer(id).top(), { container: id })) as {
+      Titles?: string[];
+      Processes?: string[][];
+    };
+    return { titles: t.Titles ?? [], processes: t.Processes ?? [] };
+  }
+
+  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    await this.ready();
+    try {
+      const i = (await this.docker.getImage(ref).inspect()) as {
+        Id: string;
+        RepoTags?: string[];
+        Size?: number;
+      };
+      return { id: i.Id, repoTags: i.RepoTags ?? [], size: i.Size ?? 0 };
+    } catch (err) {
+      if ((err as EngineFailure).statusCode === 404) return undefined;
+      throw this.fail(err);
     }
   }
 

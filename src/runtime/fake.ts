@@ -5,6 +5,7 @@
  * failures, set health, make containers exit and write their output.
  */
 
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   ContainerNotFoundError,
@@ -23,8 +24,10 @@ import type {
   ExecOptions,
   ExecSession,
   HealthState,
+  ImageInfo,
   LogLine,
   LogOptions,
+  ProcessTable,
   PublishedPort,
   Runtime,
   RuntimeEvent,
@@ -47,7 +50,12 @@ export type FakeOperation =
   | 'logs'
   | 'events'
   | 'info'
-  | 'exec';
+  | 'exec'
+  | 'kill'
+  | 'pause'
+  | 'unpause'
+  | 'top'
+  | 'imageInfo';
 
 export interface FakeRuntimeOptions {
   /** Images present (default: `fizz/busybox:latest`). */
@@ -99,6 +107,18 @@ interface Resource {
 }
 
 type Listener = (ev: RuntimeEvent) => void;
+
+/** The signals the fake knows by name (Linux numbers). */
+const FAKE_SIGNALS: Record<string, number> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  KILL: 9,
+  USR1: 10,
+  USR2: 12,
+  TERM: 15,
+  WINCH: 28,
+};
 
 export class FakeRuntime implements Runtime {
   readonly images: Set<string>;
@@ -306,6 +326,54 @@ export class FakeRuntime implements Runtime {
     this.halt(c, 143);
     this.emit(c, 'die');
     this.emit(c, 'stop');
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    this.enter('kill', `${id} ${signal}`);
+    const c = this.must(id);
+    if (c.info.state !== 'running') throw new EngineError(409, `container ${c.info.name} is not running`);
+    const num = FAKE_SIGNALS[signal.replace(/^SIG/i, '').toUpperCase()] ?? Number(signal);
+    if (!Number.isInteger(num) || num <= 0) throw new EngineError(500, `invalid signal: ${signal}`);
+    this.emit(c, 'kill');
+    // SIGHUP, SIGUSR1…: the fake's processes ignore them; the others end the container.
+    if (num === 1 || num === 10 || num === 12 || num === 28) return;
+    this.halt(c, 128 + num);
+    this.emit(c, 'die');
+  }
+
+  async pause(id: string): Promise<void> {
+    this.enter('pause', id);
+    const c = this.must(id);
+    if (c.info.state !== 'running') throw new EngineError(409, `container ${c.info.name} is not running`);
+    c.info.state = 'paused';
+    this.emit(c, 'pause');
+  }
+
+  async unpause(id: string): Promise<void> {
+    this.enter('unpause', id);
+    const c = this.must(id);
+    if (c.info.state !== 'paused') throw new EngineError(409, `container ${c.info.name} is not paused`);
+    c.info.state = 'running';
+    this.emit(c, 'unpause');
+  }
+
+  async top(id: string): Promise<ProcessTable> {
+    this.enter('top', id);
+    const c = this.must(id);
+    if (c.info.state !== 'running' && c.info.state !== 'paused')
+      throw new EngineError(409, `container ${c.info.name} is not running`);
+    const cmd = [...(c.req.spec.entrypoint ?? []), ...(c.req.spec.command ?? [])].join(' ') || 'sh';
+    return {
+      titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'],
+      processes: [['root', String(1000 + c.runs), '1', '0', '12:00', '?', '00:00:00', cmd]],
+    };
+  }
+
+  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    this.enter('imageInfo', ref);
+    if (!this.images.has(ref)) return undefined;
+    const hex = createHash('sha256').update(ref).digest('hex');
+    return { id: `sha256:${hex}`, repoTags: [ref], size: 1000 + ref.length };
   }
 
   async restart(id: string, graceMs?: number): Promise<void> {

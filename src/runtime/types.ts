@@ -144,6 +144,31 @@ export interface Runtime {
   info(): Promise<{ engineVersion: string; apiVersion: string }>;
   /** Runs a command in a running container (`fizz exec`). */
   exec(id: string, opts: ExecOptions): Promise<ExecSession>;
+  /** Sends a signal (`SIGKILL`, `SIGHUP`, `9`…) to a running container (`fizz kill`). */
+  kill(id: string, signal: string): Promise<void>;
+  /** Freezes / thaws every process of a container (`fizz pause` / `unpause`). */
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  /** The processes of a running container, as the engine's `top` lists them (`fizz top`). */
+  top(id: string): Promise<ProcessTable>;
+  /** An image on this machine, or undefined when it is not here (`fizz images`). */
+  imageInfo(ref: string): Promise<ImageInfo | undefined>;
+}
+
+/** `ps` output of one container: column titles, then one row per process. */
+export interface ProcessTable {
+  titles: string[];
+  processes: string[][];
+}
+
+/** What `fizz images` shows of an image. */
+export interface ImageInfo {
+  /** `sha256:…` */
+  id: string;
+  /** `repo:tag` names; empty for an untagged image. */
+  repoTags: string[];
+  /** Bytes. */
+  size: number;
 }
 
 /** A command to run in a running container (`fizz exec`). */
