@@ -456,7 +456,7 @@ export class Agent implements ApiHandlers {
     for (const c of pass.actual) {
       const service = c.labels[LABELS.service] ?? '';
       if (c.labels[LABELS.project] !== req.project || !services.includes(service)) continue;
-      if (touched.has(c.id) || c.state !== 'running' || replicaOf(c) > (req.scale[service] ?? 0)) continue;
+      if (touched.has(c.id) || c.state !== 'running' || replicaOf(c) >= (req.scale[service] ?? 0)) continue;
       emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'running' });
     }
     return done(pass.errors.get(req.project) ?? []);

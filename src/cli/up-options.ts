@@ -4,14 +4,17 @@ import { MAX_UP_SCALE } from '../api/decode.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { withDependencies } from '../reconcile/index.js';
 
-/** `--scale` values: `SERVICE=NUM`, NUM a whole number; the last one for a service wins. */
-export function parseScale(values: string[]): Record<string, number> {
+/**
+ * `--scale` values (and `fizz scale`'s arguments): `SERVICE=NUM`, NUM a whole number; the
+ * last one for a service wins.
+ */
+export function parseScale(values: string[], what = '--scale'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) {
     const m = /^([^=]+)=(\d+)$/.exec(v);
     const n = m ? Number(m[2]) : Number.NaN;
     if (!m || !Number.isSafeInteger(n) || n > MAX_UP_SCALE)
-      throw new UsageError(`--scale wants SERVICE=NUM with NUM from 0 to ${MAX_UP_SCALE}, not "${v}"`);
+      throw new UsageError(`${what} wants SERVICE=NUM with NUM from 0 to ${MAX_UP_SCALE}, not "${v}"`);
     out[m[1]!] = n;
   }
   return out;

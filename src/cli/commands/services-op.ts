@@ -4,9 +4,9 @@ import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
 import { parseTimeout } from '../seconds.js';
 
-type Op = 'start' | 'stop' | 'restart';
+type Op = 'start' | 'stop' | 'restart' | 'pause' | 'unpause';
 
-/** The shape `fizz start`, `fizz stop` and `fizz restart` share: an operation on some services. */
+/** The shape `fizz start`, `stop`, `restart`, `pause` and `unpause` share: an operation on some services. */
 abstract class ServicesOpCommand extends ProjectCommand {
   abstract readonly op: Op;
   services = Option.Rest({ name: 'service' });
@@ -85,4 +85,30 @@ export class RestartCommand extends ServicesOpCommand {
     if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     return req;
   }
+}
+
+export class PauseCommand extends ServicesOpCommand {
+  readonly op = 'pause';
+  static override paths = [['pause']];
+  static override usage = Command.Usage({
+    category: 'Compose',
+    description: 'pause services',
+    details:
+      "Freezes every process of the services' running containers (all services when none is named). The agent's loop leaves a paused container alone: it neither restarts nor recreates it, and `fizz ps` shows it paused, until `fizz unpause`.",
+    examples: [
+      ['Pause the web service', '$0 pause web'],
+      ['Pause everything', '$0 pause'],
+    ],
+  });
+}
+
+export class UnpauseCommand extends ServicesOpCommand {
+  readonly op = 'unpause';
+  static override paths = [['unpause']];
+  static override usage = Command.Usage({
+    category: 'Compose',
+    description: 'unpause services',
+    details: "Thaws the services' paused containers (all services when none is named).",
+    examples: [['Unpause the web service', '$0 unpause web']],
+  });
 }

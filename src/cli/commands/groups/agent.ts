@@ -2,10 +2,15 @@ import type { CommandClass } from 'clipanion';
 import { AgentCommand } from '../agent.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
+import { ImagesCommand } from '../images.js';
+import { KillCommand } from '../kill.js';
 import { LogsCommand } from '../logs.js';
 import { LsCommand } from '../ls.js';
+import { PortCommand } from '../port.js';
 import { PsCommand } from '../ps.js';
-import { RestartCommand, StartCommand, StopCommand } from '../services-op.js';
+import { ScaleCommand } from '../scale.js';
+import { PauseCommand, RestartCommand, StartCommand, StopCommand, UnpauseCommand } from '../services-op.js';
+import { TopCommand } from '../top.js';
 import { UpCommand } from '../up.js';
 import { VersionCommand } from '../version.js';
 
@@ -22,4 +27,11 @@ export const agentCommands: CommandClass[] = [
   VersionCommand,
   ExecCommand,
   LsCommand,
+  ScaleCommand,
+  KillCommand,
+  PortCommand,
+  ImagesCommand,
+  TopCommand,
+  PauseCommand,
+  UnpauseCommand,
 ];
