@@ -68,6 +68,37 @@ describe('plan: table', () => {
       want: ['start:a'],
     },
     {
+      name: 'a restart: always container killed by the user (heldExited) stays exited',
+      input: {
+        owned: [desired('p', 'web', 0, 'h1', true, service({ restart: 'always' }))],
+        actual: [container('a', 'p', 'web', 0, 'h1', { state: 'exited', exitCode: 137 })],
+        projects: P,
+        heldExited: new Set(['a']),
+      },
+      want: [],
+    },
+    {
+      name: 'a held container is started when the user asks (rerunExited wins over heldExited)',
+      input: {
+        owned: [desired('p', 'web', 0, 'h1', true, service({ restart: 'always' }))],
+        actual: [container('a', 'p', 'web', 0, 'h1', { state: 'exited', exitCode: 137 })],
+        projects: P,
+        heldExited: new Set(['a']),
+        rerunExited: new Set(['p/web']),
+      },
+      want: ['start:a'],
+    },
+    {
+      name: 'a hold on another container does not keep this one exited',
+      input: {
+        owned: [desired('p', 'web', 0, 'h1', true, service({ restart: 'always' }))],
+        actual: [container('a', 'p', 'web', 0, 'h1', { state: 'exited', exitCode: 137 })],
+        projects: P,
+        heldExited: new Set(['b']),
+      },
+      want: ['start:a'],
+    },
+    {
       name: 'an exited one-shot is rerun when the user asks (rerunExited by service)',
       input: {
         owned: [desired('p', 'job', 0)],
