@@ -366,6 +366,36 @@ export function complianceSuite(name: string, make: () => Harness, opts: { skip?
       });
     });
 
+    test('kill, pause, unpause, top and imageInfo', async () => {
+      const rt = h!.runtime;
+      const p = project();
+      const id = await rt.create(request(p, 'web', 0, { command: ['sleep', '300'] }));
+      await rt.start(id);
+      const top = await rt.top(id);
+      assert.ok(top.titles.includes('PID'), top.titles.join(' '));
+      const cmd = top.titles.indexOf('CMD');
+      assert.ok(cmd >= 0, top.titles.join(' '));
+      assert.ok(
+        top.processes.some((row) => row[cmd]?.includes('sleep 300')),
+        JSON.stringify(top.processes),
+      );
+      await rt.pause(id);
+      assert.equal((await rt.inspect(id))!.state, 'paused');
+      await rt.unpause(id);
+      assert.equal((await rt.inspect(id))!.state, 'running');
+      await rt.kill(id, 'SIGKILL');
+      await h!.until(async () => (await rt.inspect(id))!.state === 'exited', 'killed');
+      assert.equal((await rt.inspect(id))!.exitCode, 137);
+      await assert.rejects(rt.kill(id, 'SIGKILL'), { name: 'EngineError' }); // not running
+      await assert.rejects(rt.kill(`${id}nope`, 'SIGKILL'), { name: 'ContainerNotFoundError' });
+      const image = await rt.imageInfo(IMAGE);
+      assert.ok(image);
+      assert.match(image.id, /^sha256:[0-9a-f]{64}$/);
+      assert.ok(image.repoTags.includes(IMAGE));
+      assert.ok(image.size > 0);
+      assert.equal(await rt.imageInfo('fizz/not-here:0'), undefined);
+    });
+
     test('info names the engine and the API version in use', async () => {
       const i = await h!.runtime.info();
       assert.ok(i.engineVersion.length > 0);
