@@ -25,8 +25,9 @@ import type { ProjectSpec } from '../compose/types.js';
 import { toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
-import { eachContainer, imagesOf, killStops, replicaOf, topOf } from './container-ops.js';
+import { replicaOf } from './container-ops.js';
 import { type DownJournal, MemoryDownJournal } from './down-journal.js';
+import { EngineOps, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
@@ -94,16 +95,12 @@ function planError(spec: ProjectSpec): string | undefined {
   }
 }
 
-/** A request about a project or services the state does not have (answered 404). */
-export class AgentRequestError extends Error {
-  override readonly name = 'AgentRequestError';
-}
-
 export class Agent implements ApiHandlers {
   readonly reconciler: Reconciler;
   private readonly waitTimeoutMs: number;
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
+  private readonly engineOps: EngineOps;
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
@@ -123,6 +120,7 @@ export class Agent implements ApiHandlers {
     };
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
+    this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
   }
 
@@ -354,12 +352,7 @@ export class Agent implements ApiHandlers {
   }
 
   private services(project: string, services: string[]): string[] | string {
-    const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
-    if (!spec) return `project "${project}" is not up`;
-    const unknown = services.filter((s) => !spec.services[s]);
-    if (unknown.length)
-      return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')}`;
-    return services.length ? services : Object.keys(spec.services);
+    return pickServices(this.o.state, project, services);
   }
 
   private async setStopped(req: ServicesRequest, stopped: boolean, emit: Emit): Promise<DoneEvent> {
@@ -462,77 +455,26 @@ export class Agent implements ApiHandlers {
     return done(pass.errors.get(req.project) ?? []);
   }
 
-  /** The containers of some services of a project that is up (all services when none is named). */
-  private async containersOf(project: string, named: string[]): Promise<ContainerInfo[] | string> {
-    const services = this.services(project, named);
-    if (typeof services === 'string') return services;
-    return (await this.o.runtime.list(project)).filter((c) =>
-      services.includes(c.labels[LABELS.service] ?? ''),
-    );
-  }
-
-  /**
-   * `fizz kill [-s SIGNAL]`: signals the running containers of the services. A container
-   * ended this way (SIGKILL or its stop signal) stays exited whatever its restart policy, as
-   * the engine treats it as stopped by hand, until `fizz up`, `start` or `restart`.
-   */
+  /** `fizz kill [-s SIGNAL]` (see engine-ops.ts: what the loop does with a killed container). */
   kill(req: KillRequest, emit: Emit): Promise<DoneEvent> {
-    return this.reconciler.exclusive(async () => {
-      const signal = req.signal ?? 'SIGKILL';
-      const found = await this.containersOf(req.project, req.services);
-      if (typeof found === 'string') return done([found]);
-      const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
-      const running = found.filter((c) => c.state === 'running');
-      const stopping = running.filter((c) =>
-        killStops(signal, spec?.services[c.labels[LABELS.service] ?? '']),
-      );
-      // Held before the signal: the `die` it causes must find the hold in place.
-      this.reconciler.hold(stopping.map((c) => c.id));
-      const { errors, done: killed } = await eachContainer(running, ['killing', 'killed'], emit, (c) =>
-        this.o.runtime.kill(c.id, signal),
-      );
-      const signalled = new Set(killed.map((c) => c.id));
-      this.reconciler.release(stopping.filter((c) => !signalled.has(c.id)).map((c) => c.id));
-      return done(errors);
-    });
+    return this.engineOps.kill(req, emit);
   }
 
-  /** `fizz pause` / `unpause`: freezes or thaws the services' containers. The loop leaves paused ones alone. */
-  async pause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
-    return this.freeze(req, emit, true);
+  /** `fizz pause` / `unpause`: the loop leaves paused containers alone. */
+  pause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.engineOps.freeze(req, emit, true);
   }
 
-  async unpause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
-    return this.freeze(req, emit, false);
+  unpause(req: ServicesRequest, emit: Emit): Promise<DoneEvent> {
+    return this.engineOps.freeze(req, emit, false);
   }
 
-  private freeze(req: ServicesRequest, emit: Emit, pause: boolean): Promise<DoneEvent> {
-    return this.reconciler.exclusive(async () => {
-      const found = await this.containersOf(req.project, req.services);
-      if (typeof found === 'string') return done([found]);
-      const targets = found.filter((c) => c.state === (pause ? 'running' : 'paused'));
-      const { errors } = await eachContainer(
-        targets,
-        pause ? ['pausing', 'paused'] : ['unpausing', 'unpaused'],
-        emit,
-        (c) => (pause ? this.o.runtime.pause(c.id) : this.o.runtime.unpause(c.id)),
-      );
-      return done(errors);
-    });
+  top(project: string, services: string[]): Promise<TopResponse> {
+    return this.engineOps.top(project, services);
   }
 
-  /** `fizz top`: the processes of the services' running containers. */
-  async top(project: string, services: string[]): Promise<TopResponse> {
-    const found = await this.containersOf(project, services);
-    if (typeof found === 'string') throw new AgentRequestError(found);
-    return { containers: await topOf(this.o.runtime, found) };
-  }
-
-  /** `fizz images`: the image of each of the project's containers. */
-  async images(project: string, services: string[]): Promise<ImagesResponse> {
-    const found = await this.containersOf(project, services);
-    if (typeof found === 'string') throw new AgentRequestError(found);
-    return { images: await imagesOf(this.o.runtime, found) };
+  images(project: string, services: string[]): Promise<ImagesResponse> {
+    return this.engineOps.images(project, services);
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

@@ -1,7 +1,7 @@
 /**
- * The commands that act on or read the engine's containers of some services without
- * changing the desired state: `fizz kill`, `pause`, `unpause`, `top`, `images`. Plain
- * functions over the runtime; the agent picks the containers and hands them in.
+ * The pieces of `fizz kill`, `pause`, `unpause`, `top` and `images` (engine-ops.ts): which
+ * kills count as a stop by hand, progress per container, the listings. Plain functions over
+ * the runtime and the containers handed in.
  */
 import type { ImageEntry, ProgressEvent, ProgressStatus, TopEntry } from '../api/protocol.js';
 import type { ServiceSpec } from '../compose/types.js';
