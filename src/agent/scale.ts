@@ -17,8 +17,9 @@ export function scaleError(
 ): string | undefined {
   if (!spec) return `project "${project}" is not up`;
   const unknown = Object.keys(scale).filter((s) => !Object.hasOwn(spec.services, s));
+  // Also a service of the file that no `up` has named yet: it is not in the state.
   if (unknown.length > 0)
-    return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')}`;
+    return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')} up (fizz up brings one up)`;
   return undefined;
 }
 

@@ -124,7 +124,7 @@ test('scale of an unknown service or of a project not up changes nothing', async
   const calls = runtime.calls.length;
   const done = await agent.scale({ project: 'demo', scale: { web: 3, nope: 1 } }, () => {});
   assert.equal(done.ok, false);
-  assert.deepEqual(done.errors, ['project "demo" has no service "nope"']);
+  assert.deepEqual(done.errors, ['project "demo" has no service "nope" up (fizz up brings one up)']);
   assert.equal(state.getScale('demo', 'web'), undefined, 'web was scaled though the request was refused');
   assert.equal(of('web').length, 2);
   assert.equal(runtime.calls.length, calls, 'the engine was asked something');
@@ -188,7 +188,10 @@ test('overridesAfterUp and scaleError, as tables', () => {
   );
   assert.equal(scaleError('demo', spec, { web: 1 }), undefined);
   assert.equal(scaleError('demo', undefined, { web: 1 }), 'project "demo" is not up');
-  assert.equal(scaleError('demo', spec, { a: 1, b: 2 }), 'project "demo" has no service "a", "b"');
+  assert.equal(
+    scaleError('demo', spec, { a: 1, b: 2 }),
+    'project "demo" has no service "a", "b" up (fizz up brings one up)',
+  );
 });
 
 test('scale runs a stopped service, as docker compose scale does', async () => {
@@ -352,7 +355,7 @@ test('scale, kill, pause, top and images through the local API on a unix socket'
     assert.deepEqual(refused.at(-1), {
       type: 'done',
       ok: false,
-      errors: ['project "demo" has no service "zzz"'],
+      errors: ['project "demo" has no service "zzz" up (fizz up brings one up)'],
     });
     const killed = await drain(client.kill({ project: 'demo', services: ['alt'], signal: 'SIGKILL' }));
     assert.ok(killed.some((e) => e.type === 'progress' && e.status === 'killed'));
