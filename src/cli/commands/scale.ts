@@ -10,9 +10,9 @@ export class ScaleCommand extends ProjectCommand {
     category: 'Compose',
     description: 'set the number of replicas of services',
     details: `
-      Writes \`SERVICE=NUM\` into the desired state (durably, and for every node of a
-      cluster: the replicas are spread over its machines), then the agent creates or
-      removes containers until NUM replicas run; NUM may be 0. It wins over the file's
+      Writes \`SERVICE=NUM\` into the desired state (durably; it is the replicated state a
+      cluster's placement spreads over its machines — today the agent runs one machine),
+      then the agent creates or removes containers until NUM replicas run; NUM may be 0. It wins over the file's
       \`deploy.replicas\` and \`scale\`, survives an agent restart, and lasts until the next
       \`fizz up\` of the service, which goes back to the file's count (or its \`--scale\`),
       as the next \`docker compose up\` does. A scaled service runs (a \`fizz stop\` mark is
