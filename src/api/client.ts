@@ -5,7 +5,6 @@
  */
 import { type IncomingMessage, request } from 'node:http';
 import {
-  decodeErrorBody,
   decodeImagesResponse,
   decodeInfo,
   decodeLogEvent,
@@ -14,8 +13,9 @@ import {
   decodePsResponse,
   decodeTopResponse,
   parseJson,
+  refusal,
 } from './decode.js';
-import { AgentApiError, AgentUnreachableError } from './errors.js';
+import { AgentUnreachableError } from './errors.js';
 import { type ExecIo, runExec } from './exec-client.js';
 import { readLines } from './ndjson.js';
 import {
@@ -75,20 +75,7 @@ export class AgentClient {
 
   private async ok(res: IncomingMessage): Promise<IncomingMessage> {
     if (res.statusCode === 200) return res;
-    const chunks: Buffer[] = [];
-    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let err: { name: string; message: string } | undefined;
-    try {
-      err = decodeErrorBody(JSON.parse(text));
-    } catch {
-      err = undefined;
-    }
-    throw new AgentApiError(
-      res.statusCode ?? 0,
-      err?.name ?? 'Error',
-      err?.message ?? (text || 'agent error'),
-    );
+    throw await refusal(res);
   }
 
   private async json(path: string): Promise<unknown> {

@@ -2,8 +2,9 @@
  * Decoders for what arrives over the local API. Every byte is hostile: a value that does not
  * have the expected shape raises ApiDecodeError, never a TypeError deeper in.
  */
+import type { IncomingMessage } from 'node:http';
 import type { ProjectSpec } from '../compose/types.js';
-import { ApiDecodeError } from './errors.js';
+import { AgentApiError, ApiDecodeError } from './errors.js';
 import {
   type DoneEvent,
   type DownRequest,
@@ -132,6 +133,24 @@ export function decodeErrorBody(v: unknown): ErrorBody['error'] | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const { name, message } = e as Obj;
   return typeof name === 'string' && typeof message === 'string' ? { name, message } : undefined;
+}
+
+/** The error an agent's non-200 answer carries: its JSON error body, else its text. */
+export async function refusal(res: IncomingMessage): Promise<AgentApiError> {
+  const chunks: Buffer[] = [];
+  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+  const text = Buffer.concat(chunks).toString('utf8');
+  let err: { name: string; message: string } | undefined;
+  try {
+    err = decodeErrorBody(JSON.parse(text));
+  } catch {
+    err = undefined;
+  }
+  return new AgentApiError(
+    res.statusCode ?? 0,
+    err?.name ?? 'Error',
+    err?.message ?? (text || 'agent error'),
+  );
 }
 
 /** The project name rule of compose: lowercase letters, digits, dashes and underscores. */

@@ -3,9 +3,9 @@
  * sends stdin and terminal sizes, writes stdout and stderr where they belong and resolves
  * with the command's exit code.
  */
-import { type IncomingMessage, request } from 'node:http';
+import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { decodeErrorBody } from './decode.js';
+import { refusal } from './decode.js';
 import { AgentApiError, AgentUnreachableError } from './errors.js';
 import {
   EXEC_UPGRADE,
@@ -30,23 +30,6 @@ export interface ExecIo {
 }
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
-
-async function refusal(res: IncomingMessage): Promise<AgentApiError> {
-  const chunks: Buffer[] = [];
-  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-  const text = Buffer.concat(chunks).toString('utf8');
-  let err: { name: string; message: string } | undefined;
-  try {
-    err = decodeErrorBody(JSON.parse(text));
-  } catch {
-    err = undefined;
-  }
-  return new AgentApiError(
-    res.statusCode ?? 0,
-    err?.name ?? 'Error',
-    err?.message ?? (text || 'agent error'),
-  );
-}
 
 function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {

@@ -26,6 +26,19 @@ abstract class ServicesOpCommand extends ProjectCommand {
   }
 }
 
+/** `stop` and `restart`: with `-t/--timeout`, the grace period before a container is killed. */
+abstract class TimedServicesOpCommand extends ServicesOpCommand {
+  timeout = Option.String('-t,--timeout', {
+    description: 'Seconds to wait for each container to stop before killing it',
+  });
+
+  override request(project: string): ServicesRequest {
+    const req = super.request(project);
+    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
+    return req;
+  }
+}
+
 export class StartCommand extends ServicesOpCommand {
   readonly op = 'start';
   static override paths = [['start']];
@@ -37,7 +50,7 @@ export class StartCommand extends ServicesOpCommand {
   });
 }
 
-export class StopCommand extends ServicesOpCommand {
+export class StopCommand extends TimedServicesOpCommand {
   readonly op = 'stop';
   static override paths = [['stop']];
   static override usage = Command.Usage({
@@ -50,19 +63,9 @@ export class StopCommand extends ServicesOpCommand {
       ['Stop the web service, killing it if it has not stopped after 2 s', '$0 stop -t 2 web'],
     ],
   });
-
-  timeout = Option.String('-t,--timeout', {
-    description: 'Seconds to wait for each container to stop before killing it',
-  });
-
-  override request(project: string): ServicesRequest {
-    const req = super.request(project);
-    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
-    return req;
-  }
 }
 
-export class RestartCommand extends ServicesOpCommand {
+export class RestartCommand extends TimedServicesOpCommand {
   readonly op = 'restart';
   static override paths = [['restart']];
   static override usage = Command.Usage({
@@ -75,16 +78,6 @@ export class RestartCommand extends ServicesOpCommand {
       ['Restart everything, killing what has not stopped after 2 s', '$0 restart -t 2'],
     ],
   });
-
-  timeout = Option.String('-t,--timeout', {
-    description: 'Seconds to wait for each container to stop before killing it',
-  });
-
-  override request(project: string): ServicesRequest {
-    const req = super.request(project);
-    if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
-    return req;
-  }
 }
 
 export class PauseCommand extends ServicesOpCommand {
