@@ -6,60 +6,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
-import { silentLogger } from '../../src/agent/logger.js';
+import type { Agent } from '../../src/agent/agent.js';
 import type { DoneEvent, ProgressEvent } from '../../src/api/protocol.js';
-import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
+import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import { LABELS } from '../../src/runtime/types.js';
-
-function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    ...extra,
-  };
-}
-
-function project(services: Record<string, ServiceSpec>, name = 'demo'): ProjectSpec {
-  return {
-    name,
-    services,
-    networks: { default: { name: `${name}_default` } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-}
+import { project, service, testAgent, until } from './fixtures.js';
 
 const HEALTHCHECK = { test: ['CMD', 'true'], interval: 1_000_000_000 };
 
-function setup(
-  runtime = new FakeRuntime(),
-  state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() }),
-) {
-  const agent = new Agent({
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state,
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 5_000,
-    place,
-  });
-  return { agent, runtime, state };
+function setup(runtime?: FakeRuntime, state?: ClusterState) {
+  return testAgent({ runtime, state });
 }
 
 async function up(
@@ -79,14 +36,6 @@ function byService(runtime: FakeRuntime): Map<string, string[]> {
     out.set(s, [...(out.get(s) ?? []), c.info.id]);
   }
   return out;
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`never: ${what}`);
 }
 
 test('up creates the network, every replica, labelled; a service_healthy dependent waits for health', async () => {

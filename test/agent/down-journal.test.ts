@@ -9,29 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
 import { FileDownJournal } from '../../src/agent/down-journal.js';
-import { silentLogger } from '../../src/agent/logger.js';
-import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
+import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
+import { service, testAgent } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'fz-journal-'));
-}
-
-function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    ...extra,
-  };
 }
 
 function demo(): ProjectSpec {
@@ -97,23 +81,7 @@ function agentOn(
   downs: FileDownJournal,
   faultPoint?: (p: string) => void,
 ) {
-  const o = {
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state,
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 5_000,
-    place,
-    downs,
-    ...(faultPoint ? { faultPoint } : {}),
-  };
-  return new Agent(o);
+  return testAgent({ runtime, state, downs, ...(faultPoint ? { faultPoint } : {}) }).agent;
 }
 
 test('a down interrupted after its containers went is finished by the next agent: networks, volumes, journal', async () => {

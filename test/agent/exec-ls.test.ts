@@ -12,11 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
+import type { Agent } from '../../src/agent/agent.js';
 import { execTarget } from '../../src/agent/exec.js';
-import { silentLogger } from '../../src/agent/logger.js';
 import { listProjects } from '../../src/agent/ls.js';
 import { FileProjectFiles } from '../../src/agent/project-files.js';
 import { AgentClient } from '../../src/api/client.js';
@@ -34,34 +31,11 @@ import {
 } from '../../src/api/exec-stream.js';
 import type { ExecRequest } from '../../src/api/protocol.js';
 import { closeApi, listenApi } from '../../src/api/server.js';
-import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
+import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import { type ContainerInfo, LABELS } from '../../src/runtime/types.js';
-
-function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    ...extra,
-  };
-}
-
-function project(name: string, services: Record<string, ServiceSpec>): ProjectSpec {
-  return {
-    name,
-    services,
-    networks: { default: { name: `${name}_default` } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-}
+import { project } from '../reconcile/fixtures.js';
+import { service, testAgent } from './fixtures.js';
 
 async function withAgent(
   body: (ctx: {
@@ -75,19 +49,9 @@ async function withAgent(
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fizz-exec-'));
   const socket = join(dir, 'agent.sock');
-  const agent = new Agent({
-    nodeId: 'n1',
-    home: dir,
-    version: 'test',
-    state: new ClusterState({ nodeId: 'n1', clock: () => Date.now() }),
-    flush: async () => {},
+  const { agent } = testAgent({
     runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 5_000,
-    place,
+    home: dir,
     projectFiles: new FileProjectFiles(join(dir, 'config-files.json')),
   });
   const server = await listenApi(socket, agent);

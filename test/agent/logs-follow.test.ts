@@ -5,70 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
-import { silentLogger } from '../../src/agent/logger.js';
 import type { LogEvent } from '../../src/api/protocol.js';
-import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
-import { FakeRuntime } from '../../src/runtime/fake.js';
+import type { FakeRuntime } from '../../src/runtime/fake.js';
 import { LABELS } from '../../src/runtime/types.js';
-
-function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    ...extra,
-  };
-}
-
-function project(services: Record<string, ServiceSpec>): ProjectSpec {
-  return {
-    name: 'demo',
-    services,
-    networks: { default: { name: 'demo_default' } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-}
+import { project, service, signal, testAgent, until as untilEvery } from './fixtures.js';
 
 function setup(relistMs: number) {
-  const runtime = new FakeRuntime();
-  const agent = new Agent({
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state: new ClusterState({ nodeId: 'n1', clock: () => Date.now() }),
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 5_000,
-    place,
-    logsRelistMs: relistMs,
-    logsIdleMs: 300,
-  });
-  return { agent, runtime };
+  return testAgent({ logsRelistMs: relistMs, logsIdleMs: 300 });
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`never: ${what}`);
-}
-
-const signal = new AbortController().signal;
+/** Polls every 10 ms, for up to 10 s. */
+const until = (check: () => boolean, what: string) => untilEvery(check, what, 10, 1000);
 
 function idOf(runtime: FakeRuntime, service: string, replica = 0): string {
   for (const c of runtime.containers.values())

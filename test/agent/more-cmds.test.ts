@@ -7,44 +7,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
+import type { ClusterState } from '../../crdt/index.js';
+import type { Agent } from '../../src/agent/agent.js';
 import { killStops } from '../../src/agent/container-ops.js';
-import { silentLogger } from '../../src/agent/logger.js';
 import { overridesAfterUp, scaleError } from '../../src/agent/scale.js';
 import { AgentClient } from '../../src/api/client.js';
 import { decodeKillRequest, decodeScaleRequest } from '../../src/api/decode.js';
 import type { OpEvent } from '../../src/api/protocol.js';
 import { closeApi, listenApi } from '../../src/api/server.js';
 import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import { LABELS } from '../../src/runtime/types.js';
+import { service as baseService, newState, ok, project, signal, testAgent } from './fixtures.js';
 
+/** Services here restart always unless told otherwise. */
 function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    restart: 'always',
-    ...extra,
-  };
-}
-
-function project(services: Record<string, ServiceSpec>): ProjectSpec {
-  return {
-    name: 'demo',
-    services,
-    networks: { default: { name: 'demo_default' } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
+  return baseService({ restart: 'always', ...extra });
 }
 
 /** web (restart: always, 2 replicas in the file), once (restart: no), alt (restart: always). */
@@ -57,25 +35,12 @@ function demo(webReplicas = 2): ProjectSpec {
 }
 
 function newAgent(state: ClusterState, runtime: FakeRuntime): Agent {
-  return new Agent({
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state,
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 3_000,
-    place,
-  });
+  return testAgent({ runtime, state, dependencyTimeoutMs: 3_000 }).agent;
 }
 
 function setup() {
   const runtime = new FakeRuntime({ images: ['fizz/busybox:latest', 'other/image:1.2'] });
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const state = newState();
   const agent = newAgent(state, runtime);
   const of = (svc: string) =>
     [...runtime.containers.values()]
@@ -84,13 +49,6 @@ function setup() {
       .sort((a, b) => a.name.localeCompare(b.name));
   const states = (svc: string) => of(svc).map((c) => c.state);
   return { agent, runtime, state, of, states };
-}
-
-const signal = new AbortController().signal;
-
-async function ok(p: Promise<{ ok: boolean; errors: string[] }>): Promise<void> {
-  const done = await p;
-  assert.equal(done.ok, true, done.errors.join('; '));
 }
 
 test('scale writes the override and the pass brings the service to that many replicas, 0 too', async () => {
@@ -144,7 +102,7 @@ test('the override is durable: a new agent on the same state keeps the replicas 
   const ids = of('web').map((c) => c.id);
   await agent.shutdown();
   // The state as a restarted agent reads it from disk: the encoded document.
-  const reloaded = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const reloaded = newState();
   reloaded.applyUpdate(state.encodeUpdate(), 'disk');
   assert.equal(reloaded.getScale('demo', 'web'), 3);
   const again = newAgent(reloaded, runtime);

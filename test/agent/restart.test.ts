@@ -5,15 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
-import { silentLogger } from '../../src/agent/logger.js';
 import { decodeServicesRequest } from '../../src/api/decode.js';
-import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import type { CreateRequest } from '../../src/runtime/types.js';
+import { project, service, signal, testAgent } from './fixtures.js';
 
 /** A fake whose `create` and `restart` can be held at a gate, and that records restart grace periods. */
 class GatedRuntime extends FakeRuntime {
@@ -39,51 +34,10 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
-function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    ...extra,
-  };
-}
-
-function project(services: Record<string, ServiceSpec>): ProjectSpec {
-  return {
-    name: 'demo',
-    services,
-    networks: { default: { name: 'demo_default' } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-}
-
 function setup() {
-  const runtime = new GatedRuntime();
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
-  const agent = new Agent({
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state,
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 5_000,
-    place,
-  });
-  return { agent, runtime, state };
+  return testAgent({ runtime: new GatedRuntime() });
 }
 
-const signal = new AbortController().signal;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 test('restart -t N hands N seconds to the engine; without it the stop_grace_period', async () => {

@@ -5,15 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
-import { Agent } from '../../src/agent/agent.js';
-import { systemClock } from '../../src/agent/clock.js';
-import { silentLogger } from '../../src/agent/logger.js';
 import { decodeDownRequest, decodeUpRequest } from '../../src/api/decode.js';
 import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
-import { place } from '../../src/placement/index.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import { LABELS } from '../../src/runtime/types.js';
+import { service as baseService, ok, project, signal, testAgent } from './fixtures.js';
 
 /** A fake that records the grace period of every stop (and the stops the engine's restart makes). */
 class GraceRuntime extends FakeRuntime {
@@ -25,33 +21,13 @@ class GraceRuntime extends FakeRuntime {
   }
 }
 
+/** Services here restart always unless told otherwise. */
 function service(extra: Partial<ServiceSpec> = {}): ServiceSpec {
-  return {
-    image: 'fizz/busybox:latest',
-    environment: {},
-    labels: {},
-    ports: [],
-    volumes: [],
-    networks: { default: null },
-    depends_on: {},
-    restart: 'always',
-    ...extra,
-  };
+  return baseService({ restart: 'always', ...extra });
 }
 
 const on = (...names: string[]) =>
   Object.fromEntries(names.map((n) => [n, { condition: 'service_started' as const, required: true }]));
-
-function project(services: Record<string, ServiceSpec>): ProjectSpec {
-  return {
-    name: 'demo',
-    services,
-    networks: { default: { name: 'demo_default' } },
-    volumes: {},
-    secrets: {},
-    configs: {},
-  };
-}
 
 /** db ← api ← web, and an independent `other`. */
 function stack(changes: Record<string, Partial<ServiceSpec>> = {}): ProjectSpec {
@@ -64,22 +40,7 @@ function stack(changes: Record<string, Partial<ServiceSpec>> = {}): ProjectSpec 
 }
 
 function setup() {
-  const runtime = new GraceRuntime();
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
-  const agent = new Agent({
-    nodeId: 'n1',
-    home: '/nowhere',
-    version: 'test',
-    state,
-    flush: async () => {},
-    runtime,
-    clock: systemClock,
-    logger: silentLogger(),
-    tickMs: 3_600_000,
-    pollMs: 5,
-    dependencyTimeoutMs: 3_000,
-    place,
-  });
+  const { agent, runtime, state } = testAgent({ runtime: new GraceRuntime(), dependencyTimeoutMs: 3_000 });
   /** Container id and state by container name. */
   const byName = () =>
     new Map(
@@ -88,13 +49,6 @@ function setup() {
   const services = () =>
     [...new Set([...runtime.containers.values()].map((c) => c.info.labels[LABELS.service]))].sort();
   return { agent, runtime, state, byName, services };
-}
-
-const signal = new AbortController().signal;
-
-async function ok(p: Promise<{ ok: boolean; errors: string[] }>): Promise<void> {
-  const done = await p;
-  assert.equal(done.ok, true, done.errors.join('; '));
 }
 
 test('up with service names brings up only those and their dependencies, transitively', async () => {
