@@ -4,34 +4,12 @@
  * for these), the printed tables and the help text.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { Cli } from 'clipanion';
 import { humanSize, renderImages, shortId, splitReference } from '../../src/cli/commands/images.js';
 import { publicAddress } from '../../src/cli/commands/port.js';
 import { renderTop } from '../../src/cli/commands/top.js';
 import { buildCli } from '../../src/cli/main.js';
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await buildCli(false).run(argv, {
-    ...Cli.defaultContext,
-    stdout,
-    stderr,
-    env: { ...process.env, FIZZ_HOME: '/nonexistent/fizz-test-home' },
-    colorDepth: 1,
-  });
-  return { code, out, err };
-}
+import { run } from './fixtures.js';
 
 test('the commands read their arguments', () => {
   const scale = buildCli(false).process(['scale', 'web=3', 'db=0']) as unknown as { pairs: string[] };

@@ -3,32 +3,10 @@
  * errors printed before anything is loaded or sent (no agent is needed for these).
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { Cli } from 'clipanion';
 import { buildCli } from '../../src/cli/main.js';
 import { parseScale } from '../../src/cli/up-options.js';
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const code = await buildCli(false).run(argv, {
-    ...Cli.defaultContext,
-    stdout,
-    stderr,
-    env: { ...process.env, FIZZ_HOME: '/nonexistent/fizz-test-home' },
-    colorDepth: 1,
-  });
-  return { code, out, err };
-}
+import { run } from './fixtures.js';
 
 test('up reads services, --no-deps, --force-recreate, -t and repeated --scale', () => {
   const cmd = buildCli(false).process([
