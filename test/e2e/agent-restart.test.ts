@@ -1,7 +1,7 @@
 /** An agent killed with SIGKILL and started again adopts the running containers: no twins. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { containerIds, eventually, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
+import { containerIds, processGone, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
 
 test(`agent killed with SIGKILL, restarted: same containers, no twins, state kept${SKIP_DOCKER ? SKIP_REASON : ''}`, {
   skip: SKIP_DOCKER,
@@ -22,18 +22,7 @@ test(`agent killed with SIGKILL, restarted: same containers, no twins, state kep
     assert.equal(before.length, 2);
     const pid = sb.agentPid()!;
     process.kill(pid, 'SIGKILL');
-    await eventually(
-      async () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'the agent to die',
-    );
+    await processGone(pid);
 
     // Any command starts a new agent; its first pass adopts what runs.
     const ps = await sb.fizz(['ps', '--format', 'json']);

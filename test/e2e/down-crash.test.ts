@@ -12,6 +12,7 @@ import {
   containerIds,
   eventually,
   networkNames,
+  processGone,
   SKIP_DOCKER,
   SKIP_REASON,
   sandbox,
@@ -58,18 +59,7 @@ volumes:
 
     const down = await sb.fizz(['down', '-v'], { env: crashAt });
     assert.notEqual(down.code, 0, `the agent was meant to die during down: ${down.stderr}`);
-    await eventually(
-      async () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'the agent to die',
-    );
+    await processGone(pid);
     // What the crash left: containers gone, networks and the volume still there, the down journaled.
     assert.deepEqual(await containerIds(p), []);
     assert.equal((await networkNames(p)).length, 2);

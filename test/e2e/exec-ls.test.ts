@@ -18,31 +18,6 @@ import {
   sandbox,
 } from './harness.js';
 
-/** `fizz args…` in the sandbox with `input` on its stdin (a pipe, so no TTY). */
-function fizzWithInput(sb: Sandbox, args: string[], input: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, BIN, ...args], {
-      env: sb.env,
-      cwd: sb.dir,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
 /** Runs `command` under `script`, which gives it a pseudo-terminal; `script -e` exits with its code. */
 function underScript(sb: Sandbox, command: string): Promise<Run> {
   return new Promise((resolve) => {
@@ -91,15 +66,15 @@ test(`exec: streams, exit code, stdin, --index, options, -d, TTY, errors${SKIP_D
     const streams = await sb.fizz(['exec', '-T', 'web', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     assert.deepEqual(streams, { code: 3, stdout: 'out\n', stderr: 'err\n' });
 
-    const piped = await fizzWithInput(sb, ['exec', '-T', 'web', 'cat'], 'hi\nthere\n');
+    const piped = await sb.fizz(['exec', '-T', 'web', 'cat'], { input: 'hi\nthere\n' });
     assert.deepEqual(piped, { code: 0, stdout: 'hi\nthere\n', stderr: '' });
     const big = `${'0123456789abcdef'.repeat(63)}xyz\n`.repeat(3 * 1024); // 3 MiB, both ways
-    const bigRun = await fizzWithInput(sb, ['exec', '-T', 'web', 'sh', '-c', 'cat; echo done >&2'], big);
+    const bigRun = await sb.fizz(['exec', '-T', 'web', 'sh', '-c', 'cat; echo done >&2'], { input: big });
     assert.equal(bigRun.code, 0, bigRun.stderr);
     assert.equal(bigRun.stderr, 'done\n');
     assert.ok(bigRun.stdout === big, `${bigRun.stdout.length} bytes back of ${big.length}`);
     // Without -T but with stdin a pipe: still no TTY, stdin still piped.
-    const noFlag = await fizzWithInput(sb, ['exec', 'web', 'sh', '-c', 'cat; tty || true'], 'abc\n');
+    const noFlag = await sb.fizz(['exec', 'web', 'sh', '-c', 'cat; tty || true'], { input: 'abc\n' });
     assert.equal(noFlag.code, 0, noFlag.stderr);
     assert.equal(noFlag.stdout, 'abc\nnot a tty\n');
 

@@ -3,7 +3,7 @@
  * the engine through the `docker` CLI (independent of Fizz's runtime), and clean up every
  * container, network and volume a test's project made, and its agent, even on failure.
  */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ export interface Sandbox {
   dir: string;
   project: string;
   env: NodeJS.ProcessEnv;
-  /** Runs `fizz args…` in the sandbox's directory. */
-  fizz(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Run>;
+  /** Runs `fizz args…` in the sandbox's directory; `input`, if given, is piped to its stdin. */
+  fizz(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string }): Promise<Run>;
   /** Writes compose.yaml (with `name:` set to the project) and returns its path. */
   compose(yaml: string, file?: string): string;
   agentPid(): number | undefined;
@@ -37,20 +37,20 @@ export interface Sandbox {
 export function run(
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; input?: string } = {},
 ): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr!.on('data', (d) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
@@ -58,6 +58,7 @@ export function run(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
   });
 }
 
@@ -89,6 +90,17 @@ export async function networkNames(project: string): Promise<string[]> {
 export async function volumeNames(project: string): Promise<string[]> {
   const out = await docker('volume', 'ls', '-q', '--filter', `label=fizz.project=${project}`);
   return out.split('\n').filter(Boolean);
+}
+
+/** A row of `fizz ps --format json`: the fields the tests read. */
+export interface PsJson {
+  ID: string;
+  Name: string;
+  Service: string;
+  Replica: number;
+  State: string;
+  Status: string;
+  Command: string;
 }
 
 /** The parts of `docker inspect` the tests read. */
@@ -127,6 +139,7 @@ export function sandbox(tag: string): Sandbox {
         env: { ...env, ...opts.env },
         cwd: dir,
         timeoutMs: opts.timeoutMs ?? 90_000,
+        input: opts.input,
       }),
     compose: (yaml, file = 'compose.yaml') => {
       const path = join(dir, file);
@@ -174,6 +187,49 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Waits until process `pid` is gone (a signal 0 to it fails). */
+export function processGone(pid: number, timeoutMs = 10_000, what = 'the agent to die'): Promise<true> {
+  return eventually(
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+/** A `fizz` command left running (`up` attached, `logs -f`): its output so far and its exit. */
+export interface Running {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<number>;
+}
+
+/** Starts `fizz args…` in the sandbox's directory, stdin closed, and leaves it running. */
+export function spawnFizz(sb: Sandbox, args: string[]): Running {
+  const child = spawn(process.execPath, [...process.execArgv, BIN, ...args], {
+    cwd: sb.dir,
+    env: sb.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return { child, out: () => stdout, err: () => stderr, exited };
 }
 
 export async function httpGet(url: string): Promise<{ status: number; body: string } | undefined> {

@@ -8,6 +8,7 @@ import {
   containerIds,
   inspect,
   networkNames,
+  type PsJson,
   SKIP_DOCKER,
   SKIP_REASON,
   sandbox,
@@ -32,14 +33,6 @@ const base = (greeting: string, extra = '') => `services:
 ${extra}volumes:
   data: {}
 `;
-
-interface PsJson {
-  ID: string;
-  Name: string;
-  Service: string;
-  Replica: number;
-  State: string;
-}
 
 test(`up, ps, logs, replicas, stop/start, re-up, change, removal, down -v${skip}`, {
   skip: SKIP_DOCKER,

@@ -3,9 +3,8 @@
  * starts after they began (the service changed and recreated, a replica added) shows up.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { BIN, eventually, type Sandbox, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
+import { eventually, type Running, SKIP_DOCKER, SKIP_REASON, sandbox, spawnFizz } from './harness.js';
 
 const skip = SKIP_DOCKER ? SKIP_REASON : '';
 
@@ -18,29 +17,11 @@ const file = (greeting: string, replicas: number) => `services:
       replicas: ${replicas}
 `;
 
-function spawnFizz(
-  sb: Sandbox,
-  args: string[],
-): { child: ChildProcess; out: () => string; exited: Promise<number> } {
-  const child = spawn(process.execPath, [...process.execArgv, BIN, ...args], {
-    cwd: sb.dir,
-    env: sb.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr!.resume();
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return { child, out: () => stdout, exited };
-}
-
 test(`logs -f shows the output of containers recreated and added after it began${skip}`, {
   skip: SKIP_DOCKER,
 }, async () => {
   const sb = sandbox('follow');
-  let follower: ReturnType<typeof spawnFizz> | undefined;
+  let follower: Running | undefined;
   try {
     sb.compose(file('hello', 1));
     const up = await sb.fizz(['up', '-d']);
@@ -78,7 +59,7 @@ test(`fizz up attached shows a container that another up recreated${skip}`, {
   skip: SKIP_DOCKER,
 }, async () => {
   const sb = sandbox('reatt');
-  let attached: ReturnType<typeof spawnFizz> | undefined;
+  let attached: Running | undefined;
   try {
     sb.compose(file('first', 1));
     attached = spawnFizz(sb, ['up']);

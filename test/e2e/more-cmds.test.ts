@@ -8,20 +8,14 @@ import { test } from 'node:test';
 import {
   containerIds,
   docker,
-  eventually,
   inspect,
+  type PsJson,
+  processGone,
   type Sandbox,
   SKIP_DOCKER,
   SKIP_REASON,
   sandbox,
 } from './harness.js';
-
-interface PsJson {
-  ID: string;
-  Name: string;
-  Service: string;
-  State: string;
-}
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -97,18 +91,7 @@ test(`scale: replicas up and down (0 too), refused mistakes, an agent restart, a
     // The override is durable: an agent killed and started again keeps three, no twins.
     const pid = sb.agentPid()!;
     process.kill(pid, 'SIGKILL');
-    await eventually(
-      async () => {
-        try {
-          process.kill(pid, 0);
-          return undefined;
-        } catch {
-          return true;
-        }
-      },
-      10_000,
-      'the agent to die',
-    );
+    await processGone(pid);
     assert.equal((await running(sb, 'worker')).length, 3);
     assert.notEqual(sb.agentPid(), pid);
     // Passes of the new agent (every 2 s, and one at its start) would have shrunk it by now.

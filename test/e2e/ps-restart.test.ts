@@ -4,17 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { containerIds, eventually, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
-
-interface PsJson {
-  ID: string;
-  Name: string;
-  Service: string;
-  Replica: number;
-  State: string;
-  Status: string;
-  Command: string;
-}
+import {
+  containerIds,
+  eventually,
+  inspect,
+  type PsJson,
+  SKIP_DOCKER,
+  SKIP_REASON,
+  sandbox,
+} from './harness.js';
 
 test(`ps columns and filters, restart -t${SKIP_DOCKER ? SKIP_REASON : ''}`, {
   skip: SKIP_DOCKER,

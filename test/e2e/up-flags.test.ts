@@ -6,16 +6,17 @@
  * stop_grace_period a stop that did not use `-t` would outlast the command's timeout.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { BIN, containerIds, eventually, inspect, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
-
-interface PsJson {
-  ID: string;
-  Name: string;
-  Service: string;
-  State: string;
-}
+import {
+  containerIds,
+  eventually,
+  inspect,
+  type PsJson,
+  SKIP_DOCKER,
+  SKIP_REASON,
+  sandbox,
+  spawnFizz,
+} from './harness.js';
 
 function composeFile(otherCommand = 'sleep 3600', dbSeconds = 3600): string {
   return `services:
@@ -147,25 +148,16 @@ test(`fizz up web attached: web's logs only; Ctrl+C stops web and its dependency
 `);
     const other = await sb.fizz(['up', '-d', 'other']);
     assert.equal(other.code, 0, other.stderr);
-    const child = spawn(process.execPath, [...process.execArgv, BIN, 'up', 'web'], {
-      cwd: sb.dir,
-      env: sb.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    await eventually(async () => (stdout.includes('web line') ? true : undefined), 60_000, 'the log line');
-    assert.match(stdout, /^web-1 \| web line$/m);
-    assert.doesNotMatch(stdout, /db line/);
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, stderr);
+    const attached = spawnFizz(sb, ['up', 'web']);
+    await eventually(
+      async () => (attached.out().includes('web line') ? true : undefined),
+      60_000,
+      'the log line',
+    );
+    assert.match(attached.out(), /^web-1 \| web line$/m);
+    assert.doesNotMatch(attached.out(), /db line/);
+    attached.child.kill('SIGINT');
+    assert.equal(await attached.exited, 0, attached.err());
     const state = async (service: string) => {
       const ids = (await sb.fizz(['ps', '-a', '-q', service])).stdout.trim().split('\n');
       assert.equal(ids.length, 1, `${p}: ${service} has ${ids.length} containers`);
