@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
+import type { ClusterState } from '../../crdt/index.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { DoneEvent, ProgressEvent } from '../../src/api/protocol.js';
 import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
 import { LABELS } from '../../src/runtime/types.js';
-import { project, service, testAgent, until } from './fixtures.js';
+import { newState, project, service, testAgent, until } from './fixtures.js';
 
 const HEALTHCHECK = { test: ['CMD', 'true'], interval: 1_000_000_000 };
 
@@ -313,7 +313,7 @@ test('an unplannable project written by a peer stops neither the other projects 
 
 test('a container left created but never started (the agent died before starting it) is made again, not adopted half-made', async () => {
   const runtime = new FakeRuntime();
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const state = newState();
   const spec = project({ web: service() });
   // The first agent creates the container, then dies before its start reaches the engine.
   runtime.failNext('start', new Error('agent killed'));

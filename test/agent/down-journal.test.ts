@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ClusterState } from '../../crdt/index.js';
+import type { ClusterState } from '../../crdt/index.js';
 import { FileDownJournal } from '../../src/agent/down-journal.js';
 import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
-import { service, testAgent } from './fixtures.js';
+import { newState, service, testAgent } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'fz-journal-'));
@@ -87,7 +87,7 @@ function agentOn(
 test('a down interrupted after its containers went is finished by the next agent: networks, volumes, journal', async () => {
   const dir = tempDir();
   const runtime = new FakeRuntime();
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const state = newState();
   try {
     const path = join(dir, 'downs.json');
     const first = agentOn(runtime, state, new FileDownJournal(path), (p) => {
@@ -128,7 +128,7 @@ test('a down interrupted after its containers went is finished by the next agent
 test('a down whose engine calls failed stays journaled; an up of the project cancels it', async () => {
   const dir = tempDir();
   const runtime = new FakeRuntime();
-  const state = new ClusterState({ nodeId: 'n1', clock: () => Date.now() });
+  const state = newState();
   try {
     const path = join(dir, 'downs.json');
     const agent = agentOn(runtime, state, new FileDownJournal(path));
