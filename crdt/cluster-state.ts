@@ -242,20 +242,18 @@ export class ClusterState {
       this.applied = outer;
       this.setEncoding(true);
     }
-    const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-    if (failure === null || failure instanceof ListenerError) {
-      // Decoded and integrated in full (a ListenerError is thrown after that).
+    if (failure === null) {
+      const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
       // A copy: the caller's buffer (a network frame) may be reused once we return.
       if (applied.changed || pending) this.emitUpdate(bytes.slice(), origin, false);
-      if (failure) throw failure;
       return;
     }
-    // Hostile or broken bytes may have changed part of the document before failing: what
-    // changed is stored (as Yjs did), never the bytes that do not decode.
-    if (applied.tr && applied.changed) {
-      const since = Y.encodeStateVector(applied.tr.beforeState);
-      this.emitUpdate(Y.encodeStateAsUpdateV2(this.doc, since), origin, false);
-    }
+    // After a failed apply (bytes that do not decode, or a change listener that threw —
+    // which may hide a decode error) nothing is handed on. What such bytes changed before
+    // failing stays in memory only: Yjs's own encoding of it can fail to decode again (the
+    // fuzz test in update-bytes.test.ts finds such bytes), and a log record that does not
+    // decode would cut the log on reopen, with every acknowledged change after it.
+    if (failure instanceof ListenerError) throw failure;
     throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause: failure });
   }
 

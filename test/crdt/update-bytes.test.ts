@@ -2,7 +2,9 @@
  * What `onUpdate` hands on for an update applied from bytes: those bytes (Yjs is kept from
  * encoding the transaction again, see ClusterState.applyUpdate), and still everything the
  * store must log — local writes made by change listeners during the apply, parts waiting
- * for a missing dependency, and never bytes that do not decode.
+ * for a missing dependency — and nothing after a failed apply: Yjs's encoding of what a
+ * broken update changed before failing can itself fail to decode (the fuzz test found such
+ * bytes), and such a log record would cut the log on reopen.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -86,7 +88,7 @@ test('an update that waits for a missing one is logged, so a reopened store hold
   await s2.close();
 });
 
-test('fuzz: whatever onUpdate hands on for mutated bytes decodes', () => {
+test('fuzz: onUpdate hands on nothing for bytes that fail, and only bytes that decode again', () => {
   const base = new ClusterState({ nodeId: 'a', clock: () => 1 });
   base.putProject({ name: 'p', services: { a: { image: 'x' } } });
   base.setScale('p', 'a', 3);
@@ -104,6 +106,7 @@ test('fuzz: whatever onUpdate hands on for mutated bytes decodes', () => {
         s.applyUpdate(bytes, 'fuzz');
       } catch (err) {
         assert.equal((err as Error).name, 'UpdateDecodeError');
+        assert.equal(out.length, 0, 'nothing is handed on after a failed apply');
       }
       handedOn += out.length;
       const replay = new ClusterState({ nodeId: 'c', clock: () => 1 });
