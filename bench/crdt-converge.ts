@@ -103,21 +103,28 @@ async function convergence(
         (a, b) => a + b,
         0,
       );
+    // What the writers published, summed over the nodes (read at the window's ends only, so
+    // the harness adds no request per write to the CPU it measures).
+    const publishedOf = async () => {
+      const sum = { messages: 0, bytes: 0 };
+      for (const r of await Promise.all(nodes.map((n) => n.request('metrics')))) {
+        const m = r.metrics as { published: number; publishedBytes: number };
+        sum.messages += m.published;
+        sum.bytes += m.publishedBytes;
+      }
+      return sum;
+    };
     let cpuStart = 0;
     let windowStart = 0;
-    let bytes = 0;
-    let messages = 0;
+    let publishedStart = { messages: 0, bytes: 0 };
     for (let k = 0; k < warmup + samples; k++) {
       if (k === warmup) {
+        publishedStart = await publishedOf();
         cpuStart = await cpuOf();
         windowStart = performance.now();
       }
       const writer = nodes[k % nodesN]!;
       const project = `svc-${k}`;
-      const before = (await writer.request('metrics')).metrics as {
-        published: number;
-        publishedBytes: number;
-      };
       const others = nodes.filter((n) => n !== writer);
       const arrivals = others.map((n) => n.waitEvent((e) => e.event === 'change' && e.project === project));
       const reply = await writer.request('put', {
@@ -125,20 +132,15 @@ async function convergence(
       });
       const events = await Promise.all(arrivals);
       const t0 = Number(reply.t);
-      const after = (await writer.request('metrics')).metrics as {
-        published: number;
-        publishedBytes: number;
-      };
-      if (k >= warmup) {
-        latencies.push(Math.max(...events.map((e) => e.t)) - t0);
-        bytes += after.publishedBytes - before.publishedBytes;
-        messages += after.published - before.published;
-      }
+      if (k >= warmup) latencies.push(Math.max(...events.map((e) => e.t)) - t0);
       await sleep(gapMs);
     }
     // CPU of all processes per write, less what the idle cluster costs over the same time
-    // (heartbeats, the harness's own requests are counted in: two small ones per write).
+    // (heartbeats; the harness's one request per write, `put`, is counted in).
     const cpuEnd = await cpuOf();
+    const publishedEnd = await publishedOf();
+    const messages = publishedEnd.messages - publishedStart.messages;
+    const bytes = publishedEnd.bytes - publishedStart.bytes;
     const windowMs = performance.now() - windowStart;
     const idleStart = await cpuOf();
     const idleT0 = performance.now();

@@ -30,6 +30,7 @@ import {
 } from './validate.js';
 
 type Listener = (e: StateChange) => void;
+type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
 /** The Y.Map names inside the document; part of the stored format. */
 const MAPS = {
@@ -51,6 +52,11 @@ export class ClusterState {
   private readonly secrets: RegisterMap;
   private readonly nodes: RegisterMap;
   private readonly listeners = new Set<Listener>();
+  private readonly updateListeners = new Set<UpdateListener>();
+  /** Whether Yjs encodes transactions for `updateV2` (see applyUpdate). */
+  private encoding = false;
+  /** Set while `applyUpdate` runs: what its own (remote) transaction did. */
+  private applied: { changed: boolean; tr: Y.Transaction | null } | null = null;
   private lastAt = 0;
 
   constructor(options: ClusterStateOptions) {
@@ -75,6 +81,19 @@ export class ClusterState {
     this.observe(this.stopped, (p, local) => ({ kind: 'stopped', project: p[0]!, service: p[1]!, local }));
     this.observe(this.secrets, (p, local) => ({ kind: 'secret', project: p[0]!, name: p[1]!, local }));
     this.observe(this.nodes, (p, local) => ({ kind: 'node-status', nodeId: p[0]!, local }));
+    // Yjs encodes every transaction again for its `updateV2` listeners. The update of a
+    // transaction applied from bytes is those bytes, so applyUpdate hands them on instead
+    // and Yjs is kept from encoding it: the listener is taken off once that transaction is
+    // cleaned up, and put back before the next one (local writes made by change listeners
+    // during the apply) is encoded.
+    this.doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
+      if (tr.local || !this.applied || this.applied.tr !== null) return;
+      this.applied.tr = tr;
+      this.applied.changed = hasContent(tr);
+      this.setEncoding(false);
+    });
+    this.doc.on('beforeObserverCalls', () => this.setEncoding(true));
+    this.doc.on('afterAllTransactions', () => this.setEncoding(true));
   }
 
   // ---- projects ----
@@ -206,14 +225,36 @@ export class ClusterState {
     }
   }
 
-  /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast. */
+  /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast.
+   * `onUpdate` listeners get `bytes` themselves when they changed something (or left parts
+   * waiting for a missing dependency: those must reach the log too, since the update that
+   * later completes them carries only its own bytes). */
   applyUpdate(bytes: Uint8Array, origin: unknown): void {
+    const outer = this.applied;
+    const applied: { changed: boolean; tr: Y.Transaction | null } = { changed: false, tr: null };
+    this.applied = applied;
+    let failure: unknown = null;
     try {
       Y.applyUpdateV2(this.doc, bytes, origin);
     } catch (cause) {
-      if (cause instanceof ListenerError) throw cause;
-      throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause });
+      failure = cause;
+    } finally {
+      this.applied = outer;
+      this.setEncoding(true);
     }
+    if (failure === null) {
+      const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+      // A copy: the caller's buffer (a network frame) may be reused once we return.
+      if (applied.changed || pending) this.emitUpdate(bytes.slice(), origin, false);
+      return;
+    }
+    // After a failed apply (bytes that do not decode, or a change listener that threw —
+    // which may hide a decode error) nothing is handed on. What such bytes changed before
+    // failing stays in memory only: Yjs's own encoding of it can fail to decode again (the
+    // fuzz test in update-bytes.test.ts finds such bytes), and a log record that does not
+    // decode would cut the log on reopen, with every acknowledged change after it.
+    if (failure instanceof ListenerError) throw failure;
+    throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause: failure });
   }
 
   static merge(updates: Uint8Array[]): Uint8Array {
@@ -226,19 +267,21 @@ export class ClusterState {
 
   /** Calls `cb` with the bytes of every change this replica makes itself; returns an unsubscribe. */
   onLocalUpdate(cb: (update: Uint8Array) => void): () => void {
-    const handler = (update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (tr.local) cb(update);
-    };
-    this.doc.on('updateV2', handler);
-    return () => this.doc.off('updateV2', handler);
+    return this.onUpdate((update, _origin, local) => {
+      if (local) cb(update);
+    });
   }
 
   /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
-  onUpdate(cb: (update: Uint8Array, origin: unknown, local: boolean) => void): () => void {
-    const handler = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
-      cb(update, origin, tr.local);
-    this.doc.on('updateV2', handler);
-    return () => this.doc.off('updateV2', handler);
+  onUpdate(cb: UpdateListener): () => void {
+    // A wrapper per subscription, so that subscribing one callback twice calls it twice.
+    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
+    this.updateListeners.add(listener);
+    this.setEncoding(true);
+    return () => {
+      this.updateListeners.delete(listener);
+      if (this.updateListeners.size === 0) this.setEncoding(false);
+    };
   }
 
   on(event: 'change', cb: Listener): () => void {
@@ -253,10 +296,28 @@ export class ClusterState {
 
   destroy(): void {
     this.listeners.clear();
+    this.updateListeners.clear();
+    this.setEncoding(false);
     this.doc.destroy();
   }
 
   // ---- internals ----
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
+    this.emitUpdate(update, origin, tr.local);
+
+  private emitUpdate(update: Uint8Array, origin: unknown, local: boolean): void {
+    for (const l of [...this.updateListeners]) l(update, origin, local);
+  }
+
+  /** Yjs encodes a transaction for `updateV2` only when that event has a listener. */
+  private setEncoding(on: boolean): void {
+    const want = on && this.updateListeners.size > 0;
+    if (want === this.encoding) return;
+    this.encoding = want;
+    if (want) this.doc.on('updateV2', this.onDocUpdate);
+    else this.doc.off('updateV2', this.onDocUpdate);
+  }
 
   /** A stamp later than the clock's reading and than every stamp seen so far. */
   private stamp(): Stamp {
@@ -322,6 +383,13 @@ export class ClusterState {
       }
     });
   }
+}
+
+/** As Yjs decides whether a transaction has an update to emit. */
+function hasContent(tr: Y.Transaction): boolean {
+  if (tr.deleteSet.clients.size > 0) return true;
+  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
+  return false;
 }
 
 function checkName(name: string): void {

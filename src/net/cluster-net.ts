@@ -375,8 +375,19 @@ function meshParams(d: number) {
   const D = Math.max(0, Math.floor(d));
   // D = 0: no mesh, nothing is relayed eagerly; a write reaches the peers its writer is
   // connected to, and others hear of it by lazy gossip (IHAVE to up to Dlazy = 3 peers per
-  // heartbeat, then IWANT), or by anti-entropy.
-  if (D === 0) return { D: 0, Dlo: 0, Dhi: 0, Dout: 0, Dscore: 0, Dlazy: 3 };
+  // heartbeat, then IWANT), or by anti-entropy. IDONTWANT (sent to mesh peers on every
+  // message over its size threshold) has no one to go to: gossipsub would still build and
+  // encode an empty one per message received, so it is turned off.
+  if (D === 0)
+    return {
+      D: 0,
+      Dlo: 0,
+      Dhi: 0,
+      Dout: 0,
+      Dscore: 0,
+      Dlazy: 3,
+      idontwantMinDataSize: Number.MAX_SAFE_INTEGER,
+    };
   return {
     D,
     Dlo: Math.max(1, D - 1),
