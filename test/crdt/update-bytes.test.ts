@@ -123,10 +123,13 @@ test('a broken update that changed part of the state before failing does not cut
   base.setScale('p', 'a', 3);
   base.setNodeStatus({ containers: [], images: ['i'], updatedAt: 1 });
   const good = base.encodeUpdate();
-  // Mutations of one byte that fail only after changing the document.
+  // Every single-byte mutation (at these values) that fails, and among them those that fail
+  // only after changing the document: decoding the whole update before applying it
+  // (applyUpdate) leaves very few of those; the ones left must not cut the log.
   const partial: Uint8Array[] = [];
-  for (let pos = 0; pos < good.length && partial.length < 5; pos++) {
-    for (const val of [0, 4, 127, 255]) {
+  let failed = 0;
+  for (let pos = 0; pos < good.length; pos++) {
+    for (const val of [0, 1, 2, 4, 8, 16, 64, 127, 128, 200, 255]) {
       const bytes = new Uint8Array(good);
       bytes[pos] = val;
       const s = new ClusterState({ nodeId: 'b', clock: () => 1 });
@@ -134,11 +137,13 @@ test('a broken update that changed part of the state before failing does not cut
       try {
         s.applyUpdate(bytes, 'fuzz');
       } catch {
+        failed++;
         if (Buffer.compare(Buffer.from(before), Buffer.from(s.stateVector())) !== 0) partial.push(bytes);
       }
     }
   }
-  assert.ok(partial.length > 0, 'found mutated updates that fail after a partial change');
+  assert.ok(failed > 100, `mutations that fail: ${failed}`);
+  assert.ok(partial.length <= failed / 100, `fail after a partial change: ${partial.length} of ${failed}`);
   let kept = 0;
   for (const bytes of partial) {
     const dir = mkdtempSync(join(tmpdir(), 'fizz-update-bytes-'));
@@ -157,5 +162,5 @@ test('a broken update that changed part of the state before failing does not cut
     if (inMemory) kept++;
     await s2.close();
   }
-  assert.ok(kept > 0, 'some of them leave the write in memory');
+  assert.ok(partial.length === 0 || kept > 0, 'some of them leave the write in memory');
 });
