@@ -228,8 +228,9 @@ export class ClusterState {
   /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast.
    * `onUpdate` listeners get `bytes` themselves when they changed something (or left parts
    * waiting for a missing dependency: those must reach the log too, since the update that
-   * later completes them carries only its own bytes). */
-  applyUpdate(bytes: Uint8Array, origin: unknown): void {
+   * later completes them carries only its own bytes). `checked`: the bytes were decoded
+   * before (the store's own CRC-checked log), so the first full decode is skipped. */
+  applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
     const outer = this.applied;
     const applied: { changed: boolean; tr: Y.Transaction | null } = { changed: false, tr: null };
     this.applied = applied;
@@ -238,7 +239,7 @@ export class ClusterState {
       // Decoded whole first: Yjs integrates the structs of an update before it reads the
       // rest, so bytes broken further on would otherwise change part of the document before
       // failing (34 of the 35 such single-byte mutations in update-bytes.test.ts fail here).
-      Y.decodeUpdateV2(bytes);
+      if (!checked) Y.decodeUpdateV2(bytes);
       Y.applyUpdateV2(this.doc, bytes, origin);
     } catch (cause) {
       failure = cause;

@@ -174,7 +174,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
       );
     }
     try {
-      state.applyUpdate(payload, LOAD);
+      state.applyUpdate(payload, LOAD, true);
     } catch (cause) {
       throw new StoreFormatError(`${snapPath} holds an update that does not decode; refusing to start`, {
         cause,
@@ -208,7 +208,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
       let trouble: { kind: StoreProblemKind; offset: number; message: string } | undefined = decoded.problem;
       for (const rec of decoded.records) {
         try {
-          state.applyUpdate(rec.payload, LOAD);
+          state.applyUpdate(rec.payload, LOAD, true);
         } catch {
           validEnd = rec.offset;
           trouble = {
