@@ -27,7 +27,7 @@ import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../r
 import type { Clock } from './clock.js';
 import { replicaOf } from './container-ops.js';
 import { type DownJournal, MemoryDownJournal } from './down-journal.js';
-import { EngineOps, pickServices } from './engine-ops.js';
+import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
@@ -120,7 +120,7 @@ export class Agent implements ApiHandlers {
     };
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
-    this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler);
+    this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
   }
 
@@ -188,7 +188,9 @@ export class Agent implements ApiHandlers {
     const file = req.spec;
     const { state } = this.o;
     const named = req.services ?? [];
-    const unknown = [...named, ...Object.keys(req.scale ?? {})].filter((s) => !file.services[s]);
+    const unknown = [...named, ...Object.keys(req.scale ?? {})].filter(
+      (s) => !Object.hasOwn(file.services, s),
+    );
     if (unknown.length > 0)
       return done([
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
@@ -249,7 +251,7 @@ export class Agent implements ApiHandlers {
     emit: Emit,
     signal: AbortSignal,
   ): Promise<string[]> {
-    const containers = (await this.o.runtime.list(spec.name)).filter((c) =>
+    const containers = (await this.mine(spec.name)).filter((c) =>
       services.includes(c.labels[LABELS.service] ?? ''),
     );
     const errors: string[] = [];
@@ -324,10 +326,7 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
-      const [left, res] = await Promise.all([
-        runtime.list(req.project),
-        runtime.projectResources(req.project),
-      ]);
+      const [left, res] = await Promise.all([this.mine(req.project), runtime.projectResources(req.project)]);
       if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
       await Promise.all([
         ...res.networks.map(async (n) => {
@@ -349,6 +348,11 @@ export class Agent implements ApiHandlers {
     if (errors.length === 0) await this.downs.remove(req.project);
     await this.projectFiles.delete(req.project).catch(() => {});
     return done(errors);
+  }
+
+  /** This agent's containers of `project` (of every project when undefined): see ownContainers. */
+  private mine(project?: string): Promise<ContainerInfo[]> {
+    return ownContainers(this.o.runtime, this.o.nodeId, project);
   }
 
   private services(project: string, services: string[]): string[] | string {
@@ -395,7 +399,7 @@ export class Agent implements ApiHandlers {
     const errors: string[] = [];
     const spec = this.o.state.getProject(req.project) as ProjectSpec | undefined;
     try {
-      const containers = (await this.o.runtime.list(req.project)).filter((c) =>
+      const containers = (await this.mine(req.project)).filter((c) =>
         services.includes(c.labels[LABELS.service] ?? ''),
       );
       // Started again by hand: a `fizz kill` hold ends, as with the engine's own policy.
@@ -478,7 +482,7 @@ export class Agent implements ApiHandlers {
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
-    const containers = await this.o.runtime.list(project);
+    const containers = await this.mine(project);
     const entries: PsEntry[] = containers
       .filter((c) => all || c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
       .map((c) => {
@@ -512,7 +516,7 @@ export class Agent implements ApiHandlers {
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {
     const list = async () =>
-      (await this.o.runtime.list(query.project)).filter(
+      (await this.mine(query.project)).filter(
         (c) => query.services.length === 0 || query.services.includes(c.labels[LABELS.service] ?? ''),
       );
     if (!query.follow) return mergeLogs(this.o.runtime, await list(), query, emit, signal);
@@ -536,7 +540,7 @@ export class Agent implements ApiHandlers {
 
   /** `fizz ls`: the projects in the state and those with containers this agent made. */
   async ls(all: boolean): Promise<LsResponse> {
-    const mine = (await this.o.runtime.list()).filter((c) => c.labels[LABELS.node] === this.o.nodeId);
+    const mine = await this.mine();
     return {
       projects: listProjects(this.o.state.listProjects(), mine, (p) => this.projectFiles.get(p), all),
     };

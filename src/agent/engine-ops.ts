@@ -29,9 +29,22 @@ function done(errors: string[]): DoneEvent {
 export function pickServices(state: ClusterState, project: string, services: string[]): string[] | string {
   const spec = state.getProject(project) as ProjectSpec | undefined;
   if (!spec) return `project "${project}" is not up`;
-  const unknown = services.filter((s) => !spec.services[s]);
+  const unknown = services.filter((s) => !Object.hasOwn(spec.services, s));
   if (unknown.length) return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')}`;
   return services.length ? services : Object.keys(spec.services);
+}
+
+/**
+ * The containers of `project` (all projects when undefined) that this agent made (its node
+ * id in `fizz.node`): another agent (another FIZZ_HOME) may run a project of the same name
+ * on the same engine, and its containers are none of this agent's business.
+ */
+export async function ownContainers(
+  runtime: Pick<Runtime, 'list'>,
+  nodeId: string,
+  project?: string,
+): Promise<ContainerInfo[]> {
+  return (await runtime.list(project)).filter((c) => c.labels[LABELS.node] === nodeId);
 }
 
 type Section = Pick<Reconciler, 'exclusive' | 'hold' | 'release'>;
@@ -41,13 +54,14 @@ export class EngineOps {
     private readonly state: ClusterState,
     private readonly runtime: Runtime,
     private readonly reconciler: Section,
+    private readonly nodeId: string,
   ) {}
 
   /** The containers of some services of a project that is up (all services when none is named). */
   private async containersOf(project: string, named: string[]): Promise<ContainerInfo[] | string> {
     const services = pickServices(this.state, project, named);
     if (typeof services === 'string') return services;
-    return (await this.runtime.list(project)).filter((c) =>
+    return (await ownContainers(this.runtime, this.nodeId, project)).filter((c) =>
       services.includes(c.labels[LABELS.service] ?? ''),
     );
   }
