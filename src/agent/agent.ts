@@ -22,11 +22,11 @@ import type {
 } from '../api/protocol.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
-import { toDesiredSlots, waves } from '../reconcile/index.js';
+import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { replicaOf } from './container-ops.js';
-import { type DownJournal, MemoryDownJournal } from './down-journal.js';
+import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
 import type { Logger } from './logger.js';
@@ -101,6 +101,8 @@ export class Agent implements ApiHandlers {
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
   private readonly engineOps: EngineOps;
+  /** The tail of each project's queue of `up`s and `down`s (see serial). */
+  private readonly projectQueues = new Map<string, Promise<void>>();
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
@@ -135,19 +137,56 @@ export class Agent implements ApiHandlers {
   }
 
   private async resumeDowns(): Promise<void> {
-    for (const entry of this.downs.list()) {
-      // An `up` of the project since this agent started cancelled the down.
-      if (!this.downs.list().some((e) => e.project === entry.project)) continue;
-      this.o.logger.info({ project: entry.project, volumes: entry.volumes }, 'finishing an interrupted down');
-      const done = await this.down(
-        { project: entry.project, volumes: entry.volumes },
-        () => {},
-        undefined,
-        entry.spec,
-      );
-      if (!done.ok)
-        this.o.logger.warn({ project: entry.project, errors: done.errors }, 'interrupted down not finished');
+    for (const { project } of this.downs.list()) {
+      // In the project's queue: an `up` or `down` of it that arrives meanwhile waits for this one.
+      await this.serial(project, async () => {
+        // An `up` of the project since this agent started cancelled the down.
+        const entry = this.downs.list().find((e) => e.project === project);
+        if (!entry) return;
+        const later = this.supersededBy(entry);
+        if (later) {
+          this.o.logger.info({ project }, `interrupted down dropped: ${later}`);
+          await this.downs.remove(project);
+          return;
+        }
+        this.o.logger.info({ project, volumes: entry.volumes }, 'finishing an interrupted down');
+        const done = await this.downNow({ project, volumes: entry.volumes }, () => {}, entry.spec);
+        if (!done.ok) this.o.logger.warn({ project, errors: done.errors }, 'interrupted down not finished');
+      });
     }
+  }
+
+  /**
+   * Why a journaled down must not be finished, if so: the state holds the project again
+   * after the down removed it (a removal wins over every older definition, so whatever is
+   * there now came later: an `up`, maybe on another node), or, for a down that had not
+   * removed it yet, holds another spec than the one the down began with.
+   */
+  private supersededBy(entry: DownEntry): string | undefined {
+    const now = this.o.state.getProject(entry.project);
+    if (now === undefined) return undefined;
+    if (entry.stateRemoved) return 'the project was brought up again after it';
+    if (entry.spec !== undefined && canonicalJson(now) !== canonicalJson(entry.spec))
+      return 'the project was brought up again with another spec';
+    return undefined;
+  }
+
+  /**
+   * Runs `fn` after every earlier `up`, `down` or resumed down of `project` has ended, so
+   * none of them removes what another has just made.
+   */
+  private serial<T>(project: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.projectQueues.get(project) ?? Promise.resolve();
+    const next = previous.then(fn);
+    const tail = next.then(
+      () => {},
+      () => {},
+    );
+    this.projectQueues.set(project, tail);
+    void tail.then(() => {
+      if (this.projectQueues.get(project) === tail) this.projectQueues.delete(project);
+    });
+    return next;
   }
 
   shutdown(): Promise<void> {
@@ -186,7 +225,6 @@ export class Agent implements ApiHandlers {
 
   async up(req: UpRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
     const file = req.spec;
-    const { state } = this.o;
     const named = req.services ?? [];
     const unknown = [...named, ...Object.keys(req.scale ?? {})].filter(
       (s) => !Object.hasOwn(file.services, s),
@@ -196,6 +234,23 @@ export class Agent implements ApiHandlers {
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
     const targets = upTargets(file, named, req.noDeps ?? false);
+    // After any `down` of the project in progress (a resumed one too): it would remove what this makes.
+    const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
+    if ('type' in applied) return applied;
+    const { spec, errors } = applied;
+    if (req.wait && errors.length === 0)
+      errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
+    return done(errors);
+  }
+
+  /** `up` in its project's queue: the state written durably, then the pass. */
+  private async applyUp(
+    req: UpRequest,
+    targets: string[],
+    emit: Emit,
+  ): Promise<DoneEvent | { spec: ProjectSpec; errors: string[] }> {
+    const file = req.spec;
+    const { state } = this.o;
     const sel: UpSelection = { targets };
     if (req.noRecreate) sel.noRecreate = true;
     if (req.scale) sel.scale = req.scale;
@@ -238,9 +293,7 @@ export class Agent implements ApiHandlers {
         status: 'running',
       });
     }
-    if (req.wait && errors.length === 0)
-      errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
-    return done(errors);
+    return { spec, errors };
   }
 
   /** `--wait`: every container running and healthy, or a one-shot exited 0. */
@@ -292,28 +345,35 @@ export class Agent implements ApiHandlers {
 
   /**
    * `fizz down`: journaled first (durably), so an agent killed half-way finishes it when it
-   * starts again (`run()`); `journaled` is the spec a resumed down had recorded.
+   * starts again (`run()`). In the project's queue, after any `up` or `down` of it in progress.
    */
-  async down(
-    req: DownRequest,
-    emit: Emit,
-    _signal?: AbortSignal,
-    journaled?: ProjectSpec,
-  ): Promise<DoneEvent> {
+  down(req: DownRequest, emit: Emit, _signal?: AbortSignal): Promise<DoneEvent> {
+    return this.serial(req.project, () => this.downNow(req, emit));
+  }
+
+  /** `journaled`: the spec a resumed down had recorded. */
+  private async downNow(req: DownRequest, emit: Emit, journaled?: ProjectSpec): Promise<DoneEvent> {
     const { state, runtime } = this.o;
     const spec = (state.getProject(req.project) as ProjectSpec | undefined) ?? journaled;
+    const entry: DownEntry = {
+      project: req.project,
+      volumes: req.volumes ?? false,
+      ...(spec ? { spec } : {}),
+    };
     try {
-      await this.downs.add({
-        project: req.project,
-        volumes: req.volumes ?? false,
-        ...(spec ? { spec } : {}),
-      });
+      await this.downs.add(entry);
     } catch (err) {
       return done([`the down journal could not be written: ${(err as Error).message}`]);
     }
     if (state.getProject(req.project) !== undefined) {
       state.removeProject(req.project);
       await this.o.flush();
+    }
+    // From here a project in the state came back after this down (see supersededBy).
+    try {
+      await this.downs.add({ ...entry, stateRemoved: true });
+    } catch (err) {
+      return done([`the down journal could not be written: ${(err as Error).message}`]);
     }
     // The reverse dependency order only for a plannable spec: a cycle would have every
     // service wait for another's stop, forever, holding up every later pass.

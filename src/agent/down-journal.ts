@@ -15,6 +15,11 @@ export interface DownEntry {
   volumes: boolean;
   /** The spec as it was when the down began (reverse dependency order on resume). */
   spec?: ProjectSpec;
+  /**
+   * The down had removed the project from the state (durably): a project the state holds
+   * when the down is resumed was brought back later, and the down is dropped.
+   */
+  stateRemoved?: boolean;
 }
 
 /** Where unfinished downs are kept. `MemoryDownJournal` for tests; `FileDownJournal` for the daemon. */
@@ -44,7 +49,8 @@ function isEntry(v: unknown): v is DownEntry {
   return (
     typeof o.project === 'string' &&
     typeof o.volumes === 'boolean' &&
-    (o.spec === undefined || (typeof o.spec === 'object' && o.spec !== null))
+    (o.spec === undefined || (typeof o.spec === 'object' && o.spec !== null)) &&
+    (o.stateRemoved === undefined || typeof o.stateRemoved === 'boolean')
   );
 }
 

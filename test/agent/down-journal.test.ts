@@ -8,11 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { ClusterState } from '../../crdt/index.js';
-import { FileDownJournal } from '../../src/agent/down-journal.js';
+import { ClusterState } from '../../crdt/index.js';
+import { type DownJournal, FileDownJournal, MemoryDownJournal } from '../../src/agent/down-journal.js';
+import { MemoryProjectFiles } from '../../src/agent/project-files.js';
 import type { ProjectSpec } from '../../src/compose/types.js';
 import { FakeRuntime } from '../../src/runtime/fake.js';
-import { newState, service, testAgent } from './fixtures.js';
+import { newState, ok, service, signal, testAgent, until } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'fz-journal-'));
@@ -145,5 +146,131 @@ test('a down whose engine calls failed stays journaled; an up of the project can
     assert.ok(existsSync(path));
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A FakeRuntime whose next `projectResources` call, once armed, waits for `release()`. */
+class GatedRuntime extends FakeRuntime {
+  private gate: { entered: () => void; released: Promise<void> } | undefined;
+  release: () => void = () => {};
+
+  /** Resolves once the gated call has begun. */
+  arm(): Promise<void> {
+    return new Promise((entered) => {
+      const released = new Promise<void>((r) => {
+        this.release = r;
+      });
+      this.gate = { entered, released };
+    });
+  }
+
+  override async projectResources(project: string) {
+    const gate = this.gate;
+    this.gate = undefined;
+    if (gate) {
+      gate.entered();
+      await gate.released;
+    }
+    return super.projectResources(project);
+  }
+}
+
+/** Leaves `demo` as an agent killed half-way through `down -v` does: journaled, containers gone. */
+async function interruptedDown(runtime: FakeRuntime, state: ClusterState, downs: DownJournal): Promise<void> {
+  const first = testAgent({
+    runtime,
+    state,
+    downs,
+    faultPoint: (p) => {
+      if (p === 'down-after-containers') throw new Error('killed');
+    },
+  }).agent;
+  await ok(first.up({ spec: demo() }, () => {}, signal));
+  await assert.rejects(
+    first.down({ project: 'demo', volumes: true }, () => {}),
+    /killed/,
+  );
+  assert.deepEqual(
+    downs.list().map((e) => [e.project, e.stateRemoved]),
+    [['demo', true]],
+  );
+}
+
+test('an up that arrives while a resumed down runs waits for it: its network, volume and config files stay', async () => {
+  const runtime = new GatedRuntime();
+  const state = newState();
+  const downs = new MemoryDownJournal();
+  const projectFiles = new MemoryProjectFiles();
+  await interruptedDown(runtime, state, downs);
+
+  const { agent } = testAgent({ runtime, state, downs, projectFiles });
+  try {
+    const entered = runtime.arm();
+    const resumed = agent.run();
+    // The resumed down has removed the containers and is about to remove the network and volume.
+    await entered;
+    let upEnded = false;
+    const up = agent
+      .up({ spec: demo(), configFiles: ['/srv/demo/compose.yaml'] }, () => {}, signal)
+      .finally(() => {
+        upEnded = true;
+      });
+    // Give an up that does not wait every chance to finish first (it must not; nothing asserted on time).
+    await until(() => upEnded, 'up ended', 10, 50).catch(() => {});
+    runtime.release();
+    await resumed;
+    await ok(up);
+    assert.deepEqual(state.listProjects(), ['demo']);
+    assert.ok(runtime.networks.has('demo_default'), 'network of the up');
+    assert.ok(runtime.volumes.has('demo_data'), 'volume of the up');
+    assert.equal([...runtime.containers.values()].filter((c) => c.info.state === 'running').length, 3);
+    assert.deepEqual(projectFiles.get('demo'), ['/srv/demo/compose.yaml']);
+    assert.deepEqual(downs.list(), []);
+  } finally {
+    await agent.shutdown();
+  }
+});
+
+test('a journaled down is dropped, not finished, once the state holds the project again (an up on another node)', async () => {
+  const runtime = new FakeRuntime();
+  const state = newState();
+  const downs = new MemoryDownJournal();
+  await interruptedDown(runtime, state, downs);
+  // Node n2 brings the same project back; its write reaches this node's state.
+  const n2 = new ClusterState({ nodeId: 'n2', clock: () => Date.now() });
+  n2.applyUpdate(state.encodeUpdate(), 'peer');
+  n2.putProject(demo());
+  state.applyUpdate(n2.encodeUpdate(), 'peer');
+  assert.deepEqual(state.listProjects(), ['demo']);
+
+  const { agent } = testAgent({ runtime, state, downs });
+  try {
+    await agent.run();
+    assert.deepEqual(downs.list(), []);
+    assert.deepEqual(state.listProjects(), ['demo']);
+    assert.ok(runtime.volumes.has('demo_data'), 'the volume of the project brought back');
+  } finally {
+    await agent.shutdown();
+  }
+});
+
+test('a down journaled before it removed the project: finished when the state holds the same spec, dropped for another', async () => {
+  for (const [held, finished] of [
+    [demo(), true],
+    [{ ...demo(), services: { db: demo().services.db! } }, false],
+  ] as const) {
+    const runtime = new FakeRuntime();
+    const state = newState();
+    const downs = new MemoryDownJournal();
+    state.putProject(held);
+    await downs.add({ project: 'demo', volumes: false, spec: demo() });
+    const { agent } = testAgent({ runtime, state, downs });
+    try {
+      await agent.run();
+      assert.deepEqual(downs.list(), []);
+      assert.deepEqual(state.listProjects(), finished ? [] : ['demo'], `finished: ${finished}`);
+    } finally {
+      await agent.shutdown();
+    }
   }
 });
