@@ -5,6 +5,7 @@
  */
 import type { ImageEntry, ProgressEvent, ProgressStatus, TopEntry } from '../api/protocol.js';
 import type { ServiceSpec } from '../compose/types.js';
+import { ContainerNotFoundError, EngineError } from '../runtime/errors.js';
 import { type ContainerInfo, LABELS, type Runtime } from '../runtime/types.js';
 
 export type Emit = (event: ProgressEvent) => void;
@@ -80,17 +81,32 @@ export async function eachContainer(
   return { errors, done };
 }
 
-/** `fizz top`: the processes of each running (or paused) container, in service and replica order. */
+/** The engine's answer for a container that exited (409 "not running") or went (404) meanwhile. */
+function goneOrStopped(err: unknown): boolean {
+  return err instanceof ContainerNotFoundError || (err instanceof EngineError && err.statusCode === 409);
+}
+
+/**
+ * `fizz top`: the processes of each running (or paused) container, in service and replica
+ * order. One that exits or is removed between the listing and its `top` is left out, as a
+ * container that was not running at all is.
+ */
 export async function topOf(runtime: Runtime, containers: ContainerInfo[]): Promise<TopEntry[]> {
   const live = containers
     .filter((c) => c.state === 'running' || c.state === 'paused')
     .sort(byServiceAndReplica);
-  return Promise.all(
-    live.map(async (c) => {
-      const t = await runtime.top(c.id);
-      return { name: c.name, service: serviceOf(c), replica: replicaOf(c), ...t };
+  const entries = await Promise.all(
+    live.map(async (c): Promise<TopEntry | undefined> => {
+      try {
+        const t = await runtime.top(c.id);
+        return { name: c.name, service: serviceOf(c), replica: replicaOf(c), ...t };
+      } catch (err) {
+        if (goneOrStopped(err)) return undefined;
+        throw err;
+      }
     }),
   );
+  return entries.filter((e): e is TopEntry => e !== undefined);
 }
 
 /** `fizz images`: the image of each container (whatever its state), looked up once per reference. */
