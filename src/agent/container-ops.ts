@@ -31,15 +31,20 @@ function bareSignal(signal: string): string {
 }
 
 /**
- * Whether the engine treats a kill with `signal` as a stop by hand (moby's `ExitOnNext`):
- * SIGKILL, or the container's own stop signal (SIGTERM unless `stop_signal` says otherwise).
- * Such a container is not restarted by its policy; other signals (SIGHUP…) leave the
- * policy in force.
+ * Whether the engine treats a kill with `signal` as a stop by hand (moby's `ExitOnNext`,
+ * daemon/kill.go `killWithSignal`): SIGKILL always; any signal when the container has no
+ * stop signal configured; else only that stop signal. Fizz configures one only from
+ * `stop_signal`. Such a container is not restarted by its policy, even if it survives the
+ * signal and exits later; with a `stop_signal`, other signals leave the policy in force.
+ * (An image's own STOPSIGNAL is not known here: a kill is then taken as a stop by hand,
+ * which at worst keeps exited a container the engine itself starts again.)
  */
 export function killStops(signal: string, spec: ServiceSpec | undefined): boolean {
   const s = bareSignal(signal);
-  const stop = bareSignal(spec?.stop_signal ?? 'SIGTERM');
-  return s === 'KILL' || s === '9' || s === stop || (stop === 'TERM' && s === '15');
+  if (s === 'KILL' || s === '9') return true;
+  if (spec?.stop_signal === undefined || spec.stop_signal === '') return true;
+  const stop = bareSignal(spec.stop_signal);
+  return s === stop || (stop === 'TERM' && s === '15') || (stop === '15' && s === 'TERM');
 }
 
 type Progress = [busy: ProgressStatus, finished: ProgressStatus];

@@ -208,15 +208,31 @@ test('a killed container stays exited whatever its restart policy, until up, sta
   );
 });
 
-test('kill -s with a signal the container survives leaves its policy in force; bad requests are refused', async () => {
+test('kill -s: any signal holds a container without stop_signal (moby ExitOnNext); with one, only it does', async () => {
   const { agent, runtime, of, states } = setup();
-  await ok(agent.up({ spec: demo() }, () => {}, signal));
+  const spec = demo();
+  spec.services.alt = service({ image: 'other/image:1.2', stop_signal: 'SIGQUIT' });
+  await ok(agent.up({ spec }, () => {}, signal));
+  // alt has a stop signal: a SIGHUP it survives leaves its policy in force.
   await ok(agent.kill({ project: 'demo', services: ['alt'], signal: 'SIGHUP' }, () => {}));
   assert.deepEqual(states('alt'), ['running']);
   assert.ok(runtime.calls.some((c) => c.startsWith('kill ') && c.endsWith(' SIGHUP')));
   runtime.exit(of('alt')[0]!.id, 2);
   await agent.reconciler.request({});
   assert.deepEqual(states('alt'), ['running'], 'a SIGHUP held the container exited');
+  // web has none: the engine stops its policy on any signal, so the loop holds it too.
+  await ok(agent.kill({ project: 'demo', services: ['web'], signal: 'SIGHUP' }, () => {}));
+  assert.deepEqual(states('web'), ['running', 'running']);
+  runtime.exit(of('web')[0]!.id, 129);
+  await agent.reconciler.request({});
+  await agent.reconciler.request({});
+  assert.deepEqual(
+    states('web'),
+    ['exited', 'running'],
+    'restarted after a kill the engine counts as a stop',
+  );
+  await ok(agent.start({ project: 'demo', services: ['web'] }, () => {}));
+  assert.deepEqual(states('web'), ['running', 'running']);
   // Only running containers are signalled; an exited one is skipped without error.
   await ok(agent.kill({ project: 'demo', services: ['once'] }, () => {}));
   const before = runtime.calls.filter((c) => c.startsWith('kill ')).length;
@@ -235,9 +251,14 @@ test('kill -s with a signal the container survives leaves its policy in force; b
   assert.equal(killStops('SIGKILL', undefined), true);
   assert.equal(killStops('9', undefined), true);
   assert.equal(killStops('TERM', undefined), true);
-  assert.equal(killStops('SIGHUP', undefined), false);
+  assert.equal(killStops('SIGHUP', undefined), true);
+  assert.equal(killStops('SIGHUP', service()), true);
   assert.equal(killStops('SIGINT', service({ stop_signal: 'SIGINT' })), true);
+  assert.equal(killStops('int', service({ stop_signal: 'SIGINT' })), true);
   assert.equal(killStops('SIGTERM', service({ stop_signal: 'SIGINT' })), false);
+  assert.equal(killStops('SIGHUP', service({ stop_signal: 'SIGTERM' })), false);
+  assert.equal(killStops('15', service({ stop_signal: 'SIGTERM' })), true);
+  assert.equal(killStops('SIGKILL', service({ stop_signal: 'SIGTERM' })), true);
 });
 
 test('a paused container is left alone by the loop until unpause', async () => {

@@ -187,6 +187,15 @@ test(`kill, port, images, top, pause and unpause${SKIP_DOCKER ? SKIP_REASON : ''
     now = await byName();
     assert.equal(now.get(`${p}-worker-1`)?.State, 'running');
     assert.equal(now.get(`${p}-worker-1`)?.ID, before.get(`${p}-worker-1`)?.ID);
+    // worker has no stop_signal: the engine takes any signal as a stop by hand (moby's
+    // ExitOnNext), so a SIGHUP that ends it leaves it exited, and the loop holds it too.
+    await fizzOk(sb, ['kill', '-s', 'SIGHUP', 'worker']);
+    for (let i = 0; i < 100 && (await byName()).get(`${p}-worker-1`)?.State !== 'exited'; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.equal((await byName()).get(`${p}-worker-1`)?.State, 'exited', 'worker restarted after SIGHUP');
+    await fizzOk(sb, ['start', 'worker']);
+    assert.equal((await byName()).get(`${p}-worker-1`)?.State, 'running');
     await fizzOk(sb, ['up', '-d']);
     assert.equal((await byName()).get(`${p}-once-1`)?.State, 'running');
 
