@@ -34,7 +34,8 @@ export function attachExec(server: Server, handler: ExecHandler | undefined): vo
     open.add(socket);
     socket.once('close', () => open.delete(socket));
     socket.on('error', () => socket.destroy());
-    void serveExec(handler, req, socket, head);
+    // A failure here must not become an unhandled rejection (that would end the agent).
+    serveExec(handler, req, socket, head).catch(() => socket.destroy());
   });
 }
 
@@ -81,7 +82,15 @@ async function serveExec(
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://fizz');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://fizz');
+  } catch {
+    // `GET // HTTP/1.1`, `GET /\ HTTP/1.1`: not a URL relative to any base.
+    refuse(socket, 400, 'ApiDecodeError', 'exec: the request target is not a URL path');
+    socket.once('finish', () => socket.destroy());
+    return;
+  }
   if (
     !handler ||
     req.method !== 'GET' ||

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -272,6 +272,38 @@ test('an upgrade to another protocol or path is refused', async () => {
       r.end();
     });
     assert.equal(status, 404);
+  });
+});
+
+/** Sends `raw` on the socket as is; resolves with everything the server answered until it closed. */
+function rawHttp(socketPath: string, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection(socketPath);
+    let got = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => {
+      got += d;
+    });
+    c.on('error', reject);
+    c.on('close', () => resolve(got));
+    c.write(raw);
+  });
+}
+
+test('an upgrade whose target is not a URL path is answered 400; the agent keeps serving', async () => {
+  await withAgent(async ({ agent, client, socket }) => {
+    await up(agent, project('shop', { web: service() }));
+    for (const target of ['//', '/\\', '//x/../', '/v1/exec//']) {
+      const answer = await rawHttp(
+        socket,
+        `GET ${target} HTTP/1.1\r\nHost: fizz\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`,
+      );
+      assert.match(answer, /^HTTP\/1\.1 (400|404) /, `${target}: ${answer}`);
+    }
+    // Still alive: an exec and a plain request both work.
+    const r = await exec(client, execReq());
+    assert.equal(r.code, 0);
+    assert.equal((await client.ls(true)).projects.length, 1);
   });
 });
 
