@@ -5,6 +5,7 @@
  * Set FIZZ_SKIP_DOCKER=1 to skip the engine tests; their names say so.
  */
 import assert from 'node:assert/strict';
+import type { Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { DockerFrameDecoder, dockerFrame } from '../../src/runtime/demux.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
@@ -89,6 +90,38 @@ describe(SKIP ? `exec on the real engine (skipped: ${SKIP})` : 'exec on the real
     assert.equal(r.stdout, input.toString());
     assert.equal(r.stderr, 'end\n');
     assert.equal(r.code, 0);
+  });
+
+  test('a consumer that does not read: the output held for it stays bounded (the engine is paused)', async () => {
+    const id = await running();
+    const total = 64 << 20;
+    const s = await rt.exec(id, {
+      cmd: ['head', '-c', String(total), '/dev/zero'],
+      tty: false,
+      stdin: false,
+    });
+    const output = s.output as Readable;
+    // Nothing reads: wait until the buffer stops growing (all 64 MiB, without backpressure).
+    let last = -1;
+    let still = 0;
+    const deadline = Date.now() + 120_000;
+    while (still < 10 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const n = output.readableLength;
+      still = n === last && n > 0 ? still + 1 : 0;
+      last = n;
+    }
+    // What is buffered now, counted in bytes (read() hands out only what is already held).
+    let held = 0;
+    for (let c = output.read() as ExecChunk | null; c !== null; c = output.read() as ExecChunk | null)
+      held += c.data.length;
+    assert.ok(held > 0, 'some output arrived');
+    assert.ok(held < 4 << 20, `${held} bytes held for a consumer that does not read`);
+    // Reading on: everything arrives, the command ends normally.
+    let rest = 0;
+    for await (const c of output) rest += (c as ExecChunk).data.length;
+    assert.equal(held + rest, total);
+    assert.equal(await s.exitCode(), 0);
   });
 
   test('with a TTY: one stream, a terminal, resizable', async () => {
