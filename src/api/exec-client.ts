@@ -95,9 +95,8 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
         ),
       );
 
-      const send = (data: Buffer) => {
-        if (!socket.destroyed) socket.write(data);
-      };
+      /** Writes `data`; false if the agent has not taken what came before (wait for 'drain'). */
+      const send = (data: Buffer): boolean => socket.destroyed || socket.write(data);
       if (io.size) {
         const resize = () => {
           const { rows, cols } = io.size!();
@@ -111,10 +110,18 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
         return;
       }
       const stdin = io.stdin;
+      // The input is read at the agent's pace: `cat 5GB | fizz exec -T db psql` holds a few
+      // chunks here, not the whole file.
+      const resume = () => stdin.resume();
       const onInput = (chunk: Buffer | string) => {
         const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        let ok = true;
         for (let at = 0; at < data.length; at += MAX_FRAME)
-          send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME)));
+          ok = send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME))) && ok;
+        if (!ok) {
+          stdin.pause();
+          socket.once('drain', resume);
+        }
       };
       const onEnd = () => send(encodeFrame(FRAME.stdinEnd));
       stdin.on('data', onInput);
@@ -122,6 +129,7 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
       cleanups.push(() => {
         stdin.off('data', onInput);
         stdin.off('end', onEnd);
+        socket.off('drain', resume);
       });
     });
   } finally {
