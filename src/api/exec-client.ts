@@ -36,7 +36,7 @@ function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket
     const r = request({
       socketPath,
       method: 'GET',
-      path: `${ROUTES.exec}${encodeExecRequest(req)}`,
+      path: ROUTES.exec,
       headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
     });
     r.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
@@ -46,7 +46,8 @@ function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket
         err.code && UNREACHABLE.has(err.code) ? new AgentUnreachableError(socketPath, { cause: err }) : err,
       ),
     );
-    r.end();
+    // Right after the headers, as the first frame: a long command line does not fit in a URL.
+    r.end(encodeExecRequest(req));
   });
 }
 
