@@ -73,6 +73,9 @@ export async function dockerExec(
   socket.on('end', finish);
   socket.on('close', finish);
   socket.on('error', (err) => output.destroy(err));
+  // The error may come before anyone reads the output (during the resize, before this returns):
+  // a reader still gets it (`for await` rejects on a destroyed stream); it is not uncaught.
+  output.on('error', () => {});
 
   if (opts.tty && opts.size) {
     const { rows, cols } = opts.size;

@@ -5,10 +5,12 @@
  * Set FIZZ_SKIP_DOCKER=1 to skip the engine tests; their names say so.
  */
 import assert from 'node:assert/strict';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
+import type Docker from 'dockerode';
 import { DockerFrameDecoder, dockerFrame } from '../../src/runtime/demux.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { dockerExec } from '../../src/runtime/docker-exec.js';
 import type { ExecChunk } from '../../src/runtime/types.js';
 import { cleanup, drain, request, uniqueProject } from './compliance.js';
 
@@ -34,6 +36,31 @@ test('the demultiplexer reassembles frames split at every byte and keeps the str
   const d = new DockerFrameDecoder();
   assert.deepEqual(d.push(dockerFrame('stdout', Buffer.from('abc')).subarray(0, 9)), []);
   assert.equal(d.leftover, 9);
+});
+
+test('the engine connection failing while the TTY is resized ends the output with the error', async () => {
+  // A stand-in for dockerode: the hijacked socket errors during the resize right after the start.
+  const socket = new PassThrough();
+  const exec = {
+    start: async () => socket,
+    resize: async () => {
+      socket.destroy(new Error('engine connection reset'));
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+  const docker = { getContainer: () => ({ exec: async () => exec }) } as unknown as Docker;
+  const s = await dockerExec(docker, (fn) => fn(), 'c1', {
+    cmd: ['sh'],
+    tty: true,
+    stdin: true,
+    size: { rows: 24, cols: 80 },
+  });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of s.output);
+    })(),
+    /engine connection reset/,
+  );
 });
 
 describe(SKIP ? `exec on the real engine (skipped: ${SKIP})` : 'exec on the real engine', {
