@@ -38,11 +38,36 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
   }) as unknown as Logger;
   const release = acquireAgentLock(join(paths.home, 'agent.lock'), paths.socket);
+  const unwatch = watchFailures(logger);
   try {
     await serve(paths, options, logger);
   } finally {
+    unwatch();
     release();
   }
+}
+
+function errorFields(err: unknown): object {
+  return err instanceof Error ? { err: err.message, name: err.name, stack: err.stack } : { err: String(err) };
+}
+
+/**
+ * A promise nobody awaited that failed is logged, and the agent goes on serving (Node's default
+ * would end the process without a word in the log). An uncaught exception leaves the process in
+ * an unknown state: it is logged and the agent exits non-zero.
+ */
+function watchFailures(logger: Logger): () => void {
+  const onRejection = (reason: unknown) => logger.error(errorFields(reason), 'unhandled rejection');
+  const onException = (err: unknown) => {
+    logger.error(errorFields(err), 'uncaught exception; the agent exits');
+    process.exit(1);
+  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
 }
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {

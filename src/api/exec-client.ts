@@ -36,7 +36,7 @@ function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket
     const r = request({
       socketPath,
       method: 'GET',
-      path: `${ROUTES.exec}${encodeExecRequest(req)}`,
+      path: ROUTES.exec,
       headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
     });
     r.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
@@ -46,7 +46,8 @@ function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket
         err.code && UNREACHABLE.has(err.code) ? new AgentUnreachableError(socketPath, { cause: err }) : err,
       ),
     );
-    r.end();
+    // Right after the headers, as the first frame: a long command line does not fit in a URL.
+    r.end(encodeExecRequest(req));
   });
 }
 
@@ -95,9 +96,8 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
         ),
       );
 
-      const send = (data: Buffer) => {
-        if (!socket.destroyed) socket.write(data);
-      };
+      /** Writes `data`; false if the agent has not taken what came before (wait for 'drain'). */
+      const send = (data: Buffer): boolean => socket.destroyed || socket.write(data);
       if (io.size) {
         const resize = () => {
           const { rows, cols } = io.size!();
@@ -111,10 +111,18 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
         return;
       }
       const stdin = io.stdin;
+      // The input is read at the agent's pace: `cat 5GB | fizz exec -T db psql` holds a few
+      // chunks here, not the whole file.
+      const resume = () => stdin.resume();
       const onInput = (chunk: Buffer | string) => {
         const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        let ok = true;
         for (let at = 0; at < data.length; at += MAX_FRAME)
-          send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME)));
+          ok = send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME))) && ok;
+        if (!ok) {
+          stdin.pause();
+          socket.once('drain', resume);
+        }
       };
       const onEnd = () => send(encodeFrame(FRAME.stdinEnd));
       stdin.on('data', onInput);
@@ -122,6 +130,7 @@ export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo):
       cleanups.push(() => {
         stdin.off('data', onInput);
         stdin.off('end', onEnd);
+        socket.off('drain', resume);
       });
     });
   } finally {

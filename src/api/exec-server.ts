@@ -14,6 +14,7 @@ import {
   encodeFrame,
   exitFrame,
   FRAME,
+  type Frame,
   FrameDecoder,
   MAX_FRAME,
 } from './exec-stream.js';
@@ -34,7 +35,8 @@ export function attachExec(server: Server, handler: ExecHandler | undefined): vo
     open.add(socket);
     socket.once('close', () => open.delete(socket));
     socket.on('error', () => socket.destroy());
-    void serveExec(handler, req, socket, head);
+    // A failure here must not become an unhandled rejection (that would end the agent).
+    serveExec(handler, req, socket, head).catch(() => socket.destroy());
   });
 }
 
@@ -75,13 +77,50 @@ function write(socket: Duplex, data: Buffer): Promise<void> {
   });
 }
 
+/**
+ * Reads until `decoder` has a whole frame (the request); resolves with the frames decoded so
+ * far, none if the connection closed first. Leaves the socket paused.
+ */
+function firstFrames(socket: Duplex, decoder: FrameDecoder, head: Buffer): Promise<Frame[]> {
+  return new Promise((resolve, reject) => {
+    const done = (fn: () => void) => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('end', onClose);
+      socket.pause();
+      fn();
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        const frames = decoder.push(chunk);
+        if (frames.length > 0) done(() => resolve(frames));
+      } catch (err) {
+        done(() => reject(err));
+      }
+    };
+    const onClose = () => done(() => resolve([]));
+    socket.on('data', onData);
+    socket.on('close', onClose);
+    socket.on('end', onClose);
+    onData(head);
+  });
+}
+
 async function serveExec(
   handler: ExecHandler | undefined,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://fizz');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://fizz');
+  } catch {
+    // `GET // HTTP/1.1`, `GET /\ HTTP/1.1`: not a URL relative to any base.
+    refuse(socket, 400, 'ApiDecodeError', 'exec: the request target is not a URL path');
+    socket.once('finish', () => socket.destroy());
+    return;
+  }
   if (
     !handler ||
     req.method !== 'GET' ||
@@ -89,9 +128,24 @@ async function serveExec(
     req.headers.upgrade?.toLowerCase() !== EXEC_UPGRADE
   )
     return refuse(socket, 404, 'NotFound', `no upgrade ${req.method} ${url.pathname}`);
+  // The request is the first frame, sent right after the headers (it may not all be in `head`).
+  const decoder = new FrameDecoder();
+  let first: Frame[];
+  try {
+    first = await firstFrames(socket, decoder, head);
+  } catch (err) {
+    const e = err as Error;
+    return refuse(socket, 400, 'ApiDecodeError', e.message);
+  }
+  if (first.length === 0) {
+    socket.destroy(); // the client went away before its request was whole
+    return;
+  }
   let session: ExecSession;
   try {
-    session = await handler(decodeExecRequest(url.searchParams));
+    if (first[0]!.type !== FRAME.request)
+      throw new ApiDecodeError('exec: the first frame is not the request');
+    session = await handler(decodeExecRequest(first[0]!.payload));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return refuse(socket, statusOf(e), e.name, e.message || e.name);
@@ -105,35 +159,42 @@ async function serveExec(
     session.close();
     socket.end(encodeFrame(FRAME.error, Buffer.from(message)));
   };
-  const decoder = new FrameDecoder();
   // Input is handed on in order; the client's socket is paused while the engine has not
   // taken what came before (a large `cat dump.sql | fizz exec -T db psql` stays bounded).
   let input = Promise.resolve();
   let pending = 0;
+  const onFrames = (frames: Frame[]) => {
+    for (const f of frames) {
+      if (f.type === FRAME.resize) {
+        session.resize(f.payload.readUInt16BE(0), f.payload.readUInt16BE(2)).catch(() => {});
+        continue;
+      }
+      if (f.type !== FRAME.stdin && f.type !== FRAME.stdinEnd)
+        throw new ApiDecodeError(`exec frame: type ${f.type} is not sent by a client`);
+      pending++;
+      socket.pause();
+      input = input
+        .then(() => (f.type === FRAME.stdin ? session.write(f.payload) : session.endInput()))
+        .catch(() => {})
+        .finally(() => {
+          if (--pending === 0) socket.resume();
+        });
+    }
+  };
   const onData = (chunk: Buffer) => {
     try {
-      for (const f of decoder.push(chunk)) {
-        if (f.type === FRAME.resize) {
-          session.resize(f.payload.readUInt16BE(0), f.payload.readUInt16BE(2)).catch(() => {});
-          continue;
-        }
-        if (f.type !== FRAME.stdin && f.type !== FRAME.stdinEnd)
-          throw new ApiDecodeError(`exec frame: type ${f.type} is not sent by a client`);
-        pending++;
-        socket.pause();
-        input = input
-          .then(() => (f.type === FRAME.stdin ? session.write(f.payload) : session.endInput()))
-          .catch(() => {})
-          .finally(() => {
-            if (--pending === 0) socket.resume();
-          });
-      }
+      onFrames(decoder.push(chunk));
     } catch (err) {
       fail((err as Error).message);
     }
   };
-  if (head.length > 0) onData(head);
+  try {
+    onFrames(first.slice(1));
+  } catch (err) {
+    fail((err as Error).message);
+  }
   socket.on('data', onData);
+  if (pending === 0) socket.resume();
   // The client went away: nothing will read the output.
   socket.once('close', () => {
     if (!finished) session.close();

@@ -1,16 +1,19 @@
 /**
- * The `fizz exec` wire format on the local API. The CLI asks `GET /v1/exec?req=<json>` with
- * `Upgrade: fizz-exec/1`; the agent either answers with a JSON error (unknown service, no
- * running container, …) or `101 Switching Protocols`, after which both sides send frames:
- * a type byte, the payload length (uint32 big-endian), the payload.
+ * The `fizz exec` wire format on the local API. The CLI asks `GET /v1/exec` with
+ * `Upgrade: fizz-exec/2` and sends the request right after its headers, as a `request` frame
+ * (not in the URL: a long command line or many `-e` values would pass Node's 16 KiB header
+ * limit). The agent either answers with a JSON error (unknown service, no running container,
+ * …) or `101 Switching Protocols`, after which both sides send frames: a type byte, the
+ * payload length (uint32 big-endian), the payload.
  *
- * CLI → agent: stdin data, end of stdin, terminal size. Agent → CLI: stdout, stderr (already
- * demultiplexed), then either the exit code or an error, and the connection closes.
+ * CLI → agent: the request (first, once), stdin data, end of stdin, terminal size.
+ * Agent → CLI: stdout, stderr (already demultiplexed), then either the exit code or an error,
+ * and the connection closes.
  */
 import { ApiDecodeError } from './errors.js';
 import type { ExecRequest } from './protocol.js';
 
-export const EXEC_UPGRADE = 'fizz-exec/1';
+export const EXEC_UPGRADE = 'fizz-exec/2';
 
 export const FRAME = {
   stdin: 0,
@@ -24,6 +27,8 @@ export const FRAME = {
   stdinEnd: 5,
   /** Payload: rows, cols (uint16 big-endian each). */
   resize: 6,
+  /** Payload: the ExecRequest as JSON (UTF-8); the client's first frame, sent once. */
+  request: 7,
 } as const;
 
 export type FrameType = (typeof FRAME)[keyof typeof FRAME];
@@ -87,21 +92,20 @@ export class FrameDecoder {
   }
 }
 
-export function encodeExecRequest(req: ExecRequest): string {
-  return `?${new URLSearchParams({ req: JSON.stringify(req) })}`;
+/** The request frame the client sends right after the upgrade's headers. */
+export function encodeExecRequest(req: ExecRequest): Buffer {
+  return encodeFrame(FRAME.request, Buffer.from(JSON.stringify(req), 'utf8'));
 }
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** The request from the upgrade's query string; every field is checked. */
-export function decodeExecRequest(search: URLSearchParams): ExecRequest {
-  const text = search.get('req');
-  if (text === null) throw new ApiDecodeError('exec: req missing');
+/** The request from the payload of a `request` frame; every field is checked. */
+export function decodeExecRequest(payload: Buffer): ExecRequest {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = JSON.parse(payload.toString('utf8'));
   } catch (err) {
-    throw new ApiDecodeError('exec: req is not JSON', { cause: err });
+    throw new ApiDecodeError('exec: the request is not JSON', { cause: err });
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new ApiDecodeError('exec: not an object');

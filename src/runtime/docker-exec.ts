@@ -11,6 +11,8 @@ import type { ExecChunk, ExecOptions, ExecSession } from './types.js';
 
 /** How long to wait for the engine to report the command finished after its output ended. */
 const EXIT_WAIT_MS = 10_000;
+/** Output chunks held for a slow consumer before the engine's socket is paused. */
+const OUTPUT_HIGH_WATER = 16;
 
 /** Wraps engine calls with the runtime's error mapping. */
 export type EngineCall = <T>(fn: () => Promise<T>) => Promise<T>;
@@ -45,24 +47,42 @@ export async function dockerExec(
     exec.start({ hijack: true, stdin: opts.stdin, Detach: false, Tty: opts.tty }),
   )) as unknown as Duplex;
 
+  // The output is read at the consumer's pace: when it holds enough, the engine's socket is
+  // paused (`fizz exec -T web cat big | pv -L 10k` keeps the agent's memory bounded).
+  const output = new Readable({
+    objectMode: true,
+    highWaterMark: OUTPUT_HIGH_WATER,
+    read() {
+      socket.resume();
+    },
+  });
+  const decoder = new DockerFrameDecoder();
+  const push = (c: ExecChunk) => {
+    if (!output.push(c)) socket.pause();
+  };
+  socket.on('data', (chunk: Buffer) => {
+    if (output.destroyed) return;
+    if (opts.tty) push({ stream: 'stdout', data: chunk });
+    else for (const c of decoder.push(chunk)) push(c);
+  });
+  const finish = () => {
+    if (!output.readableEnded && !output.destroyed) output.push(null);
+  };
+  // Listening before anything else is awaited: an engine connection failing during the resize
+  // below must not be an unhandled 'error'.
+  socket.on('end', finish);
+  socket.on('close', finish);
+  socket.on('error', (err) => output.destroy(err));
+  // The error may come before anyone reads the output (during the resize, before this returns):
+  // a reader still gets it (`for await` rejects on a destroyed stream); it is not uncaught.
+  output.on('error', () => {});
+
   if (opts.tty && opts.size) {
     const { rows, cols } = opts.size;
     // At once, so a command that asks its terminal's size early gets it (best effort: a command
     // that already exited cannot be resized).
     await call(() => exec.resize({ h: rows, w: cols })).catch(() => {});
   }
-  const output = new Readable({ objectMode: true, read() {} });
-  const decoder = new DockerFrameDecoder();
-  socket.on('data', (chunk: Buffer) => {
-    if (opts.tty) output.push({ stream: 'stdout', data: chunk } satisfies ExecChunk);
-    else for (const c of decoder.push(chunk)) output.push(c);
-  });
-  const finish = () => {
-    if (!output.readableEnded) output.push(null);
-  };
-  socket.on('end', finish);
-  socket.on('close', finish);
-  socket.on('error', (err) => output.destroy(err));
 
   return {
     output,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -148,11 +148,16 @@ test('exec frames: round trip split at every byte; hostile frames are refused', 
 
 test('exec requests: every field checked', () => {
   const ok = execReq({ user: 'nobody', workdir: '/tmp', env: ['A=1', 'B='] });
-  assert.deepEqual(decodeExecRequest(new URLSearchParams(encodeExecRequest(ok).slice(1))), ok);
-  const bad = (v: unknown) => new URLSearchParams({ req: JSON.stringify(v) });
+  const frames = new FrameDecoder().push(encodeExecRequest(ok));
+  assert.deepEqual(
+    frames.map((f) => f.type),
+    [FRAME.request],
+  );
+  assert.deepEqual(decodeExecRequest(frames[0]!.payload), ok);
+  const bad = (v: unknown) => Buffer.from(JSON.stringify(v));
   for (const [what, params] of [
-    ['missing', new URLSearchParams()],
-    ['not JSON', new URLSearchParams({ req: '{' })],
+    ['empty', Buffer.alloc(0)],
+    ['not JSON', Buffer.from('{')],
     ['a list', bad([])],
     ['bad project', bad(execReq({ project: 'Shop!' }))],
     ['index 0', bad(execReq({ index: 0 }))],
@@ -213,18 +218,59 @@ test('exec errors are one clear message, before anything runs', async () => {
   });
 });
 
+test('a command line and environment past 16 KiB (Node’s header limit) reach the command', async () => {
+  await withAgent(async ({ agent, client }) => {
+    await up(agent, project('shop', { web: service() }));
+    const long = 'x'.repeat(20 << 10);
+    const env = Array.from({ length: 200 }, (_, i) => `VAR_${i}=${'v'.repeat(100)}`);
+    assert.deepEqual(await exec(client, execReq({ command: ['echo', long, 'end'], env })), {
+      code: 0,
+      stdout: `${long} end\n`,
+      stderr: '',
+    });
+  });
+});
+
+test('an upgrade whose first frame is not a well-formed request is refused with 400', async () => {
+  await withAgent(async ({ agent, socket }) => {
+    await up(agent, project('shop', { web: service() }));
+    const head = `GET /v1/exec HTTP/1.1\r\nHost: fizz\r\nConnection: Upgrade\r\nUpgrade: ${EXEC_UPGRADE}\r\n\r\n`;
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ['stdin first', encodeFrame(FRAME.stdin, Buffer.from('x')), /first frame is not the request/],
+      ['not JSON', encodeFrame(FRAME.request, Buffer.from('{')), /not JSON/],
+      [
+        'bad field',
+        encodeFrame(FRAME.request, Buffer.from(JSON.stringify({ ...execReq(), index: 0 }))),
+        /index/,
+      ],
+      ['unknown type', Buffer.from([42, 0, 0, 0, 0]), /unknown type 42/],
+    ];
+    for (const [what, frame, message] of cases) {
+      const answer = await rawHttp(socket, Buffer.concat([Buffer.from(head), frame]));
+      assert.match(answer, /^HTTP\/1\.1 400 /, `${what}: ${answer}`);
+      assert.match(answer, message, what);
+    }
+    // A request that never arrives whole: the client closing ends it without an answer.
+    const c = createConnection(socket);
+    c.on('error', () => {});
+    c.write(Buffer.concat([Buffer.from(head), encodeExecRequest(execReq()).subarray(0, 10)]));
+    c.end();
+    await new Promise<void>((resolve) => c.once('close', () => resolve()));
+  });
+});
+
 /** Opens an exec upgrade by hand, as a hostile or broken client would. */
 function rawUpgrade(socketPath: string, req: ExecRequest): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const r = request({
       socketPath,
-      path: `/v1/exec${encodeExecRequest(req)}`,
+      path: '/v1/exec',
       headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
     });
     r.on('upgrade', (_res, socket) => resolve(socket));
     r.on('response', (res) => reject(new Error(`status ${res.statusCode}`)));
     r.on('error', reject);
-    r.end();
+    r.end(encodeExecRequest(req));
   });
 }
 
@@ -272,6 +318,38 @@ test('an upgrade to another protocol or path is refused', async () => {
       r.end();
     });
     assert.equal(status, 404);
+  });
+});
+
+/** Sends `raw` on the socket as is; resolves with everything the server answered until it closed. */
+function rawHttp(socketPath: string, raw: string | Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = createConnection(socketPath);
+    let got = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => {
+      got += d;
+    });
+    c.on('error', reject);
+    c.on('close', () => resolve(got));
+    c.write(raw);
+  });
+}
+
+test('an upgrade whose target is not a URL path is answered 400; the agent keeps serving', async () => {
+  await withAgent(async ({ agent, client, socket }) => {
+    await up(agent, project('shop', { web: service() }));
+    for (const target of ['//', '/\\', '//x/../', '/v1/exec//']) {
+      const answer = await rawHttp(
+        socket,
+        `GET ${target} HTTP/1.1\r\nHost: fizz\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n`,
+      );
+      assert.match(answer, /^HTTP\/1\.1 (400|404) /, `${target}: ${answer}`);
+    }
+    // Still alive: an exec and a plain request both work.
+    const r = await exec(client, execReq());
+    assert.equal(r.code, 0);
+    assert.equal((await client.ls(true)).projects.length, 1);
   });
 });
 

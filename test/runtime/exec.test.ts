@@ -5,9 +5,12 @@
  * Set FIZZ_SKIP_DOCKER=1 to skip the engine tests; their names say so.
  */
 import assert from 'node:assert/strict';
+import { PassThrough, type Readable } from 'node:stream';
 import { after, describe, test } from 'node:test';
+import type Docker from 'dockerode';
 import { DockerFrameDecoder, dockerFrame } from '../../src/runtime/demux.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { dockerExec } from '../../src/runtime/docker-exec.js';
 import type { ExecChunk } from '../../src/runtime/types.js';
 import { cleanup, drain, request, uniqueProject } from './compliance.js';
 
@@ -33,6 +36,31 @@ test('the demultiplexer reassembles frames split at every byte and keeps the str
   const d = new DockerFrameDecoder();
   assert.deepEqual(d.push(dockerFrame('stdout', Buffer.from('abc')).subarray(0, 9)), []);
   assert.equal(d.leftover, 9);
+});
+
+test('the engine connection failing while the TTY is resized ends the output with the error', async () => {
+  // A stand-in for dockerode: the hijacked socket errors during the resize right after the start.
+  const socket = new PassThrough();
+  const exec = {
+    start: async () => socket,
+    resize: async () => {
+      socket.destroy(new Error('engine connection reset'));
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+  const docker = { getContainer: () => ({ exec: async () => exec }) } as unknown as Docker;
+  const s = await dockerExec(docker, (fn) => fn(), 'c1', {
+    cmd: ['sh'],
+    tty: true,
+    stdin: true,
+    size: { rows: 24, cols: 80 },
+  });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of s.output);
+    })(),
+    /engine connection reset/,
+  );
 });
 
 describe(SKIP ? `exec on the real engine (skipped: ${SKIP})` : 'exec on the real engine', {
@@ -89,6 +117,38 @@ describe(SKIP ? `exec on the real engine (skipped: ${SKIP})` : 'exec on the real
     assert.equal(r.stdout, input.toString());
     assert.equal(r.stderr, 'end\n');
     assert.equal(r.code, 0);
+  });
+
+  test('a consumer that does not read: the output held for it stays bounded (the engine is paused)', async () => {
+    const id = await running();
+    const total = 64 << 20;
+    const s = await rt.exec(id, {
+      cmd: ['head', '-c', String(total), '/dev/zero'],
+      tty: false,
+      stdin: false,
+    });
+    const output = s.output as Readable;
+    // Nothing reads: wait until the buffer stops growing (all 64 MiB, without backpressure).
+    let last = -1;
+    let still = 0;
+    const deadline = Date.now() + 120_000;
+    while (still < 10 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const n = output.readableLength;
+      still = n === last && n > 0 ? still + 1 : 0;
+      last = n;
+    }
+    // What is buffered now, counted in bytes (read() hands out only what is already held).
+    let held = 0;
+    for (let c = output.read() as ExecChunk | null; c !== null; c = output.read() as ExecChunk | null)
+      held += c.data.length;
+    assert.ok(held > 0, 'some output arrived');
+    assert.ok(held < 4 << 20, `${held} bytes held for a consumer that does not read`);
+    // Reading on: everything arrives, the command ends normally.
+    let rest = 0;
+    for await (const c of output) rest += (c as ExecChunk).data.length;
+    assert.equal(held + rest, total);
+    assert.equal(await s.exitCode(), 0);
   });
 
   test('with a TTY: one stream, a terminal, resizable', async () => {
