@@ -29,16 +29,6 @@ import { resolveLimits } from './limits.js';
 import type { SyncResult } from './sync-protocol.js';
 import { SyncService } from './sync-service.js';
 
-export type {
-  ClusterNet,
-  ClusterNetEvents,
-  ClusterNetOptions,
-  NetLogger,
-  NetMetrics,
-  NetResources,
-  NetState,
-} from './cluster-net-api.js';
-
 export async function createClusterNet(options: ClusterNetOptions): Promise<ClusterNet> {
   const syncIntervalMs = options.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
   const limits = resolveLimits(options.limits);

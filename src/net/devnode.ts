@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { openStore } from '../../crdt/store.js';
-import { createClusterNet, type NetLogger } from './cluster-net.js';
+import { createClusterNet } from './cluster-net.js';
+import type { NetLogger } from './cluster-net-api.js';
 import { type CmdHandlers, serveJsonLines, writeLine } from './json-lines.js';
 import { loadOrCreateIdentity, peerIdOf } from './keys.js';
 

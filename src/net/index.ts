@@ -1,4 +1,6 @@
 /** src/net: the libp2p side of the cluster state (gossip + anti-entropy). */
+
+export { createClusterNet } from './cluster-net.js';
 export type {
   ClusterNet,
   ClusterNetEvents,
@@ -7,8 +9,7 @@ export type {
   NetMetrics,
   NetResources,
   NetState,
-} from './cluster-net.js';
-export { createClusterNet } from './cluster-net.js';
+} from './cluster-net-api.js';
 export { DEFAULTS, SYNC_PROTOCOL, stateTopic } from './constants.js';
 export { ClusterKeyError, EnvelopeError, IdentityFileError, SyncError } from './errors.js';
 export { clusterIdFromKey, loadOrCreateIdentity, peerIdOf, pskFromClusterKey } from './keys.js';

@@ -17,7 +17,8 @@ import {
   Libp2pSwimTransport,
   SWIM_PROTOCOL,
 } from '../../src/agent/membership/libp2p-swim-transport.js';
-import { type ClusterNet, createClusterNet } from '../../src/net/cluster-net.js';
+import { createClusterNet } from '../../src/net/cluster-net.js';
+import type { ClusterNet } from '../../src/net/cluster-net-api.js';
 import { freePort, until } from './cluster-driver.js';
 
 const KEY = 'transport-test-cluster-key-012345';

@@ -12,7 +12,7 @@
  *
  * Ops: put {spec} · get {name} · list · wait {project} · members · peers · stats · stop.
  */
-import type { NetLogger } from '../../net/cluster-net.js';
+import type { NetLogger } from '../../net/cluster-net-api.js';
 import { type CmdHandlers, serveJsonLines, writeLine } from '../../net/json-lines.js';
 import { startClusterNode } from './cluster-node.js';
 

@@ -21,7 +21,8 @@ import {
   type SwimEvents,
   systemRandom,
 } from '../../../swim/index.js';
-import { type ClusterNet, createClusterNet, type NetLogger } from '../../net/cluster-net.js';
+import { createClusterNet } from '../../net/cluster-net.js';
+import type { ClusterNet, NetLogger } from '../../net/cluster-net-api.js';
 import { Emitter } from '../../net/emitter.js';
 import { loadOrCreateIdentity, peerIdOf } from '../../net/keys.js';
 import type { PlacementMember } from '../../placement/types.js';
