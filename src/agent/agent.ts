@@ -4,6 +4,7 @@
  * so, and answers the local API. Every collaborator is handed in.
  */
 import type { ClusterState } from '../../crdt/index.js';
+import type { ClusterHandlers } from '../api/cluster-api.js';
 import type {
   DoneEvent,
   DownRequest,
@@ -22,6 +23,7 @@ import type {
 } from '../api/protocol.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
+import type { PlacementMember } from '../placement/types.js';
 import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
@@ -77,6 +79,14 @@ export interface AgentOptions {
   faultPoint?: (point: 'down-after-containers') => void;
   /** The compose files of each project, for `fizz ls` (default: in memory only). */
   projectFiles?: ProjectFiles;
+  /** The members placement runs over (default: this node alone). */
+  members?: () => PlacementMember[];
+  /** This node's human name (`fizz ps`'s NODE column). */
+  nodeName?: () => string;
+  /** `fizz ps` rows of the replicas other nodes run. */
+  remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
+  /** The cluster routes (init, join, nodes, …). */
+  cluster?: ClusterHandlers;
 }
 
 /** A failing operation's `done` line. */
@@ -120,11 +130,15 @@ export class Agent implements ApiHandlers {
       backoffCapMs: o.backoffCapMs ?? 60_000,
       place: o.place,
     };
+    if (o.members) ro.members = o.members;
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
+    if (o.cluster) this.cluster = o.cluster;
   }
+
+  readonly cluster?: ClusterHandlers;
 
   /**
    * Starts the loops; the first pass adopts whatever already runs. Then finishes every
@@ -543,6 +557,7 @@ export class Agent implements ApiHandlers {
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
     const containers = await this.mine(project);
+    const node = this.o.nodeName?.();
     const entries: PsEntry[] = containers
       .filter((c) => all || c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
       .map((c) => {
@@ -562,14 +577,16 @@ export class Agent implements ApiHandlers {
         if (c.startedAt !== undefined) e.startedAt = c.startedAt;
         if (c.command !== undefined) e.command = c.command;
         if (c.status !== undefined) e.status = c.status;
+        if (node !== undefined) e.node = node;
         return e;
       })
+      .concat(this.o.remotePs?.(project, all) ?? [])
       .sort((a, b) =>
         a.project !== b.project
           ? a.project.localeCompare(b.project)
           : a.service !== b.service
             ? a.service.localeCompare(b.service)
-            : a.replica - b.replica,
+            : a.replica - b.replica || (a.node ?? '').localeCompare(b.node ?? ''),
       );
     return { containers: entries };
   }

@@ -163,6 +163,8 @@ export interface PsEntry {
   command?: string;
   /** The engine's status text: `Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`. */
   status?: string;
+  /** The name of the node that runs it. */
+  node?: string;
 }
 
 export interface PsResponse {

@@ -53,4 +53,9 @@ export interface PlanInput {
    * their slot (`fizz up`, `fizz start`).
    */
   heldExited?: Set<string>;
+  /**
+   * Slots (slotKey) this node no longer owns but whose container it keeps until the new
+   * owner runs the replica (make-before-break): left as they are.
+   */
+  keep?: Set<string>;
 }
