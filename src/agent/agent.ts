@@ -82,7 +82,7 @@ export interface AgentOptions {
   /** The members placement runs over (default: this node alone). */
   members?: () => PlacementMember[];
   /** This node's human name (`fizz ps`'s NODE column). */
-  nodeName?: () => string;
+  nodeName?: () => string | undefined;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */

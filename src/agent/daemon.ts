@@ -91,7 +91,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   });
   let left = false;
   let stopNow = () => {};
-  const nodeName = () => cluster.nodes().find((n) => n.self)?.name ?? nodeId;
+  // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
+  const nodeName = () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.name : undefined);
   const agent: Agent = new Agent({
     nodeId,
     home: paths.home,

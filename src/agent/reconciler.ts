@@ -223,7 +223,15 @@ export class Reconciler {
         for await (const ev of this.o.runtime.events(signal)) {
           this.waiter.notify(ev.containerId);
           const a = ev.action;
-          if (a === 'die' || a === 'destroy' || a === 'oom' || a.startsWith('health_status: unhealthy')) {
+          // start and healthy: the status entry other nodes wait on (make-before-break) changes.
+          if (
+            a === 'die' ||
+            a === 'destroy' ||
+            a === 'oom' ||
+            a === 'start' ||
+            a.startsWith('health_status: unhealthy') ||
+            a.startsWith('health_status: healthy')
+          ) {
             if (this.queue.length === 0) this.kick();
           }
         }

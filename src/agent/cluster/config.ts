@@ -135,6 +135,8 @@ export function decodeToken(text: string): JoinToken {
     throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
   }
   if (
+    v === null ||
+    typeof v !== 'object' ||
     !Array.isArray(v.a) ||
     !v.a.every((x) => typeof x === 'string' && parseAddress(x, 0).port > 0) ||
     typeof v.k !== 'string' ||

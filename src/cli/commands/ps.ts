@@ -64,19 +64,29 @@ export function formatCommand(command: string | undefined, noTrunc = false): str
   return JSON.stringify(cut);
 }
 
-/** docker compose ps's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS. */
+/**
+ * docker compose ps's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS; in a
+ * cluster NODE follows SERVICE.
+ */
 export function psTable(entries: PsEntry[], now: number, noTrunc = false): string {
+  const clustered = entries.some((e) => e.node !== undefined);
+  const header = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
+  if (clustered) header.splice(4, 0, 'NODE');
   return renderTable(
-    ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
-    entries.map((e) => [
-      e.name,
-      e.image,
-      formatCommand(e.command, noTrunc),
-      e.service,
-      `${humanDuration(now - e.createdAt)} ago`,
-      formatStatus(e, now),
-      formatPorts(e),
-    ]),
+    header,
+    entries.map((e) => {
+      const row = [
+        e.name,
+        e.image,
+        formatCommand(e.command, noTrunc),
+        e.service,
+        `${humanDuration(now - e.createdAt)} ago`,
+        formatStatus(e, now),
+        formatPorts(e),
+      ];
+      if (clustered) row.splice(4, 0, e.node ?? '');
+      return row;
+    }),
   );
 }
 
@@ -198,5 +208,6 @@ export function psJson(e: PsEntry, now: number): Record<string, unknown> {
       Protocol: p.protocol,
     })),
     CreatedAt: new Date(e.createdAt).toISOString(),
+    ...(e.node !== undefined ? { Node: e.node } : {}),
   };
 }
