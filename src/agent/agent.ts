@@ -25,6 +25,7 @@ import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
 import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
+import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { replicaOf } from './container-ops.js';
@@ -268,7 +269,13 @@ export class Agent implements ApiHandlers {
     const sel: UpSelection = { targets };
     if (req.noRecreate) sel.noRecreate = true;
     if (req.scale) sel.scale = req.scale;
-    const spec = desiredProject(file, state.getProject(file.name) as ProjectSpec | undefined, sel);
+    const previous = state.getProject(file.name) as ProjectSpec | undefined;
+    const spec = desiredProject(file, previous, sel);
+    // Where node-local resources (bind mounts, named volumes) live: the first `up`'s node.
+    spec.extensions = {
+      ...spec.extensions,
+      [ORIGIN_KEY]: (previous && projectOrigin(previous)) ?? this.o.nodeId,
+    };
     // A spec that cannot be planned never enters the (durable, gossiped) state.
     const unplannable = planError(spec);
     if (unplannable) return done([`project "${spec.name}": ${unplannable}`]);

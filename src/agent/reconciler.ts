@@ -19,6 +19,7 @@ import { keptForHandoff } from './handoff.js';
 import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
+import { dependencyHoldsElsewhere, waitUntil } from './remote-dependency.js';
 import { ensureResources, neededResources } from './resources.js';
 import { ContainerWaiter } from './waiter.js';
 
@@ -361,6 +362,8 @@ export class Reconciler {
         'reconcile',
       );
 
+    // In a cluster a dependency may run on another node (remote-dependency.ts).
+    const others = new Set(members.map((m) => m.id).filter((id) => id !== nodeId));
     const result = await this.executor.execute({
       actions,
       projects: specs,
@@ -370,6 +373,18 @@ export class Reconciler {
       signal: this.abort.signal,
       graceMs: mergedGrace(reqs),
       ignoreDependencies: new Set(reqs.flatMap((r) => r.ignoreDependencies ?? [])),
+      ...(others.size > 0
+        ? {
+            remoteDependency: (project: string, service: string, condition: string, signal: AbortSignal) =>
+              waitUntil(
+                () =>
+                  dependencyHoldsElsewhere(this.o.state.nodeStatuses(), others, project, service, condition),
+                clock,
+                this.o.dependencyTimeoutMs,
+                signal,
+              ),
+          }
+        : {}),
     });
     for (const key of result.failedSlots) this.failures.record(key, clock.now());
     for (const key of result.doneSlots) this.failures.clear(key);

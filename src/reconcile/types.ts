@@ -12,6 +12,8 @@ export interface DesiredSlot {
   name: string;
   /** `false` when the user stopped the service (`fizz stop`): keep the container, stopped. */
   running: boolean;
+  /** The node where the project was first brought up (node-local resources pin to it). */
+  origin?: string;
 }
 
 export type Action =
