@@ -595,7 +595,13 @@ export class Agent implements ApiHandlers {
             ? a.service.localeCompare(b.service)
             : a.replica - b.replica || (a.node ?? '').localeCompare(b.node ?? ''),
       );
-    return { containers: entries };
+    const pending = this.reconciler.unplaced.flatMap((u) => {
+      const [p, service, replica] = u.slot.split('/');
+      return (project === undefined || p === project) && service !== undefined
+        ? [{ service, replica: Number(replica), reason: u.reason }]
+        : [];
+    });
+    return pending.length > 0 ? { containers: entries, pending } : { containers: entries };
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

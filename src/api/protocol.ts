@@ -169,6 +169,8 @@ export interface PsEntry {
 
 export interface PsResponse {
   containers: PsEntry[];
+  /** Replicas no node can run now, with the reason (placement's). */
+  pending?: Array<{ service: string; replica: number; reason: string }>;
 }
 
 export interface LogEvent {

@@ -165,7 +165,7 @@ export class PsCommand extends ProjectCommand {
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
       // A status filter looks at every container, as in docker compose.
-      const { containers } = await client.ps(project, this.all || states !== undefined);
+      const { containers, pending = [] } = await client.ps(project, this.all || states !== undefined);
       const shown = containers.filter(
         (c) =>
           (this.services.length === 0 || this.services.includes(c.service)) &&
@@ -180,6 +180,12 @@ export class PsCommand extends ProjectCommand {
           now: Date.now(),
         }),
       );
+      // Replicas no node can run, and why: on stderr, so `--format json | jq` reads only rows.
+      const waiting = pending.filter((p) => this.services.length === 0 || this.services.includes(p.service));
+      if (!this.quiet && waiting.length > 0)
+        this.context.stderr.write(
+          waiting.map((p) => `pending: ${p.service} replica ${p.replica + 1}: ${p.reason}\n`).join(''),
+        );
       return 0;
     }, this.services);
   }
