@@ -28,6 +28,7 @@ import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
+import { awaitCluster } from './cluster/converge.js';
 import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
@@ -82,12 +83,16 @@ export interface AgentOptions {
   projectFiles?: ProjectFiles;
   /** The members placement runs over (default: this node alone). */
   members?: () => PlacementMember[];
+  /** Whether this node is in a cluster. */
+  clustered?: () => boolean;
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
   cluster?: ClusterHandlers;
+  /** Node id → name of the nodes placement may use (in a cluster). */
+  memberNames?: () => Map<string, string>;
 }
 
 /** A failing operation's `done` line. */
@@ -132,6 +137,7 @@ export class Agent implements ApiHandlers {
       place: o.place,
     };
     if (o.members) ro.members = o.members;
+    if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
@@ -253,9 +259,35 @@ export class Agent implements ApiHandlers {
     const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
     if ('type' in applied) return applied;
     const { spec, errors } = applied;
+    if (errors.length === 0) errors.push(...(await this.converge(spec.name, targets, emit, signal)));
     if (req.wait && errors.length === 0)
       errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
     return done(errors);
+  }
+
+  /**
+   * In a cluster: waits until the services' replicas run on some node (or are pending),
+   * saying where each runs; the lines name the replicas that did not come up in time.
+   */
+  private async converge(
+    project: string,
+    services: string[],
+    emit: Emit,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    if (!this.o.clustered?.() || !this.o.memberNames) return [];
+    const missing = await awaitCluster({
+      state: this.o.state,
+      slots: () => this.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
+      names: this.o.memberNames,
+      pending: () => new Set(this.reconciler.unplaced.map((u) => u.slot)),
+      selfId: this.o.nodeId,
+      clock: this.o.clock,
+      timeoutMs: this.waitTimeoutMs,
+      signal,
+      emit,
+    });
+    return missing.length > 0 ? [`not running on any node yet: ${missing.join(', ')}`] : [];
   }
 
   /** `up` in its project's queue: the state written durably, then the pass. */
@@ -516,7 +548,7 @@ export class Agent implements ApiHandlers {
    * that brings the services to that many replicas. Nothing is written when a service is
    * unknown. A scaled service runs, as with docker compose's `scale`: its stop mark is cleared.
    */
-  async scale(req: ScaleRequest, emit: Emit): Promise<DoneEvent> {
+  async scale(req: ScaleRequest, emit: Emit, signal?: AbortSignal): Promise<DoneEvent> {
     const { state } = this.o;
     const spec = state.getProject(req.project) as ProjectSpec | undefined;
     const invalid = scaleError(req.project, spec, req.scale);
@@ -537,7 +569,10 @@ export class Agent implements ApiHandlers {
       if (touched.has(c.id) || c.state !== 'running' || replicaOf(c) >= (req.scale[service] ?? 0)) continue;
       emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'running' });
     }
-    return done(pass.errors.get(req.project) ?? []);
+    const errors = pass.errors.get(req.project) ?? [];
+    if (errors.length === 0 && signal)
+      errors.push(...(await this.converge(req.project, services, emit, signal)));
+    return done(errors);
   }
 
   /** `fizz kill [-s SIGNAL]` (see engine-ops.ts: what the loop does with a killed container). */

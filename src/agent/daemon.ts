@@ -109,6 +109,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     faultPoint: faultInjection(logger),
     projectFiles: new FileProjectFiles(join(paths.home, 'config-files.json')),
     members: () => cluster.view().eligible,
+    clustered: () => cluster.clustered,
+    memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({

@@ -42,6 +42,8 @@ export interface ReconcilerOptions {
   place: PlaceFn;
   /** The members placement runs over (default: this node alone). */
   members?: () => PlacementMember[];
+  /** Whether this node is in a cluster (services with no restart policy then run under `any`). */
+  clustered?: () => boolean;
   /** Make-before-break gives up waiting for a new owner after this long, ms (default 60 s). */
   handoffTimeoutMs?: number;
 }
@@ -257,6 +259,12 @@ export class Reconciler {
    * cycle, a malformed field from a hostile or buggy writer) is left out and named in
    * `broken`: it must neither stop the other projects nor lose its containers.
    */
+  /** The replicas a project wants now (scale overrides and stopped services applied). */
+  desiredOf(project: string): DesiredSlot[] {
+    const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
+    return spec ? this.desired(new Map([[project, spec]])).slots : [];
+  }
+
   private desired(specs: Map<string, ProjectSpec>): { slots: DesiredSlot[]; broken: Map<string, string> } {
     const slots: DesiredSlot[] = [];
     const broken = new Map<string, string>();
@@ -345,6 +353,7 @@ export class Reconciler {
       forceRecreate,
       heldExited: new Set(this.held),
       keep,
+      clustered: this.o.clustered?.() ?? false,
     });
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
