@@ -11,10 +11,12 @@
  *
  * Bytes in, bytes out, in Yjs's update format v2 (its run-length and delta coding keeps the
  * tombstones of overwritten values to a few bytes per thousand; format v1 spends ~10 bytes
- * on each). The network and the disk live elsewhere (src/net, store.ts).
+ * on each), handled by doc-updates.ts. The network and the disk live elsewhere (src/net,
+ * store.ts).
  */
 import * as Y from 'yjs';
-import { ListenerError, UpdateDecodeError } from './errors.js';
+import { DocUpdates, type UpdateListener } from './doc-updates.js';
+import { ListenerError } from './errors.js';
 import { type Entry, later, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
 import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
@@ -30,7 +32,6 @@ import {
 } from './validate.js';
 
 type Listener = (e: StateChange) => void;
-type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
 /** The Y.Map names inside the document; part of the stored format. */
 const MAPS = {
@@ -51,12 +52,8 @@ export class ClusterState {
   private readonly stopped: RegisterMap;
   private readonly secrets: RegisterMap;
   private readonly nodes: RegisterMap;
+  private readonly updates: DocUpdates;
   private readonly listeners = new Set<Listener>();
-  private readonly updateListeners = new Set<UpdateListener>();
-  /** Whether Yjs encodes transactions for `updateV2` (see applyUpdate). */
-  private encoding = false;
-  /** Set while `applyUpdate` runs: what its own (remote) transaction did. */
-  private applied: { changed: boolean; tr: Y.Transaction | null } | null = null;
   private lastAt = 0;
 
   constructor(options: ClusterStateOptions) {
@@ -66,6 +63,7 @@ export class ClusterState {
     this.clock = options.clock;
     this.onListenerError = options.onListenerError;
     this.doc = new Y.Doc({ gc: true });
+    this.updates = new DocUpdates(this.doc);
     // Each family's schema is checked on every entry, remote or local (validate.ts).
     this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
     this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry);
@@ -81,19 +79,6 @@ export class ClusterState {
     this.observe(this.stopped, (p, local) => ({ kind: 'stopped', project: p[0]!, service: p[1]!, local }));
     this.observe(this.secrets, (p, local) => ({ kind: 'secret', project: p[0]!, name: p[1]!, local }));
     this.observe(this.nodes, (p, local) => ({ kind: 'node-status', nodeId: p[0]!, local }));
-    // Yjs encodes every transaction again for its `updateV2` listeners. The update of a
-    // transaction applied from bytes is those bytes, so applyUpdate hands them on instead
-    // and Yjs is kept from encoding it: the listener is taken off once that transaction is
-    // cleaned up, and put back before the next one (local writes made by change listeners
-    // during the apply) is encoded.
-    this.doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
-      if (tr.local || !this.applied || this.applied.tr !== null) return;
-      this.applied.tr = tr;
-      this.applied.changed = hasContent(tr);
-      this.setEncoding(false);
-    });
-    this.doc.on('beforeObserverCalls', () => this.setEncoding(true));
-    this.doc.on('afterAllTransactions', () => this.setEncoding(true));
   }
 
   // ---- projects ----
@@ -213,61 +198,22 @@ export class ClusterState {
   // ---- bytes in, bytes out ----
 
   stateVector(): Uint8Array {
-    return Y.encodeStateVector(this.doc);
+    return this.updates.stateVector();
   }
 
   /** Everything this replica has that a replica at `sinceSv` lacks (all of it without one). */
   encodeUpdate(sinceSv?: Uint8Array): Uint8Array {
-    try {
-      return Y.encodeStateAsUpdateV2(this.doc, sinceSv);
-    } catch (cause) {
-      throw new UpdateDecodeError('state vector does not decode', { cause });
-    }
+    return this.updates.encode(sinceSv);
   }
 
-  /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast.
-   * `onUpdate` listeners get `bytes` themselves when they changed something (or left parts
-   * waiting for a missing dependency: those must reach the log too, since the update that
-   * later completes them carries only its own bytes). `checked`: the bytes were decoded
-   * before (the store's own CRC-checked log), so the first full decode is skipped. */
+  /** Applies a remote (or stored) update (see DocUpdates.apply); `origin` tags it so it is
+   * not re-broadcast. */
   applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
-    const outer = this.applied;
-    const applied: { changed: boolean; tr: Y.Transaction | null } = { changed: false, tr: null };
-    this.applied = applied;
-    let failure: unknown = null;
-    try {
-      // Decoded whole first: Yjs integrates the structs of an update before it reads the
-      // rest, so bytes broken further on would otherwise change part of the document before
-      // failing (34 of the 35 such single-byte mutations in update-bytes.test.ts fail here).
-      if (!checked) Y.decodeUpdateV2(bytes);
-      Y.applyUpdateV2(this.doc, bytes, origin);
-    } catch (cause) {
-      failure = cause;
-    } finally {
-      this.applied = outer;
-      this.setEncoding(true);
-    }
-    if (failure === null) {
-      const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-      // A copy: the caller's buffer (a network frame) may be reused once we return.
-      if (applied.changed || pending) this.emitUpdate(bytes.slice(), origin, false);
-      return;
-    }
-    // After a failed apply (bytes that do not decode, or a change listener that threw —
-    // which may hide a decode error) nothing is handed on. What such bytes changed before
-    // failing stays in memory only: Yjs's own encoding of it can fail to decode again (the
-    // fuzz test in update-bytes.test.ts finds such bytes), and a log record that does not
-    // decode would cut the log on reopen, with every acknowledged change after it.
-    if (failure instanceof ListenerError) throw failure;
-    throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause: failure });
+    this.updates.apply(bytes, origin, checked);
   }
 
   static merge(updates: Uint8Array[]): Uint8Array {
-    try {
-      return Y.mergeUpdatesV2(updates);
-    } catch (cause) {
-      throw new UpdateDecodeError('updates do not merge', { cause });
-    }
+    return DocUpdates.merge(updates);
   }
 
   /** Calls `cb` with the bytes of every change this replica makes itself; returns an unsubscribe. */
@@ -279,14 +225,7 @@ export class ClusterState {
 
   /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
   onUpdate(cb: UpdateListener): () => void {
-    // A wrapper per subscription, so that subscribing one callback twice calls it twice.
-    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
-    this.updateListeners.add(listener);
-    this.setEncoding(true);
-    return () => {
-      this.updateListeners.delete(listener);
-      if (this.updateListeners.size === 0) this.setEncoding(false);
-    };
+    return this.updates.onUpdate(cb);
   }
 
   on(event: 'change', cb: Listener): () => void {
@@ -301,28 +240,11 @@ export class ClusterState {
 
   destroy(): void {
     this.listeners.clear();
-    this.updateListeners.clear();
-    this.setEncoding(false);
+    this.updates.clear();
     this.doc.destroy();
   }
 
   // ---- internals ----
-
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
-    this.emitUpdate(update, origin, tr.local);
-
-  private emitUpdate(update: Uint8Array, origin: unknown, local: boolean): void {
-    for (const l of [...this.updateListeners]) l(update, origin, local);
-  }
-
-  /** Yjs encodes a transaction for `updateV2` only when that event has a listener. */
-  private setEncoding(on: boolean): void {
-    const want = on && this.updateListeners.size > 0;
-    if (want === this.encoding) return;
-    this.encoding = want;
-    if (want) this.doc.on('updateV2', this.onDocUpdate);
-    else this.doc.off('updateV2', this.onDocUpdate);
-  }
 
   /** A stamp later than the clock's reading and than every stamp seen so far. */
   private stamp(): Stamp {
@@ -388,13 +310,6 @@ export class ClusterState {
       }
     });
   }
-}
-
-/** As Yjs decides whether a transaction has an update to emit. */
-function hasContent(tr: Y.Transaction): boolean {
-  if (tr.deleteSet.clients.size > 0) return true;
-  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
-  return false;
 }
 
 function checkName(name: string): void {
