@@ -7,7 +7,9 @@
  * project's removal leaves a tombstone whose stamp becomes the project's *floor*: scale and
  * stopped overrides written before it are dead for good, even after a later `putProject`
  * brings the project back. Stamps come from the injected clock, bumped past every stamp
- * this replica has seen, so a write made after seeing another always wins over it.
+ * this replica has counted, so a write made after seeing another always wins over it; an
+ * entry stamped more than a day ahead of the clock is not counted until the clock gets
+ * within a day of it (lww.ts, "Stamps from the future").
  *
  * Bytes in, bytes out, in Yjs's update format v2 (its run-length and delta coding keeps the
  * tombstones of overwritten values to a few bytes per thousand; format v1 spends ~10 bytes
@@ -16,8 +18,8 @@
  */
 import * as Y from 'yjs';
 import { DocUpdates, type UpdateListener } from './doc-updates.js';
-import { ListenerError } from './errors.js';
-import { type Entry, later, maxStamp } from './lww.js';
+import { ListenerError, StampRangeError } from './errors.js';
+import { type Entry, inHorizon, later, MAX_AHEAD_MS, MAX_AT, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
 import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
 import {
@@ -32,6 +34,7 @@ import {
 } from './validate.js';
 
 type Listener = (e: StateChange) => void;
+type ToChange = (parts: string[], local: boolean) => StateChange;
 
 /** The Y.Map names inside the document; part of the stored format. */
 const MAPS = {
@@ -54,6 +57,8 @@ export class ClusterState {
   private readonly nodes: RegisterMap;
   private readonly updates: DocUpdates;
   private readonly listeners = new Set<Listener>();
+  /** Each register family with the change event its touched keys make. */
+  private readonly families: Array<{ reg: RegisterMap; toChange: ToChange }> = [];
   private lastAt = 0;
 
   constructor(options: ClusterStateOptions) {
@@ -65,11 +70,11 @@ export class ClusterState {
     this.doc = new Y.Doc({ gc: true });
     this.updates = new DocUpdates(this.doc);
     // Each family's schema is checked on every entry, remote or local (validate.ts).
-    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
-    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry);
-    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry);
-    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry);
-    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry);
+    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry, this.clock);
+    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry, this.clock);
+    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry, this.clock);
+    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry, this.clock);
+    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry, this.clock);
     this.observe(this.projects, (parts, local) => {
       const w = this.projects.get(parts);
       const kind = w && !w.removed ? 'project-put' : 'project-removed';
@@ -86,9 +91,8 @@ export class ClusterState {
   /** Defines (or redefines) a project; `spec.name` must be a non-empty string. */
   putProject(spec: unknown): void {
     const name = projectName(spec);
-    const stamp = this.stamp();
-    const floor = this.floor(name);
-    this.doc.transact(() => {
+    this.write((stamp) => {
+      const floor = this.floor(name);
       this.projects.write([name], { ...stamp, spec, ...(floor ? { floor } : {}) });
       this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
     });
@@ -97,8 +101,7 @@ export class ClusterState {
   /** Removes a project: wins over every older definition and kills its older overrides. */
   removeProject(name: string): void {
     checkName(name);
-    const stamp = this.stamp();
-    this.doc.transact(() => {
+    this.write((stamp) => {
       this.projects.write([name], { ...stamp, removed: true, floor: stamp });
       this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
       for (const reg of [this.scale, this.stopped]) {
@@ -176,8 +179,7 @@ export class ClusterState {
     if (!isNodeStatus(status)) throw new TypeError('invalid node status');
     const current = this.nodes.get([this.nodeId]);
     if (current && JSON.stringify(current.status) === JSON.stringify(status)) return;
-    const stamp = this.stamp();
-    this.doc.transact(() => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
+    this.write((stamp) => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
   }
 
   /** Every node's last reported status, by node id. */
@@ -210,6 +212,7 @@ export class ClusterState {
    * not re-broadcast. */
   applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
     this.updates.apply(bytes, origin, checked);
+    this.notify(this.admitDue(), false);
   }
 
   static merge(updates: Uint8Array[]): Uint8Array {
@@ -246,19 +249,42 @@ export class ClusterState {
 
   // ---- internals ----
 
-  /** A stamp later than the clock's reading and than every stamp seen so far. */
+  /** One local write: stamped past the entries that came within the clock's horizon (lww.ts),
+   * whose change events follow the write's own. */
+  private write(body: (stamp: Stamp) => void): void {
+    const admitted = this.admitDue();
+    try {
+      const stamp = this.stamp();
+      this.doc.transact(() => body(stamp));
+    } finally {
+      this.notify(admitted, false);
+    }
+  }
+
+  /** A stamp later than the clock's reading and than every stamp counted so far, within the
+   * range lww.ts allows (StampRangeError otherwise, before anything is written). */
   private stamp(): Stamp {
-    const seen = Math.max(
-      this.lastAt,
-      this.projects.maxAt,
-      this.scale.maxAt,
-      this.stopped.maxAt,
-      this.secrets.maxAt,
-      this.nodes.maxAt,
-    );
+    let seen = this.lastAt;
+    for (const { reg } of this.families) seen = Math.max(seen, reg.maxAt);
     const now = Math.floor(this.clock());
-    this.lastAt = now > seen ? now : seen + 1;
-    return { at: this.lastAt, node: this.nodeId };
+    const at = now > seen ? now : seen + 1;
+    if (!(at <= MAX_AT) || !inHorizon(at, now)) {
+      throw new StampRangeError(
+        `a write stamped ${at} is out of range for a clock at ${now} (at most ${MAX_AHEAD_MS} ms ahead, at most ${MAX_AT}); the clock is wrong`,
+      );
+    }
+    this.lastAt = at;
+    return { at, node: this.nodeId };
+  }
+
+  /** Entries set aside as too far ahead that the clock has come within range of, by family. */
+  private admitDue(): Array<{ toChange: ToChange; touched: string[][] }> {
+    const out: Array<{ toChange: ToChange; touched: string[][] }> = [];
+    for (const { reg, toChange } of this.families) {
+      const touched = reg.admitDue();
+      if (touched.length > 0) out.push({ toChange, touched });
+    }
+    return out;
   }
 
   /** The latest removal this replica knows for a project. */
@@ -271,8 +297,7 @@ export class ClusterState {
   private override(reg: RegisterMap, project: string, key: string, payload: Record<string, unknown>): void {
     checkName(project);
     checkName(key);
-    const stamp = this.stamp();
-    this.doc.transact(() => {
+    this.write((stamp) => {
       reg.write([project, key], { ...stamp, ...payload });
       reg.prune([project, key], (e) => e.node !== this.nodeId && later(stamp, e));
     });
@@ -285,15 +310,22 @@ export class ClusterState {
     return floor && !later(e, floor) ? undefined : e;
   }
 
-  private observe(reg: RegisterMap, toChange: (parts: string[], local: boolean) => StateChange): void {
+  private observe(reg: RegisterMap, toChange: ToChange): void {
+    this.families.push({ reg, toChange });
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
-      if (this.listeners.size === 0) return;
-      // A throwing listener must not starve the others of the change, nor make a good
-      // remote update look like one that does not decode.
-      let failed: { err: unknown; change: StateChange } | undefined;
+      this.notify([{ toChange, touched }], event.transaction.local);
+    });
+  }
+
+  private notify(batches: Array<{ toChange: ToChange; touched: string[][] }>, local: boolean): void {
+    if (this.listeners.size === 0) return;
+    // A throwing listener must not starve the others of the change, nor make a good
+    // remote update look like one that does not decode.
+    let failed: { err: unknown; change: StateChange } | undefined;
+    for (const { toChange, touched } of batches) {
       for (const parts of touched) {
-        const change = toChange(parts, event.transaction.local);
+        const change = toChange(parts, local);
         for (const l of [...this.listeners]) {
           try {
             l(change);
@@ -303,12 +335,12 @@ export class ClusterState {
           }
         }
       }
-      if (failed) {
-        throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
-          cause: failed.err,
-        });
-      }
-    });
+    }
+    if (failed) {
+      throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
+        cause: failed.err,
+      });
+    }
   }
 }
 
