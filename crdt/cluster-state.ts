@@ -197,6 +197,30 @@ export class ClusterState {
     return this.lastAt ? { at: this.lastAt, node: this.nodeId } : undefined;
   }
 
+  // ---- the Yjs client id (store-client.ts) ----
+
+  /** Makes later local writes under a client id this replica used before, if it holds that
+   * id's whole history (`clock` items, as saved when its store was closed); returns whether
+   * it did. Otherwise a peer could hold items of that id this replica lacks, and would take
+   * the new ones, numbered alike, for duplicates. */
+  resumeClient(saved: { id: number; clock: number }): boolean {
+    const { id, clock } = saved;
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff_ffff) return false;
+    if (Y.getState(this.doc.store, id) !== clock) return false;
+    this.doc.clientID = id;
+    return true;
+  }
+
+  /** This replica's client id and its clock, complete from now on: later local writes go to
+   * a new client id, so the pair can be saved for the next process (the store's close). */
+  releaseClient(): { id: number; clock: number } {
+    const id = this.doc.clientID;
+    const clock = Y.getState(this.doc.store, id);
+    // As Yjs draws its client ids.
+    this.doc.clientID = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    return { id, clock };
+  }
+
   // ---- bytes in, bytes out ----
 
   stateVector(): Uint8Array {

@@ -22,6 +22,9 @@
  * directory would read a record the owner is still writing as a torn tail and truncate it
  * (losing a change the owner then acknowledges), and its compaction would cut the owner's
  * appends; it fails with StoreLockedError instead. A lock left by a dead process is taken over.
+ *
+ * A clean close leaves the Yjs client id for the next open (`state.client`, store-client.ts),
+ * so that restarts do not grow the state vector.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -37,6 +40,7 @@ import {
   LOG_MAGIC,
   SNAPSHOT_MAGIC,
 } from './log-format.js';
+import { forgetClient, readSavedClient, saveClient } from './store-client.js';
 import { lockDir, syncDir, truncateTo, writeAll, writeFresh, writeSaved } from './store-files.js';
 import type { StateChange } from './types.js';
 
@@ -227,6 +231,17 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     writeFresh(logPath, fsync);
   }
 
+  // Forgotten before anything is written, so that a crash from now on leaves none behind.
+  const clientPath = join(dir, 'state.client');
+  const saved = readSavedClient(clientPath);
+  forgetClient(clientPath, fsync);
+  if (saved && !state.resumeClient(saved)) {
+    options.logger?.info?.(
+      { client: saved.id },
+      'state store: client id not reused (its history is incomplete)',
+    );
+  }
+
   const fh: FileHandle = await open(logPath, 'a');
   let pending: Uint8Array[] = [];
   let chain: Promise<void> = Promise.resolve();
@@ -318,10 +333,16 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     stats: () => ({ logBytes, logRecords, snapshotBytes, compactions, listenerErrors }),
     async close() {
       if (closed) return;
-      await flush().catch(() => {});
+      const flushed = await flush().then(
+        () => true,
+        () => false,
+      );
       closed = true;
       unsubscribe();
       await chain.catch(() => {});
+      // Everything of this client id is in the log now; writes after close go to another.
+      const client = state.releaseClient();
+      if (flushed && failure === null) saveClient(clientPath, client, fsync);
       await fh.close();
       unlock();
     },
