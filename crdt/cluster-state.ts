@@ -17,11 +17,12 @@
  * store.ts).
  */
 import * as Y from 'yjs';
+import { ChangeFeed, type ChangeListener, type ToChange, type Touched } from './change-feed.js';
 import { DocUpdates, type UpdateListener } from './doc-updates.js';
-import { ListenerError, StampRangeError } from './errors.js';
+import { StampRangeError } from './errors.js';
 import { type Entry, inHorizon, later, MAX_AHEAD_MS, MAX_AT, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
-import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
+import type { ClusterStateOptions, NodeStatus, Stamp } from './types.js';
 import {
   isNodeStatus,
   isNodeStatusEntry,
@@ -32,9 +33,6 @@ import {
   isStoppedEntry,
   MAX_SCALE,
 } from './validate.js';
-
-type Listener = (e: StateChange) => void;
-type ToChange = (parts: string[], local: boolean) => StateChange;
 
 /** The Y.Map names inside the document; part of the stored format. */
 const MAPS = {
@@ -48,7 +46,6 @@ const MAPS = {
 export class ClusterState {
   readonly nodeId: string;
   private readonly clock: () => number;
-  private readonly onListenerError: ClusterStateOptions['onListenerError'];
   private readonly doc: Y.Doc;
   private readonly projects: RegisterMap;
   private readonly scale: RegisterMap;
@@ -56,7 +53,7 @@ export class ClusterState {
   private readonly secrets: RegisterMap;
   private readonly nodes: RegisterMap;
   private readonly updates: DocUpdates;
-  private readonly listeners = new Set<Listener>();
+  private readonly changes: ChangeFeed;
   /** Each register family with the change event its touched keys make. */
   private readonly families: Array<{ reg: RegisterMap; toChange: ToChange }> = [];
   private lastAt = 0;
@@ -66,7 +63,7 @@ export class ClusterState {
       throw new TypeError('nodeId must be a non-empty string');
     this.nodeId = options.nodeId;
     this.clock = options.clock;
-    this.onListenerError = options.onListenerError;
+    this.changes = new ChangeFeed(options.onListenerError);
     this.doc = new Y.Doc({ gc: true });
     this.updates = new DocUpdates(this.doc);
     // Each family's schema is checked on every entry, remote or local (validate.ts).
@@ -236,7 +233,7 @@ export class ClusterState {
    * not re-broadcast. */
   applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
     this.updates.apply(bytes, origin, checked);
-    this.notify(this.admitDue(), false);
+    this.changes.notify(this.admitDue(), false);
   }
 
   static merge(updates: Uint8Array[]): Uint8Array {
@@ -255,18 +252,17 @@ export class ClusterState {
     return this.updates.onUpdate(cb);
   }
 
-  on(event: 'change', cb: Listener): () => void {
+  on(event: 'change', cb: ChangeListener): () => void {
     if (event !== 'change') throw new TypeError(`unknown event ${String(event)}`);
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
+    return this.changes.add(cb);
   }
 
-  off(event: 'change', cb: Listener): void {
-    if (event === 'change') this.listeners.delete(cb);
+  off(event: 'change', cb: ChangeListener): void {
+    if (event === 'change') this.changes.remove(cb);
   }
 
   destroy(): void {
-    this.listeners.clear();
+    this.changes.clear();
     this.updates.clear();
     this.doc.destroy();
   }
@@ -281,7 +277,7 @@ export class ClusterState {
       const stamp = this.stamp();
       this.doc.transact(() => body(stamp));
     } finally {
-      this.notify(admitted, false);
+      this.changes.notify(admitted, false);
     }
   }
 
@@ -302,8 +298,8 @@ export class ClusterState {
   }
 
   /** Entries set aside as too far ahead that the clock has come within range of, by family. */
-  private admitDue(): Array<{ toChange: ToChange; touched: string[][] }> {
-    const out: Array<{ toChange: ToChange; touched: string[][] }> = [];
+  private admitDue(): Touched[] {
+    const out: Touched[] = [];
     for (const { reg, toChange } of this.families) {
       const touched = reg.admitDue();
       if (touched.length > 0) out.push({ toChange, touched });
@@ -338,33 +334,8 @@ export class ClusterState {
     this.families.push({ reg, toChange });
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
-      this.notify([{ toChange, touched }], event.transaction.local);
+      this.changes.notify([{ toChange, touched }], event.transaction.local);
     });
-  }
-
-  private notify(batches: Array<{ toChange: ToChange; touched: string[][] }>, local: boolean): void {
-    if (this.listeners.size === 0) return;
-    // A throwing listener must not starve the others of the change, nor make a good
-    // remote update look like one that does not decode.
-    let failed: { err: unknown; change: StateChange } | undefined;
-    for (const { toChange, touched } of batches) {
-      for (const parts of touched) {
-        const change = toChange(parts, local);
-        for (const l of [...this.listeners]) {
-          try {
-            l(change);
-          } catch (err) {
-            if (this.onListenerError) this.onListenerError(err, change);
-            else failed ??= { err, change };
-          }
-        }
-      }
-    }
-    if (failed) {
-      throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
-        cause: failed.err,
-      });
-    }
   }
 }
 
