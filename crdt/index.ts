@@ -2,12 +2,13 @@
 export { ClusterState } from './cluster-state.js';
 export {
   ListenerError,
+  StampRangeError,
   StoreClosedError,
   StoreFormatError,
   StoreLockedError,
   UpdateDecodeError,
 } from './errors.js';
-export { later, MAX_AT } from './lww.js';
+export { later, MAX_AHEAD_MS, MAX_AT } from './lww.js';
 export type {
   Store,
   StoreLogger,

@@ -22,24 +22,15 @@
  * directory would read a record the owner is still writing as a torn tail and truncate it
  * (losing a change the owner then acknowledges), and its compaction would cut the owner's
  * appends; it fails with StoreLockedError instead. A lock left by a dead process is taken over.
+ *
+ * A clean close leaves the Yjs client id for the next open (`state.client`, store-client.ts),
+ * so that restarts do not grow the state vector.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ClusterState } from './cluster-state.js';
-import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.js';
+import { StoreClosedError, StoreFormatError } from './errors.js';
 import {
   decodeFrames,
   encodeFrame,
@@ -49,6 +40,8 @@ import {
   LOG_MAGIC,
   SNAPSHOT_MAGIC,
 } from './log-format.js';
+import { forgetClient, readSavedClient, saveClient } from './store-client.js';
+import { lockDir, syncDir, truncateTo, writeAll, writeFresh, writeSaved } from './store-files.js';
 import type { StateChange } from './types.js';
 
 /** pino-compatible: `logger.warn({ fields }, 'message')`. */
@@ -238,6 +231,17 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     writeFresh(logPath, fsync);
   }
 
+  // Forgotten before anything is written, so that a crash from now on leaves none behind.
+  const clientPath = join(dir, 'state.client');
+  const saved = readSavedClient(clientPath);
+  forgetClient(clientPath, fsync);
+  if (saved && !state.resumeClient(saved)) {
+    options.logger?.info?.(
+      { client: saved.id },
+      'state store: client id not reused (its history is incomplete)',
+    );
+  }
+
   const fh: FileHandle = await open(logPath, 'a');
   let pending: Uint8Array[] = [];
   let chain: Promise<void> = Promise.resolve();
@@ -329,95 +333,18 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     stats: () => ({ logBytes, logRecords, snapshotBytes, compactions, listenerErrors }),
     async close() {
       if (closed) return;
-      await flush().catch(() => {});
+      const flushed = await flush().then(
+        () => true,
+        () => false,
+      );
       closed = true;
       unsubscribe();
       await chain.catch(() => {});
+      // Everything of this client id is in the log now; writes after close go to another.
+      const client = state.releaseClient();
+      if (flushed && failure === null) saveClient(clientPath, client, fsync);
       await fh.close();
       unlock();
     },
   };
-}
-
-/** A write(2) may take fewer bytes than asked (a full disk, a signal): write the rest, or fail. */
-async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
-    if (bytesWritten <= 0) throw new Error(`write made no progress after ${at} of ${bytes.length} bytes`);
-    at += bytesWritten;
-  }
-}
-
-/** Takes `state.lock` for this process; returns its release. */
-function lockDir(dir: string): () => void {
-  const path = join(dir, 'state.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path, 'utf8').trim());
-      } catch {}
-      // Our own pid: a store of this process that was never closed (or a pid-1 container).
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new StoreLockedError(
-          `${dir} is in use by process ${owner} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function writeFresh(path: string, fsync: boolean): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, LOG_MAGIC);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  // A new file's name lives in its directory: without this a power loss can drop the log.
-  if (fsync) syncDir(dirname(path));
-}
-
-function truncateTo(path: string, length: number, fsync: boolean): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, length);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeSaved(path: string, bytes: Uint8Array): void {
-  writeFileSync(path, bytes);
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
