@@ -21,7 +21,8 @@
  * One process at a time: `state.lock` holds the owner's pid. A second process opening the
  * directory would read a record the owner is still writing as a torn tail and truncate it
  * (losing a change the owner then acknowledges), and its compaction would cut the owner's
- * appends; it fails with StoreLockedError instead. A lock left by a dead process is taken over.
+ * appends; it fails with StoreLockedError instead. A lock left by a dead process, a zombie or
+ * a process that reused its pid is taken over (pid-lock.ts).
  */
 import {
   closeSync,
@@ -49,6 +50,7 @@ import {
   LOG_MAGIC,
   SNAPSHOT_MAGIC,
 } from './log-format.js';
+import { acquirePidLock } from './pid-lock.js';
 import type { StateChange } from './types.js';
 
 /** pino-compatible: `logger.warn({ fields }, 'message')`. */
@@ -349,42 +351,18 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Takes `state.lock` for this process; returns its release. */
+/** Takes `state.lock` for this process (see pid-lock.ts); returns its release. */
 function lockDir(dir: string): () => void {
   const path = join(dir, 'state.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path, 'utf8').trim());
-      } catch {}
-      // Our own pid: a store of this process that was never closed (or a pid-1 container).
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new StoreLockedError(
-          `${dir} is in use by process ${owner} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return acquirePidLock(path, {
+    // Our own pid: a store of this process that was never closed (or a pid-1 container).
+    sameProcess: 'take-over',
+    mode: 0o644,
+    held: (h) =>
+      new StoreLockedError(
+        `${dir} is in use by process ${h.pid} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
+      ),
+  });
 }
 
 function writeFresh(path: string, fsync: boolean): void {
