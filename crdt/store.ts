@@ -217,13 +217,14 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
           droppedBytes: bytes.length,
           message: `${logPath} is not a Fizz state log (bad header, ${bytes.length} bytes): moved to ${aside}, log recreated`,
         });
-      } else if (bytes.length > 0) {
+      } else {
+        // Empty too: a log is made with its header, so an empty one lost everything it held.
         report({
           kind: 'torn-header',
           file: logPath,
           offset: 0,
           droppedBytes: bytes.length,
-          message: `${logPath}: torn file header (${bytes.length} bytes), log recreated`,
+          message: `${logPath}: ${bytes.length === 0 ? 'empty (0 bytes): every change it held is lost' : `torn file header (${bytes.length} bytes)`}, log recreated`,
         });
       }
       writeFresh(logPath, fsync);

@@ -42,6 +42,7 @@ import {
   type ReconcilerOptions,
 } from './reconciler.js';
 import { overridesAfterUp, scaleError } from './scale.js';
+import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
@@ -77,6 +78,8 @@ export interface AgentOptions {
   faultPoint?: (point: 'down-after-containers') => void;
   /** The compose files of each project, for `fizz ls` (default: in memory only). */
   projectFiles?: ProjectFiles;
+  /** Whether the state may be acted on (default: trusted), and what to tell the user; see trust.ts. */
+  trust?: StateTrust;
 }
 
 /** A failing operation's `done` line. */
@@ -101,12 +104,14 @@ export class Agent implements ApiHandlers {
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
   private readonly engineOps: EngineOps;
+  private readonly trust: StateTrust;
   /** The tail of each project's queue of `up`s and `down`s (see serial). */
   private readonly projectQueues = new Map<string, Promise<void>>();
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
     this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
+    this.trust = o.trust ?? new StateTrust();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -119,6 +124,11 @@ export class Agent implements ApiHandlers {
       backoffBaseMs: o.backoffBaseMs ?? 1000,
       backoffCapMs: o.backoffCapMs ?? 60_000,
       place: o.place,
+      guard: (actions, reqs) =>
+        this.trust.guard(actions, {
+          known: (p) => o.state.knowsProject(p),
+          manage: new Set(reqs.flatMap((r) => r.manage ?? [])),
+        }),
     };
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
@@ -202,6 +212,8 @@ export class Agent implements ApiHandlers {
       home: this.o.home,
       projects: this.o.state.listProjects(),
     };
+    const warnings = this.trust.warnings((p) => this.o.state.knowsProject(p));
+    if (warnings.length > 0) res.warnings = warnings;
     if (!engine) return res;
     try {
       res.engine = await this.o.runtime.info();
@@ -262,6 +274,7 @@ export class Agent implements ApiHandlers {
     // next agent start must not finish that down.
     await this.downs.remove(spec.name);
     state.putProject(spec);
+    this.trust.restore(spec.name);
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
@@ -354,6 +367,7 @@ export class Agent implements ApiHandlers {
   /** `journaled`: the spec a resumed down had recorded. */
   private async downNow(req: DownRequest, emit: Emit, journaled?: ProjectSpec): Promise<DoneEvent> {
     const { state, runtime } = this.o;
+    this.trust.restore(req.project);
     const spec = (state.getProject(req.project) as ProjectSpec | undefined) ?? journaled;
     const entry: DownEntry = {
       project: req.project,

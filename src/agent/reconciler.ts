@@ -9,7 +9,7 @@ import type { ClusterState, NodeContainer } from '../../crdt/index.js';
 import type { ProgressEvent } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
-import type { DesiredSlot } from '../reconcile/types.js';
+import type { Action, DesiredSlot } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
@@ -36,6 +36,8 @@ export interface ReconcilerOptions {
   random?: () => number;
   /** The placement function (src/placement's `place`). */
   place: PlaceFn;
+  /** Filters each pass's planned actions (keep-only while the state is not trusted, trust.ts). */
+  guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -302,7 +304,7 @@ export class Reconciler {
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
     this.releaseHeld(actual, rerun);
-    const planned = plan({
+    const proposed = plan({
       owned,
       actual,
       projects: managed,
@@ -311,6 +313,7 @@ export class Reconciler {
       forceRecreate,
       heldExited: new Set(this.held),
     });
+    const planned = this.o.guard ? this.o.guard(proposed, reqs) : proposed;
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;

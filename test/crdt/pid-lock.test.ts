@@ -35,7 +35,7 @@ async function zombie(t: TestContext): Promise<number> {
   const pid = await new Promise<number>((resolve) =>
     parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
   );
-  for (let i = 0; i < 200 && stat(pid).state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && stat(pid).state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(stat(pid).state, 'Z', 'the child did not become a zombie');
   return pid;
 }
