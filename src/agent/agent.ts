@@ -29,6 +29,7 @@ import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
+import { foreignContainers, foreignMessage } from './foreign.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -246,6 +247,10 @@ export class Agent implements ApiHandlers {
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
     const targets = upTargets(file, named, req.noDeps ?? false);
+    const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
+      () => [],
+    );
+    if (foreign.length > 0) return done([foreignMessage(file.name, foreign)]);
     // After any `down` of the project in progress (a resumed one too): it would remove what this makes.
     const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
     if ('type' in applied) return applied;
@@ -400,7 +405,10 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
-      const [left, res] = await Promise.all([this.mine(req.project), runtime.projectResources(req.project)]);
+      const [left, res] = await Promise.all([
+        this.mine(req.project),
+        runtime.projectResources(req.project, this.o.nodeId),
+      ]);
       if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
       await Promise.all([
         ...res.networks.map(async (n) => {
@@ -420,6 +428,9 @@ export class Agent implements ApiHandlers {
     }
     // Kept when something failed: the next agent start tries again.
     if (errors.length === 0) await this.downs.remove(req.project);
+    // Nothing of this agent's, but another agent's same-named project: say why nothing went.
+    const foreign = await foreignContainers(runtime, state, this.o.nodeId, req.project).catch(() => []);
+    if (foreign.length > 0 && spec === undefined) errors.push(foreignMessage(req.project, foreign));
     await this.projectFiles.delete(req.project).catch(() => {});
     return done(errors);
   }

@@ -264,7 +264,8 @@ export class Reconciler {
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
     const owned = ownedSlots(slots, nodeId, this.o.place);
-    const actual = await runtime.list();
+    // Only this node's containers: another agent (another FIZZ_HOME) on the engine owns the rest.
+    const actual = (await runtime.list()).filter((c) => c.labels[LABELS.node] === nodeId);
     const now = clock.now();
 
     const managed = new Set<string>(specs.keys());
@@ -284,9 +285,14 @@ export class Reconciler {
     const ownedProjects = new Set(owned.map((d) => d.slot.project));
     for (const name of ownedProjects) {
       try {
-        await ensureResources(runtime, specs.get(name)!, this.made, (kind, resName) => {
-          emit(name, { type: 'progress', resource: kind, name: resName, status: 'created' });
-        });
+        await ensureResources(
+          runtime,
+          specs.get(name)!,
+          this.made,
+          (kind, resName) =>
+            emit(name, { type: 'progress', resource: kind, name: resName, status: 'created' }),
+          nodeId,
+        );
       } catch (err) {
         errors.set(name, [`project "${name}": ${engineHelp(err)}`]);
       }
