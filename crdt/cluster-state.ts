@@ -113,6 +113,22 @@ export class ClusterState {
     return w && !w.removed ? w.spec : undefined;
   }
 
+  /**
+   * Whether this replica has heard of the project at all: defined, or removed (a removal is
+   * remembered). A project it never heard of is one whose record it may have lost.
+   */
+  knowsProject(name: string): boolean {
+    return this.projects.get([name]) !== undefined;
+  }
+
+  /**
+   * Whether some applied updates wait for an earlier one this replica lacks (Yjs keeps them
+   * pending): they take effect once it arrives, e.g. from a peer.
+   */
+  hasPending(): boolean {
+    return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+  }
+
   /** Names of the defined (not removed) projects, sorted. */
   listProjects(): string[] {
     return this.projects

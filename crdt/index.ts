@@ -9,6 +9,7 @@ export {
   UpdateDecodeError,
 } from './errors.js';
 export { later, MAX_AHEAD_MS, MAX_AT } from './lww.js';
+export { acquirePidLock, holderAlive, type LockHolder, readHolder } from './pid-lock.js';
 export type {
   Store,
   StoreLogger,

@@ -2,20 +2,13 @@
  * The file operations of store.ts: complete writes, the directory lock, durable creation
  * and truncation, directory fsync.
  */
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { StoreLockedError } from './errors.js';
 import { LOG_MAGIC } from './log-format.js';
+import { acquirePidLock } from './pid-lock.js';
 
 /** A write(2) may take fewer bytes than asked (a full disk, a signal): write the rest, or fail. */
 export async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
@@ -30,39 +23,15 @@ export async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void>
 /** Takes `state.lock` for this process; returns its release. */
 export function lockDir(dir: string): () => void {
   const path = join(dir, 'state.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path, 'utf8').trim());
-      } catch {}
-      // Our own pid: a store of this process that was never closed (or a pid-1 container).
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new StoreLockedError(
-          `${dir} is in use by process ${owner} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return acquirePidLock(path, {
+    // Our own pid: a store of this process that was never closed (or a pid-1 container).
+    sameProcess: 'take-over',
+    mode: 0o644,
+    held: (h) =>
+      new StoreLockedError(
+        `${dir} is in use by process ${h.pid} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
+      ),
+  });
 }
 
 export function writeFresh(path: string, fsync: boolean): void {
@@ -85,10 +54,6 @@ export function truncateTo(path: string, length: number, fsync: boolean): void {
   } finally {
     closeSync(fd);
   }
-}
-
-export function writeSaved(path: string, bytes: Uint8Array): void {
-  writeFileSync(path, bytes);
 }
 
 export function syncDir(dir: string): void {

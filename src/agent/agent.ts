@@ -33,6 +33,7 @@ import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
+import { foreignContainers, foreignMessage } from './foreign.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -46,6 +47,7 @@ import {
   type ReconcilerOptions,
 } from './reconciler.js';
 import { overridesAfterUp, scaleError } from './scale.js';
+import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
@@ -93,6 +95,8 @@ export interface AgentOptions {
   cluster?: ClusterHandlers;
   /** Node id → name of the nodes placement may use (in a cluster). */
   memberNames?: () => Map<string, string>;
+  /** Whether the state may be acted on (default: trusted), and what to tell the user; see trust.ts. */
+  trust?: StateTrust;
 }
 
 /** A failing operation's `done` line. */
@@ -117,12 +121,14 @@ export class Agent implements ApiHandlers {
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
   private readonly engineOps: EngineOps;
+  private readonly trust: StateTrust;
   /** The tail of each project's queue of `up`s and `down`s (see serial). */
   private readonly projectQueues = new Map<string, Promise<void>>();
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
     this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
+    this.trust = o.trust ?? new StateTrust();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -135,6 +141,11 @@ export class Agent implements ApiHandlers {
       backoffBaseMs: o.backoffBaseMs ?? 1000,
       backoffCapMs: o.backoffCapMs ?? 60_000,
       place: o.place,
+      guard: (actions, reqs) =>
+        this.trust.guard(actions, {
+          known: (p) => o.state.knowsProject(p),
+          manage: new Set(reqs.flatMap((r) => r.manage ?? [])),
+        }),
     };
     if (o.members) ro.members = o.members;
     if (o.clustered) ro.clustered = o.clustered;
@@ -223,6 +234,8 @@ export class Agent implements ApiHandlers {
       home: this.o.home,
       projects: this.o.state.listProjects(),
     };
+    const warnings = this.trust.warnings((p) => this.o.state.knowsProject(p));
+    if (warnings.length > 0) res.warnings = warnings;
     if (!engine) return res;
     try {
       res.engine = await this.o.runtime.info();
@@ -255,6 +268,10 @@ export class Agent implements ApiHandlers {
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
     const targets = upTargets(file, named, req.noDeps ?? false);
+    const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
+      () => [],
+    );
+    if (foreign.length > 0) return done([foreignMessage(file.name, foreign)]);
     // After any `down` of the project in progress (a resumed one too): it would remove what this makes.
     const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
     if ('type' in applied) return applied;
@@ -315,6 +332,7 @@ export class Agent implements ApiHandlers {
     // next agent start must not finish that down.
     await this.downs.remove(spec.name);
     state.putProject(spec);
+    this.trust.restore(spec.name);
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
@@ -407,6 +425,7 @@ export class Agent implements ApiHandlers {
   /** `journaled`: the spec a resumed down had recorded. */
   private async downNow(req: DownRequest, emit: Emit, journaled?: ProjectSpec): Promise<DoneEvent> {
     const { state, runtime } = this.o;
+    this.trust.restore(req.project);
     const spec = (state.getProject(req.project) as ProjectSpec | undefined) ?? journaled;
     const entry: DownEntry = {
       project: req.project,
@@ -439,7 +458,10 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
-      const [left, res] = await Promise.all([this.mine(req.project), runtime.projectResources(req.project)]);
+      const [left, res] = await Promise.all([
+        this.mine(req.project),
+        runtime.projectResources(req.project, this.o.nodeId),
+      ]);
       if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
       await Promise.all([
         ...res.networks.map(async (n) => {
@@ -459,6 +481,9 @@ export class Agent implements ApiHandlers {
     }
     // Kept when something failed: the next agent start tries again.
     if (errors.length === 0) await this.downs.remove(req.project);
+    // Nothing of this agent's, but another agent's same-named project: say why nothing went.
+    const foreign = await foreignContainers(runtime, state, this.o.nodeId, req.project).catch(() => []);
+    if (foreign.length > 0 && spec === undefined) errors.push(foreignMessage(req.project, foreign));
     await this.projectFiles.delete(req.project).catch(() => {});
     return done(errors);
   }
