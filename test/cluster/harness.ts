@@ -18,6 +18,7 @@ import {
   hostLayout,
   MAX_HOSTS,
 } from './layout.js';
+import { leftovers } from './leftovers.js';
 import {
   clusterCommandsAvailable,
   formCluster,
@@ -312,6 +313,8 @@ export class Cluster {
     await net.removeBridge(this.layout);
     await unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
+    const left = await leftovers(this.layout);
+    if (left.length) throw new Error(`down left behind:\n  ${left.join('\n  ')}`);
     if (hosts.length)
       this.progress(`removed ${hosts.map((h) => h.name).join(', ')} and ${this.layout.bridge}`);
   }
