@@ -20,6 +20,15 @@ export interface NodeContainer {
   state: string;
   health?: string;
   specHash?: string;
+  /** What `fizz ps` on another node shows of it. */
+  name?: string;
+  image?: string;
+  /** ms since the epoch */
+  createdAt?: number;
+  startedAt?: number;
+  exitCode?: number;
+  command?: string;
+  ports?: Array<{ target: number; published?: number; protocol: string; hostIp?: string }>;
 }
 
 /** What a node says about itself; only that node writes its entry. */

@@ -13,6 +13,8 @@ export interface NodeMeta {
   capacity?: Record<string, number>;
   /** Software version of the node. */
   version?: string;
+  /** The node's human name (its member name may be a stable id). */
+  name?: string;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -49,7 +51,7 @@ function checkShape(v: unknown): void {
     throw new MetadataError('metadata must be an object');
   const m = v as Record<string, unknown>;
   for (const key of Object.keys(m)) {
-    if (!['addresses', 'labels', 'capacity', 'version'].includes(key))
+    if (!['addresses', 'labels', 'capacity', 'version', 'name'].includes(key))
       throw new MetadataError(`unknown metadata field '${key}'`);
   }
   if (m.addresses !== undefined && !isRecordOf(m.addresses, 'string'))
@@ -60,6 +62,8 @@ function checkShape(v: unknown): void {
     throw new MetadataError('metadata.capacity must map names to numbers');
   if (m.version !== undefined && typeof m.version !== 'string')
     throw new MetadataError('metadata.version must be a string');
+  if (m.name !== undefined && typeof m.name !== 'string')
+    throw new MetadataError('metadata.name must be a string');
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

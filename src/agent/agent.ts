@@ -4,6 +4,7 @@
  * so, and answers the local API. Every collaborator is handed in.
  */
 import type { ClusterState } from '../../crdt/index.js';
+import type { ClusterHandlers } from '../api/cluster-api.js';
 import type {
   DoneEvent,
   DownRequest,
@@ -22,7 +23,9 @@ import type {
 } from '../api/protocol.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
+import type { PlacementMember } from '../placement/types.js';
 import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
+import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { replicaOf } from './container-ops.js';
@@ -77,6 +80,14 @@ export interface AgentOptions {
   faultPoint?: (point: 'down-after-containers') => void;
   /** The compose files of each project, for `fizz ls` (default: in memory only). */
   projectFiles?: ProjectFiles;
+  /** The members placement runs over (default: this node alone). */
+  members?: () => PlacementMember[];
+  /** This node's human name (`fizz ps`'s NODE column). */
+  nodeName?: () => string | undefined;
+  /** `fizz ps` rows of the replicas other nodes run. */
+  remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
+  /** The cluster routes (init, join, nodes, …). */
+  cluster?: ClusterHandlers;
 }
 
 /** A failing operation's `done` line. */
@@ -120,11 +131,15 @@ export class Agent implements ApiHandlers {
       backoffCapMs: o.backoffCapMs ?? 60_000,
       place: o.place,
     };
+    if (o.members) ro.members = o.members;
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
+    if (o.cluster) this.cluster = o.cluster;
   }
+
+  readonly cluster?: ClusterHandlers;
 
   /**
    * Starts the loops; the first pass adopts whatever already runs. Then finishes every
@@ -254,7 +269,13 @@ export class Agent implements ApiHandlers {
     const sel: UpSelection = { targets };
     if (req.noRecreate) sel.noRecreate = true;
     if (req.scale) sel.scale = req.scale;
-    const spec = desiredProject(file, state.getProject(file.name) as ProjectSpec | undefined, sel);
+    const previous = state.getProject(file.name) as ProjectSpec | undefined;
+    const spec = desiredProject(file, previous, sel);
+    // Where node-local resources (bind mounts, named volumes) live: the first `up`'s node.
+    spec.extensions = {
+      ...spec.extensions,
+      [ORIGIN_KEY]: (previous && projectOrigin(previous)) ?? this.o.nodeId,
+    };
     // A spec that cannot be planned never enters the (durable, gossiped) state.
     const unplannable = planError(spec);
     if (unplannable) return done([`project "${spec.name}": ${unplannable}`]);
@@ -543,6 +564,7 @@ export class Agent implements ApiHandlers {
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
     const containers = await this.mine(project);
+    const node = this.o.nodeName?.();
     const entries: PsEntry[] = containers
       .filter((c) => all || c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
       .map((c) => {
@@ -562,16 +584,24 @@ export class Agent implements ApiHandlers {
         if (c.startedAt !== undefined) e.startedAt = c.startedAt;
         if (c.command !== undefined) e.command = c.command;
         if (c.status !== undefined) e.status = c.status;
+        if (node !== undefined) e.node = node;
         return e;
       })
+      .concat(this.o.remotePs?.(project, all) ?? [])
       .sort((a, b) =>
         a.project !== b.project
           ? a.project.localeCompare(b.project)
           : a.service !== b.service
             ? a.service.localeCompare(b.service)
-            : a.replica - b.replica,
+            : a.replica - b.replica || (a.node ?? '').localeCompare(b.node ?? ''),
       );
-    return { containers: entries };
+    const pending = this.reconciler.unplaced.flatMap((u) => {
+      const [p, service, replica] = u.slot.split('/');
+      return (project === undefined || p === project) && service !== undefined
+        ? [{ service, replica: Number(replica), reason: u.reason }]
+        : [];
+    });
+    return pending.length > 0 ? { containers: entries, pending } : { containers: entries };
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

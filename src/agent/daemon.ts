@@ -2,7 +2,7 @@
  * `fizz agent`: the daemon process. Opens the durable state in FIZZ_HOME, connects to the
  * Docker Engine, starts the reconcile loop and serves the local API until SIGTERM/SIGINT.
  */
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { openStore } from '../../crdt/index.js';
@@ -10,9 +10,12 @@ import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
 import { DockerRuntime } from '../runtime/docker.js';
+import { LABELS } from '../runtime/types.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { ClusterController } from './cluster/controller.js';
+import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
 import { FileDownJournal } from './down-journal.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
@@ -78,7 +81,19 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     logger: { warn: (f, m) => logger.warn(f, m), info: (f, m) => logger.info(f, m) },
   });
   const runtime = new DockerRuntime();
-  const agent = new Agent({
+  let kick = () => {};
+  const cluster = new ClusterController({
+    home: paths.home,
+    nodeId,
+    store,
+    logger,
+    onChange: () => kick(),
+  });
+  let left = false;
+  let stopNow = () => {};
+  // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
+  const nodeName = () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.name : undefined);
+  const agent: Agent = new Agent({
     nodeId,
     home: paths.home,
     version: FIZZ_VERSION,
@@ -93,7 +108,38 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     ),
     faultPoint: faultInjection(logger),
     projectFiles: new FileProjectFiles(join(paths.home, 'config-files.json')),
+    members: () => cluster.view().eligible,
+    nodeName,
+    remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
+    cluster: clusterHandlers({
+      controller: cluster,
+      state: store.state,
+      clock: systemClock,
+      logger,
+      runningHere: async () => {
+        const wanted = new Set(store.state.listProjects());
+        const mine = await runtime.list();
+        return mine.filter(
+          (c) =>
+            c.labels[LABELS.node] === nodeId &&
+            c.state === 'running' &&
+            wanted.has(c.labels[LABELS.project] ?? ''),
+        ).length;
+      },
+      onLeft: () => {
+        left = true;
+        setImmediate(() => stopNow());
+      },
+    }),
   });
+  kick = () => agent.reconciler.kick();
+  // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the
+  // stable view (cluster/quorum.ts), so a lone restarted node starts nothing of the others'.
+  try {
+    await cluster.resume();
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'cluster membership did not start');
+  }
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
@@ -102,6 +148,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
+    stopNow = stop;
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     options.until?.then(stop, stop);
@@ -109,7 +156,15 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
   await agent.shutdown();
+  await cluster.stop();
   await store.close();
+  if (left) {
+    // Its copy of the cluster's desired state must not make this node run the whole
+    // cluster alone: kept aside, not deleted, and the next agent starts empty.
+    const aside = `${paths.state}.left-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(paths.state, aside);
+    logger.info({ aside }, 'left the cluster; the state it held is kept aside');
+  }
   rmSync(paths.pid, { force: true });
 }
 

@@ -35,6 +35,16 @@ export interface ExecuteInput {
    * dependencies that are not in the set themselves (web still waits for api).
    */
   ignoreDependencies?: Set<string>;
+  /**
+   * A dependency with no container on this node runs on another (in a cluster): resolves
+   * once another node reports its condition holds, rejects when it does not in time.
+   */
+  remoteDependency?: (
+    project: string,
+    service: string,
+    condition: string,
+    signal: AbortSignal,
+  ) => Promise<void>;
 }
 
 export interface ExecuteResult {
@@ -324,6 +334,10 @@ export class Executor {
         try {
           if (!ok) throw new Error('it failed to start');
           const ids = containers.get(depKey) ?? [];
+          if (ids.length === 0 && input.remoteDependency) {
+            await input.remoteDependency(projectName, dep, cond.condition, input.signal);
+            continue;
+          }
           if (ids.length === 0) throw new Error('it has no container');
           const check =
             cond.condition === 'service_healthy'

@@ -5,17 +5,21 @@
  * Passes run one at a time; requests that arrive during a pass are merged into the next.
  * Passes are triggered by state changes, runtime events and a periodic tick.
  */
-import type { ClusterState, NodeContainer } from '../../crdt/index.js';
+import type { ClusterState } from '../../crdt/index.js';
 import type { ProgressEvent } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
+import type { PlacementMember } from '../placement/types.js';
 import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
 import type { DesiredSlot } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
+import { keptForHandoff } from './handoff.js';
 import type { Logger } from './logger.js';
+import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
+import { dependencyHoldsElsewhere, waitUntil } from './remote-dependency.js';
 import { ensureResources, neededResources } from './resources.js';
 import { ContainerWaiter } from './waiter.js';
 
@@ -36,6 +40,10 @@ export interface ReconcilerOptions {
   random?: () => number;
   /** The placement function (src/placement's `place`). */
   place: PlaceFn;
+  /** The members placement runs over (default: this node alone). */
+  members?: () => PlacementMember[];
+  /** Make-before-break gives up waiting for a new owner after this long, ms (default 60 s). */
+  handoffTimeoutMs?: number;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -98,6 +106,10 @@ export class Reconciler {
   private queue: Pending[] = [];
   private running = false;
   private lastStatus = '';
+  /** Slots moving to another node, since when (make-before-break). */
+  private readonly handoffSince = new Map<string, number>();
+  /** Slots no member can take, with the reason, as of the last pass. */
+  unplaced: Array<{ slot: string; reason: string }> = [];
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private draining: Promise<void> = Promise.resolve();
@@ -124,6 +136,8 @@ export class Reconciler {
         e.kind === 'stopped'
       )
         if (!e.local) this.kick();
+      // A new owner reported a replica this node hands over: stop ours now, not at the tick.
+      if (e.kind === 'node-status' && !e.local && this.handoffSince.size > 0) this.kick();
     });
     this.abort.signal.addEventListener('abort', off, { once: true });
     this.loops.push(this.tickLoop(), this.eventLoop());
@@ -210,7 +224,15 @@ export class Reconciler {
         for await (const ev of this.o.runtime.events(signal)) {
           this.waiter.notify(ev.containerId);
           const a = ev.action;
-          if (a === 'die' || a === 'destroy' || a === 'oom' || a.startsWith('health_status: unhealthy')) {
+          // start and healthy: the status entry other nodes wait on (make-before-break) changes.
+          if (
+            a === 'die' ||
+            a === 'destroy' ||
+            a === 'oom' ||
+            a === 'start' ||
+            a.startsWith('health_status: unhealthy') ||
+            a.startsWith('health_status: healthy')
+          ) {
             if (this.queue.length === 0) this.kick();
           }
         }
@@ -261,9 +283,21 @@ export class Reconciler {
     const specs = this.projectSpecs();
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
-    const owned = ownedSlots(slots, nodeId, this.o.place);
+    const members = this.o.members?.() ?? [{ id: nodeId, name: nodeId, status: 'alive', labels: {} }];
+    const { owned, assignment, unplaced } = ownedSlots(slots, nodeId, this.o.place, members);
+    this.unplaced = unplaced;
     const actual = await runtime.list();
     const now = clock.now();
+    const keep = keptForHandoff({
+      nodeId,
+      actual,
+      desired: new Map(slots.map((d) => [slotKey(d.slot), d])),
+      assignment,
+      statuses: this.o.state.nodeStatuses(),
+      since: this.handoffSince,
+      now,
+      timeoutMs: this.o.handoffTimeoutMs ?? 60_000,
+    });
 
     const managed = new Set<string>(specs.keys());
     for (const c of actual) if (c.labels[LABELS.node] === nodeId) managed.add(c.labels[LABELS.project] ?? '');
@@ -310,6 +344,7 @@ export class Reconciler {
       rerunExited: rerun,
       forceRecreate,
       heldExited: new Set(this.held),
+      keep,
     });
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
@@ -327,6 +362,8 @@ export class Reconciler {
         'reconcile',
       );
 
+    // In a cluster a dependency may run on another node (remote-dependency.ts).
+    const others = new Set(members.map((m) => m.id).filter((id) => id !== nodeId));
     const result = await this.executor.execute({
       actions,
       projects: specs,
@@ -336,6 +373,18 @@ export class Reconciler {
       signal: this.abort.signal,
       graceMs: mergedGrace(reqs),
       ignoreDependencies: new Set(reqs.flatMap((r) => r.ignoreDependencies ?? [])),
+      ...(others.size > 0
+        ? {
+            remoteDependency: (project: string, service: string, condition: string, signal: AbortSignal) =>
+              waitUntil(
+                () =>
+                  dependencyHoldsElsewhere(this.o.state.nodeStatuses(), others, project, service, condition),
+                clock,
+                this.o.dependencyTimeoutMs,
+                signal,
+              ),
+          }
+        : {}),
     });
     for (const key of result.failedSlots) this.failures.record(key, clock.now());
     for (const key of result.doneSlots) this.failures.clear(key);
@@ -355,22 +404,7 @@ export class Reconciler {
 
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
-    const list: NodeContainer[] = [];
-    for (const c of containers) {
-      if (c.labels[LABELS.node] !== this.o.nodeId) continue;
-      const entry: NodeContainer = {
-        id: c.id,
-        project: c.labels[LABELS.project] ?? '',
-        service: c.labels[LABELS.service] ?? '',
-        replica: Number(c.labels[LABELS.slot] ?? 0),
-        state: c.state,
-        health: c.health,
-      };
-      const hash = c.labels[LABELS.specHash];
-      if (hash) entry.specHash = hash;
-      list.push(entry);
-    }
-    list.sort((a, b) => (a.id < b.id ? -1 : 1));
+    const list = statusContainers(containers, this.o.nodeId);
     const text = JSON.stringify(list);
     if (text === this.lastStatus) return;
     this.lastStatus = text;

@@ -85,6 +85,24 @@ export class AgentClient {
     return parseJson(Buffer.concat(chunks).toString('utf8'), path);
   }
 
+  /** GET a JSON answer (routes outside the compose core: cluster-api.ts). */
+  getJson(path: string): Promise<unknown> {
+    return this.json(path);
+  }
+
+  /** POST a JSON request and read its JSON answer. */
+  async postJson(path: string, body: unknown): Promise<unknown> {
+    const res = await this.ok(await this.send('POST', path, body));
+    const chunks: Buffer[] = [];
+    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    return parseJson(Buffer.concat(chunks).toString('utf8'), path);
+  }
+
+  /** POST a streamed operation: progress events, then `done`. */
+  operation(path: string, body: unknown): AsyncGenerator<OpEvent> {
+    return this.op(path, body);
+  }
+
   /** The agent's identity; with `engine`, the container engine's version too. */
   async info(engine = false): Promise<InfoResponse> {
     return decodeInfo(await this.json(engine ? `${ROUTES.info}?engine=1` : ROUTES.info));

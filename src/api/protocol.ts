@@ -163,10 +163,14 @@ export interface PsEntry {
   command?: string;
   /** The engine's status text: `Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`. */
   status?: string;
+  /** The name of the node that runs it. */
+  node?: string;
 }
 
 export interface PsResponse {
   containers: PsEntry[];
+  /** Replicas no node can run now, with the reason (placement's). */
+  pending?: Array<{ service: string; replica: number; reason: string }>;
 }
 
 export interface LogEvent {

@@ -3,10 +3,12 @@
  * use (directory 0700, socket 0600). Routes decode their input and call the handlers the
  * agent hands in; operations stream NDJSON progress and end with a `done` line.
  */
+
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
+import { CLUSTER_REFUSALS, type ClusterHandlers, clusterRoute } from './cluster-api.js';
 import {
   decodeDownRequest,
   decodeKillRequest,
@@ -68,6 +70,8 @@ export interface ApiHandlers {
   /** `fizz top` and `fizz images` (services empty: all); an unknown project or service throws `AgentRequestError`. */
   top?(project: string, services: string[]): Promise<TopResponse>;
   images?(project: string, services: string[]): Promise<ImagesResponse>;
+  /** `fizz init`, `join`, `token`, `nodes`, `label`, `leave` (cluster-api.ts). */
+  cluster?: ClusterHandlers;
 }
 
 /** Another agent already answers on the socket. */
@@ -80,7 +84,7 @@ export class AgentAlreadyRunningError extends Error {
 
 const MAX_BODY_BYTES = 16 << 20;
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
+export async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -91,13 +95,13 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return parseJson(Buffer.concat(chunks).toString('utf8'), 'request body');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: unknown): void {
+export function sendError(res: ServerResponse, err: unknown): void {
   const e = err instanceof Error ? err : new Error(String(err));
   const status =
     e.name === 'ApiDecodeError'
@@ -106,7 +110,9 @@ function sendError(res: ServerResponse, err: unknown): void {
         ? 404
         : e.name === 'EngineUnreachableError'
           ? 503
-          : 500;
+          : CLUSTER_REFUSALS.has(e.name)
+            ? 409
+            : 500;
   if (res.headersSent) {
     res.end();
     return;
@@ -115,7 +121,7 @@ function sendError(res: ServerResponse, err: unknown): void {
 }
 
 /** Streams an operation: progress lines, then the `done` line. */
-async function streamOp(
+export async function streamOp(
   res: ServerResponse,
   signal: AbortSignal,
   run: (emit: Emit, signal: AbortSignal) => Promise<DoneEvent>,
@@ -192,6 +198,7 @@ function route(handlers: ApiHandlers) {
         res.end();
         return;
       }
+      if (handlers.cluster && (await clusterRoute(handlers.cluster, req, res, path, abort.signal))) return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));

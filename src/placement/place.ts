@@ -69,6 +69,7 @@ function canonicalSlots(slots: PlacementSlot[]): PlacementSlot[] {
       cmp(a.service, b.service) ||
       a.replica - b.replica ||
       cmp(JSON.stringify(a.constraints ?? []), JSON.stringify(b.constraints ?? [])) ||
+      cmp(a.pinned?.node ?? '', b.pinned?.node ?? '') ||
       (a.maxPerNode ?? 0) - (b.maxPerNode ?? 0) ||
       weightOf(a) - weightOf(b),
   );
@@ -169,6 +170,7 @@ export function place(
     let matching = 0;
     for (let i = 0; i < n; i++) {
       if (mask && mask[i] === 0) continue;
+      if (s.pinned && nodes[i]!.id !== s.pinned.node) continue;
       matching++;
       const count = counts[i]!;
       if (count >= maxPer) continue;
@@ -195,8 +197,12 @@ export function place(
         slot: key,
         reason:
           matching === 0
-            ? `no alive member satisfies ${(s.constraints ?? []).join(', ')}`
-            : `every member matching its constraints already runs max_replicas_per_node=${s.maxPerNode} of ${svcKey}`,
+            ? s.pinned
+              ? `pinned to node ${s.pinned.node} (${s.pinned.reason}), which is not alive or does not match its constraints`
+              : `no alive member satisfies ${(s.constraints ?? []).join(', ')}`
+            : s.maxPerNodeWhy
+              ? `${s.maxPerNodeWhy}: one replica per node, and every eligible node runs one`
+              : `every member matching its constraints already runs max_replicas_per_node=${s.maxPerNode} of ${svcKey}`,
       });
       continue;
     }

@@ -1,29 +1,66 @@
-/** From desired slots (a slot and its service) to what placement needs to know about them. */
+/**
+ * From desired slots (a slot and its service) to what placement needs to know about them,
+ * including the host resources that do not travel between nodes:
+ * - a fixed published host port allows one replica per node (a second would not start);
+ * - a bind mount of a host path pins the service to the node where `fizz up` ran (the
+ *   project's origin), since the path is that node's;
+ * - a named volume pins it to the origin too, where the volume's data lives, unless the
+ *   service says `x-fizz: { move_volumes: true }` (it then starts with an empty volume
+ *   wherever it lands).
+ */
 import type { JsonValue, ServiceSpec } from '../compose/types.js';
 import type { SlotRef } from '../runtime/types.js';
 import type { PlacementSlot } from './types.js';
 
+function xFizz(spec: ServiceSpec): Record<string, JsonValue> | undefined {
+  const x = spec['x-fizz'] as JsonValue | undefined;
+  return x === null || typeof x !== 'object' || Array.isArray(x) ? undefined : x;
+}
+
 /** `x-fizz: { weight: N }` on a service: the relative cost of one replica (default 1). */
 export function weightOf(spec: ServiceSpec): number | undefined {
-  const x = spec['x-fizz'] as JsonValue | undefined;
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) return undefined;
-  const w = x.weight;
+  const w = xFizz(spec)?.weight;
   return typeof w === 'number' && Number.isFinite(w) && w > 0 ? w : undefined;
 }
 
-/** The placement view of one slot: its service's constraints, max_replicas_per_node and weight. */
-export function placementSlot(slot: SlotRef, spec: ServiceSpec): PlacementSlot {
+/** Whether the service publishes a fixed host port (not an ephemeral one). */
+export function publishesFixedPort(spec: ServiceSpec): boolean {
+  return (spec.ports ?? []).some(
+    (p) => p.published !== undefined && p.published !== '' && p.published !== '0',
+  );
+}
+
+/** Why the service must stay on the node where it was brought up, if it must. */
+export function pinReason(spec: ServiceSpec): string | undefined {
+  const volumes = spec.volumes ?? [];
+  const bind = volumes.find((v) => v.type === 'bind' && v.source);
+  if (bind) return `bind mount of ${bind.source}`;
+  const named = volumes.find((v) => v.type === 'volume' && v.source);
+  if (named && xFizz(spec)?.move_volumes !== true) return `named volume "${named.source}" lives there`;
+  return undefined;
+}
+
+/** The placement view of one slot; `origin` is the node where its project was brought up. */
+export function placementSlot(slot: SlotRef, spec: ServiceSpec, origin?: string): PlacementSlot {
   const out: PlacementSlot = { project: slot.project, service: slot.service, replica: slot.replica };
   const p = spec.deploy?.placement;
   if (p?.constraints?.length) out.constraints = [...p.constraints];
   if (p?.max_replicas_per_node !== undefined && p.max_replicas_per_node > 0)
     out.maxPerNode = p.max_replicas_per_node;
+  if (publishesFixedPort(spec)) {
+    out.maxPerNode = 1;
+    out.maxPerNodeWhy = 'it publishes a fixed host port';
+  }
   const w = weightOf(spec);
   if (w !== undefined) out.weight = w;
+  const why = origin === undefined ? undefined : pinReason(spec);
+  if (why !== undefined && origin !== undefined) out.pinned = { node: origin, reason: why };
   return out;
 }
 
 /** `placementSlot` for each of a list of desired slots (e.g. from `toDesiredSlots`). */
-export function toPlacementSlots(slots: Array<{ slot: SlotRef; spec: ServiceSpec }>): PlacementSlot[] {
-  return slots.map((d) => placementSlot(d.slot, d.spec));
+export function toPlacementSlots(
+  slots: Array<{ slot: SlotRef; spec: ServiceSpec; origin?: string }>,
+): PlacementSlot[] {
+  return slots.map((d) => placementSlot(d.slot, d.spec, d.origin));
 }

@@ -7,8 +7,12 @@ export interface PlacementSlot extends SlotRef {
   constraints?: string[];
   /** `deploy.placement.max_replicas_per_node`. */
   maxPerNode?: number;
+  /** Why `maxPerNode` is 1 when a host resource sets it (a fixed published port). */
+  maxPerNodeWhy?: string;
   /** Relative cost of this replica for load bounding (default 1). */
   weight?: number;
+  /** Only this node (id) may run it, for this reason (a host path or a volume lives there). */
+  pinned?: { node: string; reason: string };
 }
 
 export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';

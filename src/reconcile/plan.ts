@@ -93,7 +93,8 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
  *   created is started; an exited one is started again only under a restart policy that
  *   would do so (or when listed in `rerunExited`); one that should not run is stopped;
  * - an unhealthy running one is restarted only when its slot is in `restartAllowed`;
- * - a container of a managed project whose slot this node does not own is removed;
+ * - a container of a managed project whose slot this node does not own is removed, unless
+ *   `keep` names its slot (a move waiting for the new owner);
  * - containers of other projects, and containers being removed, are never touched.
  * The managed projects are `input.projects` and the projects of the owned slots.
  */
@@ -124,6 +125,7 @@ export function plan(input: PlanInput): Action[] {
       continue;
     }
     const key = keyOf(ref);
+    if (!wanted.has(key) && input.keep?.has(key)) continue;
     if (!wanted.has(key)) {
       const why = ownedServices.has(`${ref.project}/${ref.service}`)
         ? 'replica not owned by this node'

@@ -49,6 +49,14 @@ export function referencedResources(project: ProjectSpec, service: ServiceSpec):
  * `fizz scale` values by service; `stopped` holds service names (or slot keys) the user
  * stopped, whose slots keep their container but do not run it.
  */
+/** The project-level extension that names the node where the project was first brought up. */
+export const ORIGIN_KEY = 'x-fizz-origin';
+
+export function projectOrigin(project: ProjectSpec): string | undefined {
+  const o = project.extensions?.[ORIGIN_KEY];
+  return typeof o === 'string' && o !== '' ? o : undefined;
+}
+
 export function toDesiredSlots(
   project: ProjectSpec,
   replicasOverride?: Record<string, number>,
@@ -62,6 +70,7 @@ export function toDesiredSlots(
     const count = replicaCount(spec, override);
     if (count === 0) continue;
     const hash = specHash(spec, referencedResources(project, spec));
+    const origin = projectOrigin(project);
     for (let replica = 0; replica < count; replica++) {
       const slot = { project: project.name, service: name, replica };
       out.push({
@@ -70,6 +79,7 @@ export function toDesiredSlots(
         specHash: hash,
         name: containerName(project.name, name, replica, spec),
         running: !(stopped?.has(name) || stopped?.has(keyOf(slot))),
+        ...(origin !== undefined ? { origin } : {}),
       });
     }
   }

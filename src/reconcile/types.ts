@@ -12,6 +12,8 @@ export interface DesiredSlot {
   name: string;
   /** `false` when the user stopped the service (`fizz stop`): keep the container, stopped. */
   running: boolean;
+  /** The node where the project was first brought up (node-local resources pin to it). */
+  origin?: string;
 }
 
 export type Action =
@@ -53,4 +55,9 @@ export interface PlanInput {
    * their slot (`fizz up`, `fizz start`).
    */
   heldExited?: Set<string>;
+  /**
+   * Slots (slotKey) this node no longer owns but whose container it keeps until the new
+   * owner runs the replica (make-before-break): left as they are.
+   */
+  keep?: Set<string>;
 }

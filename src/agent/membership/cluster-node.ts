@@ -49,6 +49,8 @@ export interface ClusterNodeOptions {
   seeds?: string[];
   /** Unique, stable member name (default: the libp2p peer id, stable with the data dir). */
   nodeName?: string;
+  /** The human name gossiped in the metadata (when the member name is a stable id). */
+  displayName?: string;
   labels?: Record<string, string>;
   capacity?: number;
   logger: NetLogger;
@@ -95,6 +97,8 @@ export interface ClusterNode {
   members(): PlacementMember[];
   /** The libp2p addresses the network is told to stay connected to. */
   libp2pPeers(): string[];
+  /** Gossips new labels or capacity (0 drains the node: it holds no slot). */
+  updateMeta(change: { labels?: Record<string, string>; capacity?: number }): void;
   on<K extends keyof ClusterNodeEvents>(event: K, cb: (e: ClusterNodeEvents[K]) => void): () => void;
   /** Graceful: SWIM leave (gossiped for `leavePropagateDelay`), then libp2p, then the store
    * (if the node opened it). */
@@ -139,6 +143,10 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     debug: (msg: string, fields?: Record<string, unknown>) => log.debug?.(fields ?? {}, msg),
     warn: (msg: string, fields?: Record<string, unknown>) => log.warn(fields ?? {}, msg),
   };
+  const meta: { labels?: Record<string, string> | undefined; capacity?: number | undefined } = {
+    labels: opts.labels,
+    capacity: opts.capacity,
+  };
   let swim: Swim;
   try {
     swim = new Swim({
@@ -148,7 +156,13 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
       random: systemRandom(),
       clusterId: net.clusterId,
       keyring,
-      meta: selfMeta({ multiaddr, version: FIZZ_VERSION, labels: opts.labels, capacity: opts.capacity }),
+      meta: selfMeta({
+        multiaddr,
+        version: FIZZ_VERSION,
+        labels: opts.labels,
+        capacity: opts.capacity,
+        displayName: opts.displayName,
+      }),
       incarnation,
       logger: swimLog,
     });
@@ -232,6 +246,11 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     transport,
     members: () => swim.members().map(toPlacementMember),
     libp2pPeers: () => [...peers],
+    updateMeta(change) {
+      if (change.labels !== undefined) meta.labels = change.labels;
+      if (change.capacity !== undefined) meta.capacity = change.capacity;
+      swim.setMeta(selfMeta({ multiaddr, version: FIZZ_VERSION, ...meta, displayName: opts.displayName }));
+    },
     on: (event, cb) => events.on(event, cb),
     async stop() {
       if (stopped) return;

@@ -13,12 +13,14 @@ export const LIBP2P_META_KEY = 'libp2p';
 export function selfMeta(o: {
   multiaddr: string;
   version: string;
-  labels?: Record<string, string>;
-  capacity?: number;
+  labels?: Record<string, string> | undefined;
+  capacity?: number | undefined;
+  displayName?: string | undefined;
 }): NodeMeta {
   return {
     addresses: { [LIBP2P_META_KEY]: o.multiaddr },
     version: o.version,
+    ...(o.displayName ? { name: o.displayName } : {}),
     ...(o.labels && Object.keys(o.labels).length > 0 ? { labels: o.labels } : {}),
     ...(o.capacity !== undefined ? { capacity: { weight: o.capacity } } : {}),
   };
@@ -56,9 +58,10 @@ export function toPlacementMember(m: Member): PlacementMember {
   const weight = m.meta.capacity?.weight;
   return {
     id: m.name,
-    name: m.name,
+    name: typeof m.meta.name === 'string' && m.meta.name !== '' ? m.meta.name : m.name,
     status: m.state,
     labels: { ...(m.meta.labels ?? {}) },
-    ...(weight !== undefined && weight > 0 ? { capacity: weight } : {}),
+    // 0 is kept: a drained node holds no slot (placement's isEligible).
+    ...(weight !== undefined && weight >= 0 ? { capacity: weight } : {}),
   };
 }

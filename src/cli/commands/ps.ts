@@ -64,19 +64,29 @@ export function formatCommand(command: string | undefined, noTrunc = false): str
   return JSON.stringify(cut);
 }
 
-/** docker compose ps's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS. */
+/**
+ * docker compose ps's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS; in a
+ * cluster NODE follows SERVICE.
+ */
 export function psTable(entries: PsEntry[], now: number, noTrunc = false): string {
+  const clustered = entries.some((e) => e.node !== undefined);
+  const header = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
+  if (clustered) header.splice(4, 0, 'NODE');
   return renderTable(
-    ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
-    entries.map((e) => [
-      e.name,
-      e.image,
-      formatCommand(e.command, noTrunc),
-      e.service,
-      `${humanDuration(now - e.createdAt)} ago`,
-      formatStatus(e, now),
-      formatPorts(e),
-    ]),
+    header,
+    entries.map((e) => {
+      const row = [
+        e.name,
+        e.image,
+        formatCommand(e.command, noTrunc),
+        e.service,
+        `${humanDuration(now - e.createdAt)} ago`,
+        formatStatus(e, now),
+        formatPorts(e),
+      ];
+      if (clustered) row.splice(4, 0, e.node ?? '');
+      return row;
+    }),
   );
 }
 
@@ -155,7 +165,7 @@ export class PsCommand extends ProjectCommand {
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
       // A status filter looks at every container, as in docker compose.
-      const { containers } = await client.ps(project, this.all || states !== undefined);
+      const { containers, pending = [] } = await client.ps(project, this.all || states !== undefined);
       const shown = containers.filter(
         (c) =>
           (this.services.length === 0 || this.services.includes(c.service)) &&
@@ -170,6 +180,12 @@ export class PsCommand extends ProjectCommand {
           now: Date.now(),
         }),
       );
+      // Replicas no node can run, and why: on stderr, so `--format json | jq` reads only rows.
+      const waiting = pending.filter((p) => this.services.length === 0 || this.services.includes(p.service));
+      if (!this.quiet && waiting.length > 0)
+        this.context.stderr.write(
+          waiting.map((p) => `pending: ${p.service} replica ${p.replica + 1}: ${p.reason}\n`).join(''),
+        );
       return 0;
     }, this.services);
   }
@@ -198,5 +214,6 @@ export function psJson(e: PsEntry, now: number): Record<string, unknown> {
       Protocol: p.protocol,
     })),
     CreatedAt: new Date(e.createdAt).toISOString(),
+    ...(e.node !== undefined ? { Node: e.node } : {}),
   };
 }

@@ -1,0 +1,192 @@
+/**
+ * What makes this node a member of a cluster, kept in FIZZ_HOME/cluster.json (mode 0600):
+ * the cluster key, the address it listens on and advertises, its name, the seeds it
+ * rejoins through after a restart, and the cluster's tie rule. Written only once an `init`
+ * or `join` has succeeded, so a refused join changes nothing on disk.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+
+/** The cluster port: UDP for SWIM and TCP for libp2p (not Swarm's 2377, 7946 or 4789). */
+export const DEFAULT_CLUSTER_PORT = 7171;
+export const CLUSTER_FILE = 'cluster.json';
+
+/**
+ * What a side that sees exactly half of the last stable member view does (a two-node
+ * cluster cut in two always sees half): `availability` takes over the lost members' slots
+ * (both sides may run them until the heal), `safety` starts nothing for them.
+ */
+export type TieRule = 'availability' | 'safety';
+
+export interface ClusterConfig {
+  version: 1;
+  /** base64url of 32 random bytes: the source of the pnet, SWIM and topic keys. */
+  key: string;
+  /** `host:port` this node binds and advertises (the one address others dial). */
+  address: string;
+  /** The node's name (its hostname unless set): unique in the cluster. */
+  name: string;
+  /** Addresses to rejoin through after a restart. */
+  seeds: string[];
+  tie: TieRule;
+  labels: Record<string, string>;
+}
+
+export class ClusterConfigError extends Error {
+  override readonly name = 'ClusterConfigError';
+}
+
+export class JoinTokenError extends Error {
+  override readonly name = 'JoinTokenError';
+}
+
+export function newClusterKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function clusterFile(home: string): string {
+  return join(home, CLUSTER_FILE);
+}
+
+/** The config, or undefined when this node is in no cluster. */
+export function readClusterConfig(home: string): ClusterConfig | undefined {
+  const file = clusterFile(home);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ClusterConfigError(`${file}: ${(err as Error).message}`);
+  }
+  let v: Partial<ClusterConfig>;
+  try {
+    v = JSON.parse(text) as Partial<ClusterConfig>;
+  } catch {
+    throw new ClusterConfigError(`${file} is not valid JSON; restore it, or remove it and join again`);
+  }
+  if (
+    v?.version !== 1 ||
+    typeof v.key !== 'string' ||
+    typeof v.address !== 'string' ||
+    typeof v.name !== 'string' ||
+    !Array.isArray(v.seeds)
+  )
+    throw new ClusterConfigError(
+      `${file} does not hold a cluster config; restore it, or remove it and join again`,
+    );
+  return {
+    version: 1,
+    key: v.key,
+    address: v.address,
+    name: v.name,
+    seeds: v.seeds.filter((s): s is string => typeof s === 'string'),
+    tie: v.tie === 'safety' ? 'safety' : 'availability',
+    labels: v.labels && typeof v.labels === 'object' ? { ...v.labels } : {},
+  };
+}
+
+/** Written whole and fsynced, then renamed over the old one. */
+export function writeClusterConfig(home: string, config: ClusterConfig): void {
+  const file = clusterFile(home);
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(config, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function removeClusterConfig(home: string): void {
+  rmSync(clusterFile(home), { force: true });
+}
+
+// ---- join tokens ----
+
+const TOKEN_PREFIX = 'FIZZ1-';
+
+export interface JoinToken {
+  /** Addresses of members to join through. */
+  addresses: string[];
+  key: string;
+  tie: TieRule;
+}
+
+/** One copyable string: `FIZZ1-` and base64url JSON of the addresses, key and tie rule. */
+export function encodeToken(t: JoinToken): string {
+  const body = JSON.stringify({ a: t.addresses, k: t.key, t: t.tie });
+  return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
+}
+
+export function decodeToken(text: string): JoinToken {
+  const s = text.trim();
+  if (!s.startsWith(TOKEN_PREFIX) || s.length > 4096)
+    throw new JoinTokenError(
+      'this is not a Fizz join token (it starts with FIZZ1-; print one with `fizz token` on a member)',
+    );
+  let v: { a?: unknown; k?: unknown; t?: unknown };
+  try {
+    v = JSON.parse(Buffer.from(s.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
+  } catch {
+    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
+  }
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    !Array.isArray(v.a) ||
+    !v.a.every((x) => typeof x === 'string' && parseAddress(x, 0).port > 0) ||
+    typeof v.k !== 'string' ||
+    Buffer.from(v.k, 'base64url').length < 16
+  )
+    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
+  return { addresses: v.a as string[], key: v.k, tie: v.t === 'safety' ? 'safety' : 'availability' };
+}
+
+// ---- addresses ----
+
+/** `host`, `host:port` or `[v6]:port` → host and port (`defaultPort` when none is given). */
+export function parseAddress(
+  text: string,
+  defaultPort = DEFAULT_CLUSTER_PORT,
+): { host: string; port: number } {
+  const s = text.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) return { host: v6[1]!, port: v6[2] === undefined ? defaultPort : portOf(v6[2]) };
+  const i = s.lastIndexOf(':');
+  if (i > 0 && s.indexOf(':') === i) return { host: s.slice(0, i), port: portOf(s.slice(i + 1)) };
+  return { host: s, port: defaultPort };
+}
+
+function portOf(text: string): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : 0;
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The address to advertise when none is given: the first non-internal IPv4 address. */
+export function defaultHost(): string | undefined {
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+export function defaultNodeName(): string {
+  return hostname().split('.')[0] || 'node';
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export function checkNodeName(name: string): string {
+  if (!NAME.test(name))
+    throw new ClusterConfigError(
+      `invalid node name "${name}": use letters, digits, '.', '_' or '-' (up to 63, starting with a letter or digit)`,
+    );
+  return name;
+}

@@ -1,0 +1,346 @@
+/**
+ * The agent's side of the cluster: starts membership (SWIM + libp2p on the agent's store)
+ * when FIZZ_HOME holds a cluster config, makes or joins a cluster on `fizz init` / `fizz
+ * join`, and tells the reconciler whom to place over. A node in no cluster is alone by
+ * choice: it places over itself. A node's member name is its node id (the value of its
+ * containers' `fizz.node` label and its store's writer id); its human name rides in the
+ * metadata.
+ */
+import { join } from 'node:path';
+import type { Store } from '../../../crdt/index.js';
+import type { PlacementMember } from '../../placement/types.js';
+import type { Logger } from '../logger.js';
+import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
+import {
+  type ClusterConfig,
+  ClusterConfigError,
+  checkNodeName,
+  DEFAULT_CLUSTER_PORT,
+  decodeToken,
+  defaultHost,
+  defaultNodeName,
+  encodeToken,
+  formatAddress,
+  newClusterKey,
+  parseAddress,
+  readClusterConfig,
+  removeClusterConfig,
+  type TieRule,
+  writeClusterConfig,
+} from './config.js';
+import { type QuorumView, quorum, sameView } from './quorum.js';
+import { readStableView, writeStableView } from './stable-view.js';
+
+export interface ClusterControllerOptions {
+  home: string;
+  nodeId: string;
+  store: Store;
+  logger: Logger;
+  /** Called when whom to place over may have changed. */
+  onChange: () => void;
+  /** How long `join` waits for the seeds to answer, ms (default 15 s). */
+  joinTimeoutMs?: number;
+  /** SWIM and network knobs, for tests. */
+  nodeOptions?: Partial<ClusterNodeOptions>;
+}
+
+export interface InitRequest {
+  address?: string;
+  name?: string;
+  tie?: TieRule;
+  labels?: Record<string, string>;
+}
+
+export interface JoinRequest extends Omit<InitRequest, 'tie'> {
+  peer?: string;
+  token: string;
+}
+
+export interface JoinResult {
+  name: string;
+  address: string;
+  token: string;
+  tie: TieRule;
+  members: number;
+}
+
+/** A refused init or join: nothing changed on either side. */
+export class ClusterJoinError extends Error {
+  override readonly name = 'ClusterJoinError';
+}
+
+export interface NodeEntry {
+  id: string;
+  name: string;
+  address: string;
+  state: PlacementMember['status'];
+  labels: Record<string, string>;
+  capacity: number;
+  version: string;
+  self: boolean;
+}
+
+export class ClusterController {
+  private config: ClusterConfig | undefined;
+  private node: ClusterNode | undefined;
+  private stable: PlacementMember[];
+  private offMember: (() => void) | undefined;
+
+  constructor(private readonly o: ClusterControllerOptions) {
+    this.stable = readStableView(o.home);
+  }
+
+  get clustered(): boolean {
+    return this.node !== undefined;
+  }
+
+  get clusterNode(): ClusterNode | undefined {
+    return this.node;
+  }
+
+  /** Starts membership when this node is in a cluster (rejoining through its seeds). */
+  async resume(): Promise<void> {
+    const config = readClusterConfig(this.o.home);
+    if (!config) return;
+    this.node = await this.startNode(config, config.seeds);
+    this.config = config;
+  }
+
+  /** `fizz init`: this node becomes the first member of a new cluster. */
+  async init(req: InitRequest): Promise<JoinResult> {
+    this.refuseIfMember();
+    const config = this.newConfig(req, newClusterKey(), req.tie ?? 'availability');
+    const node = await this.startNode(config, []);
+    writeClusterConfig(this.o.home, config);
+    this.config = config;
+    this.node = node;
+    this.o.logger.info({ name: config.name, address: config.address, tie: config.tie }, 'cluster created');
+    return this.result(config);
+  }
+
+  /** `fizz join`: joins through `peer` (else the token's addresses) with the token's key. */
+  async join(req: JoinRequest): Promise<JoinResult> {
+    this.refuseIfMember();
+    const token = decodeToken(req.token);
+    const peer = req.peer ? parseAddress(req.peer) : undefined;
+    const seeds = peer ? [formatAddress(peer.host, peer.port)] : token.addresses;
+    const config = { ...this.newConfig(req, token.key, token.tie), seeds };
+    const node = await this.startNode(config, seeds);
+    try {
+      await this.waitJoined(node, seeds);
+      const clash = node
+        .members()
+        .find((m) => m.id !== this.o.nodeId && m.name === config.name && m.status === 'alive');
+      if (clash)
+        throw new ClusterJoinError(
+          `another member is named "${config.name}" (${clash.id}); join again with --name <another name>`,
+        );
+    } catch (err) {
+      await this.stopNode(node);
+      throw err;
+    }
+    writeClusterConfig(this.o.home, config);
+    this.config = config;
+    this.node = node;
+    this.o.logger.info({ name: config.name, seeds }, 'joined the cluster');
+    this.o.onChange();
+    return this.result(config);
+  }
+
+  /** A token to join this node's cluster through it and the other live members. */
+  token(): string {
+    const config = this.requireConfig();
+    const others = (this.node?.swim.members() ?? [])
+      .filter((m) => m.state === 'alive' && m.address !== config.address)
+      .map((m) => m.address)
+      .slice(0, 4);
+    return encodeToken({ addresses: [config.address, ...others], key: config.key, tie: config.tie });
+  }
+
+  /** Every member this node knows, itself first. */
+  nodes(): NodeEntry[] {
+    if (!this.node || !this.config) return [this.soloEntry()];
+    const out: NodeEntry[] = this.node.swim.members().map((m) => ({
+      id: m.name,
+      name: typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name,
+      address: m.address,
+      state: m.state,
+      labels: { ...(m.meta.labels ?? {}) },
+      capacity: m.meta.capacity?.weight ?? 1,
+      version: m.meta.version ?? '',
+      self: m.name === this.o.nodeId,
+    }));
+    return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
+  }
+
+  /** Whom placement runs over now (see quorum.ts); persists the stable view when it changes. */
+  view(): QuorumView {
+    if (!this.node || !this.config) {
+      const self = this.selfMember();
+      return { majority: true, eligible: [self], stable: [self], unseen: [] };
+    }
+    const v = quorum({ stable: this.stable, members: this.node.members(), tie: this.config.tie });
+    if (!sameView(v.stable, this.stable)) {
+      this.stable = v.stable;
+      try {
+        writeStableView(this.o.home, v.stable);
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'stable member view not written');
+      }
+    }
+    return v;
+  }
+
+  /** Names of members by id (for `fizz ps`'s NODE column). */
+  names(): Map<string, string> {
+    return new Map(this.nodes().map((n) => [n.id, n.name]));
+  }
+
+  /** Sets this node's labels (`k=v`) and removes others (`k-`); gossiped at once. */
+  label(set: Record<string, string>, unset: string[]): Record<string, string> {
+    const config = this.requireConfig();
+    const labels = { ...config.labels, ...set };
+    for (const k of unset) delete labels[k];
+    this.config = { ...config, labels };
+    writeClusterConfig(this.o.home, this.config);
+    this.node?.updateMeta({ labels });
+    this.o.onChange();
+    return labels;
+  }
+
+  /** Capacity 0: this node holds no slot, so its replicas move away (make-before-break). */
+  drain(): void {
+    this.requireConfig();
+    this.node?.updateMeta({ capacity: 0 });
+    this.o.onChange();
+  }
+
+  /** Leaves the cluster for good: tells the others, forgets the config and the stable view. */
+  async leave(): Promise<void> {
+    this.requireConfig();
+    const node = this.node;
+    this.node = undefined;
+    this.config = undefined;
+    if (node) await this.stopNode(node);
+    removeClusterConfig(this.o.home);
+    this.stable = [];
+    writeStableView(this.o.home, []);
+  }
+
+  async stop(): Promise<void> {
+    const node = this.node;
+    this.node = undefined;
+    if (node) await this.stopNode(node);
+  }
+
+  private refuseIfMember(): void {
+    if (this.config)
+      throw new ClusterJoinError(
+        `this node is already a member of a cluster (as "${this.config.name}" at ${this.config.address}); run \`fizz leave\` first`,
+      );
+  }
+
+  private requireConfig(): ClusterConfig {
+    if (!this.config)
+      throw new ClusterConfigError(
+        'this node is in no cluster: run `fizz init`, or `fizz join <peer> --token T`',
+      );
+    return this.config;
+  }
+
+  private newConfig(req: InitRequest, key: string, tie: TieRule): ClusterConfig {
+    const host = req.address
+      ? parseAddress(req.address)
+      : { host: defaultHost() ?? '', port: DEFAULT_CLUSTER_PORT };
+    if (!host.host)
+      throw new ClusterConfigError(
+        'no network address found to listen on: give one with --listen <ip>[:port]',
+      );
+    if (host.port === 0) throw new ClusterConfigError(`invalid port in "${req.address}"`);
+    return {
+      version: 1,
+      key,
+      address: formatAddress(host.host, host.port),
+      name: checkNodeName(req.name ?? defaultNodeName()),
+      seeds: [],
+      tie,
+      labels: { ...(req.labels ?? {}) },
+    };
+  }
+
+  private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
+    const { host, port } = parseAddress(config.address);
+    const node = await startClusterNode({
+      dataDir: join(this.o.home, 'cluster'),
+      clusterKey: Buffer.from(config.key, 'base64url'),
+      host,
+      port,
+      seeds,
+      nodeName: this.o.nodeId,
+      displayName: config.name,
+      labels: config.labels,
+      store: this.o.store,
+      logger: this.o.logger,
+      ...this.o.nodeOptions,
+    });
+    this.offMember = node.on('member', () => this.o.onChange());
+    return node;
+  }
+
+  private async stopNode(node: ClusterNode): Promise<void> {
+    this.offMember?.();
+    this.offMember = undefined;
+    await node
+      .stop()
+      .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'cluster node stop'));
+  }
+
+  /** Resolves once a seed answered the join; rejects with what to check when none did. */
+  private waitJoined(node: ClusterNode, seeds: string[]): Promise<void> {
+    const timeoutMs = this.o.joinTimeoutMs ?? 15_000;
+    return new Promise((resolve, reject) => {
+      if (node.swim.numLive > 1) return resolve();
+      const offs: Array<() => void> = [];
+      const end = (err?: Error) => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+        if (err) reject(err);
+        else resolve();
+      };
+      const refused = (detail: string) =>
+        new ClusterJoinError(
+          `could not join through ${seeds.join(', ')}: ${detail}. Check the token (\`fizz token\` on a member prints it) and that the peer is reachable on UDP and TCP ${seeds.map((s) => parseAddress(s).port).join(', ')}`,
+        );
+      const timer = setTimeout(() => end(refused('no member answered in time')), timeoutMs);
+      offs.push(node.on('joined', () => end()));
+      offs.push(node.on('join-failed', () => end(refused('the peer did not accept this node'))));
+    });
+  }
+
+  private result(config: ClusterConfig): JoinResult {
+    return {
+      name: config.name,
+      address: config.address,
+      token: this.token(),
+      tie: config.tie,
+      members: this.node?.swim.numLive ?? 1,
+    };
+  }
+
+  private selfMember(): PlacementMember {
+    return { id: this.o.nodeId, name: defaultNodeName(), status: 'alive', labels: {} };
+  }
+
+  private soloEntry(): NodeEntry {
+    return {
+      id: this.o.nodeId,
+      name: defaultNodeName(),
+      address: '',
+      state: 'alive',
+      labels: {},
+      capacity: 1,
+      version: '',
+      self: true,
+    };
+  }
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NodeStatus } from '../../../crdt/index.js';
+import { keptForHandoff } from '../../../src/agent/handoff.js';
+import { LABEL } from '../../../src/reconcile/labels.js';
+import { plan } from '../../../src/reconcile/plan.js';
+import { container, desired, service } from '../../reconcile/fixtures.js';
+
+const mine = (id: string, svc: string, replica: number, hash = 'h1') =>
+  container(id, 'p', svc, replica, hash, {
+    labels: {
+      [LABEL.project]: 'p',
+      [LABEL.service]: svc,
+      [LABEL.slot]: String(replica),
+      [LABEL.specHash]: hash,
+      [LABEL.node]: 'n1',
+    },
+  });
+
+function status(
+  entries: Array<{ svc: string; replica: number; state?: string; health?: string; hash?: string }>,
+): NodeStatus {
+  return {
+    images: [],
+    updatedAt: 0,
+    containers: entries.map((e, i) => ({
+      id: `r${i}`,
+      project: 'p',
+      service: e.svc,
+      replica: e.replica,
+      state: e.state ?? 'running',
+      health: e.health ?? 'none',
+      specHash: e.hash ?? 'h1',
+    })),
+  };
+}
+
+function input(
+  statuses: Map<string, NodeStatus>,
+  since = new Map<string, number>(),
+  now = 1000,
+  spec = service(),
+) {
+  const d = desired('p', 'web', 0, 'h1', true, spec);
+  return {
+    nodeId: 'n1',
+    actual: [mine('c0', 'web', 0)],
+    desired: new Map([['p/web/0', d]]),
+    assignment: new Map([['p/web/0', 'n2']]),
+    statuses,
+    since,
+    now,
+    timeoutMs: 60_000,
+  };
+}
+
+describe('make-before-break: the old owner keeps a moving replica until the new one runs', () => {
+  it('kept while the new owner reports nothing, released once it reports the replica running at the spec', () => {
+    assert.deepEqual([...keptForHandoff(input(new Map()))], ['p/web/0']);
+    assert.deepEqual(
+      [...keptForHandoff(input(new Map([['n2', status([{ svc: 'web', replica: 0, state: 'created' }])]])))],
+      ['p/web/0'],
+    );
+    assert.deepEqual(
+      [...keptForHandoff(input(new Map([['n2', status([{ svc: 'web', replica: 0, hash: 'old' }])]])))],
+      ['p/web/0'],
+      'a replica at another spec is not the new copy',
+    );
+    assert.deepEqual([...keptForHandoff(input(new Map([['n2', status([{ svc: 'web', replica: 0 }])]])))], []);
+  });
+
+  it('with a healthcheck the new copy must be healthy', () => {
+    const spec = service({ healthcheck: { test: ['CMD', 'true'] } } as never);
+    const starting = new Map([['n2', status([{ svc: 'web', replica: 0, health: 'starting' }])]]);
+    assert.equal(keptForHandoff(input(starting, new Map(), 1000, spec)).size, 1);
+    const healthy = new Map([['n2', status([{ svc: 'web', replica: 0, health: 'healthy' }])]]);
+    assert.equal(keptForHandoff(input(healthy, new Map(), 1000, spec)).size, 0);
+  });
+
+  it('gives up after the timeout, counted from when the move was first seen', () => {
+    const since = new Map<string, number>();
+    assert.equal(keptForHandoff(input(new Map(), since, 1000)).size, 1);
+    assert.equal(since.get('p/web/0'), 1000);
+    assert.equal(keptForHandoff(input(new Map(), since, 60_999)).size, 1);
+    assert.equal(keptForHandoff(input(new Map(), since, 61_000)).size, 0);
+  });
+
+  it('forgets slots that stopped moving', () => {
+    const since = new Map([
+      ['p/web/0', 5],
+      ['p/old/3', 1],
+    ]);
+    keptForHandoff(input(new Map(), since));
+    assert.deepEqual([...since.keys()], ['p/web/0']);
+  });
+
+  it('plan leaves a kept container alone and removes it once released', () => {
+    const c = mine('c0', 'web', 0);
+    const base = { owned: [], actual: [c], projects: new Set(['p']) };
+    assert.deepEqual(plan({ ...base, keep: new Set(['p/web/0']) }), []);
+    assert.deepEqual(
+      plan(base).map((a) => a.kind),
+      ['remove'],
+    );
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { quorum } from '../../../src/agent/cluster/quorum.js';
+import type { MemberStatus, PlacementMember } from '../../../src/placement/types.js';
+
+const m = (id: string, status: MemberStatus = 'alive'): PlacementMember => ({
+  id,
+  name: id,
+  status,
+  labels: {},
+});
+const ids = (list: PlacementMember[]) => list.map((x) => x.id);
+
+describe('quorum: who takes over under a partition', () => {
+  it('a majority places over the members it sees and drops the dead from the stable view', () => {
+    const v = quorum({
+      stable: [m('a'), m('b'), m('c')],
+      members: [m('a'), m('b'), m('c', 'dead')],
+      tie: 'safety',
+    });
+    assert.equal(v.majority, true);
+    assert.deepEqual(ids(v.eligible), ['a', 'b']);
+    assert.deepEqual(ids(v.stable), ['a', 'b']);
+  });
+
+  it('a minority places over the whole stable view, the unseen as if alive', () => {
+    const v = quorum({
+      stable: [m('a'), m('b'), m('c')],
+      members: [m('a'), m('b', 'dead'), m('c', 'dead')],
+      tie: 'availability',
+    });
+    assert.equal(v.majority, false);
+    assert.deepEqual(ids(v.eligible), ['a', 'b', 'c']);
+    assert.ok(v.eligible.every((x) => x.status === 'alive'));
+    assert.deepEqual(v.unseen, ['b', 'c']);
+    assert.deepEqual(ids(v.stable), ['a', 'b', 'c'], 'a minority does not shrink the view');
+  });
+
+  it('a restarted node that sees only itself keeps the stable view (members reaped or not yet known)', () => {
+    const v = quorum({ stable: [m('a'), m('b'), m('c')], members: [m('a')], tie: 'availability' });
+    assert.equal(v.majority, false);
+    assert.deepEqual(ids(v.eligible), ['a', 'b', 'c']);
+  });
+
+  it('a tie follows the rule: availability takes over, safety does not', () => {
+    const input = { stable: [m('a'), m('b')], members: [m('a'), m('b', 'dead')] };
+    assert.equal(quorum({ ...input, tie: 'availability' }).majority, true);
+    assert.deepEqual(ids(quorum({ ...input, tie: 'availability' }).eligible), ['a']);
+    assert.equal(quorum({ ...input, tie: 'safety' }).majority, false);
+    assert.deepEqual(ids(quorum({ ...input, tie: 'safety' }).eligible), ['a', 'b']);
+  });
+
+  it('a member that left on purpose leaves the view at once, even for a minority', () => {
+    const v = quorum({
+      stable: [m('a'), m('b'), m('c')],
+      members: [m('a'), m('b', 'left'), m('c', 'dead')],
+      tie: 'safety',
+    });
+    // b left: the view is {a, c}; a sees one of two, a tie that safety does not take.
+    assert.equal(v.majority, false);
+    assert.deepEqual(ids(v.eligible), ['a', 'c']);
+  });
+
+  it('a newly seen member joins the view; suspects count as seen and keep their slots', () => {
+    const v = quorum({ stable: [m('a')], members: [m('a'), m('b', 'suspect')], tie: 'safety' });
+    assert.equal(v.majority, true);
+    assert.deepEqual(ids(v.eligible), ['a', 'b']);
+    assert.equal(v.eligible[1]!.status, 'suspect');
+  });
+
+  it('sequential deaths shrink the view one majority at a time', () => {
+    let stable = [m('a'), m('b'), m('c'), m('d'), m('e')];
+    let v = quorum({
+      stable,
+      members: [m('a'), m('b'), m('c'), m('d', 'dead'), m('e', 'dead')],
+      tie: 'safety',
+    });
+    assert.equal(v.majority, true);
+    stable = v.stable;
+    v = quorum({ stable, members: [m('a'), m('b'), m('c', 'dead')], tie: 'safety' });
+    assert.equal(v.majority, true);
+    assert.deepEqual(ids(v.eligible), ['a', 'b']);
+  });
+});
