@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_TEST_FLAGS ?= --test-concurrency=1
 FIZZ := node -- bin/fizz.js
 
-.PHONY: deps build test test-unit lint format bench example example-down docker clean
+.PHONY: deps build test test-unit lint format bench example example-down docker clean cluster-demo
 
 # `npm install` honours package-lock.json; npm 11.19's `npm ci` rejects the lock it writes
 # itself (it wants biome's optional binaries for every platform listed).
@@ -45,6 +45,12 @@ example: build docker
 
 example-down: build
 	$(FIZZ) down -f examples/web/compose.yaml
+
+# Three hosts on this machine (network namespaces, each with its own engine and agent), a web
+# service with three replicas, one host killed, the replicas back on the survivors, torn down.
+# Needs root. `npm run cluster -- help` drives such a cluster by hand.
+cluster-demo: build docker
+	node dist/test/cluster/demo.js
 
 clean:
 	rm -rf dist
