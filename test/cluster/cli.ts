@@ -12,7 +12,9 @@ const USAGE = `usage: npm run cluster -- [--name N] [--subnet A.B.C] [--dir D] <
 
   up <n> [--no-join]       hosts h1…hn (namespace, engine, agent); h1 runs fizz init, the others join
   exec <host> <cmd…>       run a command on a host (its netns, DOCKER_HOST, FIZZ_HOME, this checkout's fizz)
-  kill <host>              SIGKILL the host's containers, engine and agent
+  kill <host>              SIGKILL the host's containers, engine and agent (its kernel still answers
+                           with RST and ICMP, as a machine whose processes crashed; cut it as well to
+                           model one that vanished)
   restart <host>           start a killed host's engine and agent again on the same disks
   cut <host> [<peer>…]     drop all its traffic (or only to and from the peers)
   loss <host> <p>          drop each packet to or from the host with probability p (0-1)
@@ -102,6 +104,10 @@ async function main(argv: string[]): Promise<number> {
       await cluster.heal();
       return 0;
     case 'status': {
+      if (cluster.hosts().length === 0) {
+        console.error(`no cluster '${config.name}' is up (nothing in ${cluster.dir})`);
+        return 1;
+      }
       const rows = await cluster.status();
       process.stdout.write(
         args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows),
