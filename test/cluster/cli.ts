@@ -4,7 +4,7 @@
  * for a person at a shell. A thin layer over the Cluster class; every command reads the
  * cluster's state directory, so they can be run one by one.
  */
-import { Cluster } from './harness.js';
+import { Cluster, ClusterExistsError } from './harness.js';
 import { DEFAULT_CONFIG } from './layout.js';
 import { statusTable } from './status-table.js';
 
@@ -69,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         await cluster.up(n, { join: args.includes('--no-join') ? false : 'auto' });
       } catch (err) {
-        console.error(`up failed; logs are in ${cluster.dir}/h*/; clean up with: npm run cluster -- down`);
+        if (!(err instanceof ClusterExistsError))
+          console.error(`up failed; logs are in ${cluster.dir}/h*/; clean up with: npm run cluster -- down`);
         throw err;
       }
       progress(
@@ -83,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
     case 'exec': {
       const host = arg(args, 0, 'host');
       if (args.length < 2) throw new UsageError('missing command');
-      return cluster.execInteractive(host, args.slice(1));
+      // `npm run` moves to the package's directory; the command runs where the person typed it.
+      return cluster.execInteractive(host, args.slice(1), process.env.INIT_CWD || process.cwd());
     }
     case 'kill':
       await cluster.kill(arg(args, 0, 'host'));
