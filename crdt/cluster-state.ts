@@ -7,17 +7,22 @@
  * project's removal leaves a tombstone whose stamp becomes the project's *floor*: scale and
  * stopped overrides written before it are dead for good, even after a later `putProject`
  * brings the project back. Stamps come from the injected clock, bumped past every stamp
- * this replica has seen, so a write made after seeing another always wins over it.
+ * this replica has counted, so a write made after seeing another always wins over it; an
+ * entry stamped more than a day ahead of the clock is not counted until the clock gets
+ * within a day of it (lww.ts, "Stamps from the future").
  *
  * Bytes in, bytes out, in Yjs's update format v2 (its run-length and delta coding keeps the
  * tombstones of overwritten values to a few bytes per thousand; format v1 spends ~10 bytes
- * on each). The network and the disk live elsewhere (src/net, store.ts).
+ * on each), handled by doc-updates.ts. The network and the disk live elsewhere (src/net,
+ * store.ts).
  */
 import * as Y from 'yjs';
-import { ListenerError, UpdateDecodeError } from './errors.js';
-import { type Entry, later, maxStamp } from './lww.js';
+import { ChangeFeed, type ChangeListener, type ToChange, type Touched } from './change-feed.js';
+import { DocUpdates, type UpdateListener } from './doc-updates.js';
+import { StampRangeError } from './errors.js';
+import { type Entry, inHorizon, later, MAX_AHEAD_MS, MAX_AT, maxStamp } from './lww.js';
 import { RegisterMap } from './register-map.js';
-import type { ClusterStateOptions, NodeStatus, Stamp, StateChange } from './types.js';
+import type { ClusterStateOptions, NodeStatus, Stamp } from './types.js';
 import {
   isNodeStatus,
   isNodeStatusEntry,
@@ -28,9 +33,6 @@ import {
   isStoppedEntry,
   MAX_SCALE,
 } from './validate.js';
-
-type Listener = (e: StateChange) => void;
-type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
 /** The Y.Map names inside the document; part of the stored format. */
 const MAPS = {
@@ -44,19 +46,16 @@ const MAPS = {
 export class ClusterState {
   readonly nodeId: string;
   private readonly clock: () => number;
-  private readonly onListenerError: ClusterStateOptions['onListenerError'];
   private readonly doc: Y.Doc;
   private readonly projects: RegisterMap;
   private readonly scale: RegisterMap;
   private readonly stopped: RegisterMap;
   private readonly secrets: RegisterMap;
   private readonly nodes: RegisterMap;
-  private readonly listeners = new Set<Listener>();
-  private readonly updateListeners = new Set<UpdateListener>();
-  /** Whether Yjs encodes transactions for `updateV2` (see applyUpdate). */
-  private encoding = false;
-  /** Set while `applyUpdate` runs: what its own (remote) transaction did. */
-  private applied: { changed: boolean; tr: Y.Transaction | null } | null = null;
+  private readonly updates: DocUpdates;
+  private readonly changes: ChangeFeed;
+  /** Each register family with the change event its touched keys make. */
+  private readonly families: Array<{ reg: RegisterMap; toChange: ToChange }> = [];
   private lastAt = 0;
 
   constructor(options: ClusterStateOptions) {
@@ -64,14 +63,15 @@ export class ClusterState {
       throw new TypeError('nodeId must be a non-empty string');
     this.nodeId = options.nodeId;
     this.clock = options.clock;
-    this.onListenerError = options.onListenerError;
+    this.changes = new ChangeFeed(options.onListenerError);
     this.doc = new Y.Doc({ gc: true });
+    this.updates = new DocUpdates(this.doc);
     // Each family's schema is checked on every entry, remote or local (validate.ts).
-    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry);
-    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry);
-    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry);
-    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry);
-    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry);
+    this.projects = new RegisterMap(this.doc.getMap(MAPS.projects), 1, isProjectEntry, this.clock);
+    this.scale = new RegisterMap(this.doc.getMap(MAPS.scale), 2, isScaleEntry, this.clock);
+    this.stopped = new RegisterMap(this.doc.getMap(MAPS.stopped), 2, isStoppedEntry, this.clock);
+    this.secrets = new RegisterMap(this.doc.getMap(MAPS.secrets), 2, isSecretEntry, this.clock);
+    this.nodes = new RegisterMap(this.doc.getMap(MAPS.nodes), 1, isNodeStatusEntry, this.clock);
     this.observe(this.projects, (parts, local) => {
       const w = this.projects.get(parts);
       const kind = w && !w.removed ? 'project-put' : 'project-removed';
@@ -81,19 +81,6 @@ export class ClusterState {
     this.observe(this.stopped, (p, local) => ({ kind: 'stopped', project: p[0]!, service: p[1]!, local }));
     this.observe(this.secrets, (p, local) => ({ kind: 'secret', project: p[0]!, name: p[1]!, local }));
     this.observe(this.nodes, (p, local) => ({ kind: 'node-status', nodeId: p[0]!, local }));
-    // Yjs encodes every transaction again for its `updateV2` listeners. The update of a
-    // transaction applied from bytes is those bytes, so applyUpdate hands them on instead
-    // and Yjs is kept from encoding it: the listener is taken off once that transaction is
-    // cleaned up, and put back before the next one (local writes made by change listeners
-    // during the apply) is encoded.
-    this.doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
-      if (tr.local || !this.applied || this.applied.tr !== null) return;
-      this.applied.tr = tr;
-      this.applied.changed = hasContent(tr);
-      this.setEncoding(false);
-    });
-    this.doc.on('beforeObserverCalls', () => this.setEncoding(true));
-    this.doc.on('afterAllTransactions', () => this.setEncoding(true));
   }
 
   // ---- projects ----
@@ -101,9 +88,8 @@ export class ClusterState {
   /** Defines (or redefines) a project; `spec.name` must be a non-empty string. */
   putProject(spec: unknown): void {
     const name = projectName(spec);
-    const stamp = this.stamp();
-    const floor = this.floor(name);
-    this.doc.transact(() => {
+    this.write((stamp) => {
+      const floor = this.floor(name);
       this.projects.write([name], { ...stamp, spec, ...(floor ? { floor } : {}) });
       this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
     });
@@ -112,8 +98,7 @@ export class ClusterState {
   /** Removes a project: wins over every older definition and kills its older overrides. */
   removeProject(name: string): void {
     checkName(name);
-    const stamp = this.stamp();
-    this.doc.transact(() => {
+    this.write((stamp) => {
       this.projects.write([name], { ...stamp, removed: true, floor: stamp });
       this.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
       for (const reg of [this.scale, this.stopped]) {
@@ -126,6 +111,22 @@ export class ClusterState {
   getProject(name: string): unknown {
     const w = this.projects.get([name]);
     return w && !w.removed ? w.spec : undefined;
+  }
+
+  /**
+   * Whether this replica has heard of the project at all: defined, or removed (a removal is
+   * remembered). A project it never heard of is one whose record it may have lost.
+   */
+  knowsProject(name: string): boolean {
+    return this.projects.get([name]) !== undefined;
+  }
+
+  /**
+   * Whether some applied updates wait for an earlier one this replica lacks (Yjs keeps them
+   * pending): they take effect once it arrives, e.g. from a peer.
+   */
+  hasPending(): boolean {
+    return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
   }
 
   /** Names of the defined (not removed) projects, sorted. */
@@ -191,8 +192,7 @@ export class ClusterState {
     if (!isNodeStatus(status)) throw new TypeError('invalid node status');
     const current = this.nodes.get([this.nodeId]);
     if (current && JSON.stringify(current.status) === JSON.stringify(status)) return;
-    const stamp = this.stamp();
-    this.doc.transact(() => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
+    this.write((stamp) => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
   }
 
   /** Every node's last reported status, by node id. */
@@ -210,64 +210,50 @@ export class ClusterState {
     return this.lastAt ? { at: this.lastAt, node: this.nodeId } : undefined;
   }
 
+  // ---- the Yjs client id (store-client.ts) ----
+
+  /** Makes later local writes under a client id this replica used before, if it holds that
+   * id's whole history (`clock` items, as saved when its store was closed); returns whether
+   * it did. Otherwise a peer could hold items of that id this replica lacks, and would take
+   * the new ones, numbered alike, for duplicates. */
+  resumeClient(saved: { id: number; clock: number }): boolean {
+    const { id, clock } = saved;
+    if (!Number.isInteger(id) || id < 0 || id > 0xffff_ffff) return false;
+    if (Y.getState(this.doc.store, id) !== clock) return false;
+    this.doc.clientID = id;
+    return true;
+  }
+
+  /** This replica's client id and its clock, complete from now on: later local writes go to
+   * a new client id, so the pair can be saved for the next process (the store's close). */
+  releaseClient(): { id: number; clock: number } {
+    const id = this.doc.clientID;
+    const clock = Y.getState(this.doc.store, id);
+    // As Yjs draws its client ids.
+    this.doc.clientID = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    return { id, clock };
+  }
+
   // ---- bytes in, bytes out ----
 
   stateVector(): Uint8Array {
-    return Y.encodeStateVector(this.doc);
+    return this.updates.stateVector();
   }
 
   /** Everything this replica has that a replica at `sinceSv` lacks (all of it without one). */
   encodeUpdate(sinceSv?: Uint8Array): Uint8Array {
-    try {
-      return Y.encodeStateAsUpdateV2(this.doc, sinceSv);
-    } catch (cause) {
-      throw new UpdateDecodeError('state vector does not decode', { cause });
-    }
+    return this.updates.encode(sinceSv);
   }
 
-  /** Applies a remote (or stored) update; `origin` tags it so it is not re-broadcast.
-   * `onUpdate` listeners get `bytes` themselves when they changed something (or left parts
-   * waiting for a missing dependency: those must reach the log too, since the update that
-   * later completes them carries only its own bytes). `checked`: the bytes were decoded
-   * before (the store's own CRC-checked log), so the first full decode is skipped. */
+  /** Applies a remote (or stored) update (see DocUpdates.apply); `origin` tags it so it is
+   * not re-broadcast. */
   applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
-    const outer = this.applied;
-    const applied: { changed: boolean; tr: Y.Transaction | null } = { changed: false, tr: null };
-    this.applied = applied;
-    let failure: unknown = null;
-    try {
-      // Decoded whole first: Yjs integrates the structs of an update before it reads the
-      // rest, so bytes broken further on would otherwise change part of the document before
-      // failing (34 of the 35 such single-byte mutations in update-bytes.test.ts fail here).
-      if (!checked) Y.decodeUpdateV2(bytes);
-      Y.applyUpdateV2(this.doc, bytes, origin);
-    } catch (cause) {
-      failure = cause;
-    } finally {
-      this.applied = outer;
-      this.setEncoding(true);
-    }
-    if (failure === null) {
-      const pending = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
-      // A copy: the caller's buffer (a network frame) may be reused once we return.
-      if (applied.changed || pending) this.emitUpdate(bytes.slice(), origin, false);
-      return;
-    }
-    // After a failed apply (bytes that do not decode, or a change listener that threw —
-    // which may hide a decode error) nothing is handed on. What such bytes changed before
-    // failing stays in memory only: Yjs's own encoding of it can fail to decode again (the
-    // fuzz test in update-bytes.test.ts finds such bytes), and a log record that does not
-    // decode would cut the log on reopen, with every acknowledged change after it.
-    if (failure instanceof ListenerError) throw failure;
-    throw new UpdateDecodeError(`update of ${bytes.length} bytes does not decode`, { cause: failure });
+    this.updates.apply(bytes, origin, checked);
+    this.changes.notify(this.admitDue(), false);
   }
 
   static merge(updates: Uint8Array[]): Uint8Array {
-    try {
-      return Y.mergeUpdatesV2(updates);
-    } catch (cause) {
-      throw new UpdateDecodeError('updates do not merge', { cause });
-    }
+    return DocUpdates.merge(updates);
   }
 
   /** Calls `cb` with the bytes of every change this replica makes itself; returns an unsubscribe. */
@@ -279,64 +265,62 @@ export class ClusterState {
 
   /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
   onUpdate(cb: UpdateListener): () => void {
-    // A wrapper per subscription, so that subscribing one callback twice calls it twice.
-    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
-    this.updateListeners.add(listener);
-    this.setEncoding(true);
-    return () => {
-      this.updateListeners.delete(listener);
-      if (this.updateListeners.size === 0) this.setEncoding(false);
-    };
+    return this.updates.onUpdate(cb);
   }
 
-  on(event: 'change', cb: Listener): () => void {
+  on(event: 'change', cb: ChangeListener): () => void {
     if (event !== 'change') throw new TypeError(`unknown event ${String(event)}`);
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
+    return this.changes.add(cb);
   }
 
-  off(event: 'change', cb: Listener): void {
-    if (event === 'change') this.listeners.delete(cb);
+  off(event: 'change', cb: ChangeListener): void {
+    if (event === 'change') this.changes.remove(cb);
   }
 
   destroy(): void {
-    this.listeners.clear();
-    this.updateListeners.clear();
-    this.setEncoding(false);
+    this.changes.clear();
+    this.updates.clear();
     this.doc.destroy();
   }
 
   // ---- internals ----
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
-    this.emitUpdate(update, origin, tr.local);
-
-  private emitUpdate(update: Uint8Array, origin: unknown, local: boolean): void {
-    for (const l of [...this.updateListeners]) l(update, origin, local);
+  /** One local write: stamped past the entries that came within the clock's horizon (lww.ts),
+   * whose change events follow the write's own. */
+  private write(body: (stamp: Stamp) => void): void {
+    const admitted = this.admitDue();
+    try {
+      const stamp = this.stamp();
+      this.doc.transact(() => body(stamp));
+    } finally {
+      this.changes.notify(admitted, false);
+    }
   }
 
-  /** Yjs encodes a transaction for `updateV2` only when that event has a listener. */
-  private setEncoding(on: boolean): void {
-    const want = on && this.updateListeners.size > 0;
-    if (want === this.encoding) return;
-    this.encoding = want;
-    if (want) this.doc.on('updateV2', this.onDocUpdate);
-    else this.doc.off('updateV2', this.onDocUpdate);
-  }
-
-  /** A stamp later than the clock's reading and than every stamp seen so far. */
+  /** A stamp later than the clock's reading and than every stamp counted so far, within the
+   * range lww.ts allows (StampRangeError otherwise, before anything is written). */
   private stamp(): Stamp {
-    const seen = Math.max(
-      this.lastAt,
-      this.projects.maxAt,
-      this.scale.maxAt,
-      this.stopped.maxAt,
-      this.secrets.maxAt,
-      this.nodes.maxAt,
-    );
+    let seen = this.lastAt;
+    for (const { reg } of this.families) seen = Math.max(seen, reg.maxAt);
     const now = Math.floor(this.clock());
-    this.lastAt = now > seen ? now : seen + 1;
-    return { at: this.lastAt, node: this.nodeId };
+    const at = now > seen ? now : seen + 1;
+    if (!(at <= MAX_AT) || !inHorizon(at, now)) {
+      throw new StampRangeError(
+        `a write stamped ${at} is out of range for a clock at ${now} (at most ${MAX_AHEAD_MS} ms ahead, at most ${MAX_AT}); the clock is wrong`,
+      );
+    }
+    this.lastAt = at;
+    return { at, node: this.nodeId };
+  }
+
+  /** Entries set aside as too far ahead that the clock has come within range of, by family. */
+  private admitDue(): Touched[] {
+    const out: Touched[] = [];
+    for (const { reg, toChange } of this.families) {
+      const touched = reg.admitDue();
+      if (touched.length > 0) out.push({ toChange, touched });
+    }
+    return out;
   }
 
   /** The latest removal this replica knows for a project. */
@@ -349,8 +333,7 @@ export class ClusterState {
   private override(reg: RegisterMap, project: string, key: string, payload: Record<string, unknown>): void {
     checkName(project);
     checkName(key);
-    const stamp = this.stamp();
-    this.doc.transact(() => {
+    this.write((stamp) => {
       reg.write([project, key], { ...stamp, ...payload });
       reg.prune([project, key], (e) => e.node !== this.nodeId && later(stamp, e));
     });
@@ -363,38 +346,13 @@ export class ClusterState {
     return floor && !later(e, floor) ? undefined : e;
   }
 
-  private observe(reg: RegisterMap, toChange: (parts: string[], local: boolean) => StateChange): void {
+  private observe(reg: RegisterMap, toChange: ToChange): void {
+    this.families.push({ reg, toChange });
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
-      if (this.listeners.size === 0) return;
-      // A throwing listener must not starve the others of the change, nor make a good
-      // remote update look like one that does not decode.
-      let failed: { err: unknown; change: StateChange } | undefined;
-      for (const parts of touched) {
-        const change = toChange(parts, event.transaction.local);
-        for (const l of [...this.listeners]) {
-          try {
-            l(change);
-          } catch (err) {
-            if (this.onListenerError) this.onListenerError(err, change);
-            else failed ??= { err, change };
-          }
-        }
-      }
-      if (failed) {
-        throw new ListenerError(`a change listener threw on ${failed.change.kind}: ${String(failed.err)}`, {
-          cause: failed.err,
-        });
-      }
+      this.changes.notify([{ toChange, touched }], event.transaction.local);
     });
   }
-}
-
-/** As Yjs decides whether a transaction has an update to emit. */
-function hasContent(tr: Y.Transaction): boolean {
-  if (tr.deleteSet.clients.size > 0) return true;
-  for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) return true;
-  return false;
 }
 
 function checkName(name: string): void {

@@ -40,3 +40,13 @@ export class ListenerError extends Error {
     super(message, options);
   }
 }
+
+/** A local write would carry a stamp past MAX_AT or more than MAX_AHEAD_MS ahead of the
+ * clock (lww.ts): the clock is wrong, or the replica wrote faster than it for a day. Nothing
+ * was written. */
+export class StampRangeError extends Error {
+  override readonly name = 'StampRangeError';
+  constructor(message: string) {
+    super(message);
+  }
+}

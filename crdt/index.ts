@@ -2,12 +2,14 @@
 export { ClusterState } from './cluster-state.js';
 export {
   ListenerError,
+  StampRangeError,
   StoreClosedError,
   StoreFormatError,
   StoreLockedError,
   UpdateDecodeError,
 } from './errors.js';
-export { later, MAX_AT } from './lww.js';
+export { later, MAX_AHEAD_MS, MAX_AT } from './lww.js';
+export { acquirePidLock, holderAlive, type LockHolder, readHolder } from './pid-lock.js';
 export type {
   Store,
   StoreLogger,

@@ -112,3 +112,51 @@ export function isTornMagic(bytes: Uint8Array, magic: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== magic[i]) return false;
   return true;
 }
+
+export interface BadRegion {
+  kind: FrameProblem | 'bad-update';
+  /** Where the bad bytes start and end (exclusive). */
+  offset: number;
+  end: number;
+  message: string;
+}
+
+export interface ResyncedFrames {
+  records: DecodedFrames['records'];
+  /** The damaged stretches, in file order; empty for a clean file. */
+  bad: BadRegion[];
+}
+
+/**
+ * Decodes every intact frame of `bytes` from `start` on, also those after damage: past a
+ * bad frame the decoder looks, byte by byte, for the next offset where a whole non-empty
+ * frame with a matching checksum starts, and goes on from there. Bytes overwritten in the
+ * middle of a log then cost the records they hit, not every record after them.
+ */
+export function decodeFramesResync(bytes: Uint8Array, start: number): ResyncedFrames {
+  const records: DecodedFrames['records'] = [];
+  const bad: BadRegion[] = [];
+  let at = start;
+  while (at < bytes.length) {
+    const part = decodeFrames(bytes, at);
+    records.push(...part.records);
+    if (!part.problem) break;
+    const next = nextFrame(bytes, part.validEnd + 1);
+    const end = next ?? bytes.length;
+    bad.push({ ...part.problem, offset: part.validEnd, end });
+    at = end;
+  }
+  return { records, bad };
+}
+
+/** The first offset from `from` on where a whole non-empty frame with a good checksum starts. */
+function nextFrame(bytes: Uint8Array, from: number): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = from; at + FRAME_HEADER < bytes.length; at++) {
+    const length = view.getUint32(at, true);
+    if (length === 0 || length > bytes.length - at - FRAME_HEADER) continue;
+    const sum = view.getUint32(at + 4, true);
+    if (crc32(bytes.subarray(at + FRAME_HEADER, at + FRAME_HEADER + length)) === sum) return at;
+  }
+  return undefined;
+}

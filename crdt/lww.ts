@@ -5,17 +5,37 @@
  * would lose writes when two replicas create the same nested map concurrently.)
  *
  * Every value is checked on read: a remote replica's garbage is ignored, never trusted.
+ *
+ * Stamps from the future. A stamp only grows (a write is stamped past every stamp its
+ * replica has seen), so one far-future entry would drag every later stamp after it, and one
+ * near the top of the number range would freeze its register: past 2^52 `at + 1` stops
+ * growing, and a write stamped past MAX_AT is itself invalid, yet deletes the entries it
+ * dominates. Two rules close that:
+ *  - an entry stamped more than MAX_AHEAD_MS (a day) ahead of this replica's clock is ignored
+ *    (it neither wins nor moves the stamps) until the clock is within MAX_AHEAD_MS of it; it
+ *    stays in the document, and a write or an update applied after that point counts it (on
+ *    every replica alike, give or take their clocks' skew). A peer whose clock ran days ahead
+ *    is heard once real time catches up with its stamps; a stamp past MAX_AT, never;
+ *  - a local write whose stamp would pass MAX_AT or run more than MAX_AHEAD_MS ahead of the
+ *    clock (a clock gone wrong) fails with StampRangeError before it changes anything.
  */
 import type { Stamp } from './types.js';
 
 export const SEP = '\u0000';
 
 /**
- * The largest stamp time accepted (2^52 ms, ~140,000 years). Past it `at + 1 === at` would
- * stop the stamps of later writes from growing, so a remote entry with a huge `at` could
- * never be overwritten; such an entry is ignored like any other malformed value.
+ * The largest stamp time accepted anywhere (2^52 ms, ~140,000 years), whatever the clock
+ * says: an entry past it is malformed and ignored like any other garbage.
  */
 export const MAX_AT = 2 ** 52;
+
+/** How far ahead of this replica's clock an entry's stamp may be and still count (a day). */
+export const MAX_AHEAD_MS = 86_400_000;
+
+/** Whether an entry stamped `at` counts now, for a replica whose clock reads `now`. */
+export function inHorizon(at: number, now: number): boolean {
+  return at <= now + MAX_AHEAD_MS;
+}
 
 /** Is `a` later than `b` in the total (at, node) order? */
 export function later(a: Stamp, b: Stamp): boolean {

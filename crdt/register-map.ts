@@ -1,13 +1,18 @@
 /**
  * A family of last-writer-wins registers over one Y.Map (layout in lww.ts), with an index
- * from logical key to its writers' entries, kept current by observing the map.
+ * from logical key to its writers' entries, kept current by observing the map. Entries
+ * stamped too far ahead of the clock are kept aside until `admitDue` finds them in range.
  */
 import type * as Y from 'yjs';
-import { asEntry, type Entry, flatKey, SEP, splitKey, winner } from './lww.js';
+import { asEntry, type Entry, flatKey, inHorizon, SEP, splitKey, winner } from './lww.js';
 
 export class RegisterMap {
   private readonly index = new Map<string, Map<string, Entry>>();
   private highest = 0;
+  /** Valid entries ignored for now, their stamp too far ahead of the clock: flat key → at. */
+  private readonly ahead = new Map<string, number>();
+  /** A lower bound of the stamps in `ahead` (it may be stale low: that costs one scan). */
+  private aheadMin = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly map: Y.Map<unknown>,
@@ -15,9 +20,12 @@ export class RegisterMap {
     readonly arity: number,
     /** The schema of this family's entries: an entry it rejects is ignored as if absent, on
      * every replica alike, so remote garbage neither wins nor moves the stamps. */
-    private readonly valid: (e: Entry, parts: readonly string[]) => boolean = () => true,
+    private readonly valid: (e: Entry, parts: readonly string[]) => boolean,
+    /** This replica's clock (ms), for the horizon of lww.ts. */
+    private readonly clock: () => number,
   ) {
-    for (const [key, value] of map.entries()) this.reindex(key, value);
+    const now = clock();
+    for (const [key, value] of map.entries()) this.reindex(key, value, now);
   }
 
   /** The greatest `at` seen in this map (for stamps that stay ahead of it). */
@@ -28,11 +36,29 @@ export class RegisterMap {
   /** Updates the index for the changed flat keys; returns the logical keys touched. */
   refresh(keys: Iterable<string>): string[][] {
     const touched = new Map<string, string[]>();
+    const now = this.clock();
     for (const key of keys) {
-      const split = this.reindex(key, this.map.get(key));
+      const split = this.reindex(key, this.map.get(key), now);
       if (split) touched.set(split.logical, split.parts);
     }
     return [...touched.values()];
+  }
+
+  /** Counts the entries set aside that the clock has come within range of; returns their
+   * logical keys. */
+  admitDue(): string[][] {
+    if (this.ahead.size === 0) return [];
+    const now = this.clock();
+    if (!inHorizon(this.aheadMin, now)) return [];
+    const due: string[] = [];
+    let min = Number.POSITIVE_INFINITY;
+    for (const [key, at] of this.ahead) {
+      if (inHorizon(at, now)) due.push(key);
+      else if (at < min) min = at;
+    }
+    for (const key of due) this.ahead.delete(key);
+    this.aheadMin = min;
+    return this.refresh(due);
   }
 
   entries(parts: readonly string[]): Entry[] {
@@ -59,12 +85,18 @@ export class RegisterMap {
     for (const e of this.entries(parts)) if (drop(e)) this.map.delete(flatKey(parts, e.node));
   }
 
-  private reindex(key: string, value: unknown): { logical: string; parts: string[] } | null {
+  private reindex(key: string, value: unknown, now: number): { logical: string; parts: string[] } | null {
     const split = splitKey(key, this.arity);
     if (!split) return null;
     let writers = this.index.get(split.logical);
     let entry = value === undefined ? null : asEntry(value, split.node);
     if (entry && !this.valid(entry, split.parts)) entry = null;
+    this.ahead.delete(key);
+    if (entry && !inHorizon(entry.at, now)) {
+      this.ahead.set(key, entry.at);
+      if (entry.at < this.aheadMin) this.aheadMin = entry.at;
+      entry = null;
+    }
     if (entry) {
       if (!writers) {
         writers = new Map();

@@ -8,9 +8,13 @@
  * then the log truncated to its header. Any crash between those steps leaves a snapshot and
  * a log that together hold everything (Yjs updates are idempotent).
  *
- * On open, a torn or corrupt tail is detected: the valid prefix is kept, the bad bytes are
- * saved beside the log (`state.log.bad`) and the log is truncated to the prefix, and the
- * problem is reported to the handed-in logger and `onProblem` with its offset — never silently.
+ * On open, damage is detected (log-repair.ts): every intact record is kept, also those after
+ * bytes damaged mid-log; the bad bytes are saved beside the log (`state.log.bad`), the log is
+ * truncated (damage at its tail) or rewritten with its intact records, and each damaged
+ * stretch is reported to the handed-in logger and `onProblem` with its offsets and what was
+ * lost — never silently. A snapshot or a log header that is not ours is moved aside
+ * (`state.snap.bad`, `state.log.bad`), never overwritten. A store that found damage says it
+ * is not `trusted`: the agent then removes nothing on its word.
  *
  * A `change` listener that throws is the listener's bug, not a failed write: its error goes
  * to `onListenerError` (or the logger's `warn`), is counted in `stats().listenerErrors`, and
@@ -21,25 +25,17 @@
  * One process at a time: `state.lock` holds the owner's pid. A second process opening the
  * directory would read a record the owner is still writing as a torn tail and truncate it
  * (losing a change the owner then acknowledges), and its compaction would cut the owner's
- * appends; it fails with StoreLockedError instead. A lock left by a dead process is taken over.
+ * appends; it fails with StoreLockedError instead. A lock left by a dead process, a zombie or
+ * a process that reused its pid is taken over (pid-lock.ts).
+ *
+ * A clean close leaves the Yjs client id for the next open (`state.client`, store-client.ts),
+ * so that restarts do not grow the state vector.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ClusterState } from './cluster-state.js';
-import { StoreClosedError, StoreFormatError, StoreLockedError } from './errors.js';
+import { StoreClosedError } from './errors.js';
 import {
   decodeFrames,
   encodeFrame,
@@ -49,6 +45,9 @@ import {
   LOG_MAGIC,
   SNAPSHOT_MAGIC,
 } from './log-format.js';
+import { moveAside, readLog, rewriteLog, saveBad } from './log-repair.js';
+import { forgetClient, readSavedClient, saveClient } from './store-client.js';
+import { lockDir, syncDir, truncateTo, writeAll, writeFresh } from './store-files.js';
 import type { StateChange } from './types.js';
 
 /** pino-compatible: `logger.warn({ fields }, 'message')`. */
@@ -58,6 +57,7 @@ export interface StoreLogger {
 }
 
 export type StoreProblemKind =
+  | 'bad-header'
   | 'torn-header'
   | 'torn-record'
   | 'bad-length'
@@ -102,6 +102,11 @@ export interface Store {
   readonly state: ClusterState;
   /** Problems found while opening (also reported to the logger and `onProblem`). */
   readonly problems: readonly StoreProblem[];
+  /**
+   * False when opening found damage (a lost record, a bad snapshot or header): the state may
+   * lack what was once acknowledged, so it must not be the reason to remove anything.
+   */
+  readonly trusted: boolean;
   /** Resolves when every update made so far is durable. */
   flush(): Promise<void>;
   /** Writes a snapshot and truncates the log now. */
@@ -168,16 +173,25 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     const decoded = hasMagic(bytes, SNAPSHOT_MAGIC) ? decodeFrames(bytes, SNAPSHOT_MAGIC.length) : null;
     const payload =
       decoded && !decoded.problem && decoded.records.length === 1 ? decoded.records[0]!.payload : null;
-    if (!payload) {
-      throw new StoreFormatError(
-        `${snapPath} is not a valid snapshot (${bytes.length} bytes); refusing to start`,
-      );
+    let applied = false;
+    if (payload) {
+      try {
+        state.applyUpdate(payload, LOAD, true);
+        applied = true;
+      } catch {
+        // reported below
+      }
     }
-    try {
-      state.applyUpdate(payload, LOAD, true);
-    } catch (cause) {
-      throw new StoreFormatError(`${snapPath} holds an update that does not decode; refusing to start`, {
-        cause,
+    if (!applied) {
+      // Kept aside, never overwritten; the state opens without it and is not to be trusted.
+      const aside = moveAside(snapPath);
+      snapshotBytes = 0;
+      report({
+        kind: 'bad-snapshot',
+        file: snapPath,
+        offset: 0,
+        droppedBytes: bytes.length,
+        message: `${snapPath} is not a valid snapshot (${bytes.length} bytes): everything compacted into it is lost; moved to ${aside}`,
       });
     }
   }
@@ -188,54 +202,66 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     const bytes = readFileSync(logPath);
     if (!hasMagic(bytes, LOG_MAGIC)) {
       if (!isTornMagic(bytes, LOG_MAGIC)) {
-        throw new StoreFormatError(
-          `${logPath} is not a Fizz state log (bad header); refusing to overwrite it`,
-        );
-      }
-      if (bytes.length > 0) {
+        const aside = moveAside(logPath);
+        report({
+          kind: 'bad-header',
+          file: logPath,
+          offset: 0,
+          droppedBytes: bytes.length,
+          message: `${logPath} is not a Fizz state log (bad header, ${bytes.length} bytes): moved to ${aside}, log recreated`,
+        });
+      } else {
+        // Empty too: a log is made with its header, so an empty one lost everything it held.
         report({
           kind: 'torn-header',
           file: logPath,
           offset: 0,
           droppedBytes: bytes.length,
-          message: `${logPath}: torn file header (${bytes.length} bytes), log recreated`,
+          message: `${logPath}: ${bytes.length === 0 ? 'empty (0 bytes): every change it held is lost' : `torn file header (${bytes.length} bytes)`}, log recreated`,
         });
       }
       writeFresh(logPath, fsync);
     } else {
-      const decoded = decodeFrames(bytes, LOG_MAGIC.length);
-      let validEnd = decoded.validEnd;
-      let trouble: { kind: StoreProblemKind; offset: number; message: string } | undefined = decoded.problem;
-      for (const rec of decoded.records) {
-        try {
-          state.applyUpdate(rec.payload, LOAD, true);
-        } catch {
-          validEnd = rec.offset;
-          trouble = {
-            kind: 'bad-update',
-            offset: rec.offset,
-            message: `record at offset ${rec.offset} passes its checksum but is not a Yjs update`,
-          };
-          break;
+      const read = readLog(bytes, (payload) => state.applyUpdate(payload, LOAD, true));
+      logRecords = read.kept.length;
+      logBytes = LOG_MAGIC.length + read.kept.reduce((n, r) => n + r.length, 0);
+      if (read.bad.length > 0) {
+        const lost = read.bad.reduce((n, b) => n + (b.end - b.offset), 0);
+        const saved = saveBad(
+          dir,
+          read.bad.map((b) => bytes.subarray(b.offset, b.end)),
+        );
+        const tailOnly = read.bad.length === 1 && read.bad[0]!.end === bytes.length;
+        if (tailOnly) truncateTo(logPath, read.bad[0]!.offset, fsync);
+        else rewriteLog(logPath, read.kept, fsync);
+        const waiting = state.hasPending()
+          ? ' (those written after a lost record wait for it: a peer that has it sends it)'
+          : '';
+        for (const b of read.bad) {
+          const after = read.kept.filter((r) => r.offset > b.offset).length;
+          report({
+            kind: b.kind,
+            file: logPath,
+            offset: b.offset,
+            droppedBytes: b.end - b.offset,
+            message: `${logPath}: ${b.message}; lost ${b.end - b.offset} bytes at offsets ${b.offset}-${b.end}, kept ${read.kept.length - after} valid records before and ${after} after${after > 0 ? waiting : ''} (bad bytes, ${lost} in all, saved to ${saved})`,
+          });
         }
-        logRecords++;
-      }
-      logBytes = validEnd;
-      if (trouble) {
-        const dropped = bytes.length - validEnd;
-        writeSaved(join(dir, 'state.log.bad'), bytes.subarray(validEnd));
-        truncateTo(logPath, validEnd, fsync);
-        report({
-          kind: trouble.kind,
-          file: logPath,
-          offset: trouble.offset,
-          droppedBytes: dropped,
-          message: `${logPath}: ${trouble.message}; kept the ${logRecords} valid records before offset ${validEnd}, dropped ${dropped} bytes (saved to state.log.bad)`,
-        });
       }
     }
   } else {
     writeFresh(logPath, fsync);
+  }
+
+  // Forgotten before anything is written, so that a crash from now on leaves none behind.
+  const clientPath = join(dir, 'state.client');
+  const saved = readSavedClient(clientPath);
+  forgetClient(clientPath, fsync);
+  if (saved && !state.resumeClient(saved)) {
+    options.logger?.info?.(
+      { client: saved.id },
+      'state store: client id not reused (its history is incomplete)',
+    );
   }
 
   const fh: FileHandle = await open(logPath, 'a');
@@ -320,6 +346,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
   return {
     state,
     problems,
+    trusted: problems.length === 0,
     flush,
     compact: () =>
       enqueue(async () => {
@@ -329,95 +356,18 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     stats: () => ({ logBytes, logRecords, snapshotBytes, compactions, listenerErrors }),
     async close() {
       if (closed) return;
-      await flush().catch(() => {});
+      const flushed = await flush().then(
+        () => true,
+        () => false,
+      );
       closed = true;
       unsubscribe();
       await chain.catch(() => {});
+      // Everything of this client id is in the log now; writes after close go to another.
+      const client = state.releaseClient();
+      if (flushed && failure === null) saveClient(clientPath, client, fsync);
       await fh.close();
       unlock();
     },
   };
-}
-
-/** A write(2) may take fewer bytes than asked (a full disk, a signal): write the rest, or fail. */
-async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) {
-    const { bytesWritten } = await fh.write(bytes, at, bytes.length - at);
-    if (bytesWritten <= 0) throw new Error(`write made no progress after ${at} of ${bytes.length} bytes`);
-    at += bytesWritten;
-  }
-}
-
-/** Takes `state.lock` for this process; returns its release. */
-function lockDir(dir: string): () => void {
-  const path = join(dir, 'state.lock');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, String(process.pid));
-      } finally {
-        closeSync(fd);
-      }
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path, 'utf8').trim());
-      } catch {}
-      // Our own pid: a store of this process that was never closed (or a pid-1 container).
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new StoreLockedError(
-          `${dir} is in use by process ${owner} (${path}); stop it first, or remove the lock file if that process is not a Fizz node`,
-        );
-      }
-      rmSync(path, { force: true });
-    }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function writeFresh(path: string, fsync: boolean): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, LOG_MAGIC);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  // A new file's name lives in its directory: without this a power loss can drop the log.
-  if (fsync) syncDir(dirname(path));
-}
-
-function truncateTo(path: string, length: number, fsync: boolean): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, length);
-    if (fsync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function writeSaved(path: string, bytes: Uint8Array): void {
-  writeFileSync(path, bytes);
-}
-
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,14 +1,14 @@
 /**
  * Time handed in to the protocol. Two implementations: `ManualClock` (simulated time,
- * advanced by the test or simulator) and `RealClock` (wall-clock, the only file in swim/
- * that touches Date.now and setTimeout).
+ * advanced by the test or simulator) and `RealClock` (monotonic real time, the only file in
+ * swim/ that touches the system's time and setTimeout).
  */
 export interface Timer {
   cancel(): void;
 }
 
 export interface Clock {
-  /** Milliseconds since an arbitrary origin. */
+  /** Milliseconds since an arbitrary origin; monotonic (never steps with the wall clock). */
   now(): number;
   /**
    * Runs `fn(arg)` after `delayMs`. Passing the argument instead of a closure lets hot

@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Clock, Timer } from './clock.js';
 import { SeededRandom } from './random.js';
 
-/** Wall-clock time for real deployments. Timers are unref'd: the transport keeps a node alive. */
+/**
+ * Real time for deployments. `now()` is monotonic (`performance.now()`, CLOCK_MONOTONIC
+ * underneath): every reading in swim/ measures an interval (a suspicion's elapsed time, how
+ * long a member has been dead), and a step of the wall clock (NTP, an operator, a resumed
+ * VM) must neither time a suspicion out at once nor stretch it. swim/ has no use for wall
+ * time. Timers are unref'd: the transport keeps a node alive.
+ */
 export class RealClock implements Clock {
   now(): number {
-    return Date.now();
+    return performance.now();
   }
 
   schedule<T>(delayMs: number, fn: (arg: T) => void, arg: T): Timer {

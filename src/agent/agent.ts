@@ -28,10 +28,12 @@ import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
+import { awaitCluster } from './cluster/converge.js';
 import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
+import { foreignContainers, foreignMessage } from './foreign.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -45,6 +47,7 @@ import {
   type ReconcilerOptions,
 } from './reconciler.js';
 import { overridesAfterUp, scaleError } from './scale.js';
+import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
@@ -82,12 +85,18 @@ export interface AgentOptions {
   projectFiles?: ProjectFiles;
   /** The members placement runs over (default: this node alone). */
   members?: () => PlacementMember[];
+  /** Whether this node is in a cluster. */
+  clustered?: () => boolean;
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
   cluster?: ClusterHandlers;
+  /** Node id → name of the nodes placement may use (in a cluster). */
+  memberNames?: () => Map<string, string>;
+  /** Whether the state may be acted on (default: trusted), and what to tell the user; see trust.ts. */
+  trust?: StateTrust;
 }
 
 /** A failing operation's `done` line. */
@@ -112,12 +121,14 @@ export class Agent implements ApiHandlers {
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
   private readonly engineOps: EngineOps;
+  private readonly trust: StateTrust;
   /** The tail of each project's queue of `up`s and `down`s (see serial). */
   private readonly projectQueues = new Map<string, Promise<void>>();
 
   constructor(private readonly o: AgentOptions) {
     this.downs = o.downs ?? new MemoryDownJournal();
     this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
+    this.trust = o.trust ?? new StateTrust();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -130,8 +141,14 @@ export class Agent implements ApiHandlers {
       backoffBaseMs: o.backoffBaseMs ?? 1000,
       backoffCapMs: o.backoffCapMs ?? 60_000,
       place: o.place,
+      guard: (actions, reqs) =>
+        this.trust.guard(actions, {
+          known: (p) => o.state.knowsProject(p),
+          manage: new Set(reqs.flatMap((r) => r.manage ?? [])),
+        }),
     };
     if (o.members) ro.members = o.members;
+    if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
@@ -217,6 +234,8 @@ export class Agent implements ApiHandlers {
       home: this.o.home,
       projects: this.o.state.listProjects(),
     };
+    const warnings = this.trust.warnings((p) => this.o.state.knowsProject(p));
+    if (warnings.length > 0) res.warnings = warnings;
     if (!engine) return res;
     try {
       res.engine = await this.o.runtime.info();
@@ -249,13 +268,43 @@ export class Agent implements ApiHandlers {
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
     const targets = upTargets(file, named, req.noDeps ?? false);
+    const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
+      () => [],
+    );
+    if (foreign.length > 0) return done([foreignMessage(file.name, foreign)]);
     // After any `down` of the project in progress (a resumed one too): it would remove what this makes.
     const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
     if ('type' in applied) return applied;
     const { spec, errors } = applied;
+    if (errors.length === 0) errors.push(...(await this.converge(spec.name, targets, emit, signal)));
     if (req.wait && errors.length === 0)
       errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
     return done(errors);
+  }
+
+  /**
+   * In a cluster: waits until the services' replicas run on some node (or are pending),
+   * saying where each runs; the lines name the replicas that did not come up in time.
+   */
+  private async converge(
+    project: string,
+    services: string[],
+    emit: Emit,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    if (!this.o.clustered?.() || !this.o.memberNames) return [];
+    const missing = await awaitCluster({
+      state: this.o.state,
+      slots: () => this.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
+      names: this.o.memberNames,
+      pending: () => new Set(this.reconciler.unplaced.map((u) => u.slot)),
+      selfId: this.o.nodeId,
+      clock: this.o.clock,
+      timeoutMs: this.waitTimeoutMs,
+      signal,
+      emit,
+    });
+    return missing.length > 0 ? [`not running on any node yet: ${missing.join(', ')}`] : [];
   }
 
   /** `up` in its project's queue: the state written durably, then the pass. */
@@ -283,6 +332,7 @@ export class Agent implements ApiHandlers {
     // next agent start must not finish that down.
     await this.downs.remove(spec.name);
     state.putProject(spec);
+    this.trust.restore(spec.name);
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
     // `up` runs every service again, as docker compose does.
     for (const svc of Object.keys(spec.services))
@@ -375,6 +425,7 @@ export class Agent implements ApiHandlers {
   /** `journaled`: the spec a resumed down had recorded. */
   private async downNow(req: DownRequest, emit: Emit, journaled?: ProjectSpec): Promise<DoneEvent> {
     const { state, runtime } = this.o;
+    this.trust.restore(req.project);
     const spec = (state.getProject(req.project) as ProjectSpec | undefined) ?? journaled;
     const entry: DownEntry = {
       project: req.project,
@@ -407,7 +458,10 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
-      const [left, res] = await Promise.all([this.mine(req.project), runtime.projectResources(req.project)]);
+      const [left, res] = await Promise.all([
+        this.mine(req.project),
+        runtime.projectResources(req.project, this.o.nodeId),
+      ]);
       if (left.length > 0) errors.push(`containers left behind: ${left.map((c) => c.name).join(', ')}`);
       await Promise.all([
         ...res.networks.map(async (n) => {
@@ -427,6 +481,9 @@ export class Agent implements ApiHandlers {
     }
     // Kept when something failed: the next agent start tries again.
     if (errors.length === 0) await this.downs.remove(req.project);
+    // Nothing of this agent's, but another agent's same-named project: say why nothing went.
+    const foreign = await foreignContainers(runtime, state, this.o.nodeId, req.project).catch(() => []);
+    if (foreign.length > 0 && spec === undefined) errors.push(foreignMessage(req.project, foreign));
     await this.projectFiles.delete(req.project).catch(() => {});
     return done(errors);
   }
@@ -516,7 +573,7 @@ export class Agent implements ApiHandlers {
    * that brings the services to that many replicas. Nothing is written when a service is
    * unknown. A scaled service runs, as with docker compose's `scale`: its stop mark is cleared.
    */
-  async scale(req: ScaleRequest, emit: Emit): Promise<DoneEvent> {
+  async scale(req: ScaleRequest, emit: Emit, signal?: AbortSignal): Promise<DoneEvent> {
     const { state } = this.o;
     const spec = state.getProject(req.project) as ProjectSpec | undefined;
     const invalid = scaleError(req.project, spec, req.scale);
@@ -537,7 +594,10 @@ export class Agent implements ApiHandlers {
       if (touched.has(c.id) || c.state !== 'running' || replicaOf(c) >= (req.scale[service] ?? 0)) continue;
       emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'running' });
     }
-    return done(pass.errors.get(req.project) ?? []);
+    const errors = pass.errors.get(req.project) ?? [];
+    if (errors.length === 0 && signal)
+      errors.push(...(await this.converge(req.project, services, emit, signal)));
+    return done(errors);
   }
 
   /** `fizz kill [-s SIGNAL]` (see engine-ops.ts: what the loop does with a killed container). */

@@ -5,7 +5,6 @@
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { openStore } from '../../crdt/index.js';
 import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
@@ -16,11 +15,9 @@ import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
 import { ClusterController } from './cluster/controller.js';
 import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
-import { FileDownJournal } from './down-journal.js';
+import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
-import { loadNodeId } from './node-id.js';
-import { FileProjectFiles } from './project-files.js';
 
 export interface DaemonOptions {
   home: string;
@@ -74,12 +71,7 @@ function watchFailures(logger: Logger): () => void {
 }
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
-  const nodeId = loadNodeId(paths.home);
-  const store = await openStore(paths.state, {
-    nodeId,
-    clock: () => Date.now(),
-    logger: { warn: (f, m) => logger.warn(f, m), info: (f, m) => logger.info(f, m) },
-  });
+  const { nodeId, store, trust, downs, projectFiles } = await openHome(paths, logger);
   const runtime = new DockerRuntime();
   let kick = () => {};
   const cluster = new ClusterController({
@@ -103,12 +95,13 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     clock: systemClock,
     logger,
     place,
-    downs: new FileDownJournal(join(paths.home, 'downs.json'), (reason) =>
-      logger.warn({ reason }, 'down journal unreadable; starting with none'),
-    ),
+    downs,
     faultPoint: faultInjection(logger),
-    projectFiles: new FileProjectFiles(join(paths.home, 'config-files.json')),
+    projectFiles,
+    trust,
     members: () => cluster.view().eligible,
+    clustered: () => cluster.clustered,
+    memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({

@@ -3,20 +3,16 @@
  * compacting away what the other acknowledged) and both reconcile the same containers. The
  * socket alone cannot guard this: a starting agent clears a socket it takes for stale, and
  * two agents starting at once (two `fizz` commands auto-starting) can each clear the other's.
- * So the agent takes this lock, an exclusively created file holding its pid, before it
- * opens the state; a lock whose process is gone (kill -9) is taken over.
+ * So the agent takes this lock before it opens the state: the same pid lock as the store's
+ * (crdt/pid-lock.ts), so a holder killed with -9, left a zombie, or whose pid was reused is
+ * taken over by both alike.
  */
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { acquirePidLock } from '../../crdt/index.js';
 import { AgentAlreadyRunningError } from '../api/server.js';
 
-function holderAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // A reused pid is not an agent: every agent runs as `… agent`.
+/** A lock of the old format (a pid alone): its pid is an agent only if it runs `… agent`. */
+function runsAgent(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('agent');
   } catch {
@@ -24,40 +20,10 @@ function holderAlive(pid: number): boolean {
   }
 }
 
-function readHolder(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Takes the lock or throws AgentAlreadyRunningError; returns its release. */
 export function acquireAgentLock(file: string, socket: string): () => void {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
-      return () => {
-        if (readHolder(file) !== process.pid) return;
-        try {
-          unlinkSync(file);
-        } catch {
-          // already gone
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = readHolder(file);
-    if (holder !== undefined && holderAlive(holder)) throw new AgentAlreadyRunningError(socket);
-    // Stale (or half written by a starter that died): take it over, unless it changed meanwhile.
-    if (readHolder(file) === holder)
-      try {
-        unlinkSync(file);
-      } catch {
-        // taken by a racer; the next attempt tells
-      }
-  }
-  throw new AgentAlreadyRunningError(socket);
+  return acquirePidLock(file, {
+    held: () => new AgentAlreadyRunningError(socket),
+    legacyHolder: runsAgent,
+  });
 }

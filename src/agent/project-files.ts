@@ -25,20 +25,33 @@ export class MemoryProjectFiles implements ProjectFiles {
   }
 }
 
-/** One small JSON file, rewritten whole and atomically; an unreadable one reads as empty. */
+/**
+ * One small JSON file, rewritten whole and atomically. An unreadable one reads as empty (the
+ * column is only informative); `onCorrupt` says so, so the caller can keep a copy and warn.
+ */
 export class FileProjectFiles extends MemoryProjectFiles {
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    onCorrupt: (reason: string) => void = () => {},
+  ) {
     super();
+    let text: string;
     try {
-      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { projects?: unknown };
-      const projects = parsed.projects;
-      if (typeof projects === 'object' && projects !== null)
-        for (const [name, list] of Object.entries(projects))
-          if (Array.isArray(list) && list.every((f) => typeof f === 'string')) this.files.set(name, list);
-    } catch {
-      // none yet, or unreadable: the column is only informative
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onCorrupt((err as Error).message);
+      return;
+    }
+    try {
+      const parsed = JSON.parse(text) as { projects?: unknown };
+      const projects = parsed?.projects;
+      if (typeof projects !== 'object' || projects === null) throw new Error('no "projects" map');
+      for (const [name, list] of Object.entries(projects))
+        if (Array.isArray(list) && list.every((f) => typeof f === 'string')) this.files.set(name, list);
+    } catch (err) {
+      onCorrupt((err as Error).message);
     }
   }
 

@@ -10,7 +10,7 @@ import type { ProgressEvent } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
 import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
-import type { DesiredSlot } from '../reconcile/types.js';
+import type { Action, DesiredSlot } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
@@ -42,8 +42,12 @@ export interface ReconcilerOptions {
   place: PlaceFn;
   /** The members placement runs over (default: this node alone). */
   members?: () => PlacementMember[];
+  /** Whether this node is in a cluster (services with no restart policy then run under `any`). */
+  clustered?: () => boolean;
   /** Make-before-break gives up waiting for a new owner after this long, ms (default 60 s). */
   handoffTimeoutMs?: number;
+  /** Filters each pass's planned actions (keep-only while the state is not trusted, trust.ts). */
+  guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -257,6 +261,12 @@ export class Reconciler {
    * cycle, a malformed field from a hostile or buggy writer) is left out and named in
    * `broken`: it must neither stop the other projects nor lose its containers.
    */
+  /** The replicas a project wants now (scale overrides and stopped services applied). */
+  desiredOf(project: string): DesiredSlot[] {
+    const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
+    return spec ? this.desired(new Map([[project, spec]])).slots : [];
+  }
+
   private desired(specs: Map<string, ProjectSpec>): { slots: DesiredSlot[]; broken: Map<string, string> } {
     const slots: DesiredSlot[] = [];
     const broken = new Map<string, string>();
@@ -286,7 +296,8 @@ export class Reconciler {
     const members = this.o.members?.() ?? [{ id: nodeId, name: nodeId, status: 'alive', labels: {} }];
     const { owned, assignment, unplaced } = ownedSlots(slots, nodeId, this.o.place, members);
     this.unplaced = unplaced;
-    const actual = await runtime.list();
+    // Only this node's containers: another agent (another FIZZ_HOME) on the engine owns the rest.
+    const actual = (await runtime.list()).filter((c) => c.labels[LABELS.node] === nodeId);
     const now = clock.now();
     const keep = keptForHandoff({
       nodeId,
@@ -316,9 +327,14 @@ export class Reconciler {
     const ownedProjects = new Set(owned.map((d) => d.slot.project));
     for (const name of ownedProjects) {
       try {
-        await ensureResources(runtime, specs.get(name)!, this.made, (kind, resName) => {
-          emit(name, { type: 'progress', resource: kind, name: resName, status: 'created' });
-        });
+        await ensureResources(
+          runtime,
+          specs.get(name)!,
+          this.made,
+          (kind, resName) =>
+            emit(name, { type: 'progress', resource: kind, name: resName, status: 'created' }),
+          nodeId,
+        );
       } catch (err) {
         errors.set(name, [`project "${name}": ${engineHelp(err)}`]);
       }
@@ -336,7 +352,7 @@ export class Reconciler {
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
     this.releaseHeld(actual, rerun);
-    const planned = plan({
+    const proposed = plan({
       owned,
       actual,
       projects: managed,
@@ -345,7 +361,9 @@ export class Reconciler {
       forceRecreate,
       heldExited: new Set(this.held),
       keep,
+      clustered: this.o.clustered?.() ?? false,
     });
+    const planned = this.o.guard ? this.o.guard(proposed, reqs) : proposed;
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
     const actions = planned.filter((a) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;

@@ -88,8 +88,12 @@ export async function ensureResources(
   project: ProjectSpec,
   made: Set<string>,
   onCreate: (kind: 'network' | 'volume', name: string) => void,
+  /** Labels them `fizz.node`, so `down` of another agent's same-named project leaves them. */
+  node?: string,
 ): Promise<void> {
   const need = neededResources(project);
+  if (node !== undefined)
+    for (const r of [...need.networks, ...need.volumes]) r.labels = { ...r.labels, [LABELS.node]: node };
   await Promise.all([
     ...need.networks
       .filter((n) => !made.has(`network:${n.name}`))

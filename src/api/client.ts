@@ -45,6 +45,9 @@ export interface LogsOptions {
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
 
 export class AgentClient {
+  /** The agent's last answer to `info` (its warnings are shown by every command). */
+  lastInfo: InfoResponse | undefined;
+
   constructor(readonly socket: string) {}
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
@@ -105,7 +108,8 @@ export class AgentClient {
 
   /** The agent's identity; with `engine`, the container engine's version too. */
   async info(engine = false): Promise<InfoResponse> {
-    return decodeInfo(await this.json(engine ? `${ROUTES.info}?engine=1` : ROUTES.info));
+    this.lastInfo = decodeInfo(await this.json(engine ? `${ROUTES.info}?engine=1` : ROUTES.info));
+    return this.lastInfo;
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

@@ -124,6 +124,11 @@ export function decodeInfo(v: unknown): InfoResponse {
   str(o, 'nodeId', 'info');
   if (typeof o.apiVersion !== 'number') throw new ApiDecodeError('info.apiVersion: not a number');
   if (!Array.isArray(o.projects)) throw new ApiDecodeError('info.projects: not a list');
+  if (
+    o.warnings !== undefined &&
+    !(Array.isArray(o.warnings) && o.warnings.every((w) => typeof w === 'string'))
+  )
+    throw new ApiDecodeError('info.warnings: not a list of strings');
   return o as unknown as InfoResponse;
 }
 

@@ -192,6 +192,8 @@ export interface InfoResponse {
   engine?: { engineVersion: string; apiVersion: string };
   engineError?: string;
   projects: string[];
+  /** What the user must hear on every command (a damaged state, containers kept because of it). */
+  warnings?: string[];
 }
 
 export interface ErrorBody {

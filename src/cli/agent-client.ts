@@ -4,7 +4,7 @@
  * agent.log) and waits for its socket, so `fizz up` on a new machine is one command.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '../api/client.js';
 import { AgentStartError, AgentUnreachableError } from '../api/errors.js';
@@ -34,12 +34,21 @@ async function answers(client: AgentClient): Promise<boolean> {
   }
 }
 
-function tail(file: string, lines: number): string {
+/**
+ * Why a started agent exited, from what it wrote to its log since `from`: its `error:` line
+ * (`fizz agent` ends a failed start with one), else the last lines it wrote.
+ */
+export function startFailure(file: string, from: number): string {
+  let text: string;
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    text = readFileSync(file).subarray(from).toString('utf8');
   } catch {
     return '';
   }
+  const lines = text.trimEnd().split('\n');
+  const error = lines.filter((l) => l.startsWith('error: ')).pop();
+  if (error) return error.slice('error: '.length);
+  return lines.slice(-5).join('\n');
 }
 
 export async function connectAgent(options: ConnectOptions): Promise<AgentClient> {
@@ -51,6 +60,7 @@ export async function connectAgent(options: ConnectOptions): Promise<AgentClient
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   options.onStart?.(paths.log);
   const log = openSync(paths.log, 'a', 0o600);
+  const from = fstatSync(log).size;
   const child = spawn(process.execPath, [...process.execArgv, BIN, 'agent'], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -68,7 +78,7 @@ export async function connectAgent(options: ConnectOptions): Promise<AgentClient
     if (await answers(client)) return client;
     if (exited !== null)
       throw new AgentStartError(
-        `the agent exited (code ${exited}) before answering; ${paths.log} says:\n${tail(paths.log, 15)}`,
+        `the agent exited (code ${exited}) before answering: ${startFailure(paths.log, from)} (log: ${paths.log})`,
       );
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -12,6 +12,11 @@ import { cliHomePaths } from './fizz-home.js';
 /** Failures of reaching or asking the agent: their message is the whole story. */
 const AGENT_ERRORS = new Set(['AgentApiError', 'AgentUnreachableError', 'AgentStartError', 'ApiDecodeError']);
 
+/** What the agent says every command must tell (a damaged state and what it keeps), on stderr. */
+export function printWarnings(client: AgentClient, stderr: NodeJS.WritableStream): void {
+  for (const w of client.lastInfo?.warnings ?? []) stderr.write(`warning: ${w}\n`);
+}
+
 export abstract class ProjectCommand extends ComposeCommand {
   /**
    * An agent failure (engine down, agent gone) is one `error:` line on stderr and exit 1,
@@ -29,12 +34,14 @@ export abstract class ProjectCommand extends ComposeCommand {
 
   /** Connects to the agent, starting one in the background when none answers. */
   async agent(): Promise<AgentClient> {
-    return connectAgent({
+    const client = await connectAgent({
       paths: cliHomePaths(),
       autoStart: true,
       onStart: (log) =>
         this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
     });
+    printWarnings(client, this.context.stderr);
+    return client;
   }
 
   /**

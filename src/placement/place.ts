@@ -4,8 +4,9 @@
  * deterministic: the same slots and members, in any order, give the same assignment on
  * every node.
  */
-import { type Constraint, ConstraintSyntaxError, parseConstraint, satisfies } from './constraints.js';
-import { hashString, nodeSalt, pairHash, unit } from './hash.js';
+import { ConstraintSyntaxError } from './constraints.js';
+import { hashString } from './hash.js';
+import { capacityOf, maxPerNodeOf, Seats, ServiceCounts, slotWeight } from './seats.js';
 import type {
   MemberStatus,
   PlacementMember,
@@ -21,16 +22,6 @@ const STATUS_RANK: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 
 /** Alive and suspect members hold slots; a suspect keeps its own, so a false suspicion moves nothing. */
 export function isEligible(m: PlacementMember): boolean {
   return (m.status === 'alive' || m.status === 'suspect') && capacityOf(m) > 0;
-}
-
-function capacityOf(m: PlacementMember): number {
-  const c = m.capacity ?? 1;
-  return Number.isFinite(c) && c > 0 ? c : 0;
-}
-
-function weightOf(s: PlacementSlot): number {
-  const w = s.weight ?? 1;
-  return Number.isFinite(w) && w > 0 ? w : 1;
 }
 
 export function slotKeyOf(s: { project: string; service: string; replica: number }): string {
@@ -69,17 +60,18 @@ function canonicalSlots(slots: PlacementSlot[]): PlacementSlot[] {
       cmp(a.service, b.service) ||
       a.replica - b.replica ||
       cmp(JSON.stringify(a.constraints ?? []), JSON.stringify(b.constraints ?? [])) ||
-      cmp(a.pinned?.node ?? '', b.pinned?.node ?? '') ||
       (a.maxPerNode ?? 0) - (b.maxPerNode ?? 0) ||
-      weightOf(a) - weightOf(b),
+      slotWeight(a) - slotWeight(b),
   );
   return sorted.filter((s, i) => i === 0 || slotKeyOf(sorted[i - 1]!) !== slotKeyOf(s));
 }
 
 /**
- * Places every slot on one eligible member:
- * 1. Candidates are the alive and suspect members that satisfy the slot's constraints and
- *    hold fewer than `maxPerNode` replicas of its service.
+ * Places every slot on one eligible member, in two passes:
+ *
+ * Pass 1, homes. Over every listed member with capacity, whatever its status:
+ * 1. Candidates are the members that satisfy the slot's constraints and hold fewer than
+ *    `maxPerNode` replicas of its service.
  * 2. Each candidate's rendezvous score for the slot is `ln(u)/capacity`, u a hash of
  *    (slot, node) in (0,1) — highest wins, so a node of capacity 2 wins about twice as often.
  * 3. Bounded loads: a node takes no more than ⌈c · W · capacity/C⌉ (W total slot weight,
@@ -90,6 +82,20 @@ function canonicalSlots(slots: PlacementSlot[]): PlacementSlot[] {
  * 5. When every candidate is at its bound, the least loaded relative to capacity takes
  *    the slot: the bound and the spread balance, constraints and max_replicas_per_node
  *    are hard.
+ *
+ * Pass 2, orphans. A slot whose home is alive or suspect stays there. The others (homed
+ * on a dead or departed member, or placed nowhere) are placed by the same rules over the
+ * eligible members only, with C their capacity, on top of the loads and replica counts
+ * of the slots that stayed.
+ *
+ * Why two passes: bounded loads and spread make one greedy pass order-dependent, so
+ * removing a member from it shifts slots between survivors (a cascade). A member that
+ * dies stays listed, as dead, until SWIM reaps it (`gossipToTheDeadTime` later): it keeps
+ * its seat in pass 1, so pass 1 does not change and a death moves only the slots homed on
+ * the dead member. The shift that bounded loads make inevitable happens at the reap,
+ * between live members, when nothing is urgent. With no dead or departed member listed,
+ * pass 2 changes nothing and the result is that of pass 1.
+ *
  * Slots are taken in (project, service, replica) order, members in id order, ties in
  * scores go to the smaller id.
  */
@@ -98,119 +104,158 @@ export function place(
   members: PlacementMember[],
   opts: PlacementOptions = {},
 ): PlacementResult {
-  const c = opts.loadFactor !== undefined && opts.loadFactor >= 1 ? opts.loadFactor : DEFAULT_LOAD_FACTOR;
-  const nodes = canonicalMembers(members).filter(isEligible);
+  return placeOver(placeHomes(slots, members, opts), members);
+}
+
+/** Pass 1 of `place`, kept so that a change of statuses only costs pass 2 (`placeOver`). */
+export interface Homes {
+  /** The listed members with capacity, in id order: what pass 1 depends on besides the slots. */
+  readonly listed: PlacementMember[];
+  /** `listedKey(listed)`: `placeOver` checks its members against it. */
+  readonly key: string;
+  readonly slots: PlacementSlot[];
+  readonly keys: string[];
+  /** Per slot (index in `slots`): its home's index in `listed`, or -1 (placed nowhere). */
+  readonly home: Int32Array;
+  /** Per slot: the reason it is placed nowhere, when that holds whoever is alive. */
+  readonly invalid: Array<string | undefined>;
+  readonly totalWeight: number;
+  readonly loadFactor: number;
+}
+
+/** Handed members that list other ids, capacities or labels than the `Homes` were placed over. */
+export class StaleHomesError extends Error {
+  override readonly name = 'StaleHomesError';
+  constructor() {
+    super('the members differ from those the homes were placed over (beyond their status)');
+  }
+}
+
+/** Everything about the listed members that pass 1 depends on: ids, capacities, labels. */
+function listedKey(listed: PlacementMember[]): string {
+  return listed.map((m) => `${m.id}\u0000${capacityOf(m)}\u0000${labelText(m.labels)}`).join('\u0001');
+}
+
+/** Pass 1: every slot on a listed member with capacity, as if all of them were alive. */
+export function placeHomes(
+  slots: PlacementSlot[],
+  members: PlacementMember[],
+  opts: PlacementOptions = {},
+): Homes {
+  const loadFactor =
+    opts.loadFactor !== undefined && opts.loadFactor >= 1 ? opts.loadFactor : DEFAULT_LOAD_FACTOR;
+  const listed = canonicalMembers(members).filter((m) => capacityOf(m) > 0);
   const ordered = canonicalSlots(slots);
+  const totalWeight = ordered.reduce((a, s) => a + slotWeight(s), 0);
+  const home = new Int32Array(ordered.length).fill(-1);
+  const invalid: Array<string | undefined> = new Array(ordered.length);
+  const homes: Homes = {
+    listed,
+    key: listedKey(listed),
+    slots: ordered,
+    keys: ordered.map(slotKeyOf),
+    home,
+    invalid,
+    totalWeight,
+    loadFactor,
+  };
+  if (listed.length === 0) {
+    invalid.fill('no alive member to place it on');
+    return homes;
+  }
+  const seats = new Seats(listed, totalWeight, loadFactor);
+  const svc = new ServiceCounts(listed.length);
+  ordered.forEach((s, k) => {
+    const mask = seats.mask(s.constraints);
+    if (mask instanceof ConstraintSyntaxError) {
+      invalid[k] = mask.message;
+      return;
+    }
+    svc.enter(`${s.project}/${s.service}`);
+    const w = slotWeight(s);
+    const chosen = seats.pick(hashString(homes.keys[k]!), w, mask, svc.counts, maxPerNodeOf(s));
+    if (chosen < 0) return;
+    seats.load[chosen]! += w;
+    svc.add(chosen);
+    home[k] = chosen;
+  });
+  return homes;
+}
+
+/**
+ * Pass 2: the slots whose home is eligible in `members` stay; the rest go to eligible
+ * members. `members` must list the same members as the homes were placed over (their
+ * statuses may differ), else StaleHomesError.
+ */
+export function placeOver(homes: Homes, members: PlacementMember[]): PlacementResult {
+  const listed = canonicalMembers(members).filter((m) => capacityOf(m) > 0);
+  if (listedKey(listed) !== homes.key) throw new StaleHomesError();
+  const { slots, keys, home, invalid } = homes;
   const assignment = new Map<string, string>();
   const unplaced: PlacementResult['unplaced'] = [];
-  const n = nodes.length;
-  if (n === 0) {
-    for (const s of ordered) unplaced.push({ slot: slotKeyOf(s), reason: 'no alive member to place it on' });
+  // Index in the eligible list of each listed member, or -1.
+  const eligibleIndex = new Int32Array(listed.length).fill(-1);
+  const nodes: PlacementMember[] = [];
+  listed.forEach((m, i) => {
+    if (isEligible(m)) eligibleIndex[i] = nodes.push(m) - 1;
+  });
+  const kept = (k: number) => home[k]! >= 0 && eligibleIndex[home[k]!]! >= 0;
+  if (nodes.length === listed.length) {
+    // Nobody dead or departed: pass 1 stands (a slot it left unplaced had no room then, nor now).
+    let seats: Seats | undefined;
+    slots.forEach((s, k) => {
+      if (kept(k)) assignment.set(keys[k]!, listed[home[k]!]!.id);
+      else if (invalid[k] !== undefined) unplaced.push({ slot: keys[k]!, reason: invalid[k]! });
+      else {
+        seats ??= new Seats(listed, homes.totalWeight, homes.loadFactor);
+        unplaced.push({
+          slot: keys[k]!,
+          reason: seats.reason(s, seats.mask(s.constraints) as Uint8Array | undefined),
+        });
+      }
+    });
     return { assignment, unplaced };
   }
-
-  const caps = Float64Array.from(nodes, capacityOf);
-  const uniform = caps.every((x) => x === caps[0]);
-  const nodeHash = Uint32Array.from(nodes, (m) => hashString(m.id));
-  const salt = Uint32Array.from(nodeHash, nodeSalt);
-  const totalCap = caps.reduce((a, b) => a + b, 0);
-  const totalWeight = ordered.reduce((a, s) => a + weightOf(s), 0);
-  const bound = Float64Array.from(caps, (cap) => Math.ceil((c * totalWeight * cap) / totalCap));
-  const load = new Float64Array(n);
-
-  // Constraint lists repeat per replica: parse and evaluate each distinct list once.
-  const masks = new Map<string, Uint8Array | ConstraintSyntaxError>();
-  const maskFor = (list: string[] | undefined): Uint8Array | ConstraintSyntaxError | undefined => {
-    if (!list || list.length === 0) return undefined;
-    const key = JSON.stringify(list);
-    let mask = masks.get(key);
-    if (!mask) {
-      try {
-        const parsed: Constraint[] = list.map(parseConstraint);
-        mask = Uint8Array.from(nodes, (m) => (satisfies(m, parsed) ? 1 : 0));
-      } catch (err) {
-        if (!(err instanceof ConstraintSyntaxError)) throw err;
-        mask = err;
-      }
-      masks.set(key, mask);
-    }
-    return mask;
-  };
-  // Slots come sorted by service, so one array of per-node replica counts serves every
-  // service in turn; `touched` says which entries to clear when the service changes.
-  const counts = new Int32Array(n);
-  const touched: number[] = [];
-  let currentService = '';
-
-  for (const s of ordered) {
-    const key = slotKeyOf(s);
-    const mask = maskFor(s.constraints);
-    if (mask instanceof ConstraintSyntaxError) {
-      unplaced.push({ slot: key, reason: mask.message });
-      continue;
-    }
-    const svcKey = `${s.project}/${s.service}`;
-    if (svcKey !== currentService) {
-      for (const i of touched) counts[i] = 0;
-      touched.length = 0;
-      currentService = svcKey;
-    }
-    const maxPer = s.maxPerNode !== undefined && s.maxPerNode > 0 ? s.maxPerNode : Number.POSITIVE_INFINITY;
-    const w = weightOf(s);
-    const sh = hashString(key);
-
-    // One scan finds both choices: the node under its bound with the fewest replicas of
-    // the service, best score first; else the least loaded relative to capacity.
-    let best = -1;
-    let bestCount = 0;
-    let bestScore = 0;
-    let spill = -1;
-    let spillLoad = 0;
-    let spillScore = 0;
-    let matching = 0;
-    for (let i = 0; i < n; i++) {
-      if (mask && mask[i] === 0) continue;
-      if (s.pinned && nodes[i]!.id !== s.pinned.node) continue;
-      matching++;
-      const count = counts[i]!;
-      if (count >= maxPer) continue;
-      const u = unit(pairHash(sh, nodeHash[i]!, salt[i]!));
-      const score = uniform ? u : Math.log(u) / caps[i]!;
-      if (load[i]! + w <= bound[i]!) {
-        if (best < 0 || count < bestCount || (count === bestCount && score > bestScore)) {
-          best = i;
-          bestCount = count;
-          bestScore = score;
-        }
-      } else {
-        const rel = (load[i]! + w) / caps[i]!;
-        if (spill < 0 || rel < spillLoad || (rel === spillLoad && score > spillScore)) {
-          spill = i;
-          spillLoad = rel;
-          spillScore = score;
-        }
-      }
-    }
-    const chosen = best >= 0 ? best : spill;
-    if (chosen < 0) {
-      unplaced.push({
-        slot: key,
-        reason:
-          matching === 0
-            ? s.pinned
-              ? `pinned to node ${s.pinned.node} (${s.pinned.reason}), which is not alive or does not match its constraints`
-              : `no alive member satisfies ${(s.constraints ?? []).join(', ')}`
-            : s.maxPerNodeWhy
-              ? `${s.maxPerNodeWhy}: one replica per node, and every eligible node runs one`
-              : `every member matching its constraints already runs max_replicas_per_node=${s.maxPerNode} of ${svcKey}`,
-      });
-      continue;
-    }
-    load[chosen]! += w;
-    if (counts[chosen]++ === 0) touched.push(chosen);
-    assignment.set(key, nodes[chosen]!.id);
+  if (nodes.length === 0) {
+    for (const key of keys) unplaced.push({ slot: key, reason: 'no alive member to place it on' });
+    return { assignment, unplaced };
   }
+  const seats = new Seats(nodes, homes.totalWeight, homes.loadFactor);
+  slots.forEach((s, k) => {
+    if (kept(k)) seats.load[eligibleIndex[home[k]!]!]! += slotWeight(s);
+  });
+  const svc = new ServiceCounts(nodes.length);
+  slots.forEach((s, k) => {
+    const key = keys[k]!;
+    if (invalid[k] !== undefined) {
+      unplaced.push({ slot: key, reason: invalid[k]! });
+      return;
+    }
+    if (svc.enter(`${s.project}/${s.service}`)) {
+      // Slots are sorted by service: count the staying replicas of this one.
+      for (let j = k; j < slots.length && sameService(slots[j]!, s); j++)
+        if (kept(j)) svc.add(eligibleIndex[home[j]!]!);
+    }
+    if (kept(k)) {
+      assignment.set(key, listed[home[k]!]!.id);
+      return;
+    }
+    const mask = seats.mask(s.constraints) as Uint8Array | undefined;
+    const w = slotWeight(s);
+    const chosen = seats.pick(hashString(key), w, mask, svc.counts, maxPerNodeOf(s));
+    if (chosen < 0) {
+      unplaced.push({ slot: key, reason: seats.reason(s, mask) });
+      return;
+    }
+    seats.load[chosen]! += w;
+    svc.add(chosen);
+    assignment.set(key, nodes[chosen]!.id);
+  });
   return { assignment, unplaced };
+}
+
+function sameService(a: PlacementSlot, b: PlacementSlot): boolean {
+  return a.project === b.project && a.service === b.service;
 }
 
 /** The slot keys a node runs, sorted. */

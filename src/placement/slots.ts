@@ -54,7 +54,11 @@ export function placementSlot(slot: SlotRef, spec: ServiceSpec, origin?: string)
   const w = weightOf(spec);
   if (w !== undefined) out.weight = w;
   const why = origin === undefined ? undefined : pinReason(spec);
-  if (why !== undefined && origin !== undefined) out.pinned = { node: origin, reason: why };
+  if (why !== undefined && origin !== undefined) {
+    // A constraint like any other, so placement masks it; `pinned` words the reason.
+    out.pinned = { node: origin, reason: why };
+    out.constraints = [...(out.constraints ?? []), `node.id==${origin}`];
+  }
   return out;
 }
 

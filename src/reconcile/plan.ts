@@ -28,11 +28,14 @@ export function isUp(c: ContainerInfo): boolean {
  * Whether an exited container of a slot that should run is started again without being
  * asked: only under `restart: always`/`unless-stopped` (or `deploy.restart_policy:
  * any`). A one-shot container that ended under `restart: no` or `on-failure` stays ended,
- * as its policy says; the engine itself retries `on-failure`.
+ * as its policy says; the engine itself retries `on-failure`. In a cluster
+ * (`swarmDefault`), a service that names no policy runs under `any`, as a Swarm service
+ * does: a replica whose host crashed is started again when the host comes back.
  */
-export function restartsWhenExited(spec: ServiceSpec): boolean {
+export function restartsWhenExited(spec: ServiceSpec, swarmDefault = false): boolean {
   const condition = spec.deploy?.restart_policy?.condition;
   if (condition !== undefined) return condition === 'any';
+  if (spec.restart === undefined) return swarmDefault;
   return spec.restart === 'always' || spec.restart === 'unless-stopped';
 }
 
@@ -74,7 +77,8 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
       return { kind: 'start', slot: want, container: c, reason: 'created, not started' };
     case 'exited':
       if (namesSlot(input.rerunExited, want)) return startExited(want, c);
-      if (restartsWhenExited(want.spec) && !input.heldExited?.has(c.id)) return startExited(want, c);
+      if (restartsWhenExited(want.spec, input.clustered) && !input.heldExited?.has(c.id))
+        return startExited(want, c);
       return undefined;
     case 'dead':
       return { kind: 'recreate', slot: want, container: c, reason: 'container dead' };

@@ -60,4 +60,6 @@ export interface PlanInput {
    * owner runs the replica (make-before-break): left as they are.
    */
   keep?: Set<string>;
+  /** In a cluster a service with no restart policy runs under `any` (see restartsWhenExited). */
+  clustered?: boolean;
 }

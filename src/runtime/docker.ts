@@ -314,14 +314,22 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async projectResources(project: string): Promise<{ networks: string[]; volumes: string[] }> {
+  async projectResources(project: string, node?: string): Promise<{ networks: string[]; volumes: string[] }> {
     const filters = { label: [`${LABELS.project}=${project}`] };
     const [nets, vols] = await this.call(() =>
       Promise.all([this.docker.listNetworks({ filters }), this.docker.listVolumes({ filters })]),
     );
+    const mine = (labels: Record<string, string> | null | undefined) =>
+      node === undefined || (labels?.[LABELS.node] ?? node) === node;
     return {
-      networks: nets.map((n) => n.Name).sort(),
-      volumes: (vols.Volumes ?? []).map((v) => v.Name).sort(),
+      networks: nets
+        .filter((n) => mine(n.Labels))
+        .map((n) => n.Name)
+        .sort(),
+      volumes: (vols.Volumes ?? [])
+        .filter((v) => mine(v.Labels))
+        .map((v) => v.Name)
+        .sort(),
     };
   }
 

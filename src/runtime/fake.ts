@@ -17,20 +17,21 @@ import {
 } from './errors.js';
 import { LineQueue } from './lines.js';
 import { containerLabels } from './translate.js';
-import type {
-  ContainerInfo,
-  CreateRequest,
-  ExecChunk,
-  ExecOptions,
-  ExecSession,
-  HealthState,
-  ImageInfo,
-  LogLine,
-  LogOptions,
-  ProcessTable,
-  PublishedPort,
-  Runtime,
-  RuntimeEvent,
+import {
+  type ContainerInfo,
+  type CreateRequest,
+  type ExecChunk,
+  type ExecOptions,
+  type ExecSession,
+  type HealthState,
+  type ImageInfo,
+  LABELS,
+  type LogLine,
+  type LogOptions,
+  type ProcessTable,
+  type PublishedPort,
+  type Runtime,
+  type RuntimeEvent,
 } from './types.js';
 
 export type FakeOperation =
@@ -439,11 +440,12 @@ export class FakeRuntime implements Runtime {
     this.volumes.delete(name);
   }
 
-  async projectResources(project: string): Promise<{ networks: string[]; volumes: string[] }> {
+  async projectResources(project: string, node?: string): Promise<{ networks: string[]; volumes: string[] }> {
     this.enter('projectResources', project);
+    const mine = (r: Resource) => node === undefined || (r.labels[LABELS.node] ?? node) === node;
     const of = (m: Map<string, Resource>) =>
       [...m]
-        .filter(([, r]) => r.project === project)
+        .filter(([, r]) => r.project === project && mine(r))
         .map(([n]) => n)
         .sort();
     return { networks: of(this.networks), volumes: of(this.volumes) };

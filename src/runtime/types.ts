@@ -133,8 +133,11 @@ export interface Runtime {
     opts: { project: string; driver?: string; labels?: Record<string, string> },
   ): Promise<void>;
   removeVolume(name: string): Promise<void>;
-  /** Names of the networks and volumes a project made (by label). */
-  projectResources(project: string): Promise<{ networks: string[]; volumes: string[] }>;
+  /**
+   * Names of the networks and volumes a project made (by label); with `node`, only those
+   * that node made (`fizz.node`) or that name no node (made before the label existed).
+   */
+  projectResources(project: string, node?: string): Promise<{ networks: string[]; volumes: string[] }>;
   hasImage(ref: string): Promise<boolean>;
   /** Demultiplexed output; ends when the container stops if `follow`, else at the end. */
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine>;

@@ -55,11 +55,73 @@ test('compaction keeps everything and shrinks the log to its header', async (t) 
   await s2.close();
 });
 
-test('a file that is not a state log is refused, not overwritten', async (t) => {
+test('a file that is not a state log is moved aside, never overwritten; the store opens untrusted', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'state.log'), 'hello world, not a log');
-  await assert.rejects(openStore(dir, { nodeId: 'n', clock }), (e: Error) => e.name === 'StoreFormatError');
-  assert.equal(readFileSync(join(dir, 'state.log'), 'utf8'), 'hello world, not a log');
+  const s = await openStore(dir, { nodeId: 'n', clock });
+  assert.equal(s.trusted, false);
+  assert.equal(s.problems[0]!.kind, 'bad-header');
+  assert.match(s.problems[0]!.message, /moved to .*state\.log\.bad/);
+  assert.equal(readFileSync(join(dir, 'state.log.bad'), 'utf8'), 'hello world, not a log');
+  await s.close();
+});
+
+test('bytes overwritten mid-log: the hit record is reported lost, the intact records after it are kept', async (t) => {
+  const dir = tempDir(t);
+  const s = await openStore(dir, { nodeId: 'n1', clock });
+  s.state.putProject({ name: 'p' });
+  await s.flush();
+  const ends: number[] = [];
+  for (let i = 1; i <= 6; i++) {
+    s.state.putProject({ name: `q${i}` });
+    await s.flush();
+    ends.push(statSync(join(dir, 'state.log')).size);
+  }
+  const peer = s.state.encodeUpdate();
+  await s.close();
+  assert.equal(s.trusted, true);
+  const bytes = readFileSync(join(dir, 'state.log'));
+  // 16 bytes of noise inside the record of q3.
+  const at = ends[1]! + 10;
+  for (let i = 0; i < 16; i++) bytes[at + i] = (i * 37 + 11) & 0xff;
+  writeFileSync(join(dir, 'state.log'), bytes);
+  const r = await openStore(dir, { nodeId: 'n1', clock });
+  assert.equal(r.trusted, false);
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0]!.offset, ends[1]);
+  assert.match(
+    r.problems[0]!.message,
+    /kept 3 valid records before and 3 after \(those written after a lost/,
+  );
+  // Yjs holds the later records until the lost one arrives (they build on it).
+  assert.deepEqual(r.state.listProjects(), ['p', 'q1', 'q2']);
+  assert.equal(r.state.hasPending(), true);
+  await r.close();
+  // Repaired on disk: the next open is clean and still holds the records after the damage.
+  const again = await openStore(dir, { nodeId: 'n1', clock });
+  assert.deepEqual(again.problems, []);
+  assert.equal(again.stats().logRecords, 6);
+  // A peer that has the lost record sends it: everything written after it appears.
+  again.state.applyUpdate(peer, 'peer');
+  assert.deepEqual(again.state.listProjects(), ['p', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6']);
+  await again.close();
+});
+
+test('a snapshot that does not decode is moved aside and reported; the log still loads, untrusted', async (t) => {
+  const dir = tempDir(t);
+  const s = await openStore(dir, { nodeId: 'n1', clock });
+  s.state.putProject({ name: 'old' });
+  await s.compact();
+  s.state.putProject({ name: 'new' });
+  await s.flush();
+  await s.close();
+  writeFileSync(join(dir, 'state.snap'), 'garbage');
+  const r = await openStore(dir, { nodeId: 'n1', clock });
+  assert.equal(r.trusted, false);
+  assert.equal(r.problems[0]!.kind, 'bad-snapshot');
+  assert.equal(readFileSync(join(dir, 'state.snap.bad'), 'utf8'), 'garbage');
+  assert.equal(existsSync(join(dir, 'state.snap')), false);
+  await r.close();
 });
 
 /**

@@ -1,6 +1,15 @@
 import { Command } from 'clipanion';
 import { cliHomePaths } from '../fizz-home.js';
 
+/** Failures of starting whose message says it all: no stack trace in the log. */
+const KNOWN = new Set([
+  'StoreLockedError',
+  'StoreFormatError',
+  'AgentAlreadyRunningError',
+  'NodeIdError',
+  'HomeOwnerError',
+]);
+
 /** `fizz agent`: runs the agent in the foreground. */
 export class AgentCommand extends Command {
   static override paths = [['agent']];
@@ -20,7 +29,15 @@ export class AgentCommand extends Command {
     const paths = cliHomePaths();
     // Loaded only here: the daemon pulls in dockerode, pino and Yjs, which other commands never need.
     const { runDaemon } = await import('../../agent/daemon.js');
-    await runDaemon({ home: paths.home });
+    try {
+      await runDaemon({ home: paths.home });
+    } catch (err) {
+      // One line the CLI that started this agent quotes (agent-client.ts: startFailure).
+      const e = err instanceof Error ? err : new Error(String(err));
+      if (!KNOWN.has(e.name)) this.context.stderr.write(`${e.stack ?? e.message}\n`);
+      this.context.stderr.write(`error: ${e.message.replaceAll('\n', ' ')}\n`);
+      return 1;
+    }
     return 0;
   }
 }
