@@ -46,9 +46,11 @@ example: build docker
 example-down: build
 	$(FIZZ) down -f examples/web/compose.yaml
 
-# Three hosts in network namespaces, a replicated project, a host killed (needs root).
+# Three hosts on this machine (network namespaces, each with its own engine and agent), a web
+# service with three replicas, one host killed, the replicas back on the survivors, torn down.
+# Needs root. `npm run cluster -- help` drives such a cluster by hand.
 cluster-demo: build docker
-	bash scripts/cluster-demo.sh
+	node dist/test/cluster/demo.js
 
 clean:
 	rm -rf dist

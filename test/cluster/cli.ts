@@ -4,7 +4,7 @@
  * for a person at a shell. A thin layer over the Cluster class; every command reads the
  * cluster's state directory, so they can be run one by one.
  */
-import { Cluster } from './harness.js';
+import { Cluster, ClusterExistsError } from './harness.js';
 import { DEFAULT_CONFIG } from './layout.js';
 import { statusTable } from './status-table.js';
 
@@ -12,7 +12,9 @@ const USAGE = `usage: npm run cluster -- [--name N] [--subnet A.B.C] [--dir D] <
 
   up <n> [--no-join]       hosts h1…hn (namespace, engine, agent); h1 runs fizz init, the others join
   exec <host> <cmd…>       run a command on a host (its netns, DOCKER_HOST, FIZZ_HOME, this checkout's fizz)
-  kill <host>              SIGKILL the host's containers, engine and agent
+  kill <host>              SIGKILL the host's containers, engine and agent (its kernel still answers
+                           with RST and ICMP, as a machine whose processes crashed; cut it as well to
+                           model one that vanished)
   restart <host>           start a killed host's engine and agent again on the same disks
   cut <host> [<peer>…]     drop all its traffic (or only to and from the peers)
   loss <host> <p>          drop each packet to or from the host with probability p (0-1)
@@ -67,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         await cluster.up(n, { join: args.includes('--no-join') ? false : 'auto' });
       } catch (err) {
-        console.error(`up failed; logs are in ${cluster.dir}/h*/; clean up with: npm run cluster -- down`);
+        if (!(err instanceof ClusterExistsError))
+          console.error(`up failed; logs are in ${cluster.dir}/h*/; clean up with: npm run cluster -- down`);
         throw err;
       }
       progress(
@@ -81,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
     case 'exec': {
       const host = arg(args, 0, 'host');
       if (args.length < 2) throw new UsageError('missing command');
-      return cluster.execInteractive(host, args.slice(1));
+      // `npm run` moves to the package's directory; the command runs where the person typed it.
+      return cluster.execInteractive(host, args.slice(1), process.env.INIT_CWD || process.cwd());
     }
     case 'kill':
       await cluster.kill(arg(args, 0, 'host'));
@@ -102,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
       await cluster.heal();
       return 0;
     case 'status': {
+      if (cluster.hosts().length === 0) {
+        console.error(`no cluster '${config.name}' is up (nothing in ${cluster.dir})`);
+        return 1;
+      }
       const rows = await cluster.status();
       process.stdout.write(
         args.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : statusTable(rows),

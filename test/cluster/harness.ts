@@ -18,6 +18,7 @@ import {
   hostLayout,
   MAX_HOSTS,
 } from './layout.js';
+import { leftovers } from './leftovers.js';
 import {
   clusterCommandsAvailable,
   formCluster,
@@ -28,7 +29,7 @@ import {
 import { unmountUnder } from './mounts.js';
 import * as net from './network.js';
 import { killHostProcesses, removeCgroups } from './procs.js';
-import { inNetns, must, type Run, run } from './sh.js';
+import { inNetns, must, poll, type Run, run } from './sh.js';
 import { type ClusterState, readState, writeState } from './state.js';
 
 export interface ClusterOptions extends Partial<ClusterConfig> {
@@ -185,11 +186,11 @@ export class Cluster {
   }
 
   /** Runs argv on the host with this process's stdin/stdout/stderr; resolves with its exit code. */
-  execInteractive(name: string, argv: string[]): Promise<number> {
+  execInteractive(name: string, argv: string[], cwd?: string): Promise<number> {
     const h = this.host(name);
     const full = inNetns(h.netnsPath, argv);
     return new Promise((resolve) => {
-      const child = spawn(full[0]!, full.slice(1), { env: hostEnv(this.layout, h), stdio: 'inherit' });
+      const child = spawn(full[0]!, full.slice(1), { cwd, env: hostEnv(this.layout, h), stdio: 'inherit' });
       child.on('error', () => resolve(127));
       child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
     });
@@ -307,11 +308,17 @@ export class Cluster {
         await removeCgroups(h.cgroupParent);
       }),
     );
-    for (const link of await net.linksWithPrefix(this.layout.hostPrefix))
-      await must(['ip', 'link', 'del', link]);
+    for (const link of await net.linksWithPrefix(this.layout.hostPrefix)) await net.removeLink(link);
     await net.removeBridge(this.layout);
     await unmountUnder(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
+    // The kernel tears a deleted namespace (and the veth pair in it) down asynchronously.
+    let left: string[] = [];
+    const clean = await poll(async () => {
+      left = await leftovers(this.layout);
+      return left.length === 0 ? true : undefined;
+    }, 10_000);
+    if (!clean) throw new Error(`down left behind:\n  ${left.join('\n  ')}`);
     if (hosts.length)
       this.progress(`removed ${hosts.map((h) => h.name).join(', ')} and ${this.layout.bridge}`);
   }

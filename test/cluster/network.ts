@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import type { ClusterLayout, HostLayout } from './layout.js';
-import { inNetns, must, run } from './sh.js';
+import { CommandError, inNetns, must, run } from './sh.js';
 
 const IN = 'FZC-IN';
 
@@ -78,7 +78,13 @@ export async function createHostNetwork(c: ClusterLayout, h: HostLayout): Promis
 /** Deleting the namespace destroys its end of the veth pair, and so the pair. */
 export async function removeHostNetwork(h: HostLayout): Promise<void> {
   if (existsSync(h.netnsPath)) await must(['ip', 'netns', 'del', h.netns]);
-  if (await linkExists(h.veth)) await must(['ip', 'link', 'del', h.veth]);
+  await removeLink(h.veth);
+}
+
+/** Deletes a root-namespace link; one that is gone already (its namespace's teardown took it) is fine. */
+export async function removeLink(name: string): Promise<void> {
+  const r = await run(['ip', 'link', 'del', name]);
+  if (r.code !== 0 && (await linkExists(name))) throw new CommandError(['ip', 'link', 'del', name], r);
 }
 
 /** Appends a DROP of the packets matching `match` arriving at the host, tagged with `fault`. */
