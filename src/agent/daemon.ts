@@ -12,6 +12,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
@@ -30,6 +31,7 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  checkHomeOwner(paths);
   chmodSync(paths.home, 0o700);
   const logger = pino({
     level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
