@@ -1,10 +1,35 @@
 import { Builtins, Cli, type Command } from 'clipanion';
 import { FIZZ_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import { optionDefinition } from './usage-names.js';
+
+/** Clipanion's CLI with options shown as docker compose shows them (usage-names.ts). */
+class FizzCli extends Cli {
+  protected override getUsageByRegistration(
+    klass: Parameters<Cli['getUsageByRegistration']>[0],
+    opts?: Parameters<Cli['getUsageByRegistration']>[1],
+  ): ReturnType<Cli['getUsageByRegistration']> {
+    const { usage, options } = super.getUsageByRegistration(klass, opts);
+    return {
+      usage: optionDefinition(usage),
+      options: options.map((o) => ({ ...o, definition: optionDefinition(o.definition) })),
+    };
+  }
+
+  /** A usage error quotes the command's usage line: in the same words. */
+  override error(error: Error, opts?: Parameters<Cli['error']>[1]): string {
+    return optionDefinition(super.error(error, opts));
+  }
+}
 
 /** Builds the CLI with every command registered. */
 export function buildCli(enableColors = colorDepth(process.env, process.stdout.isTTY) > 1): Cli {
-  const cli = new Cli({ binaryLabel: 'Fizz', binaryName: 'fizz', binaryVersion: FIZZ_VERSION, enableColors });
+  const cli = new FizzCli({
+    binaryLabel: 'Fizz',
+    binaryName: 'fizz',
+    binaryVersion: FIZZ_VERSION,
+    enableColors,
+  });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const command of commands) cli.register(command);
