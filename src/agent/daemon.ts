@@ -70,7 +70,7 @@ function watchFailures(logger: Logger): () => void {
 }
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
-  const { nodeId, store, trust, downs, projectFiles } = await openHome(paths, logger);
+  const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
   const runtime = new DockerRuntime();
   const agent = new Agent({
     nodeId,
@@ -86,6 +86,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     faultPoint: faultInjection(logger),
     projectFiles,
     trust,
+    recreates,
   });
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);
