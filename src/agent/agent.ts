@@ -46,6 +46,7 @@ import {
   Reconciler,
   type ReconcilerOptions,
 } from './reconciler.js';
+import { MemoryRecreateJournal, type RecreateJournal } from './recreate-journal.js';
 import { overridesAfterUp, scaleError } from './scale.js';
 import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
@@ -97,6 +98,8 @@ export interface AgentOptions {
   memberNames?: () => Map<string, string>;
   /** Whether the state may be acted on (default: trusted), and what to tell the user; see trust.ts. */
   trust?: StateTrust;
+  /** Unfinished `up --force-recreate`s, finished by `run()` (default: in memory only). */
+  recreates?: RecreateJournal;
 }
 
 /** A failing operation's `done` line. */
@@ -122,6 +125,7 @@ export class Agent implements ApiHandlers {
   private readonly projectFiles: ProjectFiles;
   private readonly engineOps: EngineOps;
   private readonly trust: StateTrust;
+  private readonly recreates: RecreateJournal;
   /** The tail of each project's queue of `up`s and `down`s (see serial). */
   private readonly projectQueues = new Map<string, Promise<void>>();
 
@@ -129,6 +133,7 @@ export class Agent implements ApiHandlers {
     this.downs = o.downs ?? new MemoryDownJournal();
     this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
     this.trust = o.trust ?? new StateTrust();
+    this.recreates = o.recreates ?? new MemoryRecreateJournal();
     const ro: ReconcilerOptions = {
       nodeId: o.nodeId,
       state: o.state,
@@ -165,7 +170,25 @@ export class Agent implements ApiHandlers {
   run(): Promise<void> {
     this.reconciler.start();
     this.reconciler.kick();
-    return this.resumeDowns();
+    return this.resumeDowns().then(() => this.resumeRecreates());
+  }
+
+  /** Finishes every `up --force-recreate` an earlier agent journaled and did not finish. */
+  private async resumeRecreates(): Promise<void> {
+    for (const { project, services } of this.recreates.list()) {
+      await this.serial(project, async () => {
+        if (!this.recreates.list().some((e) => e.project === project)) return;
+        if (this.o.state.getProject(project) === undefined) return this.recreates.remove(project);
+        this.o.logger.info({ project, services }, 'finishing an interrupted up --force-recreate');
+        const pass = await this.runPass([project], () => {}, {
+          forceRecreate: services,
+          rerunExited: services,
+        });
+        const errors = Array.isArray(pass) ? pass : (pass.errors.get(project) ?? []);
+        if (errors.length === 0) await this.recreates.remove(project);
+        else this.o.logger.warn({ project, errors }, 'interrupted up --force-recreate not finished');
+      });
+    }
   }
 
   private async resumeDowns(): Promise<void> {
@@ -348,9 +371,13 @@ export class Agent implements ApiHandlers {
     if (req.forceRecreate) extra.forceRecreate = serviceKeys;
     if (req.noDeps) extra.ignoreDependencies = serviceKeys;
     if (req.timeout !== undefined) extra.graceMs = { [spec.name]: req.timeout * 1000 };
+    // Journaled: an agent killed between removing and making them again finishes it (run()).
+    if (req.forceRecreate) await this.recreates.add({ project: spec.name, services: serviceKeys });
+    else await this.recreates.remove(spec.name);
     const pass = await this.runPass([spec.name], emit, extra);
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(spec.name) ?? [])];
+    if (errors.length === 0) await this.recreates.remove(spec.name);
     const touched = pass.touched.get(spec.name) ?? new Set<string>();
     const isTarget = (c: ContainerInfo) =>
       c.labels[LABELS.project] === spec.name && targets.includes(c.labels[LABELS.service] ?? '');
@@ -481,6 +508,7 @@ export class Agent implements ApiHandlers {
     }
     // Kept when something failed: the next agent start tries again.
     if (errors.length === 0) await this.downs.remove(req.project);
+    await this.recreates.remove(req.project);
     // Nothing of this agent's, but another agent's same-named project: say why nothing went.
     const foreign = await foreignContainers(runtime, state, this.o.nodeId, req.project).catch(() => []);
     if (foreign.length > 0 && spec === undefined) errors.push(foreignMessage(req.project, foreign));

@@ -15,6 +15,7 @@ import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
 import { ClusterController } from './cluster/controller.js';
 import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
+import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
@@ -33,6 +34,7 @@ export interface DaemonOptions {
 export async function runDaemon(options: DaemonOptions): Promise<void> {
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
+  checkHomeOwner(paths);
   chmodSync(paths.home, 0o700);
   const logger = pino({
     level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
@@ -71,7 +73,7 @@ function watchFailures(logger: Logger): () => void {
 }
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
-  const { nodeId, store, trust, downs, projectFiles } = await openHome(paths, logger);
+  const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
   const runtime = new DockerRuntime();
   let kick = () => {};
   const cluster = new ClusterController({
@@ -124,6 +126,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
         setImmediate(() => stopNow());
       },
     }),
+    recreates,
   });
   kick = () => agent.reconciler.kick();
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the

@@ -13,6 +13,7 @@ import { FileDownJournal } from './down-journal.js';
 import type { Logger } from './logger.js';
 import { recoverNodeId } from './node-id.js';
 import { FileProjectFiles } from './project-files.js';
+import { FileRecreateJournal } from './recreate-journal.js';
 import { StateTrust } from './trust.js';
 
 export interface HomeState {
@@ -21,6 +22,7 @@ export interface HomeState {
   trust: StateTrust;
   downs: FileDownJournal;
   projectFiles: FileProjectFiles;
+  recreates: FileRecreateJournal;
 }
 
 export async function openHome(paths: HomePaths, logger: Logger): Promise<HomeState> {
@@ -54,5 +56,10 @@ export async function openHome(paths: HomePaths, logger: Logger): Promise<HomeSt
     filesFile,
     journal(filesFile, '`fizz ls` shows no CONFIG FILES until the next `fizz up` of each project'),
   );
-  return { nodeId: node.id, store, trust: new StateTrust(reasons, notes), downs, projectFiles };
+  const recreatesFile = join(paths.home, 'recreates.json');
+  const recreates = new FileRecreateJournal(
+    recreatesFile,
+    journal(recreatesFile, 'an interrupted `up --force-recreate` in it is not finished (run it again)'),
+  );
+  return { nodeId: node.id, store, trust: new StateTrust(reasons, notes), downs, projectFiles, recreates };
 }

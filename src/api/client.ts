@@ -15,7 +15,7 @@ import {
   parseJson,
   refusal,
 } from './decode.js';
-import { AgentUnreachableError } from './errors.js';
+import { AgentAccessError, AgentGoneError, AgentUnreachableError } from './errors.js';
 import { type ExecIo, runExec } from './exec-client.js';
 import { readLines } from './ndjson.js';
 import {
@@ -43,6 +43,7 @@ export interface LogsOptions {
 }
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
+const DENIED = new Set(['EACCES', 'EPERM']);
 
 export class AgentClient {
   /** The agent's last answer to `info` (its warnings are shown by every command). */
@@ -69,7 +70,9 @@ export class AgentClient {
         reject(
           err.code && UNREACHABLE.has(err.code)
             ? new AgentUnreachableError(this.socket, { cause: err })
-            : err,
+            : err.code && DENIED.has(err.code)
+              ? new AgentAccessError(this.socket, { cause: err })
+              : err,
         );
       });
       req.end(payload);
@@ -84,7 +87,12 @@ export class AgentClient {
   private async json(path: string): Promise<unknown> {
     const res = await this.ok(await this.send('GET', path));
     const chunks: Buffer[] = [];
-    for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    try {
+      for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
+    } catch (err) {
+      throw new AgentGoneError(this.socket, { cause: err });
+    }
+    if (!res.complete) throw new AgentGoneError(this.socket);
     return parseJson(Buffer.concat(chunks).toString('utf8'), path);
   }
 
@@ -106,6 +114,16 @@ export class AgentClient {
     return this.op(path, body);
   }
 
+  /** The lines of an NDJSON answer; a connection cut before its end is AgentGoneError. */
+  private async *lines(res: IncomingMessage): AsyncGenerator<unknown> {
+    try {
+      yield* readLines(res as AsyncIterable<Buffer>);
+    } catch (err) {
+      if ((err as Error).name === 'ApiDecodeError') throw err;
+      throw new AgentGoneError(this.socket, { cause: err });
+    }
+  }
+
   /** The agent's identity; with `engine`, the container engine's version too. */
   async info(engine = false): Promise<InfoResponse> {
     this.lastInfo = decodeInfo(await this.json(engine ? `${ROUTES.info}?engine=1` : ROUTES.info));
@@ -122,7 +140,7 @@ export class AgentClient {
   private async *op(path: string, body: unknown): AsyncGenerator<OpEvent> {
     const res = await this.ok(await this.send('POST', path, body));
     let sawDone = false;
-    for await (const line of readLines(res as AsyncIterable<Buffer>)) {
+    for await (const line of this.lines(res)) {
       const ev = decodeOpEvent(line);
       if (ev.type === 'done') sawDone = true;
       yield ev;
@@ -157,7 +175,7 @@ export class AgentClient {
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     const res = await this.ok(await this.send('GET', `${ROUTES.logs}?${q}`, undefined, signal));
     try {
-      for await (const line of readLines(res as AsyncIterable<Buffer>)) yield decodeLogEvent(line);
+      for await (const line of this.lines(res)) yield decodeLogEvent(line);
     } catch (err) {
       if (signal?.aborted) return;
       throw err;

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentClient } from './client.js';
 import { ApiDecodeError } from './errors.js';
 import type { DoneEvent, OpEvent } from './protocol.js';
-import { type Emit, readBody, sendJson, streamOp } from './server.js';
+import { type Emit, sendJson, streamOp } from './server.js';
 
 export const CLUSTER_ROUTES = {
   init: '/v1/cluster/init',
@@ -152,6 +152,7 @@ export async function clusterRoute(
   res: ServerResponse,
   path: string,
   signal: AbortSignal,
+  readBody: (req: IncomingMessage) => Promise<unknown>,
 ): Promise<boolean> {
   if (!path.startsWith('/v1/cluster/')) return false;
   if (req.method === 'GET' && path === CLUSTER_ROUTES.nodes) sendJson(res, 200, await h.nodes());

@@ -32,3 +32,31 @@ export class ApiDecodeError extends Error {
 export class AgentStartError extends Error {
   override readonly name = 'AgentStartError';
 }
+
+/** The agent's socket exists but this user may not open it (EACCES/EPERM). */
+export class AgentAccessError extends Error {
+  override readonly name = 'AgentAccessError';
+  constructor(
+    readonly socket: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `permission denied on ${socket}: that agent belongs to another user; run fizz as that user, or set FIZZ_HOME to a directory of your own`,
+      options,
+    );
+  }
+}
+
+/** The agent closed the connection before it had answered (it exited or crashed mid-command). */
+export class AgentGoneError extends Error {
+  override readonly name = 'AgentGoneError';
+  constructor(
+    readonly socket: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the agent closed the connection before answering (it may have crashed; its log is agent.log beside ${socket}); run the command again, which starts a new agent`,
+      options,
+    );
+  }
+}

@@ -19,6 +19,7 @@ import {
 } from './decode.js';
 import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
+import { type ApiLimits, applyLimits, BodyBudget, DEFAULT_API_LIMITS, serverOptions } from './limits.js';
 import { encodeLine } from './ndjson.js';
 import {
   type DoneEvent,
@@ -82,17 +83,23 @@ export class AgentAlreadyRunningError extends Error {
   }
 }
 
-const MAX_BODY_BYTES = 16 << 20;
-
-export async function readBody(req: IncomingMessage): Promise<unknown> {
+/** The body as JSON, within the per-request cap and the server's shared budget (limits.ts). */
+async function readBodyWithin(req: IncomingMessage, limits: ApiLimits, budget: BodyBudget): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limits.maxBodyBytes) throw new ApiDecodeError('request body too large');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiDecodeError('request body too large');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limits.maxBodyBytes) throw new ApiDecodeError('request body too large');
+      budget.take(chunk.length);
+      chunks.push(chunk);
+    }
+    return parseJson(Buffer.concat(chunks).toString('utf8'), 'request body');
+  } finally {
+    budget.give(chunks.reduce((n, c) => n + c.length, 0));
   }
-  return parseJson(Buffer.concat(chunks).toString('utf8'), 'request body');
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -108,7 +115,7 @@ export function sendError(res: ServerResponse, err: unknown): void {
       ? 400
       : e.name === 'AgentRequestError'
         ? 404
-        : e.name === 'EngineUnreachableError'
+        : e.name === 'EngineUnreachableError' || e.name === 'ApiBusyError'
           ? 503
           : CLUSTER_REFUSALS.has(e.name)
             ? 409
@@ -140,7 +147,9 @@ export async function streamOp(
   if (!res.writableEnded) res.end(encodeLine(done));
 }
 
-function route(handlers: ApiHandlers) {
+function route(handlers: ApiHandlers, limits: ApiLimits) {
+  const budget = new BodyBudget(limits.maxBufferedBytes);
+  const readBody = (req: IncomingMessage) => readBodyWithin(req, limits, budget);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const abort = new AbortController();
     res.on('close', () => abort.abort());
@@ -198,7 +207,8 @@ function route(handlers: ApiHandlers) {
         res.end();
         return;
       }
-      if (handlers.cluster && (await clusterRoute(handlers.cluster, req, res, path, abort.signal))) return;
+      if (handlers.cluster && (await clusterRoute(handlers.cluster, req, res, path, abort.signal, readBody)))
+        return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));
@@ -251,7 +261,11 @@ export function socketAnswers(socket: string): Promise<boolean> {
 }
 
 /** Listens on `socket`, creating its directory 0700 and the socket 0600; clears a stale socket. */
-export async function listenApi(socket: string, handlers: ApiHandlers): Promise<Server> {
+export async function listenApi(
+  socket: string,
+  handlers: ApiHandlers,
+  limits: ApiLimits = DEFAULT_API_LIMITS,
+): Promise<Server> {
   const dir = dirname(socket);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -261,12 +275,10 @@ export async function listenApi(socket: string, handlers: ApiHandlers): Promise<
   } catch {
     // no stale socket
   }
-  const server = createServer(route(handlers));
+  const server = createServer(serverOptions(limits), route(handlers, limits));
   attachExec(server, handlers.exec?.bind(handlers));
-  // Long log follows and slow `up --wait` must not be cut by the default timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 0;
-  server.keepAliveTimeout = 1000;
+  // Only receiving a request is timed: long answers (`logs -f`, `up --wait`) are not cut.
+  applyLimits(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socket, () => {

@@ -6,21 +6,17 @@ import { Command } from 'clipanion';
 import type { AgentClient } from '../api/client.js';
 import { connectAgent } from './agent-client.js';
 import { cliHomePaths } from './fizz-home.js';
+import { AGENT_ERRORS } from './project-command.js';
 
-const AGENT_ERRORS = new Set([
-  'AgentApiError',
-  'AgentUnreachableError',
-  'AgentStartError',
-  'ApiDecodeError',
-  'JoinTokenError',
-]);
+/** The agent's failures, and a token that does not decode: one `error:` line each. */
+const CLUSTER_ERRORS = new Set([...AGENT_ERRORS, 'JoinTokenError']);
 
 export abstract class ClusterCommand extends Command {
   override async validateAndExecute(): Promise<number> {
     try {
       return await super.validateAndExecute();
     } catch (err) {
-      if (!(err instanceof Error) || !AGENT_ERRORS.has(err.name)) throw err;
+      if (!(err instanceof Error) || !CLUSTER_ERRORS.has(err.name)) throw err;
       this.context.stderr.write(`error: ${err.message}\n`);
       return 1;
     }

@@ -1,10 +1,35 @@
-import { Builtins, Cli } from 'clipanion';
+import { Builtins, Cli, type Command } from 'clipanion';
 import { FIZZ_VERSION } from '../version.js';
 import { commands } from './commands/index.js';
+import { optionDefinition } from './usage-names.js';
+
+/** Clipanion's CLI with options shown as docker compose shows them (usage-names.ts). */
+class FizzCli extends Cli {
+  protected override getUsageByRegistration(
+    klass: Parameters<Cli['getUsageByRegistration']>[0],
+    opts?: Parameters<Cli['getUsageByRegistration']>[1],
+  ): ReturnType<Cli['getUsageByRegistration']> {
+    const { usage, options } = super.getUsageByRegistration(klass, opts);
+    return {
+      usage: optionDefinition(usage),
+      options: options.map((o) => ({ ...o, definition: optionDefinition(o.definition) })),
+    };
+  }
+
+  /** A usage error quotes the command's usage line: in the same words. */
+  override error(error: Error, opts?: Parameters<Cli['error']>[1]): string {
+    return optionDefinition(super.error(error, opts));
+  }
+}
 
 /** Builds the CLI with every command registered. */
 export function buildCli(enableColors = colorDepth(process.env, process.stdout.isTTY) > 1): Cli {
-  const cli = new Cli({ binaryLabel: 'Fizz', binaryName: 'fizz', binaryVersion: FIZZ_VERSION, enableColors });
+  const cli = new FizzCli({
+    binaryLabel: 'Fizz',
+    binaryName: 'fizz',
+    binaryVersion: FIZZ_VERSION,
+    enableColors,
+  });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const command of commands) cli.register(command);
@@ -24,5 +49,50 @@ function colorDepth(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): number 
 /** Runs `fizz` with the given arguments and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const depth = colorDepth(process.env, process.stdout.isTTY);
-  return buildCli(depth > 1).run(argv, { ...Cli.defaultContext, colorDepth: depth });
+  const cli = buildCli(depth > 1);
+  const context = { ...Cli.defaultContext, colorDepth: depth };
+  let command: Command;
+  try {
+    command = cli.process(argv, context);
+  } catch {
+    return cli.run(argv, context); // clipanion's own usage message
+  }
+  const execute = command.validateAndExecute.bind(command);
+  command.validateAndExecute = async () => {
+    try {
+      return await execute();
+    } catch (err) {
+      if (isUsageError(err)) throw err;
+      context.stderr.write(`error: ${failureText(err)}\n`);
+      if (process.env.FIZZ_DEBUG && err instanceof Error && err.stack) context.stderr.write(`${err.stack}\n`);
+      return 1;
+    }
+  };
+  return cli.run(command, context);
+}
+
+function isUsageError(err: unknown): boolean {
+  const c = (err as { clipanion?: { type?: string } } | null)?.clipanion;
+  return c?.type === 'usage' || (err as Error | null)?.name === 'UsageError';
+}
+
+/**
+ * One line for a failure no command handled: what happened and what to do, never a stack
+ * trace (FIZZ_DEBUG=1 adds it).
+ */
+export function failureText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const message = e?.message ?? String(err);
+  switch (e?.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied: ${message}; run fizz as the user that owns FIZZ_HOME, or set FIZZ_HOME to a directory of your own`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `the agent closed the connection (${message}); run the command again, which starts a new agent`;
+    case 'ENOSPC':
+      return `no space left on the device (${message}); free some and run the command again`;
+    default:
+      return `${message} (unexpected ${e?.name ?? 'failure'}; FIZZ_DEBUG=1 shows where it happened)`;
+  }
 }

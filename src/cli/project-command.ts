@@ -10,7 +10,15 @@ import { ComposeCommand } from './compose-options.js';
 import { cliHomePaths } from './fizz-home.js';
 
 /** Failures of reaching or asking the agent: their message is the whole story. */
-const AGENT_ERRORS = new Set(['AgentApiError', 'AgentUnreachableError', 'AgentStartError', 'ApiDecodeError']);
+export const AGENT_ERRORS = new Set([
+  'AgentApiError',
+  'AgentUnreachableError',
+  'AgentStartError',
+  'ApiDecodeError',
+  'AgentAccessError',
+  'AgentGoneError',
+  'HomeOwnerError',
+]);
 
 /** What the agent says every command must tell (a damaged state and what it keeps), on stderr. */
 export function printWarnings(client: AgentClient, stderr: NodeJS.WritableStream): void {

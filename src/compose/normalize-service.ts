@@ -8,6 +8,7 @@ import { isDict, listOrDictToMap, scalarString } from './canonical.js';
 import { toBool, toInt, toNumber } from './cast.js';
 import { ComposeError, ComposeValueError } from './errors.js';
 import type { Issues } from './issues.js';
+import { didYouMean } from './levenshtein.js';
 import { type PathContext, resolveServicePaths } from './paths.js';
 import { shellSplit } from './shell-split.js';
 import type { ServiceSpec } from './types.js';
@@ -25,6 +26,18 @@ export interface ServiceContext {
 }
 
 const DURATIONS = ['interval', 'timeout', 'start_period', 'start_interval'];
+
+const RESTART_POLICIES = ['no', 'always', 'on-failure', 'unless-stopped'];
+
+/** `restart:` as docker accepts it: no, always, on-failure[:N], unless-stopped. */
+export function checkRestart(value: unknown): void {
+  if (typeof value !== 'string') return; // the schema reports the type
+  if (RESTART_POLICIES.includes(value) || /^on-failure:\d+$/.test(value)) return;
+  throw new ComposeValueError(`invalid restart policy ${JSON.stringify(value)}`, {
+    expected: 'one of no, always, on-failure[:N], unless-stopped',
+    suggestion: didYouMean(value.split(':')[0]!, RESTART_POLICIES),
+  });
+}
 
 export function normalizeService(name: string, input: Dict, ctx: ServiceContext): ServiceSpec {
   const base: Segment[] = ['services', name];
@@ -54,6 +67,7 @@ export function normalizeService(name: string, input: Dict, ctx: ServiceContext)
         : guard([key], () => (Array.isArray(v) ? v.map(scalarString) : shellSplit(scalarString(v)))),
     );
   }
+  if (s.restart !== undefined) guard(['restart'], () => checkRestart(s.restart));
   out.environment = isDict(s.environment) ? { ...(s.environment as Dict) } : {};
   out.labels = isDict(s.labels) ? s.labels : {};
   out.ports = Array.isArray(s.ports)

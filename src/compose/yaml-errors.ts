@@ -25,6 +25,10 @@ export function yamlSyntaxError(
   let offset = e.pos[0];
   while (offset < text.length && (text[offset] === ' ' || text[offset] === '\t')) offset++;
   if (offset >= text.length || text[offset] === '\n') offset = e.pos[0];
+  // The parser reports an unclosed quote where it gave up (often the next key or the end of
+  // the file): point at the quote that was never closed instead.
+  const quote = /Missing closing (["'])quote/.exec(e.message)?.[1];
+  if (quote) offset = openingQuote(text, Math.min(e.pos[0], text.length), quote) ?? offset;
   const pos = lines.linePos(offset);
   const path = pathAt(text.split('\n'), pos.line - 1);
   return new ComposeYamlError(e.message.split('\n')[0]!, {
@@ -34,6 +38,30 @@ export function yamlSyntaxError(
     path: path.length > 0 ? formatPath(path) : undefined,
     expected: EXPECTED[e.code],
   });
+}
+
+/**
+ * The offset of the last quote before `at` that opens a quoted scalar and is not closed on
+ * its line, looking back line by line from `at` (undefined when there is none).
+ */
+export function openingQuote(text: string, at: number, quote: string): number | undefined {
+  let end = at;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
+    let open: number | undefined;
+    for (let i = 0; i < line.length; i++) {
+      if (line[i] === '#' && open === undefined && (i === 0 || /\s/.test(line[i - 1]!))) break;
+      if (line[i] !== quote) continue;
+      if (open === undefined) open = i;
+      else if (quote === '"' && line[i - 1] === '\\') continue;
+      else if (quote === "'" && line[i + 1] === "'") i++;
+      else open = undefined;
+    }
+    if (open !== undefined) return start + open;
+    end = start - 1;
+  }
+  return undefined;
 }
 
 interface LineShape {

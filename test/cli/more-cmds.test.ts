@@ -169,9 +169,9 @@ test('fizz --help lists the new commands; each has usage with examples', async (
     assert.match(help.out, new RegExp(`fizz ${cmd}\\b`), `fizz --help lacks ${cmd}`);
   const expected: Record<string, string[]> = {
     scale: ['SERVICE=NUM', 'scale web=3', 'next'],
-    kill: ['-s,--signal', 'kill -s SIGHUP web', 'restart'],
-    port: ['--protocol', '--index', 'port web 80'],
-    images: ['--format', '-q,--quiet', 'images -q'],
+    kill: ['-s, --signal SIGNAL', 'kill -s SIGHUP web', 'restart'],
+    port: ['--protocol PROTOCOL', '--index N', 'port web 80'],
+    images: ['--format FORMAT', '-q, --quiet', 'images -q'],
     top: ['top web'],
     pause: ['pause web'],
     unpause: ['unpause web'],

@@ -78,13 +78,28 @@ test('help of up, stop and down lists the new flags with examples', async () => 
     '--no-deps',
     '--force-recreate',
     '--no-recreate',
-    '-t,--timeout',
-    '--scale',
+    '-t, --timeout SECONDS',
+    '--scale SERVICE=N',
     'up -d web',
   ])
     assert.ok(up.out.includes(flag), `up --help lacks ${flag}`);
   for (const cmd of ['stop', 'down']) {
     const h = await run([cmd, '--help']);
-    assert.ok(h.out.includes('-t,--timeout'), `${cmd} --help lacks -t`);
+    assert.ok(h.out.includes('-t, --timeout SECONDS'), `${cmd} --help lacks -t`);
   }
+});
+
+test('help names option values as docker compose does: `-f, --file FILE`, never `#0` or `-f,--file`', async () => {
+  const { commands } = await import('../../src/cli/commands/index.js');
+  const up = await run(['up', '--help']);
+  assert.ok(up.out.includes('-f, --file FILE'), up.out);
+  assert.ok(up.out.includes('-p, --project-name NAME'), up.out);
+  for (const c of commands) {
+    const path = c.paths?.[0];
+    if (!path || path.length === 0) continue;
+    const h = await run([...path, '--help']);
+    assert.doesNotMatch(h.out, /#\d|-\w,-/, `${path.join(' ')} --help`);
+  }
+  const wrong = await run(['up', '--bogus']);
+  assert.doesNotMatch(wrong.out + wrong.err, /#\d|-\w,-/);
 });

@@ -22,10 +22,11 @@ test('every schema error of a file is reported, each with line, column, path and
   assert.deepEqual(errors.map(brief), [
     "ComposeSchemaError 3:5 services.web.imgae unknown key 'imgae'",
     'ComposeSchemaError 4:12 services.web.ports must be a list, not number 80',
+    'ComposeValueError 7:14 services.db.restart invalid restart policy "sometimes"',
     "ComposeSchemaError 8:5 services.db.enviroment unknown key 'enviroment'",
   ]);
   assert.equal(errors[0]!.suggestion, 'image');
-  assert.equal(errors[2]!.suggestion, 'environment');
+  assert.equal(errors[3]!.suggestion, 'environment');
   assert.ok(errors[0]!.message.startsWith(`${errors[0]!.file}:3:5: services.web.imgae: unknown key 'imgae'`));
   assert.match(errors[0]!.message, /did you mean 'image'\?/);
 });
@@ -42,6 +43,26 @@ test('a YAML syntax error names its line and column', async () => {
   const [e] = await errorsOf('services:\n  web:\n    image: [unclosed\n');
   assert.equal(e!.name, 'ComposeYamlError');
   assert.ok(e!.line! >= 3, brief(e!));
+});
+
+test('an unclosed quote is reported where the quote is, not where the parser gave up', async () => {
+  for (const rest of ['    init: true\n', 'volumes: {}\n', '']) {
+    const [e] = await errorsOf(`services:\n  web:\n    image: "busybox\n${rest}`);
+    assert.equal(brief(e!), 'ComposeYamlError 3:12 services.web.image Missing closing "quote', rest);
+  }
+  const [s] = await errorsOf("services:\n  web:\n    image: x\n    user: 'it''s\n    init: true\n");
+  assert.equal(`${s!.line}:${s!.column} ${s!.path}`, '4:11 services.web.user');
+});
+
+test('restart: a value docker does not take is an error with the allowed values and the one meant', async () => {
+  const errors = await errorsOf(
+    'services:\n  a:\n    image: x\n    restart: allways\n  b:\n    image: x\n    restart: on-failure:3\n  c:\n    image: x\n    restart: unless-stopped\n  d:\n    image: x\n    restart: "no"\n',
+  );
+  assert.deepEqual(errors.map(brief), [
+    'ComposeValueError 4:14 services.a.restart invalid restart policy "allways"',
+  ]);
+  assert.equal(errors[0]!.expected, 'one of no, always, on-failure[:N], unless-stopped');
+  assert.equal(errors[0]!.suggestion, 'always');
 });
 
 test('an empty file and a non-mapping top level are errors', async () => {

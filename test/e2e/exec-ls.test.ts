@@ -11,6 +11,7 @@ import {
   BIN,
   docker,
   eventually,
+  processGone,
   type Run,
   type Sandbox,
   SKIP_DOCKER,
@@ -174,7 +175,8 @@ test(`ls: the project while up, gone after down${SKIP_DOCKER ? SKIP_REASON : ''}
     restart: "no"
 `);
     const none = await sb.fizz(['ls']);
-    assert.deepEqual(none, { code: 0, stdout: 'NAME   STATUS   CONFIG FILES\n', stderr: '' });
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, 'NAME   STATUS   CONFIG FILES\n');
     const up = await sb.fizz(['up', '-d']);
     assert.equal(up.code, 0, up.stderr);
     const json = await eventually(
@@ -195,6 +197,15 @@ test(`ls: the project while up, gone after down${SKIP_DOCKER ? SKIP_REASON : ''}
     assert.equal(lines[1], `${p}   running(2), exited(1)   ${file}`);
     assert.equal(lines[0]!.indexOf('STATUS'), lines[1]!.indexOf('running'));
     assert.equal((await sb.fizz(['ls', '-q'])).stdout, `${p}\n`);
+
+    // No agent running (stopped, or the machine restarted): ls starts one, which finds the project.
+    const pid = sb.agentPid()!;
+    process.kill(pid, 'SIGTERM');
+    await processGone(pid);
+    const restarted = await sb.fizz(['ls', '-q']);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.match(restarted.stderr, /Starting the Fizz agent/);
+    assert.equal(restarted.stdout, `${p}\n`);
 
     const down = await sb.fizz(['down']);
     assert.equal(down.code, 0, down.stderr);

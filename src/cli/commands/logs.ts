@@ -41,10 +41,15 @@ export class LogsCommand extends ProjectCommand {
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
+      // Aligned to every container of the project (of the services asked for), not only to
+      // those that print: the same width on every run, as docker compose does.
+      const names = (await client.ps(project, true)).containers
+        .filter((c) => this.services.length === 0 || this.services.includes(c.service))
+        .map((c) => LogPrinter.prefixOf(c));
       const printer = new LogPrinter(
         this.context.stdout,
         this.stdoutTty && !this.noColor,
-        [],
+        names,
         this.timestamps,
       );
       try {

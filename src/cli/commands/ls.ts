@@ -1,8 +1,8 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { AgentUnreachableError } from '../../api/errors.js';
 import type { LsEntry } from '../../api/protocol.js';
 import { connectAgent } from '../agent-client.js';
 import { cliHomePaths } from '../fizz-home.js';
+import { AGENT_ERRORS, printWarnings } from '../project-command.js';
 import { renderTable } from '../table.js';
 
 /** `running(2), exited(1)`, as docker compose ls words it: running first, then by name. */
@@ -45,7 +45,7 @@ export class LsCommand extends Command {
       \`running(2), exited(1)\`) and CONFIG FILES (the files of its last \`fizz up\`). Only
       projects with a running container unless \`-a\` is given. \`--format json\` has
       docker compose's fields (\`Name\`, \`Status\`, \`ConfigFiles\`). With no agent running
-      there are no projects (none is started).
+      one is started, as for the other project commands: it finds the containers it runs.
     `,
     examples: [
       ['Running projects', '$0 ls'],
@@ -63,14 +63,20 @@ export class LsCommand extends Command {
       throw new UsageError(`--format wants table or json, not "${this.format}"`);
     let projects: LsEntry[] = [];
     try {
-      const client = await connectAgent({ paths: cliHomePaths(), autoStart: false });
+      const client = await connectAgent({
+        paths: cliHomePaths(),
+        autoStart: true,
+        onStart: (log) =>
+          this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
+      });
+      printWarnings(client, this.context.stderr);
       projects = (await client.ls(this.all)).projects;
     } catch (err) {
-      if (err instanceof AgentUnreachableError) projects = [];
-      else if (err instanceof Error && (err.name === 'AgentApiError' || err.name === 'ApiDecodeError')) {
+      if (err instanceof Error && AGENT_ERRORS.has(err.name)) {
         this.context.stderr.write(`error: ${err.message}\n`);
         return 1;
-      } else throw err;
+      }
+      throw err;
     }
     this.context.stdout.write(renderLs(projects, { quiet: this.quiet, format: this.format }));
     return 0;
