@@ -7,6 +7,7 @@
  *   npm run bench -- cluster-sim [--nodes 1000] [--replicas 10000] [--killed 100] [--seed 1]
  *                                [--start-periods 1] [--ticks-per-period 1] [--max-replicas 5]
  *                                [--loss 0] [--placement two-pass|live-only] [--through-reap]
+ *                                [--handoff stop-first|make-before-break] [--status-delay-periods 0]
  * --through-reap also runs until every survivor has reaped the dead (30 s of simulated
  * time later) and reports the reap; at 1000 nodes it adds a full placement per distinct
  * listed set (~100 ms each, about a thousand of them).
@@ -14,6 +15,7 @@
  */
 
 import type { PlacementMode } from '../test/cluster-sim/placer.js';
+import type { Handoff } from '../test/cluster-sim/runtime.js';
 import { type ClusterSimResult, runClusterSim, simKeys } from '../test/cluster-sim/sim.js';
 import { type Benchmark, parseOptions, round } from './benchmark.js';
 
@@ -53,7 +55,7 @@ function rows(r: ClusterSimResult): Array<[string, string | number, string?]> {
     [
       'placements computed / view changes',
       `${r.placements} / ${r.placements + r.placementsShared}`,
-      `${round(r.placeS, 1)} s placing (${o.placement})`,
+      `${round(r.placeS, 1)} s placing (${o.placement}, ${o.handoff})`,
     ],
     ['wall time', `${round(r.wallS, 1)} s`],
   );
@@ -79,6 +81,8 @@ const bench: Benchmark = {
       maxReplicas: Number(opts.get('max-replicas') ?? 5),
       throughReap: opts.has('through-reap'),
       placement: (opts.get('placement') ?? 'two-pass') as PlacementMode,
+      handoff: (opts.get('handoff') ?? 'stop-first') as Handoff,
+      statusDelayPeriods: Number(opts.get('status-delay-periods') ?? 0),
       network: { loss: Number(opts.get('loss') ?? 0) },
     });
     const json: Record<string, unknown> = {
@@ -90,6 +94,7 @@ const bench: Benchmark = {
       start_periods: r.options.startPeriods,
       period_ms: r.periodMs,
       placement: r.options.placement,
+      handoff: r.options.handoff,
       sim_view_periods: r.death.viewPeriods,
       sim_starts: r.death.starts,
       sim_stops: r.death.stops,

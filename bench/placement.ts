@@ -1,6 +1,7 @@
 /**
  * Placement benchmark: time to place 10k slots on 10, 100 and 1000 nodes, the balance
- * (max/avg load), and how many slots move when a node leaves or joins.
+ * (max/avg load), and how many slots move when a node dies (stays listed as dead), when
+ * the dead node is reaped (moves between live nodes), and when a node joins.
  *   npm run bench -- placement [--slots 10000] [--max-replicas 5] [--runs 5] [--nodes-moved 100]
  * Slots are services of 1..max-replicas replicas (cycling), so spread matters.
  */
@@ -79,15 +80,21 @@ const bench: Benchmark = {
       const ms = members(n);
       const base = place(ss, ms);
       const leaves: number[] = [];
+      const reaps: number[] = [];
       const joins: number[] = [];
       for (let k = 0; k < 5; k++) {
         const dead = ms[Math.floor(((k + 0.5) * n) / 5)]!.id;
-        leaves.push(
+        const died = place(
+          ss,
+          ms.map((m) => (m.id === dead ? { ...m, status: 'dead' as const } : m)),
+        );
+        leaves.push(movedFraction(base, died));
+        reaps.push(
           movedFraction(
-            base,
+            died,
             place(
               ss,
-              ms.map((m) => (m.id === dead ? { ...m, status: 'dead' as const } : m)),
+              ms.filter((m) => m.id !== dead),
             ),
           ),
         );
@@ -99,16 +106,19 @@ const bench: Benchmark = {
         );
       }
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-      return { leave: mean(leaves), join: mean(joins) };
+      return { leave: mean(leaves), reap: mean(reaps), join: mean(joins) };
     };
     for (const n of [10, 100, 1000]) {
       const m = movement(n);
       rows.push([`moved on leave, ${n} nodes`, round(m.leave, 4), `ideal 1/N = ${round(1 / n, 4)}`]);
+      rows.push([`moved on reap, ${n} nodes`, round(m.reap, 4), 'between live nodes, ideal 0']);
       rows.push([`moved on join, ${n} nodes`, round(m.join, 4), `ideal 1/(N+1) = ${round(1 / (n + 1), 4)}`]);
       json[`moved_on_leave_fraction_${n}`] = round(m.leave, 4);
+      json[`moved_on_reap_fraction_${n}`] = round(m.reap, 4);
       json[`moved_on_join_fraction_${n}`] = round(m.join, 4);
       if (n === movedNodes) {
         json.moved_on_leave_fraction = round(m.leave, 4);
+        json.moved_on_reap_fraction = round(m.reap, 4);
         json.moved_on_join_fraction = round(m.join, 4);
         json.moved_nodes = n;
         json.moved_on_leave_ideal = round(1 / n, 4);

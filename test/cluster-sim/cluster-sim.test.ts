@@ -54,6 +54,27 @@ test(`100 nodes, 1,000 replicas, 10 killed: exactly once again within ${BOUND_PE
   assert.equal(reap.starts, reap.stops, why('a reap lost or added replicas'));
 });
 
+test(`make-before-break: the reap shifts slots between live nodes with no replica missing (seed ${seed})`, (t) => {
+  t.diagnostic(`seed ${seed} (replay with FIZZ_SEED=${seed})`);
+  const r = runClusterSim({
+    nodes: NODES,
+    replicas: 1000,
+    killed: 10,
+    seed,
+    throughReap: true,
+    handoff: 'make-before-break',
+    statusDelayPeriods: 1,
+  });
+  const why = (what: string) => `${what}; seed ${seed}, replay with FIZZ_SEED=${seed}: ${JSON.stringify(r)}`;
+  const reap = r.reap;
+  assert.ok(reap && reap.reconvergePeriods !== null, why('never exactly once after the reap'));
+  assert.ok(reap.stops > 0, why('the reap moved nothing'));
+  assert.equal(reap.missingReplicaS, 0, why('a slot ran nowhere during the reap'));
+  t.diagnostic(
+    `reap: ${reap.stops} moves, ${reap.surplusReplicaS.toFixed(1)} duplicate replica-s, exactly once after ${reap.reconvergePeriods} periods`,
+  );
+});
+
 test('the same seed replays the same run', () => {
   const a = runClusterSim({ nodes: 30, replicas: 200, killed: 3, seed });
   const b = runClusterSim({ nodes: 30, replicas: 200, killed: 3, seed });

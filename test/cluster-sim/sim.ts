@@ -20,7 +20,7 @@ import { SimCluster } from '../../swim/sim-cluster.js';
 import type { SimNetworkOptions } from '../../swim/sim-network.js';
 import type { Swim } from '../../swim/swim.js';
 import { ELIGIBLE, LISTED, NOT_LISTED, type PlacementMode, ViewPlacer } from './placer.js';
-import { NodeRuntime, StartQueue, Tally } from './runtime.js';
+import { type Handoff, NodeRuntime, StartQueue, Tally } from './runtime.js';
 
 export interface ClusterSimOptions {
   nodes: number;
@@ -44,6 +44,10 @@ export interface ClusterSimOptions {
   /** Go on until every survivor has reaped the dead, and measure the reap apart (default false). */
   throughReap?: boolean;
   placement?: PlacementMode;
+  /** What a live node does with a slot it no longer owns (default 'stop-first'; runtime.ts). */
+  handoff?: Handoff;
+  /** With make-before-break: how long until the old owner sees the new one run the slot (default 0). */
+  statusDelayPeriods?: number;
   network?: Partial<SimNetworkOptions>;
 }
 
@@ -90,6 +94,8 @@ function withDefaults(o: ClusterSimOptions): ClusterSimResult['options'] {
     maxPeriods: 1000,
     throughReap: false,
     placement: 'two-pass',
+    handoff: 'stop-first',
+    statusDelayPeriods: 0,
     network: {},
     ...o,
   };
@@ -171,7 +177,10 @@ export function runClusterSim(opts: ClusterSimOptions): ClusterSimResult {
   const placer = new ViewPlacer(slots, names, o.placement);
   const tally = new Tally(slots.length);
   const queue = new StartQueue();
-  const runtimes = names.map((_, i) => new NodeRuntime(i, tally));
+  const runtimes = names.map(
+    (_, i) => new NodeRuntime(i, tally, o.handoff, Math.round(o.statusDelayPeriods * o.ticksPerPeriod)),
+  );
+  const handingOff = new Set<number>();
   const viewKey: string[] = new Array(n).fill('');
   const codes = new Uint8Array(n);
 
@@ -188,17 +197,17 @@ export function runClusterSim(opts: ClusterSimOptions): ClusterSimResult {
     for (let s = 0; s < owner.length; s++) if (owner[s] === i) out.push(s);
     return out;
   };
-  /** Re-places on node i if its view changed; returns its slots, or null if unchanged. */
-  const replace = (i: number): number[] | null => {
+  /** Re-places on node i if its view changed; returns the new owners, or null if unchanged. */
+  const replace = (i: number): Int32Array | null => {
     const key = viewOf(i);
     if (key === viewKey[i]) return null;
     const owner = placer.acquire(key, codes);
     if (viewKey[i] !== '') placer.release(viewKey[i]!);
     viewKey[i] = key;
-    return ownedBy(owner, i);
+    return owner;
   };
 
-  for (let i = 0; i < n; i++) runtimes[i]!.runNow(replace(i)!);
+  for (let i = 0; i < n; i++) runtimes[i]!.runNow(ownedBy(replace(i)!, i));
 
   let tick = 0;
   let lastChange = 0;
@@ -212,12 +221,15 @@ export function runClusterSim(opts: ClusterSimOptions): ClusterSimResult {
   const applyViews = () => {
     for (const i of dirty) {
       if (victims.has(i)) continue;
-      const owned = replace(i);
-      if (owned) runtimes[i]!.converge(owned, tick + startTicks, queue);
+      const owner = replace(i);
+      if (!owner) continue;
+      runtimes[i]!.converge(ownedBy(owner, i), owner, tick + startTicks, queue);
+      if (runtimes[i]!.handingOff.size > 0) handingOff.add(i);
     }
     dirty.clear();
     const due = queue.take(tick);
     for (let k = 0; k < due.length; k += 2) runtimes[due[k]!]!.finishStart(due[k + 1]!, tick);
+    for (const i of handingOff) if (!runtimes[i]!.settleHandoffs(runtimes, tick)) handingOff.delete(i);
   };
   for (let t = 0; t < o.warmupPeriods * o.ticksPerPeriod; t++) {
     runSwim();
@@ -231,6 +243,7 @@ export function runClusterSim(opts: ClusterSimOptions): ClusterSimResult {
     cluster.kill(names[v]!);
     cluster.markDown(names[v]!, true);
     runtimes[v]!.die();
+    handingOff.delete(v);
     placer.release(viewKey[v]!);
   }
 
