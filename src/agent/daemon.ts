@@ -101,7 +101,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     faultPoint: faultInjection(logger),
     projectFiles,
     trust,
-    members: () => cluster.view().eligible,
+    members: () => cluster.view().placement,
     clustered: () => cluster.clustered,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,

@@ -381,7 +381,12 @@ export class Reconciler {
       );
 
     // In a cluster a dependency may run on another node (remote-dependency.ts).
-    const others = new Set(members.map((m) => m.id).filter((id) => id !== nodeId));
+    const others = new Set(
+      members
+        .filter((m) => m.status === 'alive' || m.status === 'suspect')
+        .map((m) => m.id)
+        .filter((id) => id !== nodeId),
+    );
     const result = await this.executor.execute({
       actions,
       projects: specs,

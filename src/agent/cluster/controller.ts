@@ -177,7 +177,7 @@ export class ClusterController {
   view(): QuorumView {
     if (!this.node || !this.config) {
       const self = this.selfMember();
-      return { majority: true, eligible: [self], stable: [self], unseen: [] };
+      return { majority: true, eligible: [self], placement: [self], stable: [self], unseen: [] };
     }
     const v = quorum({ stable: this.stable, members: this.node.members(), tie: this.config.tie });
     if (!sameView(v.stable, this.stable)) {

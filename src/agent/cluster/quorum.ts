@@ -23,8 +23,14 @@ export interface QuorumInput {
 
 export interface QuorumView {
   majority: boolean;
-  /** What placement runs over. */
+  /** The members that may run replicas now (alive, suspect, and for a minority the unseen). */
   eligible: PlacementMember[];
+  /**
+   * What placement runs over: `eligible`, and the dead and departed members membership still
+   * lists, with their status, so that placement's first pass keeps every other slot where it
+   * was (a death moves only the dead member's slots; see placement's placeHomes).
+   */
+  placement: PlacementMember[];
   /** The stable view from now on. */
   stable: PlacementMember[];
   /** Members of the stable view this side cannot see. */
@@ -45,15 +51,20 @@ export function quorum(input: QuorumInput): QuorumView {
   for (const m of seen) known.set(m.id, m);
   const size = known.size;
   const majority = 2 * seen.length > size || (input.tie === 'availability' && 2 * seen.length === size);
+  // Members listed dead or departed, not counted as eligible: placement's first pass.
+  const gone = (eligible: PlacementMember[]) =>
+    input.members.filter((m) => !visible(m) && !eligible.some((e) => e.id === m.id));
   if (majority) {
     const eligible = [...seen].sort(byId);
-    return { majority, eligible, stable: eligible.map(snapshot), unseen: [] };
+    const placement = [...eligible, ...gone(eligible)].sort(byId);
+    return { majority, eligible, placement, stable: eligible.map(snapshot), unseen: [] };
   }
   const unseen = [...known.values()].filter((m) => !seen.some((s) => s.id === m.id));
   const eligible = [...seen, ...unseen.map((m) => ({ ...snapshot(m), status: 'alive' as const }))].sort(byId);
   return {
     majority,
     eligible,
+    placement: [...eligible, ...gone(eligible)].sort(byId),
     stable: [...known.values()].map(snapshot).sort(byId),
     unseen: unseen.map((m) => m.id).sort(),
   };

@@ -81,4 +81,19 @@ describe('quorum: who takes over under a partition', () => {
     assert.equal(v.majority, true);
     assert.deepEqual(ids(v.eligible), ['a', 'b']);
   });
+
+  it('placement also lists the dead and departed members, so a death moves only their slots', async () => {
+    const { place } = await import('../../../src/placement/index.js');
+    const slots = Array.from({ length: 60 }, (_, i) => ({ project: 'p', service: 's', replica: i }));
+    const all = ['a', 'b', 'c', 'd', 'e'].map((id) => m(id));
+    const before = place(slots, all).assignment;
+    const members = [m('a'), m('b'), m('c'), m('d'), m('e', 'dead')];
+    const v = quorum({ stable: all, members, tie: 'safety' });
+    assert.deepEqual(ids(v.eligible), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(ids(v.placement), ['a', 'b', 'c', 'd', 'e']);
+    const after = place(slots, v.placement).assignment;
+    for (const [slot, node] of before)
+      if (node !== 'e') assert.equal(after.get(slot), node, `${slot} stayed on ${node}`);
+      else assert.notEqual(after.get(slot), 'e');
+  });
 });
