@@ -199,7 +199,9 @@ export class DockerImages {
       if (contextError instanceof BuildContextError) throw contextError;
       if (this.isEngineDown(err)) throw this.fail(err);
       // A Dockerfile the builder cannot parse is refused before any step (HTTP 400).
-      const msg = engineMessage(err).replace(/^\(HTTP code \d+\) [a-z ]+ - /, '').trim();
+      const msg = engineMessage(err)
+        .replace(/^\(HTTP code \d+\) [a-z ]+ - /, '')
+        .trim();
       throw new BuildFailedError(image, `${ctx.dockerfileLabel}: ${msg}`, undefined, { cause: err });
     }
     if (contextError instanceof BuildContextError) throw contextError;
