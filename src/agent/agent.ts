@@ -5,6 +5,7 @@
  */
 import type { ClusterState } from '../../crdt/index.js';
 import type {
+  BuildRequest,
   DoneEvent,
   DownRequest,
   ExecRequest,
@@ -15,6 +16,7 @@ import type {
   LsResponse,
   PsEntry,
   PsResponse,
+  PullRequest,
   ScaleRequest,
   ServicesRequest,
   TopResponse,
@@ -29,6 +31,7 @@ import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
+import { imagesOfUp } from './image-stage.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -277,6 +280,7 @@ export class Agent implements ApiHandlers {
     if (req.forceRecreate) extra.forceRecreate = serviceKeys;
     if (req.noDeps) extra.ignoreDependencies = serviceKeys;
     if (req.timeout !== undefined) extra.graceMs = { [spec.name]: req.timeout * 1000 };
+    extra.images = imagesOfUp(spec.name, targets, req);
     const pass = await this.runPass([spec.name], emit, extra);
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(spec.name) ?? [])];
@@ -539,6 +543,15 @@ export class Agent implements ApiHandlers {
 
   images(project: string, services: string[]): Promise<ImagesResponse> {
     return this.engineOps.images(project, services);
+  }
+
+  /** `fizz pull` and `fizz build` (images.ts): the project as the file has it, not as the state does. */
+  pull(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    return this.reconciler.images.pullCommand(req, emit, signal);
+  }
+
+  build(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    return this.reconciler.images.buildCommand(req, emit, signal);
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

@@ -15,10 +15,12 @@ import {
   decodeUpRequest,
   parseJson,
 } from './decode.js';
+import { decodeBuildRequest, decodePullRequest } from './decode-images.js';
 import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { encodeLine } from './ndjson.js';
 import {
+  type BuildRequest,
   type DoneEvent,
   type DownRequest,
   type ImagesResponse,
@@ -26,8 +28,9 @@ import {
   type KillRequest,
   type LogEvent,
   type LsResponse,
-  type ProgressEvent,
+  type OpProgress,
   type PsResponse,
+  type PullRequest,
   ROUTES,
   type ScaleRequest,
   type ServicesRequest,
@@ -42,7 +45,7 @@ export interface LogsQuery {
   tail?: number;
 }
 
-export type Emit = (event: ProgressEvent) => void;
+export type Emit = (event: OpProgress) => void;
 
 /** What the agent does for each route. `signal` aborts when the client goes away. */
 export interface ApiHandlers {
@@ -68,6 +71,9 @@ export interface ApiHandlers {
   /** `fizz top` and `fizz images` (services empty: all); an unknown project or service throws `AgentRequestError`. */
   top?(project: string, services: string[]): Promise<TopResponse>;
   images?(project: string, services: string[]): Promise<ImagesResponse>;
+  /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
+  pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
 }
 
 /** Another agent already answers on the socket. */
@@ -214,7 +220,15 @@ function route(handlers: ApiHandlers) {
             return streamOp(res, abort.signal, (emit, s) => handler(body, emit, s));
           }
         }
-        const { scale, kill } = handlers;
+        const { scale, kill, pull, build } = handlers;
+        if (path === ROUTES.pull && pull) {
+          const body = decodePullRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => pull.call(handlers, body, emit, s));
+        }
+        if (path === ROUTES.build && build) {
+          const body = decodeBuildRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => build.call(handlers, body, emit, s));
+        }
         if (path === ROUTES.scale && scale) {
           const body = decodeScaleRequest(await readBody(req));
           return streamOp(res, abort.signal, (emit, s) => scale.call(handlers, body, emit, s));
