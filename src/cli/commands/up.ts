@@ -78,9 +78,10 @@ export class UpCommand extends ProjectCommand {
     description:
       "Pull images before starting: always, missing or never (default: each service's pull_policy)",
   });
-  build = Option.Boolean('--build', false, { description: 'Build images before starting containers' });
-  noBuild = Option.Boolean('--no-build', false, {
-    description: "Don't build an image, even if it's missing",
+  /** `--build`: true; `--no-build` (clipanion's negation of it): false, build nothing, even a missing image. */
+  build = Option.Boolean('--build', {
+    description:
+      "Build images before starting containers (--no-build: don't build an image, even if it's missing)",
   });
   scale = Option.Array('--scale', {
     description: 'SERVICE=NUM: run NUM replicas of SERVICE (repeatable; overrides deploy.replicas and scale)',
@@ -97,14 +98,13 @@ export class UpCommand extends ProjectCommand {
     if (this.noRecreate) req.noRecreate = true;
     if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     if (this.scale?.length) req.scale = parseScale(this.scale);
-    if (this.build && this.noBuild) throw new UsageError('--build and --no-build cannot be combined');
     if (this.pull !== undefined) {
       if (this.pull !== 'always' && this.pull !== 'missing' && this.pull !== 'never')
         throw new UsageError(`--pull wants always, missing or never, not "${this.pull}"`);
       req.pull = this.pull;
     }
-    if (this.build) req.build = true;
-    if (this.noBuild) req.noBuild = true;
+    if (this.build === true) req.build = true;
+    if (this.build === false) req.noBuild = true;
     req.dockerConfig = this.dockerConfig;
     return req;
   }
