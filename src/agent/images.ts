@@ -141,12 +141,13 @@ export class ImageService {
     }
   }
 
-  private async facts(image: string): Promise<ImageFacts> {
+  /** What the engine says of an image now, and its id when it is here. */
+  private async facts(image: string): Promise<{ facts: ImageFacts; id?: string }> {
     const info = await this.o.runtime.imageInfo(image);
     const tagged = Math.max(info?.lastTagTime ?? 0, this.pulledAt.get(image) ?? 0);
     const facts: ImageFacts = { named: false, buildable: false, present: info !== undefined };
     if (tagged > 0) facts.lastTagTime = tagged;
-    return facts;
+    return info ? { facts, id: info.id } : { facts };
   }
 
   /**
@@ -161,13 +162,13 @@ export class ImageService {
       out.set(workKey(w.project, w.service), { ok: false, error: `service "${w.service}": ${why}` });
     const image = (w: ImageWork) => serviceImage(w.project, w.service, w.spec);
 
-    const known = new Map<string, Promise<ImageFacts>>();
+    const known = new Map<string, Promise<{ facts: ImageFacts; id?: string }>>();
     for (const w of works) if (!known.has(image(w))) known.set(image(w), this.facts(image(w)));
     const planned: Planned[] = [];
     for (const w of works) {
       try {
         const facts = {
-          ...(await known.get(image(w))!),
+          ...(await known.get(image(w))!).facts,
           named: Boolean(w.spec.image),
           buildable: Boolean(w.spec.build),
         };
@@ -232,7 +233,13 @@ export class ImageService {
           fail(w, `image "${ref}": ${missingReason(facts, plan, ask)}`);
           continue;
         }
-        const id = next === 'build' ? await builds.get(ref)! : (await this.o.runtime.imageInfo(ref))?.id;
+        // Only a pulled image has to be asked its id again.
+        const id =
+          next === 'build'
+            ? await builds.get(ref)!
+            : plan.pull
+              ? (await this.o.runtime.imageInfo(ref))?.id
+              : (await known.get(ref)!).id;
         if (id === undefined) fail(w, `image "${ref}" is not on this machine`);
         else out.set(workKey(w.project, w.service), { ok: true, id });
       } catch (err) {
