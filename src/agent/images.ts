@@ -99,6 +99,7 @@ export class ImageService {
       ...(signal ? { signal } : {}),
     });
     this.pulledAt.set(ref, this.o.clock.now());
+    this.o.logger.info({ image: ref }, 'image pulled');
     reporter.status('pulled');
   }
 
@@ -112,7 +113,7 @@ export class ImageService {
     signal?: AbortSignal,
   ): Promise<string> {
     const image = serviceImage(project, service, spec);
-    const ev = (status: 'building' | 'built' | 'warning' | 'error', detail?: string) =>
+    const ev = (status: 'building' | 'built' | 'error', detail?: string) =>
       emit({
         type: 'progress',
         resource: 'image',
@@ -124,7 +125,11 @@ export class ImageService {
     ev('building');
     const ignored = unsupportedBuildKeys(spec.build!);
     if (ignored.length)
-      ev('warning', `not supported by the engine's builder, ignored: ${ignored.join(', ')}`);
+      emit({
+        type: 'output',
+        service,
+        text: `warning: build keys the engine's builder does not support, ignored: ${ignored.join(', ')}`,
+      });
     try {
       const req = buildRequest(project, service, spec, overrides);
       const auths = await creds.all();
@@ -133,9 +138,11 @@ export class ImageService {
         onOutput: (text) => emit({ type: 'output', service, text }),
         ...(signal ? { signal } : {}),
       });
+      this.o.logger.info({ image, service, id }, 'image built');
       ev('built');
       return id;
     } catch (err) {
+      this.o.logger.warn({ image, service, err: message(err) }, 'build failed');
       ev('error', message(err));
       throw err;
     }
