@@ -102,6 +102,41 @@ test(`fizz build: dockerfile, args, target, labels, tags, .dockerignore, --build
   }
 });
 
+test(`fizz build: dockerfile_inline, extra_hosts, shm_size and network reach the builder${SKIP_DOCKER ? SKIP_REASON : ''}`, {
+  skip: SKIP_DOCKER,
+}, async () => {
+  const sb = sandbox('inline');
+  const image = `${sb.project}-inline`;
+  made.push(image);
+  try {
+    files(join(sb.dir, 'ctx'), { 'data.txt': 'data' });
+    sb.compose(`services:
+  inline:
+    build:
+      context: ./ctx
+      dockerfile_inline: |
+        FROM fizz/busybox:latest
+        LABEL ${LABEL}
+        COPY data.txt /data.txt
+        RUN grep fizzhost /etc/hosts > /hosts && df -k /dev/shm | tail -n 1 > /shm
+      extra_hosts:
+        - "fizzhost=10.1.2.3"
+        - "otherhost:10.1.2.4"
+      shm_size: 96m
+      network: none
+`);
+    const r = await sb.fizz(['build']);
+    check(r, 0);
+    const out = await runIn(image, 'cat /data.txt; echo; cat /hosts; cat /shm');
+    const [data, hosts, shm] = [out.split('\n')[0], out.split('\n')[1], out.split('\n')[2]];
+    assert.equal(data, 'data');
+    assert.match(hosts ?? '', /^10\.1\.2\.3\s+fizzhost$/);
+    assert.match(shm ?? '', /^shm\s+98304\s/);
+  } finally {
+    await sb.cleanup();
+  }
+});
+
 test(`a failing build names the service, the step and the line; up still starts the rest${SKIP_DOCKER ? SKIP_REASON : ''}`, {
   skip: SKIP_DOCKER,
 }, async () => {
