@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure a Docker Engine answers on this machine and that the offline test images
-# exist. Installs Debian's docker.io, busybox-static and docker-compose when missing,
+# exist. Installs Debian's docker.io, busybox-static, docker-compose, docker-registry (a
+# registry on loopback for the pull tests) and apache2-utils (htpasswd) when missing,
 # starts dockerd in the background when nothing answers, and builds the images from
 # busybox-static with `docker import` (no registry is reachable: nothing is pulled).
 set -euo pipefail
@@ -16,6 +17,8 @@ command -v docker-compose >/dev/null 2>&1 || need_pkgs+=(docker-compose)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -6,6 +6,7 @@
 import type { ClusterState } from '../../crdt/index.js';
 import type { ClusterHandlers } from '../api/cluster-api.js';
 import type {
+  BuildRequest,
   DoneEvent,
   DownRequest,
   ExecRequest,
@@ -16,6 +17,7 @@ import type {
   LsResponse,
   PsEntry,
   PsResponse,
+  PullRequest,
   ScaleRequest,
   ServicesRequest,
   TopResponse,
@@ -34,6 +36,7 @@ import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-jour
 import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
 import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
+import { imagesOfUp } from './image-stage.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -374,6 +377,7 @@ export class Agent implements ApiHandlers {
     // Journaled: an agent killed between removing and making them again finishes it (run()).
     if (req.forceRecreate) await this.recreates.add({ project: spec.name, services: serviceKeys });
     else await this.recreates.remove(spec.name);
+    extra.images = imagesOfUp(spec.name, targets, req);
     const pass = await this.runPass([spec.name], emit, extra);
     if (Array.isArray(pass)) return done(pass);
     const errors = [...(pass.errors.get(spec.name) ?? [])];
@@ -648,6 +652,15 @@ export class Agent implements ApiHandlers {
 
   images(project: string, services: string[]): Promise<ImagesResponse> {
     return this.engineOps.images(project, services);
+  }
+
+  /** `fizz pull` and `fizz build` (images.ts): the project as the file has it, not as the state does. */
+  pull(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    return this.reconciler.images.pullCommand(req, emit, signal);
+  }
+
+  build(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    return this.reconciler.images.buildCommand(req, emit, signal);
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {

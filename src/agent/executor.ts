@@ -71,9 +71,9 @@ function serviceGraceMs(spec: ServiceSpec | undefined): number | undefined {
 
 /** The user-facing text of a failure, naming the service and what it needs. */
 export function describeFailure(service: string, spec: ServiceSpec | undefined, err: unknown): string {
-  const e = err as Error & { port?: number };
+  const e = err as Error & { port?: number; image?: string };
   if (e?.name === 'ImageNotFoundError')
-    return `service "${service}": image "${spec?.image ?? '?'}" is not present on this machine and cannot be pulled; build or load it first`;
+    return `service "${service}": image "${e.image ?? spec?.image ?? '?'}" is not present on this machine; pull or build it first (fizz pull, fizz build)`;
   if (e?.name === 'PortInUseError') {
     const published = (spec?.ports ?? []).map((p) => p.published).filter(Boolean);
     const port = e.port !== undefined ? String(e.port) : published.join(', ') || '?';

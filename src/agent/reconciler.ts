@@ -6,16 +6,18 @@
  * Passes are triggered by state changes, runtime events and a periodic tick.
  */
 import type { ClusterState } from '../../crdt/index.js';
-import type { ProgressEvent } from '../api/protocol.js';
+import type { OpProgress } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
 import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
-import type { Action, DesiredSlot } from '../reconcile/types.js';
+import type { Action, DesiredSlot, PlanInput } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
+import { ImageStage, type ImagesRequest } from './image-stage.js';
+import { ImageService } from './images.js';
 import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
@@ -53,7 +55,7 @@ export interface ReconcilerOptions {
 /** What a caller (an API operation) wants from the next pass. */
 export interface PassRequest {
   /** Receives the progress of these projects. */
-  watch?: { projects: string[]; emit: (event: ProgressEvent) => void };
+  watch?: { projects: string[]; emit: (event: OpProgress) => void };
   /** Exited containers to start again (`fizz up`, `fizz start`): projects or `project/service`. */
   rerunExited?: string[];
   /** Projects to manage this pass even if no container says this node made them (`fizz down`). */
@@ -66,6 +68,8 @@ export interface PassRequest {
   ignoreDependencies?: string[];
   /** Grace periods by project, ms, for the containers this pass stops or removes (`-t`); overrides stop_grace_period. */
   graceMs?: Record<string, number>;
+  /** `fizz up`: the images of these services are pulled or built as asked before the pass acts (image-stage.ts). */
+  images?: ImagesRequest;
 }
 
 export interface PassResult {
@@ -101,6 +105,9 @@ export function engineHelp(err: unknown): string {
 
 export class Reconciler {
   readonly waiter: ContainerWaiter;
+  /** Pulls and builds: the pass's image step, and `fizz pull` / `fizz build`. */
+  readonly images: ImageService;
+  private readonly imageStage: ImageStage;
   private readonly executor: Executor;
   private readonly failures: BackoffBook;
   private readonly restarts: BackoffBook;
@@ -127,6 +134,8 @@ export class Reconciler {
       dependencyTimeoutMs: o.dependencyTimeoutMs,
     });
     this.failures = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
+    this.images = new ImageService({ runtime: o.runtime, clock: o.clock, logger: o.logger });
+    this.imageStage = new ImageStage(this.images);
     this.restarts = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
   }
 
@@ -317,7 +326,7 @@ export class Reconciler {
     for (const name of broken.keys()) managed.delete(name);
 
     const watchers = reqs.flatMap((r) => (r.watch ? [r.watch] : []));
-    const emit = (project: string, event: ProgressEvent) => {
+    const emit = (project: string, event: OpProgress) => {
       for (const w of watchers) if (w.projects.includes(project)) w.emit(event);
     };
     const userProjects = new Set(watchers.flatMap((w) => w.projects));
@@ -352,7 +361,7 @@ export class Reconciler {
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
     this.releaseHeld(actual, rerun);
-    const proposed = plan({
+    const planInput: PlanInput = {
       owned,
       actual,
       projects: managed,
@@ -362,14 +371,30 @@ export class Reconciler {
       heldExited: new Set(this.held),
       keep,
       clustered: this.o.clustered?.() ?? false,
-    });
-    const planned = this.o.guard ? this.o.guard(proposed, reqs) : proposed;
+    };
+    // Keep-only while the state is not trusted (trust.ts).
+    const guarded = (acts: Action[]) => (this.o.guard ? this.o.guard(acts, reqs) : acts);
     // A slot that failed lately waits out its back-off, unless a user asks for its project now.
-    const actions = planned.filter((a) => {
+    const allowed = (a: Action) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;
       if (errors.has(a.slot.slot.project)) return false;
       return userProjects.has(a.slot.slot.project) || this.failures.allowed(slotKey(a.slot.slot), now);
+    };
+    // Images first: pulled or built as asked; a service without its image keeps what it runs.
+    const staged = await this.imageStage.run({
+      actions: guarded(plan(planInput)).filter(allowed),
+      replan: (more) =>
+        guarded(plan({ ...planInput, forceRecreate: new Set([...forceRecreate, ...more]) })).filter(allowed),
+      owned,
+      actual,
+      specs,
+      requests: reqs.flatMap((r) => (r.images ? [r.images] : [])),
+      emit,
+      signal: this.abort.signal,
     });
+    const actions = staged.actions;
+    for (const key of staged.failedSlots) this.failures.record(key, clock.now());
+    for (const [p, lines] of staged.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
     if (actions.length > 0)
       this.o.logger.info(
         {

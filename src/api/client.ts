@@ -19,6 +19,7 @@ import { AgentAccessError, AgentGoneError, AgentUnreachableError } from './error
 import { type ExecIo, runExec } from './exec-client.js';
 import { readLines } from './ndjson.js';
 import {
+  type BuildRequest,
   type DownRequest,
   type ExecRequest,
   type ImagesResponse,
@@ -28,6 +29,7 @@ import {
   type LsResponse,
   type OpEvent,
   type PsResponse,
+  type PullRequest,
   ROUTES,
   type ScaleRequest,
   type ServicesRequest,
@@ -206,6 +208,16 @@ export class AgentClient {
 
   unpause(req: ServicesRequest): AsyncGenerator<OpEvent> {
     return this.op(ROUTES.unpause, req);
+  }
+
+  /** `fizz pull`: the services' images, progress per layer. */
+  pull(req: PullRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.pull, req);
+  }
+
+  /** `fizz build`: the services' images, the builder's output streamed. */
+  build(req: BuildRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.build, req);
   }
 
   private query(project: string, services: string[]): string {

@@ -18,31 +18,32 @@ import {
   PROGRESS_STATUSES,
   type ProgressEvent,
   type PsResponse,
+  RESOURCE_KINDS,
   type ScaleRequest,
   type ServicesRequest,
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function obj(v: unknown, what: string): Obj {
+export function obj(v: unknown, what: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v))
     throw new ApiDecodeError(`${what}: not an object`);
   return v as Obj;
 }
 
-function str(o: Obj, key: string, what: string): string {
+export function str(o: Obj, key: string, what: string): string {
   const v = o[key];
   if (typeof v !== 'string') throw new ApiDecodeError(`${what}.${key}: not a string`);
   return v;
 }
 
-function optStr(o: Obj, key: string, what: string): string | undefined {
+export function optStr(o: Obj, key: string, what: string): string | undefined {
   return o[key] === undefined ? undefined : str(o, key, what);
 }
 
-function strList(o: Obj, key: string, what: string): string[] {
+export function strList(o: Obj, key: string, what: string): string[] {
   const v = o[key];
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
     throw new ApiDecodeError(`${what}.${key}: not a list of strings`);
@@ -64,12 +65,14 @@ export function decodeOpEvent(v: unknown): OpEvent {
     if (typeof o.ok !== 'boolean') throw new ApiDecodeError('event.ok: not a boolean');
     return { type: 'done', ok: o.ok, errors: strList(o, 'errors', 'event') } satisfies DoneEvent;
   }
+  if (o.type === 'output')
+    return { type: 'output', service: str(o, 'service', 'event'), text: str(o, 'text', 'event') };
   if (o.type === 'progress') {
     const status = str(o, 'status', 'event');
     if (!(PROGRESS_STATUSES as readonly string[]).includes(status))
       throw new ApiDecodeError(`event.status: unknown '${status}'`);
     const resource = str(o, 'resource', 'event');
-    if (!['container', 'network', 'volume', 'project'].includes(resource))
+    if (!(RESOURCE_KINDS as readonly string[]).includes(resource))
       throw new ApiDecodeError(`event.resource: unknown '${resource}'`);
     const ev: ProgressEvent = {
       type: 'progress',
@@ -81,6 +84,15 @@ export function decodeOpEvent(v: unknown): OpEvent {
     if (service !== undefined) ev.service = service;
     const detail = optStr(o, 'detail', 'event');
     if (detail !== undefined) ev.detail = detail;
+    const parent = optStr(o, 'parent', 'event');
+    if (parent !== undefined) ev.parent = parent;
+    for (const key of ['current', 'total'] as const) {
+      const n = o[key];
+      if (n === undefined) continue;
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+        throw new ApiDecodeError(`event.${key}: not a count`);
+      ev[key] = n;
+    }
     return ev;
   }
   throw new ApiDecodeError(`event.type: unknown '${String(o.type)}'`);
@@ -167,14 +179,19 @@ function projectName(o: Obj, what: string): string {
   return p;
 }
 
+/** A project spec as a request carries it: the shape the agent relies on, checked. */
+export function decodeProjectSpec(v: unknown, what: string): ProjectSpec {
+  const spec = obj(v, `${what}.spec`);
+  const name = str(spec, 'name', `${what}.spec`);
+  if (!PROJECT_NAME.test(name)) throw new ApiDecodeError(`${what}.spec.name: not a project name`);
+  for (const key of ['services', 'networks', 'volumes']) obj(spec[key], `${what}.spec.${key}`);
+  for (const [svc, s] of Object.entries(spec.services as Obj)) obj(s, `${what}.spec.services.${svc}`);
+  return spec as unknown as ProjectSpec;
+}
+
 export function decodeUpRequest(v: unknown): UpRequest {
   const o = obj(v, 'up');
-  const spec = obj(o.spec, 'up.spec');
-  const name = str(spec, 'name', 'up.spec');
-  if (!PROJECT_NAME.test(name)) throw new ApiDecodeError('up.spec.name: not a project name');
-  for (const key of ['services', 'networks', 'volumes']) obj(spec[key], `up.spec.${key}`);
-  for (const [svc, s] of Object.entries(spec.services as Obj)) obj(s, `up.spec.services.${svc}`);
-  const req: UpRequest = { spec: spec as unknown as ProjectSpec };
+  const req: UpRequest = { spec: decodeProjectSpec(o.spec, 'up') };
   if (o.configFiles !== undefined) req.configFiles = strList(o, 'configFiles', 'up');
   if (o.wait !== undefined) {
     if (typeof o.wait !== 'boolean') throw new ApiDecodeError('up.wait: not a boolean');
@@ -186,7 +203,7 @@ export function decodeUpRequest(v: unknown): UpRequest {
     req.waitTimeoutMs = o.waitTimeoutMs;
   }
   if (o.services !== undefined) req.services = strList(o, 'services', 'up');
-  for (const key of ['noDeps', 'forceRecreate', 'noRecreate'] as const) {
+  for (const key of ['noDeps', 'forceRecreate', 'noRecreate', 'build', 'noBuild'] as const) {
     if (o[key] === undefined) continue;
     if (typeof o[key] !== 'boolean') throw new ApiDecodeError(`up.${key}: not a boolean`);
     req[key] = o[key];
@@ -202,6 +219,14 @@ export function decodeUpRequest(v: unknown): UpRequest {
     }
     req.scale = scale;
   }
+  const pull = optStr(o, 'pull', 'up');
+  if (pull !== undefined) {
+    if (pull !== 'always' && pull !== 'missing' && pull !== 'never')
+      throw new ApiDecodeError('up.pull: not always, missing or never');
+    req.pull = pull;
+  }
+  const dockerConfig = optStr(o, 'dockerConfig', 'up');
+  if (dockerConfig !== undefined) req.dockerConfig = dockerConfig;
   return req;
 }
 

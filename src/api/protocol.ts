@@ -32,6 +32,10 @@ export const ROUTES = {
   top: `${API_PREFIX}/top`,
   /** `fizz images`: the image of each container. */
   images: `${API_PREFIX}/images`,
+  /** `fizz pull`: pull the services' images (progress per layer). */
+  pull: `${API_PREFIX}/pull`,
+  /** `fizz build`: build the services' images (the builder's output streamed). */
+  build: `${API_PREFIX}/build`,
 } as const;
 
 /** What happens to one resource while an operation runs, as docker compose prints it. */
@@ -58,6 +62,12 @@ export type ProgressStatus =
   | 'paused'
   | 'unpausing'
   | 'unpaused'
+  | 'pulling'
+  | 'pulled'
+  | 'building'
+  | 'built'
+  | 'skipped'
+  | 'warning'
   | 'error';
 
 export const PROGRESS_STATUSES: readonly ProgressStatus[] = [
@@ -83,21 +93,51 @@ export const PROGRESS_STATUSES: readonly ProgressStatus[] = [
   'paused',
   'unpausing',
   'unpaused',
+  'pulling',
+  'pulled',
+  'building',
+  'built',
+  'skipped',
+  'warning',
   'error',
 ];
 
-export type ResourceKind = 'container' | 'network' | 'volume' | 'project';
+export type ResourceKind = 'container' | 'network' | 'volume' | 'project' | 'image' | 'layer';
+
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  'container',
+  'network',
+  'volume',
+  'project',
+  'image',
+  'layer',
+];
 
 export interface ProgressEvent {
   type: 'progress';
   resource: ResourceKind;
-  /** Container, network or volume name. */
+  /** Container, network, volume or image name; a layer's short id. */
   name: string;
   service?: string;
   status: ProgressStatus;
-  /** Error text when `status` is 'error', else a short note. */
+  /** Error text when `status` is 'error', else a short note (a layer: the engine's words, `Downloading`). */
   detail?: string;
+  /** A layer: the name of the image it belongs to. */
+  parent?: string;
+  /** A layer being downloaded or extracted: bytes done and in all, when the engine says. */
+  current?: number;
+  total?: number;
 }
+
+/** A line of a build's output, as the builder prints it (`Step 2/5 : RUN make`). */
+export interface OutputEvent {
+  type: 'output';
+  service: string;
+  text: string;
+}
+
+/** What an operation reports while it runs. */
+export type OpProgress = ProgressEvent | OutputEvent;
 
 /** The last line of every operation's stream. */
 export interface DoneEvent {
@@ -107,7 +147,10 @@ export interface DoneEvent {
   errors: string[];
 }
 
-export type OpEvent = ProgressEvent | DoneEvent;
+export type OpEvent = ProgressEvent | OutputEvent | DoneEvent;
+
+/** `up --pull`: overrides every service's pull_policy for this up. */
+export type PullFlag = 'always' | 'missing' | 'never';
 
 export interface UpRequest {
   spec: ProjectSpec;
@@ -128,6 +171,38 @@ export interface UpRequest {
   timeout?: number;
   /** `--scale web=3`: replicas by service, overriding deploy.replicas and scale. */
   scale?: Record<string, number>;
+  /** `--pull always|missing|never`: overrides every service's pull_policy. */
+  pull?: PullFlag;
+  /** `--build`: build the images of services with a build section before starting them. */
+  build?: boolean;
+  /** `--no-build`: build nothing, even an image that is missing. */
+  noBuild?: boolean;
+  /** The caller's docker CLI config directory (DOCKER_CONFIG, else ~/.docker): its registry credentials. */
+  dockerConfig?: string;
+}
+
+/** `fizz pull [service…]`. */
+export interface PullRequest {
+  spec: ProjectSpec;
+  /** Empty or absent: every service. */
+  services?: string[];
+  /** `--ignore-pull-failures`: a failed pull is a warning, not an error. */
+  ignorePullFailures?: boolean;
+  dockerConfig?: string;
+}
+
+/** `fizz build [service…]`. */
+export interface BuildRequest {
+  spec: ProjectSpec;
+  /** Empty or absent: every service with a build section. */
+  services?: string[];
+  /** `--no-cache`. */
+  noCache?: boolean;
+  /** `--pull`: always try to pull a newer base image. */
+  pull?: boolean;
+  /** `--build-arg K=V`: over the file's build args. */
+  buildArgs?: Record<string, string>;
+  dockerConfig?: string;
 }
 
 export interface DownRequest {

@@ -17,11 +17,13 @@ import {
   decodeUpRequest,
   parseJson,
 } from './decode.js';
+import { decodeBuildRequest, decodePullRequest } from './decode-images.js';
 import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { type ApiLimits, applyLimits, BodyBudget, DEFAULT_API_LIMITS, serverOptions } from './limits.js';
 import { encodeLine } from './ndjson.js';
 import {
+  type BuildRequest,
   type DoneEvent,
   type DownRequest,
   type ImagesResponse,
@@ -29,8 +31,9 @@ import {
   type KillRequest,
   type LogEvent,
   type LsResponse,
-  type ProgressEvent,
+  type OpProgress,
   type PsResponse,
+  type PullRequest,
   ROUTES,
   type ScaleRequest,
   type ServicesRequest,
@@ -45,7 +48,7 @@ export interface LogsQuery {
   tail?: number;
 }
 
-export type Emit = (event: ProgressEvent) => void;
+export type Emit = (event: OpProgress) => void;
 
 /** What the agent does for each route. `signal` aborts when the client goes away. */
 export interface ApiHandlers {
@@ -73,6 +76,9 @@ export interface ApiHandlers {
   images?(project: string, services: string[]): Promise<ImagesResponse>;
   /** `fizz init`, `join`, `token`, `nodes`, `label`, `leave` (cluster-api.ts). */
   cluster?: ClusterHandlers;
+  /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
+  pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
 }
 
 /** Another agent already answers on the socket. */
@@ -231,7 +237,15 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
             return streamOp(res, abort.signal, (emit, s) => handler(body, emit, s));
           }
         }
-        const { scale, kill } = handlers;
+        const { scale, kill, pull, build } = handlers;
+        if (path === ROUTES.pull && pull) {
+          const body = decodePullRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => pull.call(handlers, body, emit, s));
+        }
+        if (path === ROUTES.build && build) {
+          const body = decodeBuildRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => build.call(handlers, body, emit, s));
+        }
         if (path === ROUTES.scale && scale) {
           const body = decodeScaleRequest(await readBody(req));
           return streamOp(res, abort.signal, (emit, s) => scale.call(handlers, body, emit, s));

@@ -1,9 +1,19 @@
 /**
  * Prints an operation's progress as docker compose does. On a terminal: one live line per
- * network, volume and container, redrawn in place as their state changes. Elsewhere: one
- * plain line per change, so logs and CI output stay readable.
+ * network, volume, image and container, redrawn in place as their state changes (an image
+ * being pulled shows its layers as a bar and the bytes so far); a build's output scrolls
+ * above them. Elsewhere: one plain line per change, so logs and CI output stay readable.
  */
-import type { DoneEvent, OpEvent, ProgressEvent, ProgressStatus, ResourceKind } from '../api/protocol.js';
+import type {
+  DoneEvent,
+  OpEvent,
+  OpProgress,
+  OutputEvent,
+  ProgressEvent,
+  ProgressStatus,
+  ResourceKind,
+} from '../api/protocol.js';
+import { PullLines } from './pull-lines.js';
 
 const WORDS: Record<ProgressStatus, string> = {
   creating: 'Creating',
@@ -28,6 +38,12 @@ const WORDS: Record<ProgressStatus, string> = {
   paused: 'Paused',
   unpausing: 'Unpausing',
   unpaused: 'Unpaused',
+  pulling: 'Pulling',
+  pulled: 'Pulled',
+  building: 'Building',
+  built: 'Built',
+  skipped: 'Skipped',
+  warning: 'Warning',
   error: 'Error',
 };
 
@@ -44,13 +60,22 @@ const FINAL = new Set<ProgressStatus>([
   'killed',
   'paused',
   'unpaused',
+  'pulled',
+  'built',
+  'skipped',
+  'warning',
 ]);
+
+/** Statuses whose detail is worth showing on the live line. */
+const WITH_DETAIL = new Set<ProgressStatus>(['error', 'warning', 'skipped']);
 
 const KIND: Record<ResourceKind, string> = {
   container: 'Container',
   network: 'Network',
   volume: 'Volume',
   project: 'Project',
+  image: 'Image',
+  layer: 'Layer',
 };
 
 export interface Writable {
@@ -59,6 +84,8 @@ export interface Writable {
 
 interface Line {
   label: string;
+  /** An image's name, to show its pull bar. */
+  image?: string;
   status: ProgressStatus;
   detail?: string;
   startedAt: number;
@@ -67,6 +94,7 @@ interface Line {
 
 export class ProgressPrinter {
   private readonly lines = new Map<string, Line>();
+  private readonly pulls = new PullLines();
   private drawn = 0;
 
   constructor(
@@ -81,7 +109,18 @@ export class ProgressPrinter {
     return `${KIND[event.resource]} ${event.name}  ${WORDS[event.status]}${detail}`;
   }
 
-  add(event: ProgressEvent): void {
+  add(event: OpProgress): void {
+    if (event.type === 'output') {
+      this.output(event);
+      return;
+    }
+    if (event.resource === 'layer') {
+      const plain = this.pulls.layer(event);
+      if (!this.tty) {
+        if (plain) this.out.write(`${plain}\n`);
+      } else if (event.parent && this.lines.has(`image:${event.parent}`)) this.redraw();
+      return;
+    }
     if (!this.tty) {
       this.out.write(`${ProgressPrinter.plain(event)}\n`);
       return;
@@ -94,9 +133,23 @@ export class ProgressPrinter {
       startedAt: prev?.startedAt ?? this.now(),
     };
     if (event.detail) line.detail = event.detail;
+    if (event.resource === 'image') line.image = event.name;
     if (FINAL.has(event.status) || event.status === 'error') line.endedAt = this.now();
     this.lines.set(key, line);
     this.redraw();
+  }
+
+  /** A line of a build's output: scrolls above the live lines (plain: as it comes). */
+  private output(event: OutputEvent): void {
+    const text = `${event.service} | ${event.text}\n`;
+    if (!this.tty) {
+      this.out.write(text);
+      return;
+    }
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}A\x1b[J` : '';
+    this.out.write(`${up}${text}`);
+    this.drawn = 0;
+    if (this.lines.size > 0) this.redraw();
   }
 
   private redraw(): void {
@@ -107,10 +160,17 @@ export class ProgressPrinter {
       `[+] Running ${doneCount}/${rows.length}`,
       ...rows.map((r) => {
         const mark =
-          r.status === 'error' ? '\x1b[31m✘\x1b[0m' : r.endedAt !== undefined ? '\x1b[32m✔\x1b[0m' : '⠿';
+          r.status === 'error'
+            ? '\x1b[31m✘\x1b[0m'
+            : r.status === 'warning'
+              ? '\x1b[33m!\x1b[0m'
+              : r.endedAt !== undefined
+                ? '\x1b[32m✔\x1b[0m'
+                : '⠿';
         const secs = (((r.endedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
-        const detail = r.detail && r.status === 'error' ? ` ${r.detail}` : '';
-        return ` ${mark} ${r.label.padEnd(width)}  ${WORDS[r.status]}${detail}  ${secs}s`;
+        const detail = r.detail && WITH_DETAIL.has(r.status) ? ` ${r.detail}` : '';
+        const bar = r.image && r.status === 'pulling' ? ` ${this.pulls.summary(r.image)}`.trimEnd() : '';
+        return ` ${mark} ${r.label.padEnd(width)}  ${WORDS[r.status]}${bar}${detail}  ${secs}s`;
       }),
     ];
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
@@ -124,6 +184,7 @@ export async function printOperation(
   events: AsyncIterable<OpEvent>,
   out: Writable,
   tty: boolean,
+  opts: { quiet?: boolean } = {},
 ): Promise<DoneEvent> {
   const printer = new ProgressPrinter(out, tty);
   for await (const ev of events) {
@@ -131,7 +192,7 @@ export async function printOperation(
       for (const line of ev.errors) out.write(`error: ${line}\n`);
       return ev;
     }
-    printer.add(ev);
+    if (!opts.quiet) printer.add(ev);
   }
   return { type: 'done', ok: false, errors: ['no answer from the agent'] };
 }

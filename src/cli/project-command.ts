@@ -3,8 +3,10 @@
  * top of the compose options: reaching the agent (starting one when needed) and finding the
  * project's name from the compose file, or from `-p` alone when there is no file.
  */
+import { homedir } from 'node:os';
 import type { AgentClient } from '../api/client.js';
 import type { ProjectSpec } from '../compose/types.js';
+import { dockerConfigDir } from '../runtime/registry-auth.js';
 import { connectAgent } from './agent-client.js';
 import { ComposeCommand } from './compose-options.js';
 import { cliHomePaths } from './fizz-home.js';
@@ -70,6 +72,19 @@ export abstract class ProjectCommand extends ComposeCommand {
       return 1;
     }
     return run(spec.name);
+  }
+
+  /** The docker CLI config directory whose registry credentials the agent uses for this user. */
+  get dockerConfig(): string {
+    return dockerConfigDir(this.context.env ?? process.env, homedir());
+  }
+
+  /** Prints docker compose's "no such service" when `services` are not all in `spec`; true when they are. */
+  knownServices(spec: ProjectSpec, services: string[]): boolean {
+    const unknown = services.filter((s) => !Object.hasOwn(spec.services, s));
+    if (unknown.length === 0) return true;
+    this.context.stderr.write(`error: no such service: ${[...new Set(unknown)].join(', ')}\n`);
+    return false;
   }
 
   get stderrTty(): boolean {

@@ -15,6 +15,8 @@ import {
   NameConflictError,
   PortInUseError,
 } from './errors.js';
+import type { BuildImageOptions, BuildImageRequest, PullImageOptions } from './image-types.js';
+import { DockerImages } from './images.js';
 import { LineQueue } from './lines.js';
 import { fromInspect, fromListEntry, type InspectData, type ListEntry } from './observe.js';
 import { translate } from './translate.js';
@@ -76,6 +78,7 @@ export class DockerRuntime implements Runtime {
   readonly endpoint: string;
   private readonly clientMaxApi: string;
   private negotiated: Promise<string> | undefined;
+  private readonly images: DockerImages;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     const where = engineEndpoint(opts);
@@ -83,6 +86,11 @@ export class DockerRuntime implements Runtime {
       'socketPath' in where ? `unix://${where.socketPath}` : `tcp://${where.host}:${where.port}`;
     this.docker = new Docker(where);
     this.clientMaxApi = opts.clientMaxApi ?? CLIENT_MAX_API;
+    this.images = new DockerImages(
+      this.docker,
+      () => this.ready(),
+      (err) => this.fail(err),
+    );
   }
 
   /** Asks the engine its API version (unversioned /version) once, then pins the client to the agreed one. */
@@ -212,19 +220,16 @@ export class DockerRuntime implements Runtime {
     return { titles: t.Titles ?? [], processes: t.Processes ?? [] };
   }
 
-  async imageInfo(ref: string): Promise<ImageInfo | undefined> {
-    await this.ready();
-    try {
-      const i = (await this.docker.getImage(ref).inspect()) as {
-        Id: string;
-        RepoTags?: string[];
-        Size?: number;
-      };
-      return { id: i.Id, repoTags: i.RepoTags ?? [], size: i.Size ?? 0 };
-    } catch (err) {
-      if ((err as EngineFailure).statusCode === 404) return undefined;
-      throw this.fail(err);
-    }
+  imageInfo(ref: string): Promise<ImageInfo | undefined> {
+    return this.images.info(ref);
+  }
+
+  pullImage(ref: string, opts?: PullImageOptions): Promise<void> {
+    return this.images.pull(ref, opts);
+  }
+
+  buildImage(req: BuildImageRequest, opts?: BuildImageOptions): Promise<string> {
+    return this.images.build(req, opts);
   }
 
   async restart(id: string, graceMs?: number): Promise<void> {
@@ -334,14 +339,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async hasImage(ref: string): Promise<boolean> {
-    await this.ready();
-    try {
-      await this.docker.getImage(ref).inspect();
-      return true;
-    } catch (err) {
-      if ((err as EngineFailure).statusCode === 404) return false;
-      throw this.fail(err);
-    }
+    return (await this.images.info(ref)) !== undefined;
   }
 
   /**

@@ -16,7 +16,7 @@ export class EngineUnreachableError extends Error {
   }
 }
 
-/** The image is not on this machine. Fizz does not pull (the machines are offline). */
+/** The image is not on this machine (create does not pull: the agent pulls or builds before it creates). */
 export class ImageNotFoundError extends Error {
   override readonly name = 'ImageNotFoundError';
   constructor(
@@ -24,7 +24,7 @@ export class ImageNotFoundError extends Error {
     options?: { cause?: unknown },
   ) {
     super(
-      `image ${image} is not present on this machine and cannot be pulled; build or load it first`,
+      `image ${image} is not present on this machine; pull or build it first (fizz pull, fizz build)`,
       options,
     );
   }

@@ -5,7 +5,6 @@
  * failures, set health, make containers exit and write their output.
  */
 
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   ContainerNotFoundError,
@@ -15,6 +14,9 @@ import {
   NameConflictError,
   PortInUseError,
 } from './errors.js';
+import { FakeImages } from './fake-images.js';
+import { serviceImage } from './image-name.js';
+import type { BuildImageOptions, BuildImageRequest, PullImageOptions } from './image-types.js';
 import { LineQueue } from './lines.js';
 import { containerLabels } from './translate.js';
 import {
@@ -56,7 +58,9 @@ export type FakeOperation =
   | 'pause'
   | 'unpause'
   | 'top'
-  | 'imageInfo';
+  | 'imageInfo'
+  | 'pullImage'
+  | 'buildImage';
 
 export interface FakeRuntimeOptions {
   /** Images present (default: `fizz/busybox:latest`). */
@@ -123,6 +127,8 @@ const FAKE_SIGNALS: Record<string, number> = {
 
 export class FakeRuntime implements Runtime {
   readonly images: Set<string>;
+  /** Image ids, a fake registry to pull from, recorded builds (fake-images.ts). */
+  readonly registry: FakeImages;
   readonly containers = new Map<string, FakeContainer>();
   readonly networks = new Map<string, Resource>();
   readonly volumes = new Map<string, Resource>();
@@ -146,6 +152,7 @@ export class FakeRuntime implements Runtime {
   constructor(opts: FakeRuntimeOptions = {}) {
     this.images = new Set(opts.images ?? ['fizz/busybox:latest']);
     this.now = opts.now ?? Date.now;
+    this.registry = new FakeImages(this.images, this.now);
     this.idPrefix = opts.idPrefix ?? 'fake';
     this.onStart = opts.onStart;
     this.onExec = opts.onExec ?? fakeExec;
@@ -244,7 +251,7 @@ export class FakeRuntime implements Runtime {
 
   async create(req: CreateRequest): Promise<string> {
     this.enter('create', req.name);
-    const image = req.spec.image ?? '';
+    const image = serviceImage(req.slot.project, req.slot.service, req.spec);
     if (!this.images.has(image)) throw new ImageNotFoundError(image);
     if (this.find(req.name)?.info.name === req.name) throw new NameConflictError(req.name);
     for (const n of req.networks)
@@ -267,6 +274,7 @@ export class FakeRuntime implements Runtime {
         id,
         name: req.name,
         image,
+        imageId: this.registry.idOf(image),
         labels: containerLabels(req),
         state: 'created',
         health: 'none',
@@ -372,9 +380,17 @@ export class FakeRuntime implements Runtime {
 
   async imageInfo(ref: string): Promise<ImageInfo | undefined> {
     this.enter('imageInfo', ref);
-    if (!this.images.has(ref)) return undefined;
-    const hex = createHash('sha256').update(ref).digest('hex');
-    return { id: `sha256:${hex}`, repoTags: [ref], size: 1000 + ref.length };
+    return this.registry.info(ref);
+  }
+
+  async pullImage(ref: string, opts?: PullImageOptions): Promise<void> {
+    this.enter('pullImage', ref);
+    return this.registry.pull(ref, opts);
+  }
+
+  async buildImage(req: BuildImageRequest, opts?: BuildImageOptions): Promise<string> {
+    this.enter('buildImage', req.tags[0] ?? '');
+    return this.registry.build(req, opts);
   }
 
   async restart(id: string, graceMs?: number): Promise<void> {

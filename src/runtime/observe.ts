@@ -6,6 +6,7 @@ export interface ListEntry {
   Id: string;
   Names?: string[];
   Image: string;
+  ImageID?: string;
   Labels?: Record<string, string> | null;
   State?: string;
   Status?: string;
@@ -19,6 +20,8 @@ export interface InspectData {
   Id: string;
   Name?: string;
   Created?: string;
+  /** The image's id. */
+  Image?: string;
   Path?: string;
   Args?: string[];
   Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean };
@@ -83,6 +86,7 @@ export function fromListEntry(e: ListEntry): ContainerInfo {
     id: e.Id,
     name: (e.Names?.[0] ?? '').replace(/^\//, ''),
     image: e.Image,
+    ...(e.ImageID ? { imageId: e.ImageID } : {}),
     labels: e.Labels ?? {},
     state,
     health,
@@ -113,6 +117,7 @@ export function fromInspect(d: InspectData): ContainerInfo {
     id: d.Id,
     name: (d.Name ?? '').replace(/^\//, ''),
     image: d.Config?.Image ?? '',
+    ...(d.Image ? { imageId: d.Image } : {}),
     labels: d.Config?.Labels ?? {},
     state,
     health: toHealth(d.State?.Health?.Status),

@@ -4,6 +4,7 @@
  * map to engine fields, tested with tables.
  */
 import type { HealthcheckSpec, ServiceSpec, ServiceVolumeSpec } from '../compose/types.js';
+import { serviceImage } from './image-name.js';
 import { type ExtraHostConfig, extraHostConfig } from './translate-extra.js';
 import { type CreateRequest, LABELS } from './types.js';
 
@@ -316,7 +317,7 @@ export function translate(req: CreateRequest): Translation {
   });
 
   const body: CreateBody = compact({
-    Image: spec.image ?? '',
+    Image: serviceImage(req.slot.project, req.slot.service, spec),
     Cmd: spec.command ?? undefined,
     Entrypoint: spec.entrypoint ?? undefined,
     Env: env(spec),

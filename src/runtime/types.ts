@@ -3,6 +3,7 @@
  * implementations (DockerRuntime, FakeRuntime), the pure reconcile planner and the agent.
  */
 import type { ServiceSpec } from '../compose/types.js';
+import type { BuildImageOptions, BuildImageRequest, PullImageOptions } from './image-types.js';
 
 /** Labels every container Fizz makes carries; an agent adopts containers by them. */
 export const LABELS = {
@@ -34,6 +35,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   image: string;
+  /** The id (`sha256:…`) of the image it was made from, when the engine says. */
+  imageId?: string;
   labels: Record<string, string>;
   state: ContainerState;
   health: HealthState;
@@ -156,6 +159,17 @@ export interface Runtime {
   top(id: string): Promise<ProcessTable>;
   /** An image on this machine, or undefined when it is not here (`fizz images`). */
   imageInfo(ref: string): Promise<ImageInfo | undefined>;
+  /**
+   * Pulls an image from its registry, reporting each layer's progress. Throws
+   * `RegistryUnreachableError`, `ImageNotInRegistryError`, `RegistryAuthError` or
+   * `PullFailedError` (image-errors.ts).
+   */
+  pullImage(ref: string, opts?: PullImageOptions): Promise<void>;
+  /**
+   * Builds an image from a local context and tags it; resolves with its id. Throws
+   * `BuildContextError` or `BuildFailedError` (naming the step and the Dockerfile line).
+   */
+  buildImage(req: BuildImageRequest, opts?: BuildImageOptions): Promise<string>;
 }
 
 /** `ps` output of one container: column titles, then one row per process. */
@@ -172,6 +186,8 @@ export interface ImageInfo {
   repoTags: string[];
   /** Bytes. */
   size: number;
+  /** When it was last tagged (pulled, built or tagged here), ms since the epoch, if the engine says. */
+  lastTagTime?: number;
 }
 
 /** A command to run in a running container (`fizz exec`). */

@@ -25,7 +25,13 @@ async function up(
   wait = false,
 ): Promise<{ done: DoneEvent; events: ProgressEvent[] }> {
   const events: ProgressEvent[] = [];
-  const done = await agent.up({ spec, wait }, (e) => events.push(e), new AbortController().signal);
+  const done = await agent.up(
+    { spec, wait },
+    (e) => {
+      if (e.type === 'progress') events.push(e);
+    },
+    new AbortController().signal,
+  );
   return { done, events };
 }
 

@@ -164,7 +164,7 @@ test('up streams progress then done; failures and thrown errors end in a failed 
   await withServer(handlers(), async (client) => {
     const events: OpEvent[] = await collect(client.up({ spec } as unknown as UpRequest));
     assert.deepEqual(
-      events.map((e) => (e.type === 'done' ? `done:${e.ok}` : e.name)),
+      events.map((e) => (e.type === 'done' ? `done:${e.ok}` : e.type === 'progress' ? e.name : e.text)),
       ['demo-web-1', 'demo-db-1', 'done:true'],
     );
     const down = await collect(client.down({ project: 'demo' }));

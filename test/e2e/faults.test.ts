@@ -18,10 +18,15 @@ test(`missing image: error names service and image, the other services still com
     init: true
   bad:
     image: fizz/does-not-exist:1.0
+    pull_policy: never
 `);
+    // pull_policy never: the same answer online and offline (a pull's failure is tested in images-pull).
     const up = await sb.fizz(['up', '-d']);
     assert.equal(up.code, 1);
-    assert.match(up.stderr, /service "bad": image "fizz\/does-not-exist:1\.0"/);
+    assert.match(
+      up.stderr,
+      /service "bad": image "fizz\/does-not-exist:1\.0": it is not on this machine and pull_policy: never forbids pulling it/,
+    );
     const ids = await containerIds(sb.project);
     const running = [];
     for (const id of ids) {

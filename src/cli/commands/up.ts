@@ -30,6 +30,13 @@ export class UpCommand extends ProjectCommand {
       with their current definition. \`--scale web=3\` runs 3 replicas of web for this up,
       whatever deploy.replicas or scale say. Without \`-d\` it then follows the logs (of the
       named services, when there are any); Ctrl+C stops what it brought up (\`-t\` applies).
+
+      Images first, as docker compose: a missing image is pulled (\`pull_policy\`: missing, the
+      default; always; never; build; daily, weekly, every_<duration>), or built when the
+      service has a build section; \`--pull\` overrides every policy, \`--build\` builds every
+      buildable image, \`--no-build\` builds none. A service whose image changed is recreated.
+      A service whose image cannot be pulled or built is named with the image and the reason,
+      keeps what it runs, and the other services still come up.
     `,
     examples: [
       ['Start in the background', '$0 up -d'],
@@ -38,6 +45,8 @@ export class UpCommand extends ProjectCommand {
       ['Bring up only web, not its dependencies', '$0 up -d --no-deps web'],
       ['Recreate every container, even unchanged ones', '$0 up -d --force-recreate'],
       ['Run three replicas of web', '$0 up -d --scale web=3'],
+      ['Rebuild the images, then start', '$0 up -d --build'],
+      ['Pull every image again first', '$0 up -d --pull always'],
     ],
   });
 
@@ -65,6 +74,15 @@ export class UpCommand extends ProjectCommand {
   timeout = Option.String('-t,--timeout', {
     description: 'Seconds to wait for containers being recreated or removed to stop before killing them',
   });
+  pull = Option.String('--pull', {
+    description:
+      "Pull images before starting: always, missing or never (default: each service's pull_policy)",
+  });
+  /** `--build`: true; `--no-build` (clipanion's negation of it): false, build nothing, even a missing image. */
+  build = Option.Boolean('--build', {
+    description:
+      "Build images before starting containers (--no-build: don't build an image, even if it's missing)",
+  });
   scale = Option.Array('--scale', {
     description: 'SERVICE=NUM: run NUM replicas of SERVICE (repeatable; overrides deploy.replicas and scale)',
   });
@@ -80,6 +98,14 @@ export class UpCommand extends ProjectCommand {
     if (this.noRecreate) req.noRecreate = true;
     if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     if (this.scale?.length) req.scale = parseScale(this.scale);
+    if (this.pull !== undefined) {
+      if (this.pull !== 'always' && this.pull !== 'missing' && this.pull !== 'never')
+        throw new UsageError(`--pull wants always, missing or never, not "${this.pull}"`);
+      req.pull = this.pull;
+    }
+    if (this.build === true) req.build = true;
+    if (this.build === false) req.noBuild = true;
+    req.dockerConfig = this.dockerConfig;
     return req;
   }
 

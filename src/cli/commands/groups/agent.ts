@@ -1,5 +1,6 @@
 import type { CommandClass } from 'clipanion';
 import { AgentCommand } from '../agent.js';
+import { BuildCommand } from '../build.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
@@ -8,6 +9,7 @@ import { LogsCommand } from '../logs.js';
 import { LsCommand } from '../ls.js';
 import { PortCommand } from '../port.js';
 import { PsCommand } from '../ps.js';
+import { PullCommand } from '../pull.js';
 import { ScaleCommand } from '../scale.js';
 import { PauseCommand, RestartCommand, StartCommand, StopCommand, UnpauseCommand } from '../services-op.js';
 import { TopCommand } from '../top.js';
@@ -34,4 +36,6 @@ export const agentCommands: CommandClass[] = [
   TopCommand,
   PauseCommand,
   UnpauseCommand,
+  PullCommand,
+  BuildCommand,
 ];
