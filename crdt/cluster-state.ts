@@ -1,7 +1,8 @@
 /**
  * The replicated desired state of a cluster on one Yjs document: projects (opaque JSON
  * specs), deletions that win over older definitions, scale overrides, stopped services,
- * secrets (ciphertext only) and one status entry per node, written only by that node.
+ * secrets (ciphertext only) and one status entry per node, written only by that node (any
+ * node may remove a departed one's entry, which that node's next write brings back).
  *
  * Every value is a last-writer-wins register ordered by (at, nodeId) (see lww.ts). A
  * project's removal leaves a tombstone whose stamp becomes the project's *floor*: scale and
@@ -42,6 +43,11 @@ const MAPS = {
   secrets: 'secrets/1',
   nodes: 'nodes/1',
 };
+
+/** How long the tombstone of a removed node status entry is kept (a week): a status of that
+ * node stamped before the removal that reaches a replica after this may show the entry again
+ * (until it is removed again). */
+export const NODE_TOMBSTONE_TTL_MS = 7 * 86_400_000;
 
 export class ClusterState {
   readonly nodeId: string;
@@ -171,12 +177,32 @@ export class ClusterState {
 
   // ---- node status ----
 
-  /** Writes this node's own status entry (no write when nothing changed). */
+  /** Writes this node's own status entry (no write when nothing changed). It wins over a
+   * removal of the entry made before it, and drops that removal's tombstone. */
   setNodeStatus(status: NodeStatus): void {
     if (!isNodeStatus(status)) throw new TypeError('invalid node status');
     const current = this.nodes.get([this.nodeId]);
-    if (current && JSON.stringify(current.status) === JSON.stringify(status)) return;
-    this.write((stamp) => this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) }));
+    if (current && !current.removed && JSON.stringify(current.status) === JSON.stringify(status)) return;
+    this.write((stamp) => {
+      this.sweepNodeTombstones(stamp.at);
+      this.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) });
+      this.nodes.prune([this.nodeId], (e) => e.node !== this.nodeId && later(stamp, e));
+    });
+  }
+
+  /** Removes a node's status entry (a departed or reaped node's; any node may). A
+   * last-writer-wins removal: a status of that node stamped before it stays removed, even
+   * when it arrives later; one the node writes after it (when it comes back) wins. Its
+   * tombstone goes when that node writes again, or NODE_TOMBSTONE_TTL_MS after the removal. */
+  removeNodeStatus(nodeId: string): void {
+    checkName(nodeId);
+    const current = this.nodes.get([nodeId]);
+    if (!current || current.removed) return;
+    this.write((stamp) => {
+      this.sweepNodeTombstones(stamp.at);
+      this.nodes.write([nodeId], { ...stamp, removed: true });
+      this.nodes.prune([nodeId], (e) => e.node !== this.nodeId && later(stamp, e));
+    });
   }
 
   /** Every node's last reported status, by node id. */
@@ -321,6 +347,18 @@ export class ClusterState {
       reg.write([project, key], { ...stamp, ...payload });
       reg.prune([project, key], (e) => e.node !== this.nodeId && later(stamp, e));
     });
+  }
+
+  /** Deletes what removals of status entries hide (an older status that arrived after its
+   * removal), and removals older than NODE_TOMBSTONE_TTL_MS with all they hide; call first
+   * in a write's transaction (the index shows the state before it). */
+  private sweepNodeTombstones(now: number): void {
+    for (const parts of this.nodes.keys()) {
+      const w = this.nodes.get(parts);
+      if (!w?.removed) continue;
+      const expired = w.at < now - NODE_TOMBSTONE_TTL_MS;
+      this.nodes.prune(parts, (e) => (expired ? !later(e, w) : e !== w && later(w, e)));
+    }
   }
 
   private liveOverride(reg: RegisterMap, project: string, key: string): Entry | undefined {

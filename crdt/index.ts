@@ -1,5 +1,5 @@
 /** crdt/: the replicated cluster state (Yjs only, bytes in and bytes out) and its on-disk store. */
-export { ClusterState } from './cluster-state.js';
+export { ClusterState, NODE_TOMBSTONE_TTL_MS } from './cluster-state.js';
 export {
   ListenerError,
   StampRangeError,

@@ -25,9 +25,11 @@ export type Op =
   | { kind: 'scale'; project: string; service: string; n: number }
   | { kind: 'stop'; project: string; service: string; stopped: boolean }
   | { kind: 'secret'; project: string; name: string; byte: number }
-  | { kind: 'status'; images: number };
+  | { kind: 'status'; images: number }
+  | { kind: 'unstatus'; node: string };
 
-export function randomOp(rand: () => number): Op {
+/** A random operation; with `nodes`, removals of their status entries too. */
+export function randomOp(rand: () => number, nodes: readonly string[] = []): Op {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const project = pick(PROJECTS);
   const r = rand();
@@ -36,7 +38,8 @@ export function randomOp(rand: () => number): Op {
   if (r < 0.7) return { kind: 'scale', project, service: pick(SERVICES), n: Math.floor(rand() * 10) };
   if (r < 0.8) return { kind: 'stop', project, service: pick(SERVICES), stopped: rand() < 0.5 };
   if (r < 0.9) return { kind: 'secret', project, name: pick(['k1', 'k2']), byte: Math.floor(rand() * 256) };
-  return { kind: 'status', images: Math.floor(rand() * 5) };
+  if (r < 0.96 || nodes.length === 0) return { kind: 'status', images: Math.floor(rand() * 5) };
+  return { kind: 'unstatus', node: pick(nodes) };
 }
 
 export function applyOp(s: ClusterState, op: Op): void {
@@ -62,6 +65,9 @@ export function applyOp(s: ClusterState, op: Op): void {
         images: Array.from({ length: op.images }, (_, i) => `i${i}`),
         updatedAt: op.images,
       });
+      return;
+    case 'unstatus':
+      s.removeNodeStatus(op.node);
       return;
   }
 }
@@ -127,7 +133,11 @@ export class Model {
     }
     out.projects = live.sort();
     for (const n of nodes) {
-      const mine = this.writes.filter((w) => w.op.kind === 'status' && w.stamp.node === n);
+      // The node's own status writes and the removals of its entry, by anyone.
+      const mine = this.writes.filter(
+        (w) =>
+          (w.op.kind === 'status' && w.stamp.node === n) || (w.op.kind === 'unstatus' && w.op.node === n),
+      );
       const lastMine = mine.reduce<{ op: Op; stamp: Stamp } | undefined>(
         (b, w) => (!b || later(w.stamp, b.stamp) ? w : b),
         undefined,

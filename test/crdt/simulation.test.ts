@@ -37,7 +37,7 @@ function simulate(seed: number, replicas: number, steps: number): void {
     const r = rand();
     if (r < 0.35) {
       const i = Math.floor(rand() * replicas);
-      act(states[i]!, randomOp(rand), model);
+      act(states[i]!, randomOp(rand, nodes), model);
     } else if (r < 0.8 && inFlight.length > 0) {
       const k = Math.floor(rand() * inFlight.length);
       const msg = inFlight[k]!;
