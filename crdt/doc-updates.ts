@@ -15,13 +15,17 @@ import { ListenerError, UpdateDecodeError } from './errors.js';
 export type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
 export class DocUpdates {
-  private readonly listeners = new Set<UpdateListener>();
   /** Whether Yjs encodes transactions for `updateV2` (see the header). */
   private encoding = false;
   /** Set while `apply` runs: what its own (remote) transaction did. */
   private applied: { changed: boolean; tr: Y.Transaction | null } | null = null;
 
-  constructor(private readonly doc: Y.Doc) {
+  constructor(
+    private readonly doc: Y.Doc,
+    /** The listeners, owned by the caller (they outlive one document); call
+     * `listenersChanged` after changing them. */
+    private readonly listeners: ReadonlySet<UpdateListener>,
+  ) {
     doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
       if (tr.local || !this.applied || this.applied.tr !== null) return;
       this.applied.tr = tr;
@@ -90,20 +94,13 @@ export class DocUpdates {
     }
   }
 
-  /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
-  onUpdate(cb: UpdateListener): () => void {
-    // A wrapper per subscription, so that subscribing one callback twice calls it twice.
-    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
-    this.listeners.add(listener);
+  /** Has Yjs encode transactions for the listeners while there are any. */
+  listenersChanged(): void {
     this.setEncoding(true);
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.setEncoding(false);
-    };
   }
 
-  clear(): void {
-    this.listeners.clear();
+  /** Stops encoding for the listeners (the document is being dropped). */
+  detach(): void {
     this.setEncoding(false);
   }
 
