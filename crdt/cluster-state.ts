@@ -14,13 +14,16 @@
  *
  * Bytes in, bytes out, in Yjs's update format v2 (its run-length and delta coding keeps the
  * tombstones of overwritten values to a few bytes per thousand; format v1 spends ~10 bytes
- * on each), handled by doc-updates.ts. The network and the disk live elsewhere (src/net,
- * store.ts).
+ * on each), handled by doc-updates.ts. Yjs still keeps an item per overwritten value: a
+ * rebase (epoch.ts) swaps the document for a fresh one holding the same entries. The
+ * network and the disk live elsewhere (src/net, store.ts).
  */
 import * as Y from 'yjs';
 import { ChangeFeed, type ChangeListener } from './change-feed.js';
-import { DocState } from './doc-state.js';
+import type { DocState } from './doc-state.js';
 import { DocUpdates, type UpdateListener } from './doc-updates.js';
+import { Epochs, WHOLE } from './epoch.js';
+import { frame, unframe } from './epoch-frame.js';
 import { StampRangeError } from './errors.js';
 import { type Entry, inHorizon, later, MAX_AHEAD_MS, MAX_AT, maxStamp } from './lww.js';
 import type { RegisterMap } from './register-map.js';
@@ -37,7 +40,7 @@ export class ClusterState {
   private readonly clock: () => number;
   private readonly changes: ChangeFeed;
   private readonly updateListeners = new Set<UpdateListener>();
-  private ds: DocState;
+  private readonly epochs: Epochs;
   private lastAt = 0;
 
   constructor(options: ClusterStateOptions) {
@@ -46,7 +49,18 @@ export class ClusterState {
     this.nodeId = options.nodeId;
     this.clock = options.clock;
     this.changes = new ChangeFeed(options.onListenerError);
-    this.ds = new DocState(this.clock, this.changes, this.updateListeners);
+    this.epochs = new Epochs({
+      nodeId: this.nodeId,
+      clock: this.clock,
+      changes: this.changes,
+      listeners: this.updateListeners,
+      retainMs: options.epochRetainMs,
+    });
+  }
+
+  /** The current document (it changes with the epoch). */
+  private get ds(): DocState {
+    return this.epochs.current;
   }
 
   // ---- projects ----
@@ -57,7 +71,7 @@ export class ClusterState {
     this.write((stamp) => {
       const floor = this.floor(name);
       this.ds.projects.write([name], { ...stamp, spec, ...(floor ? { floor } : {}) });
-      this.ds.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
+      this.ds.projects.pruneDominated([name], stamp, this.nodeId);
     });
   }
 
@@ -66,7 +80,7 @@ export class ClusterState {
     checkName(name);
     this.write((stamp) => {
       this.ds.projects.write([name], { ...stamp, removed: true, floor: stamp });
-      this.ds.projects.prune([name], (e) => e.node !== this.nodeId && later(stamp, e));
+      this.ds.projects.pruneDominated([name], stamp, this.nodeId);
       for (const reg of [this.ds.scale, this.ds.stopped]) {
         for (const parts of reg.keys()) if (parts[0] === name) reg.prune(parts, (e) => later(stamp, e));
       }
@@ -146,7 +160,7 @@ export class ClusterState {
     this.write((stamp) => {
       this.sweepNodeTombstones(stamp.at);
       this.ds.nodes.write([this.nodeId], { ...stamp, status: structuredClone(status) });
-      this.ds.nodes.prune([this.nodeId], (e) => e.node !== this.nodeId && later(stamp, e));
+      this.ds.nodes.pruneDominated([this.nodeId], stamp, this.nodeId);
     });
   }
 
@@ -161,7 +175,7 @@ export class ClusterState {
     this.write((stamp) => {
       this.sweepNodeTombstones(stamp.at);
       this.ds.nodes.write([nodeId], { ...stamp, removed: true });
-      this.ds.nodes.prune([nodeId], (e) => e.node !== this.nodeId && later(stamp, e));
+      this.ds.nodes.pruneDominated([nodeId], stamp, this.nodeId);
     });
   }
 
@@ -207,23 +221,52 @@ export class ClusterState {
   // ---- bytes in, bytes out ----
 
   stateVector(): Uint8Array {
-    return this.ds.updates.stateVector();
+    return this.epochs.stateVector();
   }
 
-  /** Everything this replica has that a replica at `sinceSv` lacks (all of it without one). */
+  /** Everything this replica has that a replica at `sinceSv` lacks (all of it without one;
+   * the whole document for a replica of an earlier epoch, epoch.ts). */
   encodeUpdate(sinceSv?: Uint8Array): Uint8Array {
-    return this.ds.updates.encode(sinceSv);
+    return this.epochs.encode(sinceSv);
   }
 
-  /** Applies a remote (or stored) update (see DocUpdates.apply); `origin` tags it so it is
-   * not re-broadcast. */
+  /** Applies a remote (or stored) update (see DocUpdates.apply, and epoch.ts for an update
+   * of another epoch); `origin` tags it so it is not re-broadcast. `checked`: bytes from the
+   * store's own log. */
   applyUpdate(bytes: Uint8Array, origin: unknown, checked = false): void {
-    this.ds.updates.apply(bytes, origin, checked);
+    this.epochs.apply(bytes, origin, checked);
     this.changes.notify(this.ds.admitDue(), false);
   }
 
+  /** Merges updates into one; of updates of several epochs, only the latest epoch's count. */
   static merge(updates: Uint8Array[]): Uint8Array {
-    return DocUpdates.merge(updates);
+    const framed = updates.map(unframe);
+    const epoch = Math.max(0, ...framed.map((u) => u.epoch));
+    const last = framed.filter((u) => u.epoch === epoch);
+    const merged = DocUpdates.merge(last.map((u) => u.body));
+    return frame(
+      epoch,
+      merged,
+      last.some((u) => u.whole),
+    );
+  }
+
+  /** The epoch of the current document (0 until the first rebase). */
+  get epoch(): number {
+    return this.epochs.epoch;
+  }
+
+  /** How many Yjs structs the current document holds: its load time and memory grow with
+   * them (one per overwritten value, roughly), its registers do not. A rebase makes it the
+   * count of a fresh document with the same content. */
+  historySize(): number {
+    return this.ds.structs();
+  }
+
+  /** Starts a new epoch from the valid entries of this one (epoch.ts); the other replicas
+   * adopt it through anti-entropy. */
+  rebase(): void {
+    this.epochs.rebase();
   }
 
   /** Calls `cb` with the bytes of every change this replica makes itself; returns an unsubscribe. */
@@ -236,7 +279,8 @@ export class ClusterState {
   /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
   onUpdate(cb: UpdateListener): () => void {
     // A wrapper per subscription, so that subscribing one callback twice calls it twice.
-    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
+    const listener: UpdateListener = (update, origin, local) =>
+      cb(frame(this.epochs.epoch, update, origin === WHOLE), origin, local);
     this.updateListeners.add(listener);
     this.ds.updates.listenersChanged();
     return () => {
@@ -257,7 +301,7 @@ export class ClusterState {
   destroy(): void {
     this.changes.clear();
     this.updateListeners.clear();
-    this.ds.destroy();
+    this.epochs.destroy();
   }
 
   // ---- internals ----
@@ -302,7 +346,7 @@ export class ClusterState {
     checkName(key);
     this.write((stamp) => {
       reg.write([project, key], { ...stamp, ...payload });
-      reg.prune([project, key], (e) => e.node !== this.nodeId && later(stamp, e));
+      reg.pruneDominated([project, key], stamp, this.nodeId);
     });
   }
 

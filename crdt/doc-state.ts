@@ -39,8 +39,11 @@ export class DocState {
     clock: () => number,
     private readonly changes: ChangeFeed,
     listeners: ReadonlySet<UpdateListener>,
+    /** While true, changes only update the indexes: no change events, no update bytes (a
+     * document being built, or one kept a while after it was replaced; epoch.ts). */
+    private quiet = false,
   ) {
-    this.updates = new DocUpdates(this.doc, listeners);
+    this.updates = new DocUpdates(this.doc, listeners, quiet);
     // Each family's schema is checked on every entry, remote or local (validate.ts).
     const map = (name: string) => this.doc.getMap<unknown>(name);
     this.projects = new RegisterMap(map(MAPS.projects), 1, isProjectEntry, clock);
@@ -76,8 +79,32 @@ export class DocState {
     return out;
   }
 
+  /** Starts handing on changes (a document built quietly that is now the current one). */
+  speak(): void {
+    this.quiet = false;
+    this.updates.unmute();
+  }
+
+  /** Hands on nothing more (the document was replaced). */
+  retire(): void {
+    this.quiet = true;
+    this.updates.mute();
+  }
+
+  /** Every logical key of every family. */
+  allKeys(): Touched[] {
+    return this.families.map(({ reg, toChange }) => ({ toChange, touched: reg.keys() }));
+  }
+
+  /** How many Yjs structs the document holds: what its load time and memory grow with. */
+  structs(): number {
+    let n = 0;
+    for (const structs of this.doc.store.clients.values()) n += structs.length;
+    return n;
+  }
+
   destroy(): void {
-    this.updates.detach();
+    this.updates.mute();
     this.doc.destroy();
   }
 
@@ -85,7 +112,7 @@ export class DocState {
     this.families.push({ reg, toChange });
     reg.map.observe((event) => {
       const touched = reg.refresh(event.keysChanged);
-      this.changes.notify([{ toChange, touched }], event.transaction.local);
+      if (!this.quiet) this.changes.notify([{ toChange, touched }], event.transaction.local);
     });
   }
 }

@@ -25,6 +25,8 @@ export class DocUpdates {
     /** The listeners, owned by the caller (they outlive one document); call
      * `listenersChanged` after changing them. */
     private readonly listeners: ReadonlySet<UpdateListener>,
+    /** While muted, nothing is handed on (a document built, or kept, aside; epoch.ts). */
+    private muted = false,
   ) {
     doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
       if (tr.local || !this.applied || this.applied.tr !== null) return;
@@ -99,9 +101,14 @@ export class DocUpdates {
     this.setEncoding(true);
   }
 
-  /** Stops encoding for the listeners (the document is being dropped). */
-  detach(): void {
+  mute(): void {
+    this.muted = true;
     this.setEncoding(false);
+  }
+
+  unmute(): void {
+    this.muted = false;
+    this.setEncoding(true);
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
@@ -113,7 +120,7 @@ export class DocUpdates {
 
   /** Yjs encodes a transaction for `updateV2` only when that event has a listener. */
   private setEncoding(on: boolean): void {
-    const want = on && this.listeners.size > 0;
+    const want = on && !this.muted && this.listeners.size > 0;
     if (want === this.encoding) return;
     this.encoding = want;
     if (want) this.doc.on('updateV2', this.onDocUpdate);
