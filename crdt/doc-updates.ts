@@ -15,13 +15,19 @@ import { ListenerError, UpdateDecodeError } from './errors.js';
 export type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
 export class DocUpdates {
-  private readonly listeners = new Set<UpdateListener>();
   /** Whether Yjs encodes transactions for `updateV2` (see the header). */
   private encoding = false;
   /** Set while `apply` runs: what its own (remote) transaction did. */
   private applied: { changed: boolean; tr: Y.Transaction | null } | null = null;
 
-  constructor(private readonly doc: Y.Doc) {
+  constructor(
+    private readonly doc: Y.Doc,
+    /** The listeners, owned by the caller (they outlive one document); call
+     * `listenersChanged` after changing them. */
+    private readonly listeners: ReadonlySet<UpdateListener>,
+    /** While muted, nothing is handed on (a document built, or kept, aside; epoch.ts). */
+    private muted = false,
+  ) {
     doc.on('afterTransactionCleanup', (tr: Y.Transaction) => {
       if (tr.local || !this.applied || this.applied.tr !== null) return;
       this.applied.tr = tr;
@@ -90,21 +96,19 @@ export class DocUpdates {
     }
   }
 
-  /** Calls `cb` with the bytes of every change, local or remote, with its origin. */
-  onUpdate(cb: UpdateListener): () => void {
-    // A wrapper per subscription, so that subscribing one callback twice calls it twice.
-    const listener: UpdateListener = (update, origin, local) => cb(update, origin, local);
-    this.listeners.add(listener);
+  /** Has Yjs encode transactions for the listeners while there are any. */
+  listenersChanged(): void {
     this.setEncoding(true);
-    return () => {
-      this.listeners.delete(listener);
-      if (this.listeners.size === 0) this.setEncoding(false);
-    };
   }
 
-  clear(): void {
-    this.listeners.clear();
+  mute(): void {
+    this.muted = true;
     this.setEncoding(false);
+  }
+
+  unmute(): void {
+    this.muted = false;
+    this.setEncoding(true);
   }
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown, _doc: Y.Doc, tr: Y.Transaction) =>
@@ -116,7 +120,7 @@ export class DocUpdates {
 
   /** Yjs encodes a transaction for `updateV2` only when that event has a listener. */
   private setEncoding(on: boolean): void {
-    const want = on && this.listeners.size > 0;
+    const want = on && !this.muted && this.listeners.size > 0;
     if (want === this.encoding) return;
     this.encoding = want;
     if (want) this.doc.on('updateV2', this.onDocUpdate);

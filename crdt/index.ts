@@ -1,5 +1,6 @@
 /** crdt/: the replicated cluster state (Yjs only, bytes in and bytes out) and its on-disk store. */
-export { ClusterState } from './cluster-state.js';
+export { ClusterState, NODE_TOMBSTONE_TTL_MS } from './cluster-state.js';
+export { RETAIN_PREVIOUS_MS } from './epoch.js';
 export {
   ListenerError,
   StampRangeError,

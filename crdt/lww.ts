@@ -4,6 +4,11 @@
  * and a reader picks the greatest stamp among the writers of a logical key. (Nested Y.Maps
  * would lose writes when two replicas create the same nested map concurrently.)
  *
+ * A node that carries another writer's entry into a new document (an epoch rebase,
+ * epoch.ts) writes it under `<logical parts…>\0<writer>\0<carrier>`: a copy that counts as
+ * the writer's entry. So no two Yjs clients ever set one key, which Yjs would settle by
+ * client id, not by stamp, and a newer entry could be hidden by an older copy.
+ *
  * Every value is checked on read: a remote replica's garbage is ignored, never trusted.
  *
  * Stamps from the future. A stamp only grows (a write is stamped past every stamp its
@@ -48,18 +53,23 @@ export function maxStamp(a: Stamp | undefined, b: Stamp | undefined): Stamp | un
   return later(a, b) ? a : b;
 }
 
-export function flatKey(parts: readonly string[], node: string): string {
-  return [...parts, node].join(SEP);
+/** The key of `node`'s entry, or of a copy of it that `carrier` wrote. */
+export function flatKey(parts: readonly string[], node: string, carrier?: string): string {
+  return (carrier && carrier !== node ? [...parts, node, carrier] : [...parts, node]).join(SEP);
 }
 
-/** Splits a flat key into its logical key and its writer; null when malformed. */
+/** Splits a flat key into its logical key and its writer (and the carrier of a copy); null
+ * when malformed. */
 export function splitKey(
   key: string,
   arity: number,
 ): { logical: string; parts: string[]; node: string } | null {
   const parts = key.split(SEP);
-  if (parts.length !== arity + 1 || parts.some((p) => p.length === 0)) return null;
+  if (parts.length !== arity + 1 && parts.length !== arity + 2) return null;
+  if (parts.some((p) => p.length === 0)) return null;
+  const carrier = parts.length === arity + 2 ? parts.pop()! : undefined;
   const node = parts.pop()!;
+  if (carrier === node) return null;
   return { logical: parts.join(SEP), parts, node };
 }
 

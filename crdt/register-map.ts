@@ -1,10 +1,12 @@
 /**
  * A family of last-writer-wins registers over one Y.Map (layout in lww.ts), with an index
- * from logical key to its writers' entries, kept current by observing the map. Entries
+ * from logical key to its writers' entries (and copies of them, lww.ts) by flat key, kept
+ * current by observing the map. Entries
  * stamped too far ahead of the clock are kept aside until `admitDue` finds them in range.
  */
 import type * as Y from 'yjs';
-import { asEntry, type Entry, flatKey, inHorizon, SEP, splitKey, winner } from './lww.js';
+import { asEntry, type Entry, flatKey, inHorizon, later, SEP, splitKey, winner } from './lww.js';
+import type { Stamp } from './types.js';
 
 export class RegisterMap {
   private readonly index = new Map<string, Map<string, Entry>>();
@@ -75,14 +77,38 @@ export class RegisterMap {
     return [...this.index.keys()].map((k) => k.split(SEP));
   }
 
-  /** Writes this node's entry; call inside a transaction. */
-  write(parts: readonly string[], entry: Entry): void {
-    this.map.set(flatKey(parts, entry.node), entry);
+  /** Writes an entry: its writer's own, or a copy that `carrier` keeps of it; call inside a
+   * transaction. */
+  write(parts: readonly string[], entry: Entry, carrier?: string): void {
+    this.map.set(flatKey(parts, entry.node, carrier), entry);
   }
 
-  /** Deletes the writers' entries of a logical key that `drop` selects; call inside a transaction. */
+  /** Deletes the entries (and copies) of a logical key that `drop` selects; call inside a
+   * transaction. */
   prune(parts: readonly string[], drop: (e: Entry) => boolean): void {
-    for (const e of this.entries(parts)) if (drop(e)) this.map.delete(flatKey(parts, e.node));
+    const writers = this.index.get(parts.join(SEP));
+    if (!writers) return;
+    for (const [key, e] of writers) if (drop(e)) this.map.delete(key);
+  }
+
+  /** After `self` wrote its own entry stamped `stamp`: deletes every other entry and copy of
+   * the logical key that it dominates; call inside that transaction. */
+  pruneDominated(parts: readonly string[], stamp: Stamp, self: string): void {
+    const own = flatKey(parts, self);
+    const writers = this.index.get(parts.join(SEP));
+    if (!writers) return;
+    for (const [key, e] of writers) if (key !== own && later(stamp, e)) this.map.delete(key);
+  }
+
+  /** Every valid entry and copy in the map by flat key, counted or not yet (too far ahead). */
+  raw(): Map<string, { parts: string[]; entry: Entry }> {
+    const out = new Map<string, { parts: string[]; entry: Entry }>();
+    for (const [key, value] of this.map.entries()) {
+      const split = splitKey(key, this.arity);
+      const entry = split && asEntry(value, split.node);
+      if (split && entry && this.valid(entry, split.parts)) out.set(key, { parts: split.parts, entry });
+    }
+    return out;
   }
 
   private reindex(key: string, value: unknown, now: number): { logical: string; parts: string[] } | null {
@@ -102,10 +128,10 @@ export class RegisterMap {
         writers = new Map();
         this.index.set(split.logical, writers);
       }
-      writers.set(split.node, entry);
+      writers.set(key, entry);
       if (entry.at > this.highest) this.highest = entry.at;
     } else if (writers) {
-      writers.delete(split.node);
+      writers.delete(key);
       if (writers.size === 0) this.index.delete(split.logical);
     }
     return split;

@@ -28,6 +28,9 @@
  * appends; it fails with StoreLockedError instead. A lock left by a dead process, a zombie or
  * a process that reused its pid is taken over (pid-lock.ts).
  *
+ * A new epoch (epoch.ts) is logged as one record holding its whole document, and compacted
+ * into a snapshot right after it is written.
+ *
  * A clean close leaves the Yjs client id for the next open (`state.client`, store-client.ts),
  * so that restarts do not grow the state vector.
  */
@@ -270,6 +273,8 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
   let scheduled = false;
   let closed = false;
   let compactions = 0;
+  // A new epoch (epoch.ts) makes every record before it dead weight: compact right after it.
+  let loggedEpoch = state.epoch;
   let failure: unknown = null;
 
   const unsubscribe = state.onUpdate((update, origin) => {
@@ -291,7 +296,10 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     if (fsync) await fh.datasync();
     logBytes += bytes.length;
     logRecords += batch.length;
-    if (logBytes >= compactBytes || logRecords >= compactRecords) await compactNow();
+    if (logBytes >= compactBytes || logRecords >= compactRecords || state.epoch !== loggedEpoch) {
+      loggedEpoch = state.epoch;
+      await compactNow();
+    }
   }
 
   async function compactNow(): Promise<void> {

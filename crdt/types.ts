@@ -61,4 +61,7 @@ export interface ClusterStateOptions {
   /** Receives what a `change` listener throws. Without it the first such error is thrown,
    * as a ListenerError, from the call that made the change, after every listener ran. */
   onListenerError?: (err: unknown, change: StateChange) => void;
+  /** How long the previous epoch's document is kept for late changes (ms; default
+   * RETAIN_PREVIOUS_MS, epoch.ts). */
+  epochRetainMs?: number;
 }

@@ -57,7 +57,9 @@ export function isSecretEntry(e: Entry): boolean {
   return e.removed === true || e.ct instanceof Uint8Array;
 }
 
-/** A status entry counts only when its writer is the node it describes. */
+/** A status entry counts only when its writer is the node it describes; a removal of it
+ * (`removeNodeStatus`) may come from any node. */
 export function isNodeStatusEntry(e: Entry, parts: readonly string[]): boolean {
+  if (e.removed === true) return e.status === undefined;
   return e.node === parts[0] && isNodeStatus(e.status);
 }

@@ -24,6 +24,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     service: fc.constantFrom(...SERVICES),
     stopped: fc.boolean(),
   }),
+  fc.record({ kind: fc.constant('status' as const), images: fc.nat(4) }),
+  fc.record({ kind: fc.constant('unstatus' as const), node: fc.constantFrom('a', 'b', 'c') }),
 );
 
 type Step = { op: Op; replica: number; dt: number } | { sync: [number, number] };

@@ -2,7 +2,8 @@
  * Helpers for the CRDT simulations: a seeded PRNG, random operations, a canonical view of a
  * replica's state, and a reference model of the intended last-writer-wins semantics.
  */
-import { type ClusterState, later, type Stamp } from '../../crdt/index.js';
+import assert from 'node:assert/strict';
+import { ClusterState, later, type Stamp } from '../../crdt/index.js';
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
 export function prng(seed: number): () => number {
@@ -25,9 +26,11 @@ export type Op =
   | { kind: 'scale'; project: string; service: string; n: number }
   | { kind: 'stop'; project: string; service: string; stopped: boolean }
   | { kind: 'secret'; project: string; name: string; byte: number }
-  | { kind: 'status'; images: number };
+  | { kind: 'status'; images: number }
+  | { kind: 'unstatus'; node: string };
 
-export function randomOp(rand: () => number): Op {
+/** A random operation; with `nodes`, removals of their status entries too. */
+export function randomOp(rand: () => number, nodes: readonly string[] = []): Op {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const project = pick(PROJECTS);
   const r = rand();
@@ -36,7 +39,8 @@ export function randomOp(rand: () => number): Op {
   if (r < 0.7) return { kind: 'scale', project, service: pick(SERVICES), n: Math.floor(rand() * 10) };
   if (r < 0.8) return { kind: 'stop', project, service: pick(SERVICES), stopped: rand() < 0.5 };
   if (r < 0.9) return { kind: 'secret', project, name: pick(['k1', 'k2']), byte: Math.floor(rand() * 256) };
-  return { kind: 'status', images: Math.floor(rand() * 5) };
+  if (r < 0.96 || nodes.length === 0) return { kind: 'status', images: Math.floor(rand() * 5) };
+  return { kind: 'unstatus', node: pick(nodes) };
 }
 
 export function applyOp(s: ClusterState, op: Op): void {
@@ -62,6 +66,9 @@ export function applyOp(s: ClusterState, op: Op): void {
         images: Array.from({ length: op.images }, (_, i) => `i${i}`),
         updatedAt: op.images,
       });
+      return;
+    case 'unstatus':
+      s.removeNodeStatus(op.node);
       return;
   }
 }
@@ -127,7 +134,11 @@ export class Model {
     }
     out.projects = live.sort();
     for (const n of nodes) {
-      const mine = this.writes.filter((w) => w.op.kind === 'status' && w.stamp.node === n);
+      // The node's own status writes and the removals of its entry, by anyone.
+      const mine = this.writes.filter(
+        (w) =>
+          (w.op.kind === 'status' && w.stamp.node === n) || (w.op.kind === 'unstatus' && w.op.node === n),
+      );
       const lastMine = mine.reduce<{ op: Op; stamp: Stamp } | undefined>(
         (b, w) => (!b || later(w.stamp, b.stamp) ? w : b),
         undefined,
@@ -149,4 +160,82 @@ export function act(s: ClusterState, op: Op, model: Model): void {
 export function syncPair(a: ClusterState, b: ClusterState): void {
   b.applyUpdate(a.encodeUpdate(b.stateVector()), 'sync');
   a.applyUpdate(b.encodeUpdate(a.stateVector()), 'sync');
+}
+
+interface Msg {
+  to: number;
+  bytes: Uint8Array;
+}
+
+/**
+ * One seeded simulation (simulation.test.ts, epoch.test.ts): N replicas make random changes;
+ * their updates travel as messages delivered in random order, duplicated, dropped, and cut
+ * by partitions that later heal; anti-entropy runs now and then. After a heal and two
+ * rounds of anti-entropy every replica must equal the model, with equal state vectors.
+ * `rebases`: the share of steps at which a random replica starts a new epoch (epoch.ts);
+ * `retainMs`: how long a replica keeps the previous epoch's document for late changes.
+ */
+export function simulate(
+  seed: number,
+  replicas: number,
+  steps: number,
+  epochs: { rebases: number; retainMs?: number } = { rebases: 0 },
+): void {
+  const rand = prng(seed);
+  const time = { t: 1_000_000 };
+  const skew = Array.from({ length: replicas }, () => Math.floor(rand() * 2000) - 1000);
+  const nodes = Array.from({ length: replicas }, (_, i) => `node-${i}`);
+  const states = nodes.map(
+    (nodeId, i) =>
+      new ClusterState({ nodeId, clock: () => time.t + skew[i]!, epochRetainMs: epochs.retainMs }),
+  );
+  const model = new Model();
+  let inFlight: Msg[] = [];
+  let group: number[] | null = null; // partition: replica → side
+  const reachable = (a: number, b: number) => group === null || group[a] === group[b];
+  states.forEach((s, i) => {
+    s.onLocalUpdate((bytes) => {
+      for (let to = 0; to < replicas; to++) if (to !== i && reachable(i, to)) inFlight.push({ to, bytes });
+    });
+  });
+
+  for (let step = 0; step < steps; step++) {
+    time.t += Math.floor(rand() * 20);
+    const r = rand();
+    if (r < 0.35) {
+      const i = Math.floor(rand() * replicas);
+      act(states[i]!, randomOp(rand, nodes), model);
+    } else if (r < 0.8 && inFlight.length > 0) {
+      const k = Math.floor(rand() * inFlight.length);
+      const msg = inFlight[k]!;
+      const fate = rand();
+      if (fate < 0.1)
+        inFlight.splice(k, 1); // dropped
+      else {
+        states[msg.to]!.applyUpdate(msg.bytes, 'net');
+        if (fate > 0.2) inFlight.splice(k, 1); // otherwise kept: delivered again later
+      }
+    } else if (r < 0.85) {
+      const a = Math.floor(rand() * replicas);
+      const b = Math.floor(rand() * replicas);
+      if (a !== b && reachable(a, b)) syncPair(states[a]!, states[b]!);
+    } else if (r < 0.88) {
+      group = group ? null : nodes.map(() => (rand() < 0.5 ? 0 : 1));
+      if (group) inFlight = inFlight.filter(() => rand() < 0.5); // some messages die in the cut
+    } else if (r < 0.88 + epochs.rebases) {
+      states[Math.floor(rand() * replicas)]!.rebase();
+    }
+  }
+  group = null;
+  for (const m of inFlight) if (rand() < 0.5) states[m.to]!.applyUpdate(m.bytes, 'net');
+  for (let i = 1; i < replicas; i++) syncPair(states[0]!, states[i]!);
+  for (let i = 1; i < replicas; i++) syncPair(states[0]!, states[i]!);
+
+  const expected = model.view(nodes);
+  for (let i = 0; i < replicas; i++) {
+    assert.deepEqual(view(states[i]!, nodes), expected, `seed ${seed}: replica ${i} differs from the model`);
+  }
+  const sv = Buffer.from(states[0]!.stateVector()).toString('hex');
+  for (const s of states)
+    assert.equal(Buffer.from(s.stateVector()).toString('hex'), sv, `seed ${seed}: state vectors differ`);
 }
