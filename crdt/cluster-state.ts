@@ -98,7 +98,7 @@ export class ClusterState {
    * remembered). A project it never heard of is one whose record it may have lost.
    */
   knowsProject(name: string): boolean {
-    return this.projects.get([name]) !== undefined;
+    return this.ds.projects.get([name]) !== undefined;
   }
 
   /**
@@ -106,7 +106,8 @@ export class ClusterState {
    * pending): they take effect once it arrives, e.g. from a peer.
    */
   hasPending(): boolean {
-    return this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+    const { store } = this.ds.doc;
+    return store.pendingStructs !== null || store.pendingDs !== null;
   }
 
   /** Names of the defined (not removed) projects, sorted. */
