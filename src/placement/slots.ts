@@ -58,6 +58,9 @@ export function placementSlot(slot: SlotRef, spec: ServiceSpec, origin?: string)
   }
   const w = weightOf(spec);
   if (w !== undefined) out.weight = w;
+  const r = spec.deploy?.resources?.reservations;
+  if (r && ((r.cpus ?? 0) > 0 || (r.memory ?? 0) > 0))
+    out.reserve = { ...(r.cpus ? { cpus: r.cpus } : {}), ...(r.memory ? { memory: r.memory } : {}) };
   const why = origin === undefined ? undefined : pinReason(spec);
   if (why !== undefined && origin !== undefined) {
     // A constraint like any other, so placement masks it; `pinned` words the reason.

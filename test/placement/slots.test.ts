@@ -109,3 +109,22 @@ test('deploy.mode global: one replica per eligible member that satisfies the con
   const { assignment } = place(slots, members);
   assert.deepEqual([...assignment.values()].sort(), ['a', 'd']);
 });
+
+test('deploy.resources.reservations: a replica goes only where its reservation is free, else pending with why', () => {
+  const spec = svc({
+    deploy: { resources: { reservations: { cpus: 2, memory: 2 ** 30 } } },
+  } as Partial<ServiceSpec>);
+  const members: PlacementMember[] = [
+    { id: 'small', name: 'small', status: 'alive', labels: {}, resources: { cpus: 1, memory: 8 * 2 ** 30 } },
+    { id: 'big', name: 'big', status: 'alive', labels: {}, resources: { cpus: 5, memory: 8 * 2 ** 30 } },
+  ];
+  const slots = toPlacementSlots([0, 1, 2].map((replica) => ({ slot: { ...ref, replica }, spec })));
+  assert.deepEqual(slots[0]!.reserve, { cpus: 2, memory: 2 ** 30 });
+  const { assignment, unplaced } = place(slots, members);
+  assert.deepEqual([...assignment.values()], ['big', 'big'], 'two replicas of 2 CPUs fit in 5, none in 1');
+  assert.equal(unplaced.length, 1);
+  assert.match(unplaced[0]!.reason, /no member has its reservations free \(2 CPUs, 1024 MiB\)/);
+  // A node that advertises nothing is not limited.
+  const { assignment: free } = place(slots, [{ id: 'x', name: 'x', status: 'alive', labels: {} }]);
+  assert.equal(free.size, 3);
+});
