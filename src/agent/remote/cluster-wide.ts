@@ -1,10 +1,14 @@
 /**
- * The local API's handlers, cluster-wide: `logs`, `restart`, `kill`, `pause`, `unpause`,
+ * The local API's handlers, cluster-wide: `logs`, `start`, `stop`, `restart`, `kill`, `pause`, `unpause`,
  * `top`, `images` and `exec` reach the replicas wherever they run, and `label` any node.
  * This node does its own part with the agent's handlers, and asks every other visible node
  * whose status lists a container of the project to do its part over `/fizz/api/1`; the
  * answers are merged, container names tagged with their node. A node that cannot be
  * reached is one error line naming it, the others' answers still count.
+ *
+ * `start` and `stop` also write the desired state, which every node follows on its own; asked
+ * of each node too, they end when its containers have, with their progress, and `start`
+ * brings back what `kill` left exited there (a node's hold on a killed container is its own).
  *
  * Every route not named here reaches the agent unchanged (the agent keeps growing routes;
  * a wrapper that listed all of them would fall behind).
@@ -44,7 +48,7 @@ export interface ClusterWideDeps {
   refuse: (project: string, services: string[]) => string | undefined;
 }
 
-type Op = 'restart' | 'kill' | 'pause' | 'unpause';
+type Op = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause';
 type Local = Required<Pick<ApiHandlers, Op | 'logs' | 'top' | 'images' | 'exec'>> & ApiHandlers;
 
 /** `local` with the cluster-wide routes in front of it. */
@@ -52,6 +56,8 @@ export function clusterWide(local: Local, d: ClusterWideDeps): ApiHandlers {
   const fan = new FanOut(local, d);
   const routes: Partial<ApiHandlers> = {
     logs: (q, emit, signal) => fan.logs(q, emit, signal),
+    start: (r, emit, signal) => fan.op('start', r, emit, signal),
+    stop: (r, emit, signal) => fan.op('stop', r, emit, signal),
     restart: (r, emit, signal) => fan.op('restart', r, emit, signal),
     kill: (r, emit, signal) => fan.op('kill', r, emit, signal),
     pause: (r, emit, signal) => fan.op('pause', r, emit, signal),

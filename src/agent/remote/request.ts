@@ -19,7 +19,7 @@ export interface ProjectQuery {
 
 export type RemoteRequest =
   | { op: 'logs'; body: LogsQuery }
-  | { op: 'restart' | 'pause' | 'unpause'; body: ServicesRequest }
+  | { op: 'start' | 'stop' | 'restart' | 'pause' | 'unpause'; body: ServicesRequest }
   | { op: 'kill'; body: KillRequest }
   | { op: 'top' | 'images'; body: ProjectQuery }
   | { op: 'exec'; body: ExecRequest }
@@ -57,6 +57,8 @@ export function decodeRemoteRequest(v: unknown): RemoteRequest {
     switch (o.op) {
       case 'logs':
         return { op: 'logs', body: logsQuery(body) };
+      case 'start':
+      case 'stop':
       case 'restart':
       case 'pause':
       case 'unpause':

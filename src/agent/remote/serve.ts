@@ -31,6 +31,8 @@ type Emit = (event: OpProgress) => void;
 /** What this node does for another: the agent's own handlers, and its label. */
 export interface RemoteLocal {
   logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void>;
+  start(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  stop(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   restart(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   kill(req: KillRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   pause(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -104,6 +106,8 @@ async function dispatch(
     case 'logs':
       await local.logs(req.body, emit, signal);
       return { ok: true };
+    case 'start':
+    case 'stop':
     case 'restart':
     case 'pause':
     case 'unpause':

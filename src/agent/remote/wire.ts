@@ -38,6 +38,8 @@ export function wireRemote(o: {
   const label = agent.cluster?.label;
   const local: RemoteLocal = {
     logs: (q, emit, s) => agent.logs(q, emit, s),
+    start: (r, emit) => agent.start(r, emit),
+    stop: (r, emit) => agent.stop(r, emit),
     restart: (r, emit) => agent.restart(r, emit),
     kill: (r, emit) => agent.kill(r, emit),
     pause: (r, emit) => agent.pause(r, emit),
