@@ -147,6 +147,7 @@ describe(`commands reach replicas on other hosts (3 real hosts)${skip}`, { skip:
     });
     const nope = await run('h1', ['label', 'h9', 'disk=ssd']);
     assert.notEqual(nope.code, 0);
+    assert.match(nope.stderr, /no node named "h9"/);
   });
 
   it('fizz kill on h1 kills the replicas on h2 and h3', async () => {

@@ -188,8 +188,11 @@ class FanOut {
         const api = this.d.remote();
         const peers = this.d.peers();
         const peer = peerNamed(peers, req.node);
-        if (!api || !peer || req.node === this.d.selfName() || req.node === this.d.selfId)
-          return h.label(req);
+        if (!api || req.node === this.d.selfName() || req.node === this.d.selfId) return h.label(req);
+        if (!peer)
+          throw new ClusterConfigError(
+            `no node named "${req.node}" in the cluster (\`fizz nodes\` lists them)`,
+          );
         if (!reachable(peer))
           throw new ClusterConfigError(
             `node ${peer.name} is ${peer.state}: its labels cannot be changed now`,
