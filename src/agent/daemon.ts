@@ -19,6 +19,7 @@ import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
+import { fileObjects } from './secrets/index.js';
 
 export interface DaemonOptions {
   home: string;
@@ -74,7 +75,6 @@ function watchFailures(logger: Logger): () => void {
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
-  const runtime = new DockerRuntime();
   let kick = () => {};
   const cluster = new ClusterController({
     home: paths.home,
@@ -83,6 +83,15 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     logger,
     onChange: () => kick(),
   });
+  // The engine's runtime, with each container's secrets and configs mounted from a tmpfs.
+  const objects = fileObjects({
+    home: paths.home,
+    state: store.state,
+    identity: () => cluster.secretsIdentity(),
+    runtime: new DockerRuntime(),
+    onChange: () => kick(),
+  });
+  const runtime = objects.runtime;
   let left = false;
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
@@ -127,6 +136,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
       },
     }),
     recreates,
+    objects,
   });
   kick = () => agent.reconciler.kick();
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { isAgeIdentity } from '../secrets/box.js';
 
 /** The cluster port: UDP for SWIM and TCP for libp2p (not Swarm's 2377, 7946 or 4789). */
 export const DEFAULT_CLUSTER_PORT = 7171;
@@ -32,6 +33,8 @@ export interface ClusterConfig {
   seeds: string[];
   tie: TieRule;
   labels: Record<string, string>;
+  /** The cluster's age identity (`AGE-SECRET-KEY-1…`): secrets and configs are sealed to it. */
+  secrets?: string;
 }
 
 export class ClusterConfigError extends Error {
@@ -84,6 +87,7 @@ export function readClusterConfig(home: string): ClusterConfig | undefined {
     seeds: v.seeds.filter((s): s is string => typeof s === 'string'),
     tie: v.tie === 'safety' ? 'safety' : 'availability',
     labels: v.labels && typeof v.labels === 'object' ? { ...v.labels } : {},
+    ...(isAgeIdentity(v.secrets) ? { secrets: v.secrets } : {}),
   };
 }
 
@@ -114,11 +118,13 @@ export interface JoinToken {
   addresses: string[];
   key: string;
   tie: TieRule;
+  /** The cluster's secrets identity. */
+  secrets?: string;
 }
 
-/** One copyable string: `FIZZ1-` and base64url JSON of the addresses, key and tie rule. */
+/** One copyable string: `FIZZ1-` and base64url JSON of the addresses, key, tie rule and secrets identity. */
 export function encodeToken(t: JoinToken): string {
-  const body = JSON.stringify({ a: t.addresses, k: t.key, t: t.tie });
+  const body = JSON.stringify({ a: t.addresses, k: t.key, t: t.tie, s: t.secrets });
   return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
 }
 
@@ -128,7 +134,7 @@ export function decodeToken(text: string): JoinToken {
     throw new JoinTokenError(
       'this is not a Fizz join token (it starts with FIZZ1-; print one with `fizz token` on a member)',
     );
-  let v: { a?: unknown; k?: unknown; t?: unknown };
+  let v: { a?: unknown; k?: unknown; t?: unknown; s?: unknown };
   try {
     v = JSON.parse(Buffer.from(s.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
   } catch {
@@ -143,7 +149,12 @@ export function decodeToken(text: string): JoinToken {
     Buffer.from(v.k, 'base64url').length < 16
   )
     throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
-  return { addresses: v.a as string[], key: v.k, tie: v.t === 'safety' ? 'safety' : 'availability' };
+  return {
+    addresses: v.a as string[],
+    key: v.k,
+    tie: v.t === 'safety' ? 'safety' : 'availability',
+    ...(isAgeIdentity(v.s) ? { secrets: v.s } : {}),
+  };
 }
 
 // ---- addresses ----

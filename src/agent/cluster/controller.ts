@@ -11,6 +11,7 @@ import type { Store } from '../../../crdt/index.js';
 import type { PlacementMember } from '../../placement/types.js';
 import type { Logger } from '../logger.js';
 import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
+import { localIdentity } from '../secrets/box.js';
 import {
   type ClusterConfig,
   ClusterConfigError,
@@ -109,7 +110,11 @@ export class ClusterController {
   /** `fizz init`: this node becomes the first member of a new cluster. */
   async init(req: InitRequest): Promise<JoinResult> {
     this.refuseIfMember();
-    const config = this.newConfig(req, newClusterKey(), req.tie ?? 'availability');
+    // The node's own secrets identity becomes the cluster's: what it sealed stays readable.
+    const config = {
+      ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
+      secrets: await localIdentity(this.o.home),
+    };
     const node = await this.startNode(config, []);
     writeClusterConfig(this.o.home, config);
     this.config = config;
@@ -124,7 +129,11 @@ export class ClusterController {
     const token = decodeToken(req.token);
     const peer = req.peer ? parseAddress(req.peer) : undefined;
     const seeds = peer ? [formatAddress(peer.host, peer.port)] : token.addresses;
-    const config = { ...this.newConfig(req, token.key, token.tie), seeds };
+    const config: ClusterConfig = {
+      ...this.newConfig(req, token.key, token.tie),
+      seeds,
+      ...(token.secrets ? { secrets: token.secrets } : {}),
+    };
     const node = await this.startNode(config, seeds);
     try {
       await this.waitJoined(node, seeds);
@@ -154,7 +163,17 @@ export class ClusterController {
       .filter((m) => m.state === 'alive' && m.address !== config.address)
       .map((m) => m.address)
       .slice(0, 4);
-    return encodeToken({ addresses: [config.address, ...others], key: config.key, tie: config.tie });
+    return encodeToken({
+      addresses: [config.address, ...others],
+      key: config.key,
+      tie: config.tie,
+      ...(config.secrets ? { secrets: config.secrets } : {}),
+    });
+  }
+
+  /** The identity secrets and configs are sealed to: the cluster's, else this home's own. */
+  async secretsIdentity(): Promise<string> {
+    return this.config?.secrets ?? (await localIdentity(this.o.home));
   }
 
   /** Every member this node knows, itself first. */

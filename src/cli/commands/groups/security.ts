@@ -1,0 +1,14 @@
+import type { CommandClass } from 'clipanion';
+import { ConfigCreateCommand, SecretCreateCommand } from '../object-create.js';
+import { ConfigLsCommand, SecretLsCommand } from '../object-ls.js';
+import { ConfigRmCommand, SecretRmCommand } from '../object-rm.js';
+
+/** The secrets and configs commands (and, later, tokens and keys). Each lives in its own file. */
+export const securityCommands: CommandClass[] = [
+  SecretCreateCommand,
+  SecretLsCommand,
+  SecretRmCommand,
+  ConfigCreateCommand,
+  ConfigLsCommand,
+  ConfigRmCommand,
+];
