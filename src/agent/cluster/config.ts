@@ -41,6 +41,11 @@ export class ClusterConfigError extends Error {
   override readonly name = 'ClusterConfigError';
 }
 
+/** A refused init or join: nothing changed on either side. */
+export class ClusterJoinError extends Error {
+  override readonly name = 'ClusterJoinError';
+}
+
 export class JoinTokenError extends Error {
   override readonly name = 'JoinTokenError';
 }
@@ -107,54 +112,6 @@ export function writeClusterConfig(home: string, config: ClusterConfig): void {
 
 export function removeClusterConfig(home: string): void {
   rmSync(clusterFile(home), { force: true });
-}
-
-// ---- join tokens ----
-
-const TOKEN_PREFIX = 'FIZZ1-';
-
-export interface JoinToken {
-  /** Addresses of members to join through. */
-  addresses: string[];
-  key: string;
-  tie: TieRule;
-  /** The cluster's secrets identity. */
-  secrets?: string;
-}
-
-/** One copyable string: `FIZZ1-` and base64url JSON of the addresses, key, tie rule and secrets identity. */
-export function encodeToken(t: JoinToken): string {
-  const body = JSON.stringify({ a: t.addresses, k: t.key, t: t.tie, s: t.secrets });
-  return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
-}
-
-export function decodeToken(text: string): JoinToken {
-  const s = text.trim();
-  if (!s.startsWith(TOKEN_PREFIX) || s.length > 4096)
-    throw new JoinTokenError(
-      'this is not a Fizz join token (it starts with FIZZ1-; print one with `fizz token` on a member)',
-    );
-  let v: { a?: unknown; k?: unknown; t?: unknown; s?: unknown };
-  try {
-    v = JSON.parse(Buffer.from(s.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
-  }
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    !Array.isArray(v.a) ||
-    !v.a.every((x) => typeof x === 'string' && parseAddress(x, 0).port > 0) ||
-    typeof v.k !== 'string' ||
-    Buffer.from(v.k, 'base64url').length < 16
-  )
-    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
-  return {
-    addresses: v.a as string[],
-    key: v.k,
-    tie: v.t === 'safety' ? 'safety' : 'availability',
-    ...(isAgeIdentity(v.s) ? { secrets: v.s } : {}),
-  };
 }
 
 // ---- addresses ----
