@@ -8,7 +8,6 @@ import pino from 'pino';
 import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
-import { DockerRuntime } from '../runtime/docker.js';
 import { LABELS } from '../runtime/types.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
@@ -19,6 +18,8 @@ import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
+import { startMesh } from './mesh/mesh.js';
+import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
 
 export interface DaemonOptions {
   home: string;
@@ -74,15 +75,29 @@ function watchFailures(logger: Logger): () => void {
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
-  const runtime = new DockerRuntime();
+  const runtime = new MeshDockerRuntime();
   let kick = () => {};
+  let meshChanged = () => {};
   const cluster = new ClusterController({
     home: paths.home,
     nodeId,
     store,
     logger,
-    onChange: () => kick(),
+    onChange: () => {
+      kick();
+      meshChanged();
+    },
   });
+  const mesh = startMesh({
+    home: paths.home,
+    nodeId,
+    state: store.state,
+    runtime,
+    logger,
+    cluster,
+    kick: () => kick(),
+  });
+  meshChanged = () => void mesh.schedule();
   let left = false;
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
@@ -103,6 +118,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     trust,
     members: () => cluster.view().placement,
     clustered: () => cluster.clustered,
+    statusExtra: () => {
+      const info = mesh.info();
+      return info ? { mesh: info } : {};
+    },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
@@ -136,6 +155,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cluster membership did not start');
   }
+  // Before the first pass: networks and containers made from here on are on the mesh.
+  await mesh.schedule();
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
@@ -152,6 +173,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
   await agent.shutdown();
+  mesh.close();
   await cluster.stop();
   await store.close();
   if (left) {
