@@ -82,8 +82,8 @@ export class Directory {
       for (const [key, sn] of Object.entries(s.networks ?? {})) {
         const net = p.networks[key]?.name;
         if (!net) continue;
-        let byName = this.names.get(net);
-        if (!byName) this.names.set(net, (byName = new Map()));
+        const byName = this.names.get(net) ?? new Map<string, Array<[string, string]>>();
+        this.names.set(net, byName);
         for (const n of new Set([service, `${service}.${p.name}`, ...(sn?.aliases ?? [])])) {
           const k = n.toLowerCase();
           const list = byName.get(k) ?? [];

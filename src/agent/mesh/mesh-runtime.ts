@@ -10,9 +10,15 @@ import type { Mesh } from './mesh.js';
 
 export class MeshDockerRuntime extends DockerRuntime {
   mesh: Mesh | undefined;
+  /** Networks are made one at a time: two made at once would pick the same free subnet. */
+  private networks: Promise<void> = Promise.resolve();
 
-  override async ensureNetwork(name: string, opts: NetworkOptions): Promise<void> {
-    return super.ensureNetwork(name, this.mesh ? await this.mesh.networkOptions(opts) : opts);
+  override ensureNetwork(name: string, opts: NetworkOptions): Promise<void> {
+    const mesh = this.mesh;
+    if (!mesh) return super.ensureNetwork(name, opts);
+    const next = this.networks.then(async () => super.ensureNetwork(name, await mesh.networkOptions(opts)));
+    this.networks = next.catch(() => {});
+    return next;
   }
 
   override create(req: CreateRequest): Promise<string> {

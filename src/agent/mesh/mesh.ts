@@ -63,6 +63,8 @@ export interface MeshOptions {
   /** Called when this node's status entry should be written again (its mesh info changed). */
   onInfo: () => void;
   run?: CommandRunner;
+  /** For the order of DNS answers. */
+  random?: () => number;
 }
 
 interface Active {
@@ -81,10 +83,12 @@ export class Mesh {
   private running: Promise<void> | undefined;
   private again = false;
   private readonly run: CommandRunner;
+  private readonly random: () => number;
   private readonly dir: string;
 
   constructor(private readonly o: MeshOptions) {
     this.run = o.run ?? runCommand;
+    this.random = o.random ?? Math.random;
     this.dir = join(o.home, 'mesh');
   }
 
@@ -129,7 +133,9 @@ export class Mesh {
     if (!this.directory || !inPool(source)) return undefined;
     const network = this.localNets.get(ipToInt(source) & ~255);
     if (network === undefined) return undefined;
-    return this.directory.resolve(network, name);
+    const found = this.directory.resolve(network, name);
+    // Clients take the first address: a shuffled answer spreads connections over replicas.
+    return found === undefined ? undefined : shuffle(found, this.random);
   }
 
   /** Runs `sync` now, or once more after the one running. */
@@ -284,6 +290,16 @@ export class Mesh {
     this.unwatch();
     this.active?.dns.close();
   }
+}
+
+/** A copy of `list` in random order (Fisher-Yates). */
+export function shuffle<T>(list: T[], random: () => number): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** The daemon's mesh: on the agent's runtime, fed by its cluster controller. */
