@@ -92,6 +92,8 @@ export interface AgentOptions {
   members?: () => PlacementMember[];
   /** Whether this node is in a cluster. */
   clustered?: () => boolean;
+  /** Passed to the reconciler (ReconcilerOptions.statusExtra). */
+  statusExtra?: ReconcilerOptions['statusExtra'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
   /** `fizz ps` rows of the replicas other nodes run. */
@@ -162,6 +164,7 @@ export class Agent implements ApiHandlers {
         }),
     };
     if (o.members) ro.members = o.members;
+    if (o.statusExtra) ro.statusExtra = o.statusExtra;
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     if (o.objects) ro.objectVersion = o.objects.version;

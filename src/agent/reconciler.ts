@@ -5,7 +5,7 @@
  * Passes run one at a time; requests that arrive during a pass are merged into the next.
  * Passes are triggered by state changes, runtime events and a periodic tick.
  */
-import type { ClusterState } from '../../crdt/index.js';
+import type { ClusterState, NodeStatus } from '../../crdt/index.js';
 import type { OpProgress } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { globalReplicas, isGlobal } from '../placement/slots.js';
@@ -28,6 +28,8 @@ import { ContainerWaiter } from './waiter.js';
 
 export interface ReconcilerOptions {
   nodeId: string;
+  /** What else this node says about itself in its status entry (its mesh end). */
+  statusExtra?: () => Pick<NodeStatus, 'mesh'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;
@@ -463,11 +465,12 @@ export class Reconciler {
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId);
-    const text = JSON.stringify(list);
+    const extra = this.o.statusExtra?.() ?? {};
+    const text = JSON.stringify([list, extra]);
     // Written again when a peer removed it (it took this node for gone) though nothing changed.
     if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
-    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now() });
+    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now(), ...extra });
   }
 
   /** Forgets networks and volumes made for a project (after `fizz down` removed them). */
