@@ -38,6 +38,14 @@ export interface NodeStatus {
   images: string[];
   /** ms since the epoch, from the writer's clock. */
   updatedAt: number;
+  /** Replicas of a rolling update that failed on this node (every node reads them to pause
+   * or roll back the same update; src/agent/rollouts.ts). Unchecked by crdt/: readers validate. */
+  rollouts?: Array<{
+    project: string;
+    service: string;
+    id: string;
+    failed: Array<{ replica: number; reason: string }>;
+  }>;
 }
 
 /** What changed, as observed after a transaction (`local` is true for this replica's own writes). */

@@ -128,7 +128,11 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     }),
     recreates,
   });
-  kick = () => agent.reconciler.kick();
+  kick = () => {
+    agent.reconciler.kick();
+    // Membership changed (or labels, capacity): the events log compares the views.
+    agent.eventSources.onMembers(cluster.nodes());
+  };
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the
   // stable view (cluster/quorum.ts), so a lone restarted node starts nothing of the others'.
   try {
