@@ -42,6 +42,14 @@ export interface NodeStatus {
   updatedAt: number;
   /** The node's end of the encrypted mesh, when it runs one (src/agent/mesh/). */
   mesh?: MeshInfo;
+  /** Replicas of a rolling update that failed on this node (every node reads them to pause
+   * or roll back the same update; src/agent/rollouts.ts). Unchecked by crdt/: readers validate. */
+  rollouts?: Array<{
+    project: string;
+    service: string;
+    id: string;
+    failed: Array<{ replica: number; reason: string }>;
+  }>;
 }
 
 export interface MeshInfo {

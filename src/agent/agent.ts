@@ -5,6 +5,7 @@
  */
 import type { ClusterState } from '../../crdt/index.js';
 import type { ClusterHandlers } from '../api/cluster-api.js';
+import type { HistoryResponse, OpsHandlers, RollbackRequest } from '../api/ops-api.js';
 import type {
   BuildRequest,
   DoneEvent,
@@ -28,13 +29,16 @@ import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
 import { canonicalJson, type ObjectVersion, toDesiredSlots, waves } from '../reconcile/index.js';
+import { historyOf, rolledBack, rolloutOf, withRevisions } from '../reconcile/revisions.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
 import { awaitCluster } from './cluster/converge.js';
 import { replicaOf } from './container-ops.js';
 import { type DownEntry, type DownJournal, MemoryDownJournal } from './down-journal.js';
-import { EngineOps, ownContainers, pickServices } from './engine-ops.js';
+import { AgentRequestError, EngineOps, ownContainers, pickServices } from './engine-ops.js';
+import { EventSources } from './event-sources.js';
+import { EventLog } from './events.js';
 import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { imagesOfUp } from './image-stage.js';
@@ -51,6 +55,8 @@ import {
   type ReconcilerOptions,
 } from './reconciler.js';
 import { MemoryRecreateJournal, type RecreateJournal } from './recreate-journal.js';
+import { awaitRollouts } from './rollout-wait.js';
+import { Rollouts } from './rollouts.js';
 import { overridesAfterUp, scaleError } from './scale.js';
 import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
@@ -131,6 +137,11 @@ function planError(spec: ProjectSpec): string | undefined {
 
 export class Agent implements ApiHandlers {
   readonly reconciler: Reconciler;
+  /** Rolling updates: where each stands, as this node's passes see it (rollouts.ts). */
+  readonly rollouts: Rollouts;
+  /** `fizz events`: this node's bounded log of the cluster's events (events.ts). */
+  readonly events: EventLog;
+  readonly eventSources: EventSources;
   private readonly waitTimeoutMs: number;
   private readonly downs: DownJournal;
   private readonly projectFiles: ProjectFiles;
@@ -145,7 +156,26 @@ export class Agent implements ApiHandlers {
     this.projectFiles = o.projectFiles ?? new MemoryProjectFiles();
     this.trust = o.trust ?? new StateTrust();
     this.recreates = o.recreates ?? new MemoryRecreateJournal();
+    this.events = new EventLog(o.clock, () => o.nodeName?.() ?? o.nodeId);
+    this.eventSources = new EventSources(this.events, o.state, () => {
+      const names = new Map(o.memberNames?.() ?? []);
+      const self = o.nodeName?.();
+      if (self) names.set(o.nodeId, self);
+      return names;
+    });
+    this.rollouts = new Rollouts({
+      onPhase: (project, service, phase, reason) =>
+        this.eventSources.onRollout(project, service, phase, reason),
+      nodeId: o.nodeId,
+      state: o.state,
+      clock: o.clock,
+      logger: o.logger,
+      flush: o.flush,
+      ...(o.nodeName ? { nodeName: o.nodeName } : {}),
+    });
     const ro: ReconcilerOptions = {
+      rollouts: this.rollouts,
+      onPlacement: (assignment) => this.eventSources.onPlacement(assignment),
       nodeId: o.nodeId,
       state: o.state,
       runtime: o.runtime,
@@ -183,6 +213,7 @@ export class Agent implements ApiHandlers {
    * `fizz down` an earlier agent journaled and did not finish; resolves once they are done.
    */
   run(): Promise<void> {
+    this.stopEvents = this.eventSources.start();
     this.reconciler.start();
     this.reconciler.kick();
     return this.resumeDowns().then(() => this.resumeRecreates());
@@ -259,7 +290,19 @@ export class Agent implements ApiHandlers {
     return next;
   }
 
+  private stopEvents = () => {};
+
+  /** `fizz rollback`, `history` and `events` (ops-api.ts). */
+  get ops(): OpsHandlers {
+    return {
+      rollback: (req, emit, signal) => this.rollback(req, emit, signal),
+      history: (project, service) => this.history(project, service),
+      events: (query, emit, signal) => this.events.stream(query, emit, signal),
+    };
+  }
+
   shutdown(): Promise<void> {
+    this.stopEvents();
     return this.reconciler.stop();
   }
 
@@ -313,8 +356,11 @@ export class Agent implements ApiHandlers {
     // After any `down` of the project in progress (a resumed one too): it would remove what this makes.
     const applied = await this.serial(file.name, () => this.applyUp(req, targets, emit));
     if ('type' in applied) return applied;
-    const { spec, errors } = applied;
-    if (errors.length === 0) errors.push(...(await this.converge(spec.name, targets, emit, signal)));
+    const { spec, errors, rolling } = applied;
+    const settled = targets.filter((s) => !rolling.has(s));
+    if (errors.length === 0) errors.push(...(await this.converge(spec.name, settled, emit, signal)));
+    if (errors.length === 0 && rolling.size > 0)
+      errors.push(...(await this.awaitRolling(spec.name, rolling, emit, signal)));
     if (req.wait && errors.length === 0)
       errors.push(...(await this.waitHealthy(spec, targets, req.waitTimeoutMs, emit, signal)));
     return done(errors);
@@ -350,21 +396,28 @@ export class Agent implements ApiHandlers {
     req: UpRequest,
     targets: string[],
     emit: Emit,
-  ): Promise<DoneEvent | { spec: ProjectSpec; errors: string[] }> {
+  ): Promise<DoneEvent | { spec: ProjectSpec; errors: string[]; rolling: Map<string, string> }> {
     const file = req.spec;
     const { state } = this.o;
     const sel: UpSelection = { targets };
     if (req.noRecreate) sel.noRecreate = true;
     if (req.scale) sel.scale = req.scale;
     const previous = state.getProject(file.name) as ProjectSpec | undefined;
-    let spec = desiredProject(file, previous, sel);
-    // Secrets and configs are sealed before the project enters the state (secrets/seal.ts).
-    if (this.o.objects)
-      try {
-        spec = await this.o.objects.seal(spec, previous);
-      } catch (err) {
-        return done([`project "${spec.name}": ${(err as Error).message}`]);
-      }
+    let spec: ProjectSpec;
+    try {
+      spec = desiredProject(file, previous, sel);
+      // Secrets and configs are sealed before the project enters the state (secrets/seal.ts).
+      if (this.o.objects) spec = await this.o.objects.seal(spec, previous);
+      // Each changed service gets a revision and, when it ran before, a rolling update.
+      spec = withRevisions(previous, spec, this.writeMeta('up'));
+    } catch (err) {
+      return done([`project "${file.name}": ${engineHelp(err)}`]);
+    }
+    const rolling = new Map<string, string>();
+    for (const svc of targets) {
+      const r = rolloutOf(spec, svc);
+      if (r && r.id !== (previous && rolloutOf(previous, svc)?.id)) rolling.set(svc, r.id);
+    }
     // Where node-local resources (bind mounts, named volumes) live: the first `up`'s node.
     spec.extensions = {
       ...spec.extensions,
@@ -414,7 +467,103 @@ export class Agent implements ApiHandlers {
         status: 'running',
       });
     }
-    return { spec, errors };
+    return { spec, errors, rolling };
+  }
+
+  /** Who writes a revision: this node, now, and the command. */
+  private writeMeta(command: string): { at: number; node: string; nodeName?: string; command: string } {
+    const name = this.o.nodeName?.();
+    return { at: this.o.clock.now(), node: this.o.nodeId, ...(name ? { nodeName: name } : {}), command };
+  }
+
+  /** Follows the rolling updates an `up` or `rollback` wrote until each ends (rollout-wait.ts). */
+  private awaitRolling(
+    project: string,
+    ids: Map<string, string>,
+    emit: Emit,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    return awaitRollouts({
+      rollouts: this.rollouts,
+      state: this.o.state,
+      project,
+      ids,
+      clock: this.o.clock,
+      timeoutMs: this.waitTimeoutMs,
+      signal,
+      emit,
+      kick: () => this.reconciler.kick(),
+    });
+  }
+
+  /**
+   * `fizz rollback [service…]`: each service back one revision (the one before its current),
+   * replaced in waves under its rollback_config; no service named: every one that has an
+   * earlier revision. Nothing is written when a named service has none.
+   */
+  rollback(req: RollbackRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    return this.serial(req.project, async () => {
+      const current = this.o.state.getProject(req.project) as ProjectSpec | undefined;
+      if (!current) return done([`no project "${req.project}" in the cluster`]);
+      const unknown = req.services.filter((s) => !current.services[s]);
+      if (unknown.length > 0)
+        return done([`project "${req.project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')}`]);
+      const services =
+        req.services.length > 0
+          ? req.services
+          : Object.keys(current.services).filter((s) => historyOf(current, s).length >= 2);
+      if (services.length === 0) return done([`no service of "${req.project}" has an earlier revision`]);
+      let spec: ProjectSpec;
+      try {
+        spec = rolledBack(current, services, this.writeMeta('rollback'));
+      } catch (err) {
+        return done([engineHelp(err)]);
+      }
+      this.o.state.putProject(spec);
+      await this.o.flush();
+      const ids = new Map(services.map((s) => [s, rolloutOf(spec, s)!.id]));
+      const pass = await this.runPass([req.project], emit, {});
+      const errors = Array.isArray(pass) ? pass : [...(pass.errors.get(req.project) ?? [])];
+      if (errors.length === 0) errors.push(...(await this.awaitRolling(req.project, ids, emit, signal)));
+      return done(errors);
+    });
+  }
+
+  /** `fizz history <service>`: its revisions, newest last, and its last rolling update. */
+  async history(project: string, service: string): Promise<HistoryResponse> {
+    const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
+    if (!spec?.services[service])
+      throw new AgentRequestError(`no service "${service}" in project "${project}"`);
+    const list = historyOf(spec, service);
+    const out: HistoryResponse = {
+      project,
+      service,
+      revisions: list.map((r, i) => ({
+        rev: r.rev,
+        at: r.at,
+        node: r.node,
+        ...(r.nodeName !== undefined ? { nodeName: r.nodeName } : {}),
+        command: r.command,
+        changes: r.changes,
+        ...(typeof r.spec.image === 'string' ? { image: r.spec.image } : {}),
+        current: i === list.length - 1,
+      })),
+    };
+    const r = rolloutOf(spec, service);
+    const seen = this.rollouts.seen.get(`${project}/${service}`);
+    if (r) {
+      const view = seen?.rollout.id === r.id ? seen.view : undefined;
+      out.rollout = {
+        kind: r.kind,
+        fromRev: r.fromRev,
+        toRev: r.toRev,
+        phase: view?.phase ?? 'unknown',
+        ready: view?.ready.length ?? 0,
+        replicas: view?.replicas ?? 0,
+        ...(view?.reason ? { reason: view.reason } : r.reason ? { reason: r.reason } : {}),
+      };
+    }
+    return out;
   }
 
   /** `--wait`: every container running and healthy, or a one-shot exited 0. */

@@ -19,10 +19,10 @@ import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import type { ClusterNode } from './membership/cluster-node.js';
-import { wireRemote } from './remote/wire.js';
-import { fileObjects } from './secrets/index.js';
 import { startMesh } from './mesh/mesh.js';
 import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
+import { wireRemote } from './remote/wire.js';
+import { fileObjects } from './secrets/index.js';
 
 export interface DaemonOptions {
   home: string;
@@ -162,7 +162,11 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     recreates,
     objects,
   });
-  kick = () => agent.reconciler.kick();
+  kick = () => {
+    agent.reconciler.kick();
+    // Membership changed (or labels, capacity): the events log compares the views.
+    agent.eventSources.onMembers(cluster.nodes());
+  };
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
   const remote = wireRemote({ agent, cluster, state: store.state, nodeId, logger });
   onNode = remote.serve;

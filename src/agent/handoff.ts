@@ -24,7 +24,7 @@ export interface HandoffInput {
   timeoutMs: number;
 }
 
-function hasHealthcheck(d: DesiredSlot): boolean {
+export function hasHealthcheck(d: DesiredSlot): boolean {
   const hc = d.spec.healthcheck as { disable?: boolean; test?: unknown } | undefined;
   if (!hc || hc.disable) return false;
   return !(Array.isArray(hc.test) && hc.test[0] === 'NONE');

@@ -24,6 +24,7 @@ import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
 import { dependencyHoldsElsewhere, waitUntil } from './remote-dependency.js';
 import { ensureResources, neededResources } from './resources.js';
+import type { Rollouts } from './rollouts.js';
 import { ContainerWaiter } from './waiter.js';
 
 export interface ReconcilerOptions {
@@ -55,6 +56,10 @@ export interface ReconcilerOptions {
   guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
   /** Versions of cluster-wide secrets and configs: a new one recreates the services using it. */
   objectVersion?: ObjectVersion;
+  /** Rolling updates (rollouts.ts): which revision each owned slot runs now. */
+  rollouts?: Rollouts;
+  /** Each pass's placement (slot key → node id), for the events log. */
+  onPlacement?: (assignment: Map<string, string>) => void;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -157,6 +162,8 @@ export class Reconciler {
         if (!e.local) this.kick();
       // A new owner reported a replica this node hands over: stop ours now, not at the tick.
       if (e.kind === 'node-status' && !e.local && this.handoffSince.size > 0) this.kick();
+      // Another node's replica became ready: the next wave of a rolling update may go.
+      else if (e.kind === 'node-status' && !e.local && this.o.rollouts?.active()) this.kick();
     });
     this.abort.signal.addEventListener('abort', off, { once: true });
     this.loops.push(this.tickLoop(), this.eventLoop());
@@ -212,6 +219,12 @@ export class Reconciler {
         try {
           const result = await this.exclusive(() => this.pass(batch.map((p) => p.req)));
           for (const p of batch) p.resolve(result);
+          // A failed rolling update with failure_action: rollback is rolled back by a node that saw it fail.
+          if (this.o.rollouts)
+            void this.o.rollouts.act().then(
+              (wrote) => wrote && this.kick(),
+              (err) => this.o.logger.warn({ err: engineHelp(err) }, 'rollback not written'),
+            );
           // After answering: the status entry is off the critical path of `fizz up`.
           try {
             await this.writeStatus(result.changed ? await this.o.runtime.list() : result.actual);
@@ -315,11 +328,22 @@ export class Reconciler {
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
     const members = this.members();
-    const { owned, assignment, unplaced } = ownedSlots(slots, nodeId, this.o.place, members);
+    const placed = ownedSlots(slots, nodeId, this.o.place, members);
+    const { assignment, unplaced } = placed;
+    this.o.onPlacement?.(assignment);
     this.unplaced = unplaced;
     // Only this node's containers: another agent (another FIZZ_HOME) on the engine owns the rest.
     const actual = (await runtime.list()).filter((c) => c.labels[LABELS.node] === nodeId);
     const now = clock.now();
+    const shaped = this.o.rollouts?.shape({
+      specs,
+      owned: placed.owned,
+      all: slots,
+      actual,
+      live: new Set(members.filter((m) => m.status === 'alive' || m.status === 'suspect').map((m) => m.id)),
+      unplaced: new Set(unplaced.map((u) => u.slot)),
+    });
+    const owned = shaped?.owned ?? placed.owned;
     const keep = keptForHandoff({
       nodeId,
       actual,
@@ -383,6 +407,7 @@ export class Reconciler {
       heldExited: new Set(this.held),
       keep,
       clustered: this.o.clustered?.() ?? false,
+      ...(shaped ? { startFirst: shaped.startFirst, keepTwins: shaped.keepTwins } : {}),
     };
     // Keep-only while the state is not trusted (trust.ts).
     const guarded = (acts: Action[]) => (this.o.guard ? this.o.guard(acts, reqs) : acts);
@@ -448,6 +473,7 @@ export class Reconciler {
     });
     for (const key of result.failedSlots) this.failures.record(key, clock.now());
     for (const key of result.doneSlots) this.failures.clear(key);
+    this.o.rollouts?.noteFailedSlots(failureReasons(result.failedSlots, result.errors));
     for (const a of actions)
       if (a.kind === 'restart' && result.doneSlots.has(slotKey(a.slot.slot)))
         this.restarts.record(slotKey(a.slot.slot), clock.now());
@@ -466,11 +492,18 @@ export class Reconciler {
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId);
     const extra = this.o.statusExtra?.() ?? {};
-    const text = JSON.stringify([list, extra]);
+    const rollouts = this.o.rollouts?.report() ?? [];
+    const text = JSON.stringify([list, extra, rollouts]);
     // Written again when a peer removed it (it took this node for gone) though nothing changed.
     if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
-    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now(), ...extra });
+    this.o.state.setNodeStatus({
+      containers: list,
+      images: [],
+      updatedAt: this.o.clock.now(),
+      ...extra,
+      ...(rollouts.length > 0 ? { rollouts } : {}),
+    });
   }
 
   /** Forgets networks and volumes made for a project (after `fizz down` removed them). */
@@ -520,6 +553,17 @@ function mergedGrace(reqs: PassRequest[]): Map<string, number> {
   for (const r of reqs)
     for (const [project, ms] of Object.entries(r.graceMs ?? {}))
       out.set(project, Math.min(ms, out.get(project) ?? ms));
+  return out;
+}
+
+/** Each failed slot with the first failure line of its service (the executor names the service). */
+function failureReasons(failed: Set<string>, errors: Map<string, string[]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of failed) {
+    const [project, service] = key.split('/');
+    const line = (errors.get(project ?? '') ?? []).find((l) => l.startsWith(`service "${service}"`));
+    out.set(key, line ? `could not start: ${line.replace(/^service "[^"]*": /, '')}` : 'could not start');
+  }
   return out;
 }
 

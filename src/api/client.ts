@@ -112,6 +112,11 @@ export class AgentClient {
     return parseJson(Buffer.concat(chunks).toString('utf8'), path);
   }
 
+  /** GET an NDJSON stream, line by line, until it ends or `signal` aborts (`fizz events`). */
+  async *getLines(path: string, signal?: AbortSignal): AsyncGenerator<unknown> {
+    yield* this.lines(await this.ok(await this.send('GET', path, undefined, signal)));
+  }
+
   /** POST a streamed operation: progress events, then `done`. */
   operation(path: string, body: unknown): AsyncGenerator<OpEvent> {
     return this.op(path, body);

@@ -22,6 +22,7 @@ import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { type ApiLimits, applyLimits, BodyBudget, DEFAULT_API_LIMITS, serverOptions } from './limits.js';
 import { encodeLine } from './ndjson.js';
+import { type OpsHandlers, opsRoute } from './ops-api.js';
 import {
   type BuildRequest,
   type DoneEvent,
@@ -80,6 +81,8 @@ export interface ApiHandlers {
   cluster?: ClusterHandlers;
   /** `fizz secret` and `fizz config create|ls|rm` (secrets-api.ts). */
   objects?: ObjectHandlers;
+  /** `fizz rollback`, `history`, `events` (ops-api.ts). */
+  ops?: OpsHandlers;
   /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
   pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -220,6 +223,7 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
       if (handlers.cluster && (await clusterRoute(handlers.cluster, req, res, path, abort.signal, readBody)))
         return;
       if (handlers.objects && (await objectRoute(handlers.objects, req, res, path, readBody))) return;
+      if (handlers.ops && (await opsRoute(handlers.ops, req, res, url, abort.signal, readBody))) return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));

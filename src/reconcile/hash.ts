@@ -27,7 +27,8 @@ export function canonicalJson(value: unknown): string {
 /**
  * The parts of a service that do not shape its container: how many replicas run
  * (`scale`, `deploy.replicas`), where they run (`deploy.placement`), how the image is made
- * (`build`, `pull_policy`), start order (`depends_on`) and `profiles`. Changing one of
+ * (`build`, `pull_policy`), start order (`depends_on`), `profiles`, and how replicas are
+ * replaced (`deploy.update_config`, `deploy.rollback_config`). Changing one of
  * them must not recreate running containers.
  */
 export function containerShape(service: ServiceSpec): Record<string, unknown> {
@@ -42,7 +43,13 @@ export function containerShape(service: ServiceSpec): Record<string, unknown> {
   } = service;
   const shape: Record<string, unknown> = { ...rest };
   if (deploy) {
-    const { replicas: _replicas, placement: _placement, ...deployRest } = deploy;
+    const {
+      replicas: _replicas,
+      placement: _placement,
+      update_config: _update,
+      rollback_config: _rollback,
+      ...deployRest
+    } = deploy;
     if (Object.keys(deployRest).length > 0) shape.deploy = deployRest;
   }
   return shape;

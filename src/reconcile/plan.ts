@@ -151,9 +151,15 @@ export function plan(input: PlanInput): Action[] {
       continue;
     }
     const matching = found.filter((c) => c.labels[LABEL.specHash] === want.specHash).sort(keeperOrder);
+    // Start-first: the new container comes up beside the old one, which goes once it is ready.
+    if (matching.length === 0 && input.startFirst?.has(key) && want.running && found.some(isUp)) {
+      actions.push({ kind: 'create', slot: want, start: true, reason: 'rolling update (start-first)' });
+      continue;
+    }
     const keeper = matching[0] ?? [...found].sort(keeperOrder)[0]!;
     for (const c of found) {
-      if (c !== keeper) actions.push({ kind: 'remove', container: c, reason: 'surplus twin of its slot' });
+      if (c === keeper || input.keepTwins?.has(c.id)) continue;
+      actions.push({ kind: 'remove', container: c, reason: 'surplus twin of its slot' });
     }
     const act = keeperAction(input, want, keeper);
     if (act) actions.push(act);

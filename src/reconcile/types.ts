@@ -60,6 +60,14 @@ export interface PlanInput {
    * owner runs the replica (make-before-break): left as they are.
    */
   keep?: Set<string>;
+  /**
+   * Slots (slotKey) replaced start-first in a rolling update: a slot with no container at
+   * its spec hash gets a second container (named `DesiredSlot.name`, which the caller makes
+   * differ from the old one's) instead of a recreate; the old one stays.
+   */
+  startFirst?: Set<string>;
+  /** Containers (ids) of a start-first slot kept beside its new container until that one is ready. */
+  keepTwins?: Set<string>;
   /** In a cluster a service with no restart policy runs under `any` (see restartsWhenExited). */
   clustered?: boolean;
 }

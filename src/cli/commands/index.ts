@@ -2,6 +2,7 @@ import type { CommandClass } from 'clipanion';
 import { agentCommands } from './groups/agent.js';
 import { clusterCommands } from './groups/cluster.js';
 import { composeCommands } from './groups/compose.js';
+import { opsCommands } from './groups/ops.js';
 import { securityCommands } from './groups/security.js';
 
 /**
@@ -13,4 +14,5 @@ export const commands: CommandClass[] = [
   ...agentCommands,
   ...clusterCommands,
   ...securityCommands,
+  ...opsCommands,
 ];
