@@ -33,6 +33,9 @@ import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
 import { waitJoined } from './wait-joined.js';
 
+/** How long the members seen must hold still before the stable view shrinks (quorum.ts). */
+export const SETTLE_MS = 10_000;
+
 export interface ClusterControllerOptions {
   home: string;
   nodeId: string;
@@ -87,6 +90,8 @@ export class ClusterController {
   private config: ClusterConfig | undefined;
   private node: ClusterNode | undefined;
   private stable: PlacementMember[];
+  /** The members seen (with their status) and since when, for `settled` (quorum.ts). */
+  private seen = { key: '', since: 0 };
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
 
@@ -245,7 +250,20 @@ export class ClusterController {
     // A removed node (`fizz node rm`) is no member of any view, even while it still talks.
     const denied = new Set(this.admissions.book.deniedIds());
     const members = this.node.members().filter((m) => !denied.has(m.id));
-    const v = quorum({ stable: this.stable.filter((m) => !denied.has(m.id)), members, tie: this.config.tie });
+    // The view may shrink only once the members seen have held still for SETTLE_MS.
+    const seenKey = members
+      .filter((m) => m.status === 'alive' || m.status === 'suspect')
+      .map((m) => `${m.id}:${m.status}`)
+      .sort()
+      .join(' ');
+    const now = this.now();
+    if (seenKey !== this.seen.key) this.seen = { key: seenKey, since: now };
+    const v = quorum({
+      stable: this.stable.filter((m) => !denied.has(m.id)),
+      members,
+      tie: this.config.tie,
+      settled: now - this.seen.since >= SETTLE_MS,
+    });
     if (!sameView(v.stable, this.stable)) {
       // Members the cluster agreed are gone: their status entries go too, so the state does
       // not grow with every node that ever was (a node that comes back writes its own again).
@@ -302,6 +320,10 @@ export class ClusterController {
     const node = this.node;
     this.node = undefined;
     if (node) await this.stopNode(node);
+  }
+
+  private now(): number {
+    return (this.o.clock ?? Date.now)();
   }
 
   private refuseIfMember(): void {

@@ -2,9 +2,13 @@
  * Who may take over whose slots under a partition. Pure.
  *
  * Every node keeps the *stable view*: the members it last agreed were the cluster. A side
- * that sees more than half of it (exactly half too, under the `availability` tie rule)
- * is the majority: it places over the members it sees, so it takes over the slots of
- * those it lost, and the stable view shrinks to what it sees. A minority side places over
+ * that sees more than half of it alive (exactly half too, under the `availability` tie
+ * rule) is the majority: it places over the members it sees, so it takes over the slots of
+ * those it lost. Only confirmed-alive members count towards the majority (a suspect keeps
+ * its slots but is not counted), and the stable view shrinks to what the majority sees
+ * only once that has held still for a while (`settled`): a partition is detected one
+ * member at a time, and a cut-off node that first lost one member and then the other must
+ * not have taken the first loss for a majority's and shrunk its view. A minority side places over
  * the whole stable view as if the members it cannot see were still there: it keeps
  * running its own slots and starts nothing of theirs, so a cut-off node never starts the
  * whole cluster on itself. A member that left on purpose leaves the view at once; a newly
@@ -19,6 +23,8 @@ export interface QuorumInput {
   /** Every member membership knows now, self included, with its state. */
   members: readonly PlacementMember[];
   tie: TieRule;
+  /** Whether the set of members seen has held still long enough for the view to shrink. */
+  settled: boolean;
 }
 
 export interface QuorumView {
@@ -50,14 +56,16 @@ export function quorum(input: QuorumInput): QuorumView {
   for (const m of input.stable) if (now.get(m.id)?.status !== 'left') known.set(m.id, m);
   for (const m of seen) known.set(m.id, m);
   const size = known.size;
-  const majority = 2 * seen.length > size || (input.tie === 'availability' && 2 * seen.length === size);
+  const counted = seen.filter((m) => m.status === 'alive').length;
+  const majority = 2 * counted > size || (input.tie === 'availability' && 2 * counted === size);
   // Members listed dead or departed, not counted as eligible: placement's first pass.
   const gone = (eligible: PlacementMember[]) =>
     input.members.filter((m) => !visible(m) && !eligible.some((e) => e.id === m.id));
   if (majority) {
     const eligible = [...seen].sort(byId);
     const placement = [...eligible, ...gone(eligible)].sort(byId);
-    return { majority, eligible, placement, stable: eligible.map(snapshot), unseen: [] };
+    const stable = input.settled ? eligible.map(snapshot) : [...known.values()].map(snapshot).sort(byId);
+    return { majority, eligible, placement, stable, unseen: [] };
   }
   const unseen = [...known.values()].filter((m) => !seen.some((s) => s.id === m.id));
   const eligible = [...seen, ...unseen.map((m) => ({ ...snapshot(m), status: 'alive' as const }))].sort(byId);

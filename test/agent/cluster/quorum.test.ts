@@ -17,6 +17,7 @@ describe('quorum: who takes over under a partition', () => {
       stable: [m('a'), m('b'), m('c')],
       members: [m('a'), m('b'), m('c', 'dead')],
       tie: 'safety',
+      settled: true,
     });
     assert.equal(v.majority, true);
     assert.deepEqual(ids(v.eligible), ['a', 'b']);
@@ -28,6 +29,7 @@ describe('quorum: who takes over under a partition', () => {
       stable: [m('a'), m('b'), m('c')],
       members: [m('a'), m('b', 'dead'), m('c', 'dead')],
       tie: 'availability',
+      settled: true,
     });
     assert.equal(v.majority, false);
     assert.deepEqual(ids(v.eligible), ['a', 'b', 'c']);
@@ -37,17 +39,22 @@ describe('quorum: who takes over under a partition', () => {
   });
 
   it('a restarted node that sees only itself keeps the stable view (members reaped or not yet known)', () => {
-    const v = quorum({ stable: [m('a'), m('b'), m('c')], members: [m('a')], tie: 'availability' });
+    const v = quorum({
+      stable: [m('a'), m('b'), m('c')],
+      members: [m('a')],
+      tie: 'availability',
+      settled: true,
+    });
     assert.equal(v.majority, false);
     assert.deepEqual(ids(v.eligible), ['a', 'b', 'c']);
   });
 
   it('a tie follows the rule: availability takes over, safety does not', () => {
     const input = { stable: [m('a'), m('b')], members: [m('a'), m('b', 'dead')] };
-    assert.equal(quorum({ ...input, tie: 'availability' }).majority, true);
-    assert.deepEqual(ids(quorum({ ...input, tie: 'availability' }).eligible), ['a']);
-    assert.equal(quorum({ ...input, tie: 'safety' }).majority, false);
-    assert.deepEqual(ids(quorum({ ...input, tie: 'safety' }).eligible), ['a', 'b']);
+    assert.equal(quorum({ ...input, tie: 'availability', settled: true }).majority, true);
+    assert.deepEqual(ids(quorum({ ...input, tie: 'availability', settled: true }).eligible), ['a']);
+    assert.equal(quorum({ ...input, tie: 'safety', settled: true }).majority, false);
+    assert.deepEqual(ids(quorum({ ...input, tie: 'safety', settled: true }).eligible), ['a', 'b']);
   });
 
   it('a member that left on purpose leaves the view at once, even for a minority', () => {
@@ -55,17 +62,56 @@ describe('quorum: who takes over under a partition', () => {
       stable: [m('a'), m('b'), m('c')],
       members: [m('a'), m('b', 'left'), m('c', 'dead')],
       tie: 'safety',
+      settled: true,
     });
     // b left: the view is {a, c}; a sees one of two, a tie that safety does not take.
     assert.equal(v.majority, false);
     assert.deepEqual(ids(v.eligible), ['a', 'c']);
   });
 
-  it('a newly seen member joins the view; suspects count as seen and keep their slots', () => {
-    const v = quorum({ stable: [m('a')], members: [m('a'), m('b', 'suspect')], tie: 'safety' });
-    assert.equal(v.majority, true);
+  it('a newly seen member joins the view; a suspect keeps its slots but is not counted towards a majority', () => {
+    const v = quorum({
+      stable: [m('a')],
+      members: [m('a'), m('b', 'suspect')],
+      tie: 'safety',
+      settled: true,
+    });
+    // One of two confirmed alive: a tie, which safety does not take; b still holds its slots.
+    assert.equal(v.majority, false);
     assert.deepEqual(ids(v.eligible), ['a', 'b']);
     assert.equal(v.eligible[1]!.status, 'suspect');
+    const w = quorum({ stable: [m('a')], members: [m('a'), m('b')], tie: 'safety', settled: true });
+    assert.equal(w.majority, true);
+  });
+
+  it('a cut-off node that loses its peers one at a time never sees a majority', () => {
+    const stable = [m('a'), m('b'), m('c')];
+    // c has declared a dead while b is still suspect, then b dead too.
+    let v = quorum({
+      stable,
+      members: [m('a', 'dead'), m('b', 'suspect'), m('c')],
+      tie: 'availability',
+      settled: false,
+    });
+    assert.equal(v.majority, false);
+    v = quorum({
+      stable: v.stable,
+      members: [m('a', 'dead'), m('b', 'dead'), m('c')],
+      tie: 'availability',
+      settled: true,
+    });
+    assert.equal(v.majority, false);
+    assert.deepEqual(ids(v.eligible), ['a', 'b', 'c'], 'it keeps to its own slots');
+  });
+
+  it('a majority takes over at once but shrinks its view only once the members seen held still', () => {
+    const stable = [m('a'), m('b'), m('c')];
+    const members = [m('a'), m('b'), m('c', 'dead')];
+    const early = quorum({ stable, members, tie: 'safety', settled: false });
+    assert.equal(early.majority, true);
+    assert.deepEqual(ids(early.eligible), ['a', 'b']);
+    assert.deepEqual(ids(early.stable), ['a', 'b', 'c']);
+    assert.deepEqual(ids(quorum({ stable, members, tie: 'safety', settled: true }).stable), ['a', 'b']);
   });
 
   it('sequential deaths shrink the view one majority at a time', () => {
@@ -74,10 +120,11 @@ describe('quorum: who takes over under a partition', () => {
       stable,
       members: [m('a'), m('b'), m('c'), m('d', 'dead'), m('e', 'dead')],
       tie: 'safety',
+      settled: true,
     });
     assert.equal(v.majority, true);
     stable = v.stable;
-    v = quorum({ stable, members: [m('a'), m('b'), m('c', 'dead')], tie: 'safety' });
+    v = quorum({ stable, members: [m('a'), m('b'), m('c', 'dead')], tie: 'safety', settled: true });
     assert.equal(v.majority, true);
     assert.deepEqual(ids(v.eligible), ['a', 'b']);
   });
@@ -88,7 +135,7 @@ describe('quorum: who takes over under a partition', () => {
     const all = ['a', 'b', 'c', 'd', 'e'].map((id) => m(id));
     const before = place(slots, all).assignment;
     const members = [m('a'), m('b'), m('c'), m('d'), m('e', 'dead')];
-    const v = quorum({ stable: all, members, tie: 'safety' });
+    const v = quorum({ stable: all, members, tie: 'safety', settled: true });
     assert.deepEqual(ids(v.eligible), ['a', 'b', 'c', 'd']);
     assert.deepEqual(ids(v.placement), ['a', 'b', 'c', 'd', 'e']);
     const after = place(slots, v.placement).assignment;
