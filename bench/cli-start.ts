@@ -68,7 +68,8 @@ const bench: Benchmark = {
       if (engine) {
         must(await fizz(['up', '-d']), 'fizz up');
         const ps = must(await fizz(['ps']), 'fizz ps');
-        if (!ps.out.includes('fzcli-app-1')) throw new Error(`fizz ps does not list the container:\n${ps.out}`);
+        if (!ps.out.includes('fzcli-app-1'))
+          throw new Error(`fizz ps does not list the container:\n${ps.out}`);
       }
       // One unmeasured pass of each: the page cache holds every file afterwards.
       await timed(['-e', '0'], env, dir);
@@ -99,7 +100,11 @@ const bench: Benchmark = {
         ['node -e 0', json.node_floor_ms, `ms, median (p90 ${p90(r.floor)})`],
         ['fizz --version', json.version_ms, `ms, median (p90 ${p90(r.version)})`],
         ['fizz --version over the floor', json.version_over_floor_ms, 'ms; bar ≤ 50'],
-        ['fizz ps (agent running)', json.ps_ms ?? 'skipped', engine ? `ms, median (p90 ${p90(r.ps)}); bar < 150` : '--no-engine'],
+        [
+          'fizz ps (agent running)',
+          json.ps_ms ?? 'skipped',
+          engine ? `ms, median (p90 ${p90(r.ps)}); bar < 150` : '--no-engine',
+        ],
       ],
       json,
     };
