@@ -17,7 +17,8 @@ import { type Benchmark, median, parseOptions, percentile, round } from './bench
 
 const BIN = fileURLToPath(new URL('../../bin/fizz.js', import.meta.url));
 
-const COMPOSE = `name: fzcli
+/** A project name of this run's own: another agent's project of the same name would refuse `up`. */
+const compose = (name: string) => `name: ${name}
 services:
   app:
     image: fizz/busybox:latest
@@ -60,7 +61,8 @@ const bench: Benchmark = {
     const engine = opts.get('no-engine') !== 'true';
     const dir = mkdtempSync(join(tmpdir(), 'fzcli-'));
     const home = join(dir, 'h');
-    writeFileSync(join(dir, 'compose.yaml'), COMPOSE);
+    const project = `fzcli${process.pid}`;
+    writeFileSync(join(dir, 'compose.yaml'), compose(project));
     const env = { ...process.env, FIZZ_HOME: home, NO_COLOR: '1', DOCKER_API_VERSION: '1.41' };
     const fizz = (a: string[]) => timed([BIN, ...a], env, dir);
     const r = { floor: [] as number[], version: [] as number[], ps: [] as number[] };
@@ -68,7 +70,7 @@ const bench: Benchmark = {
       if (engine) {
         must(await fizz(['up', '-d']), 'fizz up');
         const ps = must(await fizz(['ps']), 'fizz ps');
-        if (!ps.out.includes('fzcli-app-1'))
+        if (!ps.out.includes(`${project}-app-1`))
           throw new Error(`fizz ps does not list the container:\n${ps.out}`);
       }
       // One unmeasured pass of each: the page cache holds every file afterwards.

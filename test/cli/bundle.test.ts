@@ -13,36 +13,69 @@ import { fileURLToPath } from 'node:url';
 import { commands } from '../../src/cli/commands/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUNDLE = join(ROOT, 'dist', 'cli', 'main.js');
+const BUNDLE = join(ROOT, 'dist', 'cli', 'main.cjs');
+
+/** Compiles the bundle as bin/fizz.js does and says whether V8 took the cache. */
+const CACHE_CHECK = `
+const { readFileSync } = require('node:fs');
+const vm = require('node:vm');
+const file = process.argv[1];
+const s = new vm.Script('(function (exports, require, module, __filename, __dirname, importOutside) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData: readFileSync(file + '.cache') });
+console.log(s.cachedDataRejected ? 'rejected' : 'accepted');
+`;
 const BIN = join(ROOT, 'bin', 'fizz.js');
 
-/** The files a chunk imports statically (`from "./chunk-X.js"`), itself included. */
+/** The files and packages a module of dist/ imports statically (what loads before any command runs). */
 function staticClosure(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file)) return seen;
   seen.add(file);
-  for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\s[^;]*?from\s*"(\.[^"]+)"/gms))
-    staticClosure(join(dirname(file), m[1]!), seen);
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/^(?:import|export)\s[^;'"]*?\sfrom\s*'([^']+)'|^import\s+'([^']+)'/gm)) {
+    const spec = (m[1] ?? m[2])!;
+    if (spec.startsWith('.')) staticClosure(join(dirname(file), spec), seen);
+    else if (!spec.startsWith('node:')) seen.add(spec.replace(/^((?:@[^/]+\/)?[^/]+).*/, '$1'));
+  }
   return seen;
-}
-
-/** The npm packages whose modules a chunk holds (esbuild heads each with `// node_modules/<pkg>/…`). */
-function packagesIn(file: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm))
-    out.add(m[1]!);
-  return out;
 }
 
 test('make build writes the bundle bin/fizz.js runs', () => {
   assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: run make build`);
 });
 
-test('what every command loads at start holds clipanion (and its typanion), no other package', () => {
-  const packages = new Set<string>();
-  for (const file of staticClosure(BUNDLE)) for (const p of packagesIn(file)) packages.add(p);
-  assert.deepEqual([...packages].sort(), ['clipanion', 'typanion']);
-  const lazy = readFileSync(BUNDLE, 'utf8');
-  assert.match(lazy, /import\("\.\.\/src\/agent\/daemon\.js"\)/, 'the agent is imported from dist/src');
+test('what every command loads at start: clipanion, no other package, none of the agent or the compose loader', () => {
+  const closure = [...staticClosure(join(ROOT, 'dist', 'src', 'cli', 'main.js'))];
+  assert.deepEqual(
+    closure.filter((f) => !f.startsWith('/')),
+    ['clipanion'],
+  );
+  const inDist = closure.map((f) => f.slice(join(ROOT, 'dist', 'src').length + 1));
+  assert.ok(inDist.includes('cli/commands/ps.js'), 'the walk follows the imports');
+  assert.deepEqual(
+    inDist.filter(
+      (f) =>
+        f.startsWith('agent/') ||
+        f.startsWith('net/') ||
+        f === 'compose/index.js' ||
+        f === 'compose/model.js',
+    ),
+    [],
+  );
+  const bundle = readFileSync(BUNDLE, 'utf8');
+  assert.match(
+    bundle,
+    /importOutside\(new URL\("\.\.\/src\/agent\/daemon\.js"/,
+    'the agent is imported from dist/src',
+  );
+  assert.doesNotMatch(
+    bundle,
+    /node_modules\/(dockerode|yjs|libp2p|pino)\//,
+    'no agent package in the bundle',
+  );
+});
+
+test('the code cache made at build time is accepted by this Node', () => {
+  const out = execFileSync(process.execPath, ['-e', CACHE_CHECK, BUNDLE], { encoding: 'utf8' });
+  assert.equal(out.trim(), 'accepted');
 });
 
 test('fizz --help through the bundle lists every command; --version is the package version', () => {
