@@ -19,6 +19,7 @@ import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
+import { StateRebaser } from './state-rebase.js';
 
 export interface DaemonOptions {
   home: string;
@@ -136,6 +137,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cluster membership did not start');
   }
+  // Keeps the state's history small for months (state-rebase.ts); stopped before the store closes.
+  const rebases = new AbortController();
+  const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
+  const rebasing = rebaser.run(rebases.signal);
   const server = await listenApi(paths.socket, agent);
   writeFileSync(paths.pid, `${process.pid}\n`);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
@@ -153,6 +158,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   await closeApi(server, paths.socket);
   await agent.shutdown();
   await cluster.stop();
+  rebases.abort();
+  await rebasing;
   await store.close();
   if (left) {
     // Its copy of the cluster's desired state must not make this node run the whole
