@@ -42,6 +42,8 @@ export interface ClusterControllerOptions {
   joinTimeoutMs?: number;
   /** SWIM and network knobs, for tests. */
   nodeOptions?: Partial<ClusterNodeOptions>;
+  /** Called with each membership node once it runs (the agent serves its protocols on it). */
+  onNode?: (node: ClusterNode) => Promise<void>;
 }
 
 export interface InitRequest {
@@ -181,6 +183,11 @@ export class ClusterController {
     }
     const v = quorum({ stable: this.stable, members: this.node.members(), tie: this.config.tie });
     if (!sameView(v.stable, this.stable)) {
+      // Members the cluster agreed are gone: their status entries go too, so the state does
+      // not grow with every node that ever was (a node that comes back writes its own again).
+      const kept = new Set(v.stable.map((m) => m.id));
+      for (const m of this.stable)
+        if (!kept.has(m.id) && m.id !== this.o.nodeId) this.o.store.state.removeNodeStatus(m.id);
       this.stable = v.stable;
       try {
         writeStableView(this.o.home, v.stable);
@@ -284,6 +291,11 @@ export class ClusterController {
       ...this.o.nodeOptions,
     });
     this.offMember = node.on('member', () => this.o.onChange());
+    await this.o
+      .onNode?.(node)
+      .catch((err) =>
+        this.o.logger.warn({ err: (err as Error).message }, 'a protocol was not served on the cluster node'),
+      );
     return node;
   }
 

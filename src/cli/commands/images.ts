@@ -40,12 +40,21 @@ export function renderImages(
     return `${JSON.stringify(
       images.map((i) => {
         const [repository, tag] = splitReference(i.image);
-        return { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
+        const row = { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
+        return i.node === undefined ? row : { ...row, Node: i.node };
       }),
     )}\n`;
+  // In a cluster, which node holds the image (as `fizz ps`'s NODE column).
+  const nodes = images.some((i) => i.node !== undefined);
   return renderTable(
-    ['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'],
-    images.map((i) => [i.container, ...splitReference(i.image), shortId(i.id), humanSize(i.size)]),
+    ['CONTAINER', ...(nodes ? ['NODE'] : []), 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'],
+    images.map((i) => [
+      i.container,
+      ...(nodes ? [i.node ?? ''] : []),
+      ...splitReference(i.image),
+      shortId(i.id),
+      humanSize(i.size),
+    ]),
   );
 }
 
@@ -77,9 +86,10 @@ export class ImagesCommand extends ProjectCommand {
       throw new UsageError(`--format wants table or json, not "${format}"`);
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
-      const { images } = await client.images(project, this.services);
+      const { images, errors = [] } = await client.images(project, this.services);
       this.context.stdout.write(renderImages(images, { quiet: this.quiet, format }));
-      return 0;
+      for (const e of errors) this.context.stderr.write(`error: ${e}\n`);
+      return errors.length > 0 ? 1 : 0;
     }, this.services);
   }
 }
