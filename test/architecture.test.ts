@@ -77,7 +77,7 @@ test('src/compose/ imports nothing of the cluster', () => {
   assert.deepEqual(
     // code-cache.ts: V8's code cache for the saved schema validator (node built-ins only).
     check('src/compose', (_imp, at) =>
-      at === null ? true : inside(at, 'src/compose', 'src/version.ts', 'src/code-cache.ts'),
+      at === null ? true : inside(at, 'src/compose', 'src/version.ts', 'src/code-cache.js'),
     ),
     [],
   );
