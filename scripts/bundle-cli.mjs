@@ -41,7 +41,8 @@ const fromOut = (file) => {
  *   module's own file in dist/, computed from the bundle's;
  * - `import('…/agent/…')` stays outside the bundle and goes through `importOutside`, the
  *   loader bin/fizz.js hands in: V8 drops a script's dynamic-import callback when the script
- *   is compiled from the code cache ("A dynamic import callback was not specified").
+ *   is compiled from the code cache ("A dynamic import callback was not specified"); so no
+ *   `import()` may be left in the bundle, and built-ins are required instead.
  */
 const rewrite = {
   name: 'fizz-dist-paths',
@@ -56,6 +57,11 @@ const rewrite = {
         const file = resolve(dirname(args.path), spec);
         return file.startsWith(`${agentDir}/`) ? `importOutside(${urlOf(file)})` : whole;
       });
+      // esbuild keeps `import('node:…')` as it is; CommonJS's require loads a built-in as well.
+      text = text.replace(
+        /\bimport\((['"])(node:[^'"]+)\1\)/g,
+        'Promise.resolve().then(() => require("$2"))',
+      );
       return { contents: text, loader: 'js' };
     });
   },

@@ -63,6 +63,8 @@ test('what every command loads at start: clipanion, no other package, none of th
     /node_modules\/(dockerode|yjs|libp2p|pino)\//,
     'no agent package in the bundle',
   );
+  // V8 drops the dynamic-import callback of a script compiled from its code cache.
+  assert.doesNotMatch(bundle, /\bimport\(/, 'no import() left in the bundle');
 });
 
 test('the code caches made at build time (the bundle, the schema validator) are accepted by this Node', () => {
@@ -119,4 +121,25 @@ test('fizz config through the bundle loads the compose loader and its schema laz
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a command through the bundle starts an agent in the background, which runs from dist/src', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fizz-bundle-'));
+  t.after(() => {
+    try {
+      process.kill(Number(readFileSync(join(dir, 'h', 'agent.pid'), 'utf8')), 'SIGTERM');
+    } catch {
+      // it did not start, or has stopped
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // No engine at this address: the agent starts anyway and says so to the command.
+  const r = spawnSync(process.execPath, [BIN, 'ls'], {
+    encoding: 'utf8',
+    env: { ...process.env, FIZZ_HOME: join(dir, 'h'), DOCKER_HOST: `unix://${dir}/no-engine.sock` },
+    timeout: 30_000,
+  });
+  assert.match(r.stderr, /Starting the Fizz agent in the background/);
+  assert.match(r.stderr, /Docker Engine is not reachable/, r.stderr);
+  assert.match(readFileSync(join(dir, 'h', 'agent.log'), 'utf8'), /"msg":"agent ready"/);
 });
