@@ -29,6 +29,8 @@ export interface NodeContainer {
   exitCode?: number;
   command?: string;
   ports?: Array<{ target: number; published?: number; protocol: string; hostIp?: string }>;
+  /** Engine network name → the container's IPv4 address there (mesh service discovery). */
+  addresses?: Record<string, string>;
 }
 
 /** What a node says about itself; only that node writes its entry. */
@@ -38,6 +40,17 @@ export interface NodeStatus {
   images: string[];
   /** ms since the epoch, from the writer's clock. */
   updatedAt: number;
+  /** The node's end of the encrypted mesh, when it runs one (src/agent/mesh/). */
+  mesh?: MeshInfo;
+}
+
+export interface MeshInfo {
+  /** WireGuard public key, base64. */
+  key: string;
+  /** UDP port WireGuard listens on, at the node's cluster address. */
+  port: number;
+  /** The node's /18 of the mesh pool (src/agent/mesh/addressing.ts). */
+  block: number;
 }
 
 /** What changed, as observed after a transaction (`local` is true for this replica's own writes). */

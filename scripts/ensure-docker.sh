@@ -19,6 +19,10 @@ command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
+# The encrypted mesh between cluster nodes: userspace WireGuard (no kernel module here).
+command -v wireguard-go >/dev/null 2>&1 || need_pkgs+=(wireguard-go)
+command -v wg >/dev/null 2>&1 || need_pkgs+=(wireguard-tools)
+command -v iptables-restore >/dev/null 2>&1 || need_pkgs+=(iptables)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

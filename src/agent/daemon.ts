@@ -8,7 +8,6 @@ import pino from 'pino';
 import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
-import { DockerRuntime } from '../runtime/docker.js';
 import { LABELS } from '../runtime/types.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
@@ -21,6 +20,9 @@ import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import type { ClusterNode } from './membership/cluster-node.js';
 import { wireRemote } from './remote/wire.js';
+import { fileObjects } from './secrets/index.js';
+import { startMesh } from './mesh/mesh.js';
+import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
 import { StateRebaser } from './state-rebase.js';
 
 export interface DaemonOptions {
@@ -77,17 +79,40 @@ function watchFailures(logger: Logger): () => void {
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
-  const runtime = new DockerRuntime();
+  const meshRuntime = new MeshDockerRuntime();
   let kick = () => {};
   let onNode: (node: ClusterNode) => Promise<void> = async () => {};
+  let meshChanged = () => {};
   const cluster = new ClusterController({
     home: paths.home,
     nodeId,
     store,
     logger,
-    onChange: () => kick(),
+    onChange: () => {
+      kick();
+      meshChanged();
+    },
     onNode: (node) => onNode(node),
   });
+  // The engine's runtime (on the mesh), with each container's secrets and configs mounted from a tmpfs.
+  const objects = fileObjects({
+    home: paths.home,
+    state: store.state,
+    identity: () => cluster.secretsIdentity(),
+    runtime: meshRuntime,
+    onChange: () => kick(),
+  });
+  const runtime = objects.runtime;
+  const mesh = startMesh({
+    home: paths.home,
+    nodeId,
+    state: store.state,
+    runtime: meshRuntime,
+    logger,
+    cluster,
+    kick: () => kick(),
+  });
+  meshChanged = () => void mesh.schedule();
   let left = false;
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
@@ -108,6 +133,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     trust,
     members: () => cluster.view().placement,
     clustered: () => cluster.clustered,
+    statusExtra: () => {
+      const info = mesh.info();
+      return info ? { mesh: info } : {};
+    },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
@@ -132,6 +161,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
       },
     }),
     recreates,
+    objects,
   });
   kick = () => agent.reconciler.kick();
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
@@ -144,6 +174,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cluster membership did not start');
   }
+  // Before the first pass: networks and containers made from here on are on the mesh.
+  await mesh.schedule();
   // Keeps the state's history small for months (state-rebase.ts); stopped before the store closes.
   const rebases = new AbortController();
   const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
@@ -164,6 +196,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
   await agent.shutdown();
+  mesh.close();
   await cluster.stop();
   rebases.abort();
   await rebasing;

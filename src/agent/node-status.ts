@@ -30,6 +30,7 @@ export function statusContainers(containers: ContainerInfo[], nodeId: string): N
     if (c.startedAt !== undefined) entry.startedAt = c.startedAt;
     if (c.exitCode !== undefined) entry.exitCode = c.exitCode;
     if (c.command !== undefined) entry.command = c.command;
+    if (c.addresses !== undefined) entry.addresses = { ...c.addresses };
     list.push(entry);
   }
   return list.sort((a, b) => (a.id < b.id ? -1 : 1));

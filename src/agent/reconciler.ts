@@ -5,12 +5,12 @@
  * Passes run one at a time; requests that arrive during a pass are merged into the next.
  * Passes are triggered by state changes, runtime events and a periodic tick.
  */
-import type { ClusterState } from '../../crdt/index.js';
+import type { ClusterState, NodeStatus } from '../../crdt/index.js';
 import type { OpProgress } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { globalReplicas, isGlobal } from '../placement/slots.js';
 import type { PlacementMember } from '../placement/types.js';
-import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
+import { type ObjectVersion, plan, toDesiredSlots, waves } from '../reconcile/index.js';
 import type { Action, DesiredSlot, PlanInput } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
@@ -28,6 +28,8 @@ import { ContainerWaiter } from './waiter.js';
 
 export interface ReconcilerOptions {
   nodeId: string;
+  /** What else this node says about itself in its status entry (its mesh end). */
+  statusExtra?: () => Pick<NodeStatus, 'mesh'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;
@@ -51,6 +53,8 @@ export interface ReconcilerOptions {
   handoffTimeoutMs?: number;
   /** Filters each pass's planned actions (keep-only while the state is not trusted, trust.ts). */
   guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
+  /** Versions of cluster-wide secrets and configs: a new one recreates the services using it. */
+  objectVersion?: ObjectVersion;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -147,7 +151,8 @@ export class Reconciler {
         e.kind === 'project-put' ||
         e.kind === 'project-removed' ||
         e.kind === 'scale' ||
-        e.kind === 'stopped'
+        e.kind === 'stopped' ||
+        e.kind === 'secret'
       )
         if (!e.local) this.kick();
       // A new owner reported a replica this node hands over: stop ours now, not at the tick.
@@ -296,7 +301,7 @@ export class Reconciler {
           if (n !== undefined) overrides[svc] = n;
           if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
         }
-        slots.push(...toDesiredSlots(spec, overrides, stopped));
+        slots.push(...toDesiredSlots(spec, overrides, stopped, this.o.objectVersion));
       } catch (err) {
         broken.set(name, `project "${name}" cannot be planned: ${engineHelp(err)}`);
       }
@@ -460,11 +465,12 @@ export class Reconciler {
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId);
-    const text = JSON.stringify(list);
+    const extra = this.o.statusExtra?.() ?? {};
+    const text = JSON.stringify([list, extra]);
     // Written again when a peer removed it (it took this node for gone) though nothing changed.
     if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
-    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now() });
+    this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now(), ...extra });
   }
 
   /** Forgets networks and volumes made for a project (after `fizz down` removed them). */

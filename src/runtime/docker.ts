@@ -29,6 +29,7 @@ import {
   LABELS,
   type LogLine,
   type LogOptions,
+  type NetworkOptions,
   type ProcessTable,
   type Runtime,
   type RuntimeEvent,
@@ -257,10 +258,7 @@ export class DockerRuntime implements Runtime {
     return { [LABELS.composeProject]: project, ...labels, [LABELS.project]: project };
   }
 
-  async ensureNetwork(
-    name: string,
-    opts: { project: string; driver?: string; labels?: Record<string, string> },
-  ): Promise<void> {
+  async ensureNetwork(name: string, opts: NetworkOptions): Promise<void> {
     await this.ready();
     try {
       await this.docker.getNetwork(name).inspect();
@@ -274,6 +272,8 @@ export class DockerRuntime implements Runtime {
         Driver: opts.driver ?? 'bridge',
         CheckDuplicate: true,
         Labels: this.resourceLabels(opts.project, opts.labels),
+        ...(opts.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: opts.subnet }] } } : {}),
+        ...(opts.options ? { Options: opts.options } : {}),
       });
     } catch (err) {
       if ((err as EngineFailure).statusCode === 409) return; // made by a concurrent caller

@@ -13,6 +13,7 @@ export interface ListEntry {
   Command?: string;
   Created?: number;
   Ports?: Array<{ IP?: string; PrivatePort: number; PublicPort?: number; Type: string }>;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> | null } | null;
 }
 
 /** The fields of a `GET /containers/{id}/json` answer that Fizz reads. */
@@ -82,6 +83,9 @@ export function fromListEntry(e: ListEntry): ContainerInfo {
     ...(p.IP ? { hostIp: p.IP } : {}),
   }));
   const state = toState(e.State);
+  const addresses: Record<string, string> = {};
+  for (const [net, n] of Object.entries(e.NetworkSettings?.Networks ?? {}))
+    if (n?.IPAddress) addresses[net] = n.IPAddress;
   return {
     id: e.Id,
     name: (e.Names?.[0] ?? '').replace(/^\//, ''),
@@ -95,6 +99,7 @@ export function fromListEntry(e: ListEntry): ContainerInfo {
     ports,
     ...(e.Command !== undefined ? { command: e.Command } : {}),
     ...(e.Status ? { status: e.Status } : {}),
+    ...(Object.keys(addresses).length ? { addresses } : {}),
   };
 }
 

@@ -50,6 +50,8 @@ export interface ContainerInfo {
   command?: string;
   /** The engine's own status text (`Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`), when it says. */
   status?: string;
+  /** Engine network name → IPv4 address, for the networks that gave it one. */
+  addresses?: Record<string, string>;
 }
 
 /** The identity of one replica: `(project, service, replica index)`. */
@@ -57,6 +59,17 @@ export interface SlotRef {
   project: string;
   service: string;
   replica: number;
+}
+
+/** How `ensureNetwork` makes a network that is missing. */
+export interface NetworkOptions {
+  project: string;
+  driver?: string;
+  labels?: Record<string, string>;
+  /** An IPv4 subnet (CIDR) instead of the engine's choice: the mesh's address plan. */
+  subnet?: string;
+  /** Driver options (`com.docker.network.driver.mtu` …). */
+  options?: Record<string, string>;
 }
 
 /** Everything needed to create the container of one slot. */
@@ -126,10 +139,7 @@ export interface Runtime {
   restart(id: string, graceMs?: number): Promise<void>;
   remove(id: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
   /** Creates the engine network if missing (idempotent). */
-  ensureNetwork(
-    name: string,
-    opts: { project: string; driver?: string; labels?: Record<string, string> },
-  ): Promise<void>;
+  ensureNetwork(name: string, opts: NetworkOptions): Promise<void>;
   removeNetwork(name: string): Promise<void>;
   ensureVolume(
     name: string,

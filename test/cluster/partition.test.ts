@@ -67,9 +67,9 @@ describe(`a 2|1 partition and its heal on 3 real hosts${skip}`, { skip: skip !==
       'h1 and h2 run all three',
       async () => (await engineCount('h1')) + (await engineCount('h2')) === 3,
     );
-    await until('h3 sees h1 and h2 gone', async () => {
+    await until('h3 sees h1 and h2 dead', async () => {
       const s = await states('h3');
-      return s.get('h1') !== 'alive' && s.get('h2') !== 'alive';
+      return s.get('h1') === 'dead' && s.get('h2') === 'dead';
     });
     // A pass on h3 now that it knows it is a minority (`start` runs one and waits for it; an
     // `up` would also write the file's replica count back): it keeps its own, adds nothing.

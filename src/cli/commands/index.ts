@@ -2,6 +2,7 @@ import type { CommandClass } from 'clipanion';
 import { agentCommands } from './groups/agent.js';
 import { clusterCommands } from './groups/cluster.js';
 import { composeCommands } from './groups/compose.js';
+import { securityCommands } from './groups/security.js';
 import { shellCommands } from './groups/shell.js';
 
 /**
@@ -12,5 +13,6 @@ export const commands: CommandClass[] = [
   ...composeCommands,
   ...agentCommands,
   ...clusterCommands,
+  ...securityCommands,
   ...shellCommands,
 ];

@@ -1,0 +1,225 @@
+/**
+ * Service networking across real hosts (namespaces, an engine and an agent each): `web` on
+ * h1 calls `db` by name on other hosts over the WireGuard mesh; names resolve only on shared
+ * networks; a published port answers on every host; UDP between containers and through
+ * ingress; killing the host of one of two `db` replicas leaves `web` working after errors
+ * for at most the failover time.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { Cluster } from './harness.js';
+
+const ROOT_NEEDED = process.getuid?.() !== 0;
+const NO_GCC = (() => {
+  try {
+    execFileSync('gcc', ['--version'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return true;
+  }
+})();
+const skip = SKIP_DOCKER
+  ? SKIP_REASON
+  : ROOT_NEEDED
+    ? ' (skipped: the harness needs root)'
+    : NO_GCC
+      ? ' (skipped: gcc builds the UDP echo; scripts/ensure-docker.sh installs it)'
+      : '';
+const DIR = '/tmp/fizz-mesh-test';
+const UDPECHO = `${DIR}/udpecho`;
+const SOURCE = fileURLToPath(new URL('../../../test/fixtures/mesh/udpecho.c', import.meta.url));
+/** SWIM declares a killed host dead in ~1-2 s (docs/swim.md); the bound tests that with margin. */
+const FAILOVER_MS = 6000;
+const HTTP_GET = 'printf "GET / HTTP/1.0\\r\\n\\r\\n"';
+
+describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' }, () => {
+  const cluster = new Cluster({ name: 'na', subnet: '10.236.0' });
+  const addr = (h: string) => `10.236.0.${10 + Number(h.slice(1))}`;
+
+  before(async () => {
+    await cluster.down();
+    mkdirSync(DIR, { recursive: true });
+    execFileSync('gcc', ['-static', '-O2', '-o', UDPECHO, SOURCE]);
+    writeFileSync(
+      `${DIR}/compose.yaml`,
+      [
+        'name: meshtest',
+        'services:',
+        '  db:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sh", "-c", "echo db-$$HOSTNAME > /www/index.html; exec httpd -f -p 80 -h /www"]',
+        '    init: true',
+        '    networks: [back]',
+        '    deploy:',
+        '      replicas: 2',
+        '      placement: { constraints: ["node.hostname!=h1"] }',
+        '  web:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sh", "-c", "echo web-$$HOSTNAME > /www/index.html; exec httpd -f -p 80 -h /www"]',
+        '    init: true',
+        '    networks: [front, back]',
+        '    ports: ["8080:80"]',
+        '    deploy:',
+        '      placement: { constraints: ["node.hostname==h1"] }',
+        '  outsider:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sleep", "100000"]',
+        '    init: true',
+        '    networks: [front]',
+        '    deploy:',
+        '      placement: { constraints: ["node.hostname==h2"] }',
+        '  udp:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sleep", "100000"]',
+        '    init: true',
+        '    networks: [back]',
+        '    ports: ["9999:9999/udp"]',
+        '    deploy:',
+        '      placement: { constraints: ["node.hostname==h2"] }',
+        'networks:',
+        '  front: {}',
+        '  back: {}',
+        '',
+      ].join('\n'),
+    );
+    await cluster.up(3);
+    await fizz('h1', ['up', '-d']);
+    await until('every replica running', async () => {
+      const rows = JSON.parse(await fizz('h1', ['ps', '--format', 'json'])) as Array<{ State: string }>;
+      return rows.length === 5 && rows.every((r) => r.State === 'running');
+    });
+  });
+  after(() => cluster.down());
+
+  const fizz = async (host: string, args: string[]) => {
+    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+  const inContainer = (host: string, name: string, script: string, timeoutMs = 15_000) =>
+    cluster.exec(host, ['docker', 'exec', name, 'sh', '-c', script], { timeoutMs });
+  const until = async (what: string, ok: () => Promise<boolean>, ms = 30_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const dbHostnames = async () => {
+    const names: string[] = [];
+    for (const h of ['h2', 'h3']) {
+      const r = await cluster.exec(h, ['docker', 'ps', '-q', '--filter', 'label=fizz.service=db']);
+      names.push(...r.stdout.trim().split('\n').filter(Boolean));
+    }
+    return names;
+  };
+
+  it('web on h1 calls db by name on the other hosts, and both replicas answer', async () => {
+    const dbs = await dbHostnames();
+    assert.equal(dbs.length, 2, 'one db replica on each of h2 and h3');
+    const seen = new Set<string>();
+    await until('both db replicas answered web', async () => {
+      const r = await inContainer('h1', 'meshtest-web-1', `${HTTP_GET} | nc -w 3 db 80 | tail -1`);
+      const body = r.stdout.trim();
+      if (body.startsWith('db-')) seen.add(body.slice(3));
+      return seen.size === 2;
+    });
+    assert.deepEqual([...seen].sort(), dbs.map((id) => id.slice(0, 12)).sort());
+    // The answer crossed the tunnel: db's address is in another node's mesh block.
+    const ns = await inContainer('h1', 'meshtest-web-1', 'nslookup db');
+    assert.match(ns.stdout, /Address: 100\.\d+\.\d+\.\d+/);
+    // h1's own interface (wg show all would list every host's: the control sockets are shared).
+    const link = (await cluster.exec('h1', ['ip', '-o', 'link'])).stdout.match(
+      /\d+: (fz[0-9a-f]{10})[:@]/,
+    )?.[1];
+    assert.ok(link, 'h1 has a mesh interface');
+    const wg = await cluster.exec('h1', ['wg', 'show', link, 'latest-handshakes']);
+    const shaken = wg.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /\t[1-9]\d*$/.test(l));
+    assert.equal(shaken.length, 2, `h1 has shaken hands with h2 and h3: ${wg.stdout}`);
+  });
+
+  it('names resolve and packets pass only between services that share a network, as in compose', async () => {
+    const front = await inContainer('h2', 'meshtest-outsider-1', `${HTTP_GET} | nc -w 3 web 80 | tail -1`);
+    assert.match(front.stdout, /^web-/, `outsider reaches web on the shared network: ${front.stderr}`);
+    const name = await inContainer('h2', 'meshtest-outsider-1', 'nslookup db 2>&1', 30_000);
+    assert.doesNotMatch(name.stdout, /Address: 100\./, 'db is not on the outsider network');
+    const ip = (await inContainer('h1', 'meshtest-web-1', 'nslookup db')).stdout.match(
+      /Address: (100\.\d+\.\d+\.\d+)/,
+    )?.[1];
+    assert.ok(ip);
+    const direct = await inContainer('h2', 'meshtest-outsider-1', `${HTTP_GET} | nc -w 2 ${ip} 80`);
+    assert.equal(direct.stdout, '', 'db by address from another network gets nothing');
+  });
+
+  it('a published port answers on every host, also where no replica runs', async () => {
+    for (const from of ['h1', 'h2', 'h3'])
+      for (const to of ['h1', 'h2', 'h3']) {
+        const r = await cluster.exec(from, [
+          'sh',
+          '-c',
+          `${HTTP_GET} | busybox nc -w 3 ${addr(to)} 8080 | tail -1`,
+        ]);
+        assert.match(r.stdout, /^web-/, `${from} → ${to}:8080: ${r.stderr}`);
+      }
+  });
+
+  it('UDP works between containers on different hosts and through a published port', async () => {
+    for (const [h, c] of [
+      ['h2', 'meshtest-udp-1'],
+      ['h1', 'meshtest-web-1'],
+    ] as const)
+      assert.equal((await cluster.exec(h, ['docker', 'cp', UDPECHO, `${c}:/bin/udpecho`])).code, 0);
+    assert.equal(
+      (await cluster.exec('h2', ['docker', 'exec', '-d', 'meshtest-udp-1', 'udpecho', 'serve', '9999'])).code,
+      0,
+    );
+    const ip = (await inContainer('h1', 'meshtest-web-1', 'nslookup udp')).stdout.match(
+      /Address: (100\.\d+\.\d+\.\d+)/,
+    )?.[1];
+    assert.ok(ip, 'udp resolves from web');
+    await until('a datagram from web on h1 to udp on h2 comes back', async () => {
+      const r = await inContainer('h1', 'meshtest-web-1', `udpecho ask ${ip} 9999 hello`);
+      return r.stdout.trim() === 'echo:hello';
+    });
+    for (const h of ['h1', 'h3']) {
+      const r = await cluster.exec(h, [UDPECHO, 'ask', addr(h), '9999', `via-${h}`]);
+      assert.equal(r.stdout.trim(), `echo:via-${h}`, `${h}:9999/udp: ${r.stderr}`);
+    }
+  });
+
+  it('killing the host of one db replica of two leaves web working, with errors only within the failover time', async () => {
+    // One request every 200 ms from inside web, for 15 s: uptime and the answer per line.
+    const loop = inContainer(
+      'h1',
+      'meshtest-web-1',
+      `i=0; while [ $i -lt 75 ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "$(cut -d' ' -f1 /proc/uptime) $r"; usleep 200000; i=$((i+1)); done`,
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    await cluster.kill('h3');
+    const lines = (await loop).stdout
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [t, body] = l.split(' ');
+        return { t: Number(t) * 1000, ok: (body ?? '').startsWith('db-') };
+      });
+    assert.ok(lines.length >= 50, `the loop ran: ${lines.length} lines`);
+    const failed = lines.filter((l) => !l.ok);
+    if (failed.length > 0) {
+      const span = failed.at(-1)!.t - failed[0]!.t;
+      assert.ok(span <= FAILOVER_MS, `errors spread over ${span} ms (${failed.length} of ${lines.length})`);
+    }
+    assert.ok(
+      lines.slice(-15).every((l) => l.ok),
+      'the last 3 s all answered',
+    );
+  });
+});
