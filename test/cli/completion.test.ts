@@ -26,7 +26,10 @@ const FAKE: CompletionSources = {
 
 const cases: Array<[string, string[], number, string[] | ':files']> = [
   ['commands by prefix', ['p'], 0, ['pause', 'port', 'ps', 'pull']],
-  ['every command, none hidden', [''], 0, TABLE.map((c) => c.path[0]!).sort()],
+  ['every command, none hidden', [''], 0, [...new Set(TABLE.map((c) => c.path[0]!))].sort()],
+  ['the second word of a two-word command', ['secret', ''], 1, ['create', 'ls', 'rm']],
+  ['a command that begins longer paths offers their next words too', ['config', 'l'], 1, ['ls']],
+  ['node rm: the nodes', ['node', 'rm', ''], 2, ['h1', 'h2']],
   ['services after a project command', ['ps', ''], 1, ['db', 'web', 'worker']],
   ['services by prefix, after a flag', ['logs', '-t', 'w'], 2, ['web', 'worker']],
   ['a service named once is not offered again', ['stop', 'web', ''], 2, ['db', 'worker']],

@@ -113,7 +113,8 @@ export async function complete(
   const prefix = words[index] ?? '';
   const before = words.slice(0, index);
   const allOptions = table.flatMap((c) => c.options);
-  const command = findCommand(table, before, allOptions);
+  const bare = bareWords(before, allOptions);
+  const command = findCommand(table, bare);
   const options = command ? command.entry.options : allOptions;
   const previous = before[before.length - 1];
   const valueFor = previous?.startsWith('-') ? options.find((o) => o.names.includes(previous)) : undefined;
@@ -121,9 +122,16 @@ export async function complete(
   const files = () => fileArgs(before, options);
   if (valueFor?.takesValue) return offer(valueFor.value, prefix, before, files, sources);
   if (prefix.startsWith('-')) return offerWords([...new Set(options.flatMap((o) => o.names))], prefix);
-  if (!command) return offerWords([...new Set(table.map((c) => c.path[0]!))], prefix);
+  // The next word of the paths the words so far begin: every command at first, then
+  // `secret` → create, ls, rm (and `config`, a command itself, → ls, create, rm too).
+  const deeper = table
+    .filter((c) => c.path.length > bare.length && bare.every((b, i) => c.path[i] === b.word))
+    .map((c) => c.path[bare.length]!);
+  if (!command) return offerWords([...new Set(deeper)], prefix);
   const n = positionalsBefore(before.slice(command.end), command.entry.options);
-  return offer(command.entry.positionals[n] ?? command.entry.rest, prefix, before, files, sources);
+  const own = await offer(command.entry.positionals[n] ?? command.entry.rest, prefix, before, files, sources);
+  if (own.files || deeper.length === 0) return own;
+  return offerWords([...new Set([...own.words, ...deeper])], prefix);
 }
 
 function offerWords(candidates: string[], prefix: string): Completion {
@@ -165,12 +173,8 @@ function fileArgs(before: string[], options: OptionEntry[]): string[] {
   return files;
 }
 
-/** The command the words name, and the index after its path; options and their values skipped. */
-function findCommand(
-  table: CommandEntry[],
-  before: string[],
-  allOptions: OptionEntry[],
-): { entry: CommandEntry; end: number } | undefined {
+/** The words that are neither options nor their values, with where each is. */
+function bareWords(before: string[], allOptions: OptionEntry[]): Array<{ word: string; at: number }> {
   const valued = new Set(allOptions.filter((o) => o.takesValue).flatMap((o) => o.names));
   const bare: Array<{ word: string; at: number }> = [];
   for (let i = 0; i < before.length; i++) {
@@ -181,9 +185,17 @@ function findCommand(
     }
     bare.push({ word: w, at: i });
   }
+  return bare;
+}
+
+/** The command the bare words name (the longest path), and the index after its path. */
+function findCommand(
+  table: CommandEntry[],
+  bare: Array<{ word: string; at: number }>,
+): { entry: CommandEntry; end: number } | undefined {
   for (const entry of [...table].sort((a, b) => b.path.length - a.path.length)) {
-    const at = entry.path.map((w, k) => bare[k]?.word === w);
-    if (at.every(Boolean)) return { entry, end: bare[entry.path.length - 1]!.at + 1 };
+    if (entry.path.every((w, k) => bare[k]?.word === w))
+      return { entry, end: bare[entry.path.length - 1]!.at + 1 };
   }
   return undefined;
 }
