@@ -23,6 +23,7 @@ import { startMesh } from './mesh/mesh.js';
 import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
 import { wireRemote } from './remote/wire.js';
 import { fileObjects } from './secrets/index.js';
+import { StateRebaser } from './state-rebase.js';
 
 export interface DaemonOptions {
   home: string;
@@ -179,6 +180,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   }
   // Before the first pass: networks and containers made from here on are on the mesh.
   await mesh.schedule();
+  // Keeps the state's history small for months (state-rebase.ts); stopped before the store closes.
+  const rebases = new AbortController();
+  const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
+  const rebasing = rebaser.run(rebases.signal);
   const server = await listenApi(paths.socket, remote.handlers);
   writeFileSync(paths.pid, `${process.pid}\n`);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
@@ -197,6 +202,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   await agent.shutdown();
   mesh.close();
   await cluster.stop();
+  rebases.abort();
+  await rebasing;
   await store.close();
   if (left) {
     // Its copy of the cluster's desired state must not make this node run the whole

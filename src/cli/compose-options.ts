@@ -5,7 +5,8 @@
  * `this.loadProject()`.
  */
 import { Command, Option } from 'clipanion';
-import { ComposeLoadError, type LoadOptions, loadProject, type ProjectSpec } from '../compose/index.js';
+import { ComposeLoadError } from '../compose/errors.js';
+import type { LoadOptions, ProjectSpec } from '../compose/index.js';
 
 export abstract class ComposeCommand extends Command {
   files = Option.Array('-f,--file', {
@@ -36,6 +37,9 @@ export abstract class ComposeCommand extends Command {
 
   /** Loads the project; throws `ComposeLoadError` (see `reportComposeErrors`). */
   async loadProject(): Promise<ProjectSpec> {
+    // Loaded on first use: the loader (yaml, ajv, the schema validator) is most of what a
+    // command costs to start, and `--help`, `version`, `ls` or `nodes` never read a file.
+    const { loadProject } = await import('../compose/index.js');
     return loadProject(this.composeLoadOptions());
   }
 

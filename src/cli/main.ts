@@ -1,5 +1,6 @@
 import { Builtins, Cli, type Command } from 'clipanion';
 import { FIZZ_VERSION } from '../version.js';
+import { commandsFor } from './command-select.js';
 import { commands } from './commands/index.js';
 import { optionDefinition } from './usage-names.js';
 
@@ -22,17 +23,19 @@ class FizzCli extends Cli {
   }
 }
 
-/** Builds the CLI with every command registered. */
-export function buildCli(enableColors = colorDepth(process.env, process.stdout.isTTY) > 1): Cli {
+/** Builds the CLI with every command registered, or only those that can match `argv`. */
+export function buildCli(
+  enableColors = colorDepth(process.env, process.stdout.isTTY) > 1,
+  argv?: readonly string[],
+): Cli {
   const cli = new FizzCli({
     binaryLabel: 'Fizz',
     binaryName: 'fizz',
     binaryVersion: FIZZ_VERSION,
     enableColors,
   });
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  for (const command of commands) cli.register(command);
+  const all = [Builtins.HelpCommand, Builtins.VersionCommand, ...commands];
+  for (const command of argv ? commandsFor(argv, all, Builtins.HelpCommand) : all) cli.register(command);
   return cli;
 }
 
@@ -49,13 +52,13 @@ function colorDepth(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): number 
 /** Runs `fizz` with the given arguments and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const depth = colorDepth(process.env, process.stdout.isTTY);
-  const cli = buildCli(depth > 1);
+  const cli = buildCli(depth > 1, argv);
   const context = { ...Cli.defaultContext, colorDepth: depth };
   let command: Command;
   try {
     command = cli.process(argv, context);
   } catch {
-    return cli.run(argv, context); // clipanion's own usage message
+    return buildCli(depth > 1).run(argv, context); // clipanion's own usage message, over every command
   }
   const execute = command.validateAndExecute.bind(command);
   command.validateAndExecute = async () => {

@@ -6,25 +6,13 @@
  *   node_modules/.bin/tsc -p . && node dist/src/compose/validator-codegen.js
  * (a test fails while the saved code and the schema disagree).
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Ajv, type Options } from 'ajv';
+import { Ajv } from 'ajv';
 import * as standaloneModule from 'ajv/dist/standalone/index.js';
+import { AJV_OPTIONS, type SavedValidator, sha256 } from './validator-options.js';
 
-/** The ajv options of both the fresh and the saved validator (they must agree). */
-export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true, validateSchema: false };
-
-export interface SavedValidator {
-  /** sha256 of the compose-spec.json text the code was generated from. */
-  schemaSha256: string;
-  /** CommonJS module code exporting the validate function. */
-  code: string;
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+export { AJV_OPTIONS, type SavedValidator, sha256 };
 
 export function generateValidator(schemaText: string): SavedValidator {
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });

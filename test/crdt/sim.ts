@@ -173,14 +173,20 @@ interface Msg {
  * by partitions that later heal; anti-entropy runs now and then. After a heal and two
  * rounds of anti-entropy every replica must equal the model, with equal state vectors.
  * `rebases`: the share of steps at which a random replica starts a new epoch (epoch.ts);
- * `retainMs`: how long a replica keeps the previous epoch's document for late changes.
+ * `retainMs`: how long a replica keeps the previous epoch's document for late changes;
+ * `each`: made once per replica with its state and clock, run after every step (the agent's
+ * own rebase trigger, test/agent/state-rebase.test.ts). Returns the replicas.
  */
 export function simulate(
   seed: number,
   replicas: number,
   steps: number,
-  epochs: { rebases: number; retainMs?: number } = { rebases: 0 },
-): void {
+  epochs: {
+    rebases: number;
+    retainMs?: number;
+    each?: (state: ClusterState, now: () => number) => () => void;
+  } = { rebases: 0 },
+): ClusterState[] {
   const rand = prng(seed);
   const time = { t: 1_000_000 };
   const skew = Array.from({ length: replicas }, () => Math.floor(rand() * 2000) - 1000);
@@ -189,6 +195,7 @@ export function simulate(
     (nodeId, i) =>
       new ClusterState({ nodeId, clock: () => time.t + skew[i]!, epochRetainMs: epochs.retainMs }),
   );
+  const routines = states.map((s, i) => epochs.each?.(s, () => time.t + skew[i]!));
   const model = new Model();
   let inFlight: Msg[] = [];
   let group: number[] | null = null; // partition: replica → side
@@ -225,6 +232,7 @@ export function simulate(
     } else if (r < 0.88 + epochs.rebases) {
       states[Math.floor(rand() * replicas)]!.rebase();
     }
+    for (const r of routines) r?.();
   }
   group = null;
   for (const m of inFlight) if (rand() < 0.5) states[m.to]!.applyUpdate(m.bytes, 'net');
@@ -238,4 +246,5 @@ export function simulate(
   const sv = Buffer.from(states[0]!.stateVector()).toString('hex');
   for (const s of states)
     assert.equal(Buffer.from(s.stateVector()).toString('hex'), sv, `seed ${seed}: state vectors differ`);
+  return states;
 }

@@ -1,5 +1,4 @@
 import { Command, Option, UsageError } from 'clipanion';
-import { Document, parse, visit } from 'yaml';
 import type { ProjectSpec } from '../../compose/index.js';
 import { composeConfigModel, imagesOf, profilesOf } from '../../compose/render.js';
 import { ComposeCommand } from '../compose-options.js';
@@ -57,38 +56,15 @@ export class ConfigCommand extends ComposeCommand {
     return 0;
   }
 
-  private print(project: ProjectSpec): number {
+  private async print(project: ProjectSpec): Promise<number> {
     if (this.quiet) return 0;
     if (this.services) return this.lines(Object.keys(project.services).sort());
     if (this.volumes) return this.lines(Object.keys(project.volumes).sort());
     if (this.images) return this.lines(imagesOf(project));
     const model = composeConfigModel(project, this.format === 'json' ? 'json' : 'yaml');
     if (this.format === 'json') this.context.stdout.write(`${JSON.stringify(model, null, 2)}\n`);
-    else this.context.stdout.write(toYaml(model));
+    // The YAML printer is loaded only here: the yaml package costs every other command ~30 ms of start.
+    else this.context.stdout.write((await import('../config-yaml.js')).toYaml(model));
     return 0;
-  }
-}
-
-/**
- * YAML that YAML 1.1 readers (Python) and YAML 1.2 readers (docker compose, Go) both read
- * back as the same strings: a string that either version would take for a number, boolean or
- * null (`yes`, `0o17`, `1e3`) is quoted.
- */
-export function toYaml(model: unknown): string {
-  const doc = new Document(model, { aliasDuplicateObjects: false, version: '1.1' });
-  visit(doc, {
-    Scalar(_key, node) {
-      if (typeof node.value === 'string' && !node.value.includes('\n') && !readsAsString12(node.value))
-        node.type = 'QUOTE_DOUBLE';
-    },
-  });
-  return doc.toString({ lineWidth: 0 });
-}
-
-function readsAsString12(s: string): boolean {
-  try {
-    return typeof parse(s, { version: '1.2' }) === 'string';
-  } catch {
-    return true;
   }
 }

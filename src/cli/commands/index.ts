@@ -4,6 +4,7 @@ import { clusterCommands } from './groups/cluster.js';
 import { composeCommands } from './groups/compose.js';
 import { opsCommands } from './groups/ops.js';
 import { securityCommands } from './groups/security.js';
+import { shellCommands } from './groups/shell.js';
 
 /**
  * Every command of the CLI. Commands live one per file under this folder; each group file
@@ -15,4 +16,5 @@ export const commands: CommandClass[] = [
   ...clusterCommands,
   ...securityCommands,
   ...opsCommands,
+  ...shellCommands,
 ];
