@@ -40,6 +40,7 @@ import { imagesOfUp } from './image-stage.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
+import { removeOneOffs } from './oneoffs.js';
 import type { PlaceFn } from './ownership.js';
 import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
 import {
@@ -489,6 +490,7 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
+      await removeOneOffs(runtime, this.o.nodeId, req.project, emit);
       const [left, res] = await Promise.all([
         this.mine(req.project),
         runtime.projectResources(req.project, this.o.nodeId),

@@ -10,6 +10,7 @@ import { LsCommand } from '../ls.js';
 import { PortCommand } from '../port.js';
 import { PsCommand } from '../ps.js';
 import { PullCommand } from '../pull.js';
+import { RunCommand } from '../run.js';
 import { ScaleCommand } from '../scale.js';
 import { PauseCommand, RestartCommand, StartCommand, StopCommand, UnpauseCommand } from '../services-op.js';
 import { TopCommand } from '../top.js';
@@ -38,4 +39,5 @@ export const agentCommands: CommandClass[] = [
   UnpauseCommand,
   PullCommand,
   BuildCommand,
+  RunCommand,
 ];
