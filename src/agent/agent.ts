@@ -361,10 +361,14 @@ export class Agent implements ApiHandlers {
     state.putProject(spec);
     this.trust.restore(spec.name);
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
-    // `up` runs every service again, as docker compose does.
-    for (const svc of Object.keys(spec.services))
-      if (targets.includes(svc) && state.isServiceStopped(spec.name, svc))
-        state.setServiceStopped(spec.name, svc, false);
+    // `up` runs every service again, as docker compose does. `create` makes the containers
+    // of services that were not up yet, stopped; one that runs keeps running.
+    for (const svc of Object.keys(spec.services)) {
+      if (!targets.includes(svc)) continue;
+      if (req.noStart) {
+        if (!previous?.services[svc]) state.setServiceStopped(spec.name, svc, true);
+      } else if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
+    }
     // A `fizz scale` override would win over the spec's replicas: the `up` wins over it, with
     // the file's count (or `--scale`'s), as docker compose's next `up` overrides its `scale`.
     const overrides = overridesAfterUp(spec, targets, (svc) => state.getScale(spec.name, svc));

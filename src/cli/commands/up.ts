@@ -5,7 +5,7 @@ import { LogPrinter } from '../log-printer.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
 import { parseTimeout } from '../seconds.js';
-import { parseScale, stoppedOnInterrupt } from '../up-options.js';
+import { parsePull, parseScale, stoppedOnInterrupt } from '../up-options.js';
 
 /** `fizz up`: sends the project to the agent, shows progress, then follows the logs unless -d. */
 export class UpCommand extends ProjectCommand {
@@ -98,11 +98,7 @@ export class UpCommand extends ProjectCommand {
     if (this.noRecreate) req.noRecreate = true;
     if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     if (this.scale?.length) req.scale = parseScale(this.scale);
-    if (this.pull !== undefined) {
-      if (this.pull !== 'always' && this.pull !== 'missing' && this.pull !== 'never')
-        throw new UsageError(`--pull wants always, missing or never, not "${this.pull}"`);
-      req.pull = this.pull;
-    }
+    if (this.pull !== undefined) req.pull = parsePull(this.pull);
     if (this.build === true) req.build = true;
     if (this.build === false) req.noBuild = true;
     req.dockerConfig = this.dockerConfig;
