@@ -8,6 +8,7 @@
 import type { ClusterState } from '../../crdt/index.js';
 import type { OpProgress } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
+import { globalReplicas, isGlobal } from '../placement/slots.js';
 import type { PlacementMember } from '../placement/types.js';
 import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
 import type { Action, DesiredSlot, PlanInput } from '../reconcile/types.js';
@@ -270,6 +271,10 @@ export class Reconciler {
    * cycle, a malformed field from a hostile or buggy writer) is left out and named in
    * `broken`: it must neither stop the other projects nor lose its containers.
    */
+  private members(): PlacementMember[] {
+    return this.o.members?.() ?? [{ id: this.o.nodeId, name: this.o.nodeId, status: 'alive', labels: {} }];
+  }
+
   /** The replicas a project wants now (scale overrides and stopped services applied). */
   desiredOf(project: string): DesiredSlot[] {
     const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
@@ -285,7 +290,9 @@ export class Reconciler {
         const overrides: Record<string, number> = {};
         const stopped = new Set<string>();
         for (const svc of Object.keys(spec.services)) {
-          const n = this.o.state.getScale(name, svc);
+          const n = isGlobal(spec.services[svc]!)
+            ? globalReplicas(spec.services[svc]!, this.members())
+            : this.o.state.getScale(name, svc);
           if (n !== undefined) overrides[svc] = n;
           if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
         }
@@ -302,7 +309,7 @@ export class Reconciler {
     const specs = this.projectSpecs();
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
-    const members = this.o.members?.() ?? [{ id: nodeId, name: nodeId, status: 'alive', labels: {} }];
+    const members = this.members();
     const { owned, assignment, unplaced } = ownedSlots(slots, nodeId, this.o.place, members);
     this.unplaced = unplaced;
     // Only this node's containers: another agent (another FIZZ_HOME) on the engine owns the rest.
@@ -454,7 +461,8 @@ export class Reconciler {
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId);
     const text = JSON.stringify(list);
-    if (text === this.lastStatus) return;
+    // Written again when a peer removed it (it took this node for gone) though nothing changed.
+    if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
     this.o.state.setNodeStatus({ containers: list, images: [], updatedAt: this.o.clock.now() });
   }

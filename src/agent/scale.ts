@@ -7,6 +7,7 @@
 
 import { MAX_UP_SCALE } from '../api/decode.js';
 import type { ProjectSpec } from '../compose/types.js';
+import { isGlobal } from '../placement/slots.js';
 import { replicaCount } from '../reconcile/index.js';
 
 /** Why `scale` cannot be applied to the project in the state (`spec`), or undefined. */
@@ -20,6 +21,9 @@ export function scaleError(
   // Also a service of the file that no `up` has named yet: it is not in the state.
   if (unknown.length > 0)
     return `project "${project}" has no service ${unknown.map((s) => `"${s}"`).join(', ')} up (fizz up brings one up)`;
+  const global = Object.keys(scale).filter((s) => isGlobal(spec.services[s]!));
+  if (global.length > 0)
+    return `service ${global.map((s) => `"${s}"`).join(', ')} runs one replica per node (deploy.mode: global) and cannot be scaled`;
   return undefined;
 }
 

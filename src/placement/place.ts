@@ -60,6 +60,7 @@ function canonicalSlots(slots: PlacementSlot[]): PlacementSlot[] {
       cmp(a.service, b.service) ||
       a.replica - b.replica ||
       cmp(JSON.stringify(a.constraints ?? []), JSON.stringify(b.constraints ?? [])) ||
+      cmp(JSON.stringify(a.reserve ?? {}), JSON.stringify(b.reserve ?? {})) ||
       (a.maxPerNode ?? 0) - (b.maxPerNode ?? 0) ||
       slotWeight(a) - slotWeight(b),
   );
@@ -133,7 +134,12 @@ export class StaleHomesError extends Error {
 
 /** Everything about the listed members that pass 1 depends on: ids, capacities, labels. */
 function listedKey(listed: PlacementMember[]): string {
-  return listed.map((m) => `${m.id}\u0000${capacityOf(m)}\u0000${labelText(m.labels)}`).join('\u0001');
+  return listed
+    .map(
+      (m) =>
+        `${m.id}\u0000${capacityOf(m)}\u0000${labelText(m.labels)}\u0000${JSON.stringify(m.resources ?? {})}`,
+    )
+    .join('\u0001');
 }
 
 /** Pass 1: every slot on a listed member with capacity, as if all of them were alive. */
@@ -173,9 +179,9 @@ export function placeHomes(
     }
     svc.enter(`${s.project}/${s.service}`);
     const w = slotWeight(s);
-    const chosen = seats.pick(hashString(homes.keys[k]!), w, mask, svc.counts, maxPerNodeOf(s));
+    const chosen = seats.pick(hashString(homes.keys[k]!), w, mask, svc.counts, maxPerNodeOf(s), s.reserve);
     if (chosen < 0) return;
-    seats.load[chosen]! += w;
+    seats.take(chosen, s);
     svc.add(chosen);
     home[k] = chosen;
   });
@@ -222,7 +228,7 @@ export function placeOver(homes: Homes, members: PlacementMember[]): PlacementRe
   }
   const seats = new Seats(nodes, homes.totalWeight, homes.loadFactor);
   slots.forEach((s, k) => {
-    if (kept(k)) seats.load[eligibleIndex[home[k]!]!]! += slotWeight(s);
+    if (kept(k)) seats.take(eligibleIndex[home[k]!]!, s);
   });
   const svc = new ServiceCounts(nodes.length);
   slots.forEach((s, k) => {
@@ -242,12 +248,12 @@ export function placeOver(homes: Homes, members: PlacementMember[]): PlacementRe
     }
     const mask = seats.mask(s.constraints) as Uint8Array | undefined;
     const w = slotWeight(s);
-    const chosen = seats.pick(hashString(key), w, mask, svc.counts, maxPerNodeOf(s));
+    const chosen = seats.pick(hashString(key), w, mask, svc.counts, maxPerNodeOf(s), s.reserve);
     if (chosen < 0) {
       unplaced.push({ slot: key, reason: seats.reason(s, mask) });
       return;
     }
-    seats.load[chosen]! += w;
+    seats.take(chosen, s);
     svc.add(chosen);
     assignment.set(key, nodes[chosen]!.id);
   });

@@ -6,7 +6,7 @@
  */
 import { type Constraint, ConstraintSyntaxError, parseConstraint, satisfies } from './constraints.js';
 import { hashString, nodeSalt, pairHash, unit } from './hash.js';
-import type { PlacementMember, PlacementSlot } from './types.js';
+import type { PlacementMember, PlacementSlot, Resources } from './types.js';
 
 export function capacityOf(m: PlacementMember): number {
   const c = m.capacity ?? 1;
@@ -31,6 +31,9 @@ export class Seats {
   readonly salt: Uint32Array;
   readonly bound: Float64Array;
   readonly load: Float64Array;
+  /** CPUs and bytes of memory still free for reservations on each node (Infinity: not advertised). */
+  readonly cpusFree: Float64Array;
+  readonly memoryFree: Float64Array;
   /** Constraint lists repeat per replica: each distinct list is parsed and evaluated once. */
   private readonly masks = new Map<string, Uint8Array | ConstraintSyntaxError>();
 
@@ -48,6 +51,21 @@ export class Seats {
     const totalCap = caps.reduce((a, b) => a + b, 0);
     this.bound = Float64Array.from(caps, (cap) => Math.ceil((loadFactor * totalWeight * cap) / totalCap));
     this.load = new Float64Array(this.n);
+    const have = (v: number | undefined) => (v !== undefined && Number.isFinite(v) && v >= 0 ? v : Infinity);
+    this.cpusFree = Float64Array.from(nodes, (m) => have(m.resources?.cpus));
+    this.memoryFree = Float64Array.from(nodes, (m) => have(m.resources?.memory));
+  }
+
+  /** Whether node `i` has the slot's reservations free. */
+  fits(i: number, r: Resources | undefined): boolean {
+    return !r || ((r.cpus ?? 0) <= this.cpusFree[i]! && (r.memory ?? 0) <= this.memoryFree[i]!);
+  }
+
+  /** Node `i` takes the slot: its weight against the bound, its reservations against what is free. */
+  take(i: number, s: PlacementSlot): void {
+    this.load[i]! += slotWeight(s);
+    this.cpusFree[i]! -= s.reserve?.cpus ?? 0;
+    this.memoryFree[i]! -= s.reserve?.memory ?? 0;
   }
 
   /** 1 for the nodes that satisfy `list`; undefined when there is no constraint. */
@@ -79,6 +97,7 @@ export class Seats {
     mask: Uint8Array | undefined,
     counts: Int32Array,
     maxPer: number,
+    reserve?: Resources,
   ): number {
     const { n, load, bound, caps, nodeHash, salt, uniform } = this;
     let best = -1;
@@ -91,6 +110,7 @@ export class Seats {
       if (mask && mask[i] === 0) continue;
       const count = counts[i]!;
       if (count >= maxPer) continue;
+      if (!this.fits(i, reserve)) continue;
       const u = unit(pairHash(slotHash, nodeHash[i]!, salt[i]!));
       const score = uniform ? u : Math.log(u) / caps[i]!;
       if (load[i]! + w <= bound[i]!) {
@@ -118,6 +138,8 @@ export class Seats {
       return s.pinned
         ? `pinned to node ${s.pinned.node} (${s.pinned.reason}), which is not alive or does not match its constraints`
         : `no alive member satisfies ${(s.constraints ?? []).join(', ')}`;
+    if (s.reserve && !this.nodes.some((_, i) => (!mask || mask[i] === 1) && this.fits(i, s.reserve)))
+      return `no member has its reservations free (${reserveText(s.reserve)})`;
     return s.maxPerNodeWhy
       ? `${s.maxPerNodeWhy}: one replica per node, and every eligible node runs one`
       : `every member matching its constraints already runs max_replicas_per_node=${s.maxPerNode} of ${s.project}/${s.service}`;
@@ -149,4 +171,11 @@ export class ServiceCounts {
   add(node: number): void {
     if (this.counts[node]!++ === 0) this.touched.push(node);
   }
+}
+
+function reserveText(r: Resources): string {
+  const parts: string[] = [];
+  if (r.cpus) parts.push(`${r.cpus} CPUs`);
+  if (r.memory) parts.push(`${Math.round(r.memory / 2 ** 20)} MiB`);
+  return parts.join(', ');
 }

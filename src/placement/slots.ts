@@ -10,7 +10,9 @@
  */
 import type { JsonValue, ServiceSpec } from '../compose/types.js';
 import type { SlotRef } from '../runtime/types.js';
-import type { PlacementSlot } from './types.js';
+import { ConstraintSyntaxError, parseConstraint, satisfies } from './constraints.js';
+import { isEligible } from './place.js';
+import type { PlacementMember, PlacementSlot } from './types.js';
 
 function xFizz(spec: ServiceSpec): Record<string, JsonValue> | undefined {
   const x = spec['x-fizz'] as JsonValue | undefined;
@@ -47,12 +49,18 @@ export function placementSlot(slot: SlotRef, spec: ServiceSpec, origin?: string)
   if (p?.constraints?.length) out.constraints = [...p.constraints];
   if (p?.max_replicas_per_node !== undefined && p.max_replicas_per_node > 0)
     out.maxPerNode = p.max_replicas_per_node;
-  if (publishesFixedPort(spec)) {
+  if (isGlobal(spec)) {
+    out.maxPerNode = 1;
+    out.maxPerNodeWhy = 'deploy.mode is global';
+  } else if (publishesFixedPort(spec)) {
     out.maxPerNode = 1;
     out.maxPerNodeWhy = 'it publishes a fixed host port';
   }
   const w = weightOf(spec);
   if (w !== undefined) out.weight = w;
+  const r = spec.deploy?.resources?.reservations;
+  if (r && ((r.cpus ?? 0) > 0 || (r.memory ?? 0) > 0))
+    out.reserve = { ...(r.cpus ? { cpus: r.cpus } : {}), ...(r.memory ? { memory: r.memory } : {}) };
   const why = origin === undefined ? undefined : pinReason(spec);
   if (why !== undefined && origin !== undefined) {
     // A constraint like any other, so placement masks it; `pinned` words the reason.
@@ -67,4 +75,23 @@ export function toPlacementSlots(
   slots: Array<{ slot: SlotRef; spec: ServiceSpec; origin?: string }>,
 ): PlacementSlot[] {
   return slots.map((d) => placementSlot(d.slot, d.spec, d.origin));
+}
+
+export function isGlobal(spec: ServiceSpec): boolean {
+  return spec.deploy?.mode === 'global';
+}
+
+/**
+ * `deploy.mode: global`: one replica per eligible member that satisfies the service's
+ * constraints (a constraint that does not parse: none, and placement says why).
+ */
+export function globalReplicas(spec: ServiceSpec, members: PlacementMember[]): number {
+  let constraints: ReturnType<typeof parseConstraint>[];
+  try {
+    constraints = (spec.deploy?.placement?.constraints ?? []).map(parseConstraint);
+  } catch (err) {
+    if (err instanceof ConstraintSyntaxError) return 1;
+    throw err;
+  }
+  return members.filter((m) => isEligible(m) && satisfies(m, constraints)).length;
 }

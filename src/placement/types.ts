@@ -11,8 +11,16 @@ export interface PlacementSlot extends SlotRef {
   maxPerNodeWhy?: string;
   /** Relative cost of this replica for load bounding (default 1). */
   weight?: number;
+  /** `deploy.resources.reservations`: what one replica needs free on its node. */
+  reserve?: Resources;
   /** Only this node (id) may run it, for this reason (a host path or a volume lives there). */
   pinned?: { node: string; reason: string };
+}
+
+/** CPUs (cores) and memory (bytes). */
+export interface Resources {
+  cpus?: number;
+  memory?: number;
 }
 
 export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
@@ -25,6 +33,8 @@ export interface PlacementMember {
   labels: Record<string, string>;
   /** Relative capacity (default 1): a node of capacity 2 takes about twice the slots. */
   capacity?: number;
+  /** What the node has for reservations; a resource it does not advertise is unlimited. */
+  resources?: Resources;
 }
 
 export interface PlacementOptions {

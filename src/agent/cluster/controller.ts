@@ -181,6 +181,11 @@ export class ClusterController {
     }
     const v = quorum({ stable: this.stable, members: this.node.members(), tie: this.config.tie });
     if (!sameView(v.stable, this.stable)) {
+      // Members the cluster agreed are gone: their status entries go too, so the state does
+      // not grow with every node that ever was (a node that comes back writes its own again).
+      const kept = new Set(v.stable.map((m) => m.id));
+      for (const m of this.stable)
+        if (!kept.has(m.id) && m.id !== this.o.nodeId) this.o.store.state.removeNodeStatus(m.id);
       this.stable = v.stable;
       try {
         writeStableView(this.o.home, v.stable);

@@ -74,6 +74,7 @@ export function quorum(input: QuorumInput): QuorumView {
 function snapshot(m: PlacementMember): PlacementMember {
   const out: PlacementMember = { id: m.id, name: m.name, status: 'alive', labels: { ...m.labels } };
   if (m.capacity !== undefined) out.capacity = m.capacity;
+  if (m.resources !== undefined) out.resources = { ...m.resources };
   return out;
 }
 

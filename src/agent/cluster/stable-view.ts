@@ -19,6 +19,13 @@ export function readStableView(home: string): PlacementMember[] {
     const labels = m.labels && typeof m.labels === 'object' ? (m.labels as Record<string, string>) : {};
     const out: PlacementMember = { id: m.id, name: m.name, status: 'alive', labels };
     if (typeof m.capacity === 'number') out.capacity = m.capacity;
+    const r = m.resources;
+    if (r && typeof r === 'object') {
+      const resources: NonNullable<PlacementMember['resources']> = {};
+      if (typeof r.cpus === 'number') resources.cpus = r.cpus;
+      if (typeof r.memory === 'number') resources.memory = r.memory;
+      out.resources = resources;
+    }
     return [out];
   });
 }

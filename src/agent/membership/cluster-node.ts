@@ -9,6 +9,7 @@
  * Stop order: SWIM leave (gossiped for a moment) → libp2p → store.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ClusterState, openStore, type Store } from '../../../crdt/index.js';
 import {
@@ -161,6 +162,7 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
         version: FIZZ_VERSION,
         labels: opts.labels,
         capacity: opts.capacity,
+        resources: hostResources(),
         displayName: opts.displayName,
       }),
       incarnation,
@@ -249,7 +251,15 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     updateMeta(change) {
       if (change.labels !== undefined) meta.labels = change.labels;
       if (change.capacity !== undefined) meta.capacity = change.capacity;
-      swim.setMeta(selfMeta({ multiaddr, version: FIZZ_VERSION, ...meta, displayName: opts.displayName }));
+      swim.setMeta(
+        selfMeta({
+          multiaddr,
+          version: FIZZ_VERSION,
+          ...meta,
+          resources: hostResources(),
+          displayName: opts.displayName,
+        }),
+      );
     },
     on: (event, cb) => events.on(event, cb),
     async stop() {
@@ -317,4 +327,9 @@ function readIncarnation(file: string): number {
 function writeIncarnation(file: string, n: number): void {
   writeFileSync(`${file}.tmp`, `${n}\n`);
   renameSync(`${file}.tmp`, file);
+}
+
+/** What this machine offers to reservations: its CPUs and memory. */
+function hostResources(): { cpus: number; memory: number } {
+  return { cpus: cpus().length, memory: totalmem() };
 }

@@ -15,14 +15,18 @@ export function selfMeta(o: {
   version: string;
   labels?: Record<string, string> | undefined;
   capacity?: number | undefined;
+  /** CPUs and memory bytes, for placement's reservations. */
+  resources?: { cpus: number; memory: number } | undefined;
   displayName?: string | undefined;
 }): NodeMeta {
+  const capacity: Record<string, number> = { ...(o.resources ?? {}) };
+  if (o.capacity !== undefined) capacity.weight = o.capacity;
   return {
     addresses: { [LIBP2P_META_KEY]: o.multiaddr },
     version: o.version,
     ...(o.displayName ? { name: o.displayName } : {}),
     ...(o.labels && Object.keys(o.labels).length > 0 ? { labels: o.labels } : {}),
-    ...(o.capacity !== undefined ? { capacity: { weight: o.capacity } } : {}),
+    ...(Object.keys(capacity).length > 0 ? { capacity } : {}),
   };
 }
 
@@ -63,5 +67,15 @@ export function toPlacementMember(m: Member): PlacementMember {
     labels: { ...(m.meta.labels ?? {}) },
     // 0 is kept: a drained node holds no slot (placement's isEligible).
     ...(weight !== undefined && weight >= 0 ? { capacity: weight } : {}),
+    ...resourcesOf(m.meta.capacity),
   };
+}
+
+function resourcesOf(c: Record<string, number> | undefined): Pick<PlacementMember, 'resources'> {
+  const cpus = c?.cpus;
+  const memory = c?.memory;
+  const r: NonNullable<PlacementMember['resources']> = {};
+  if (typeof cpus === 'number' && cpus > 0) r.cpus = cpus;
+  if (typeof memory === 'number' && memory > 0) r.memory = memory;
+  return Object.keys(r).length > 0 ? { resources: r } : {};
 }
