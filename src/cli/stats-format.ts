@@ -4,6 +4,7 @@
  * drop, sizes in docker's units (memory binary, MiB; network and disk decimal, kB). Pure.
  */
 import type { EngineStats } from '../runtime/direct.js';
+import { humanSize } from './commands/images.js';
 
 /** One row of `fizz stats`, under docker's field names (`--format json`). */
 export interface StatsRow {
@@ -19,26 +20,16 @@ export interface StatsRow {
 }
 
 const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-
-function sized(bytes: number, base: number, units: string[], precision: number): string {
-  let v = Math.max(0, bytes);
-  let i = 0;
-  while (v >= base && i < units.length - 1) {
-    v /= base;
-    i++;
-  }
-  return `${Number(v.toPrecision(precision))}${units[i]}`;
-}
 
 /** go-units BytesSize: `1.5MiB`, `7.613GiB`. */
 export function binarySize(bytes: number): string {
-  return sized(bytes, 1024, BINARY, 4);
-}
-
-/** go-units HumanSizeWithPrecision(…, 3): `1.23kB`, `946B`. */
-export function decimalSize(bytes: number): string {
-  return sized(bytes, 1000, DECIMAL, 3);
+  let v = Math.max(0, bytes);
+  let i = 0;
+  while (v >= 1024 && i < BINARY.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${BINARY[i]}`;
 }
 
 export function cpuPercent(s: EngineStats): number {
@@ -79,8 +70,8 @@ export function statsRow(name: string, id: string, s: EngineStats): StatsRow {
     CPUPerc: `${cpuPercent(s).toFixed(2)}%`,
     MemUsage: `${binarySize(used)} / ${binarySize(limit)}`,
     MemPerc: `${(limit > 0 ? (used / limit) * 100 : 0).toFixed(2)}%`,
-    NetIO: `${decimalSize(rx)} / ${decimalSize(tx)}`,
-    BlockIO: `${decimalSize(read)} / ${decimalSize(write)}`,
+    NetIO: `${humanSize(rx)} / ${humanSize(tx)}`,
+    BlockIO: `${humanSize(read)} / ${humanSize(write)}`,
     PIDs: String(s.pids_stats?.current ?? 0),
   };
 }

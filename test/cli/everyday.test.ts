@@ -20,7 +20,7 @@ import { removableServices } from '../../src/cli/commands/rm.js';
 import { versionJson } from '../../src/cli/commands/version.js';
 import { pickReplica, serviceContainers } from '../../src/cli/engine-command.js';
 import { composeEvent, eventLine } from '../../src/cli/events-format.js';
-import { binarySize, decimalSize, statsRow } from '../../src/cli/stats-format.js';
+import { binarySize, statsRow } from '../../src/cli/stats-format.js';
 import { extractTar, safeName } from '../../src/runtime/tar-read.js';
 import { archivePath } from '../../src/runtime/tar-tree.js';
 import type { ContainerInfo } from '../../src/runtime/types.js';
@@ -76,8 +76,6 @@ test('stats: docker’s units and formulas (CPU over the sampled interval, memor
   assert.equal(binarySize(0), '0B');
   assert.equal(binarySize(1536 * 1024), '1.5MiB');
   assert.equal(binarySize(8_175_000_000), '7.614GiB');
-  assert.equal(decimalSize(946), '946B');
-  assert.equal(decimalSize(1234), '1.23kB');
   const row = statsRow('shop-web-1', 'abcdef0123456789', {
     cpu_stats: {
       cpu_usage: { total_usage: 2_000_000_000 },

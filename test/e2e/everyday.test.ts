@@ -61,6 +61,11 @@ test(`create, cp both ways, stats, events, wait, attach, rm, version --format js
       'web:created',
     ]);
     await ok(sb, ['start', 'web']);
+    // --format with a Go template, as scripts written for docker compose use it.
+    const tpl = await ok(sb, ['ps', '--format', '{{.Service}} {{.State}}']);
+    assert.equal(tpl.stdout, 'web running\n');
+    const table = await ok(sb, ['ps', '-a', '--format', 'table {{.Service}}\\t{{.State}}']);
+    assert.match(table.stdout, /^SERVICE\s+STATE\njob\s+created\n/);
 
     // events: the restart of web, as JSON lines of docker compose's shape.
     const events = spawnFizz(sb, ['events', '--json', 'web']);
