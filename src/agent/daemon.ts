@@ -19,6 +19,8 @@ import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
+import type { ClusterNode } from './membership/cluster-node.js';
+import { wireRemote } from './remote/wire.js';
 
 export interface DaemonOptions {
   home: string;
@@ -76,12 +78,14 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
   const runtime = new DockerRuntime();
   let kick = () => {};
+  let onNode: (node: ClusterNode) => Promise<void> = async () => {};
   const cluster = new ClusterController({
     home: paths.home,
     nodeId,
     store,
     logger,
     onChange: () => kick(),
+    onNode: (node) => onNode(node),
   });
   let left = false;
   let stopNow = () => {};
@@ -129,6 +133,9 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     recreates,
   });
   kick = () => agent.reconciler.kick();
+  // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
+  const remote = wireRemote({ agent, cluster, state: store.state, nodeId, logger });
+  onNode = remote.serve;
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the
   // stable view (cluster/quorum.ts), so a lone restarted node starts nothing of the others'.
   try {
@@ -136,7 +143,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cluster membership did not start');
   }
-  const server = await listenApi(paths.socket, agent);
+  const server = await listenApi(paths.socket, remote.handlers);
   writeFileSync(paths.pid, `${process.pid}\n`);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
   logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');

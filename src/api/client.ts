@@ -7,7 +7,7 @@ import { type IncomingMessage, request } from 'node:http';
 import {
   decodeImagesResponse,
   decodeInfo,
-  decodeLogEvent,
+  decodeLogLine,
   decodeLsResponse,
   decodeOpEvent,
   decodePsResponse,
@@ -26,6 +26,7 @@ import {
   type InfoResponse,
   type KillRequest,
   type LogEvent,
+  type LogNotice,
   type LsResponse,
   type OpEvent,
   type PsResponse,
@@ -170,14 +171,14 @@ export class AgentClient {
     return this.op(ROUTES.restart, req);
   }
 
-  async *logs(opts: LogsOptions, signal?: AbortSignal): AsyncGenerator<LogEvent> {
+  async *logs(opts: LogsOptions, signal?: AbortSignal): AsyncGenerator<LogEvent | LogNotice> {
     const q = new URLSearchParams({ project: opts.project });
     for (const s of opts.services ?? []) q.append('service', s);
     if (opts.follow) q.set('follow', '1');
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     const res = await this.ok(await this.send('GET', `${ROUTES.logs}?${q}`, undefined, signal));
     try {
-      for await (const line of this.lines(res)) yield decodeLogEvent(line);
+      for await (const line of this.lines(res)) yield decodeLogLine(line);
     } catch (err) {
       if (signal?.aborted) return;
       throw err;

@@ -13,6 +13,7 @@ import {
   type InfoResponse,
   type KillRequest,
   type LogEvent,
+  type LogNotice,
   type LsResponse,
   type OpEvent,
   PROGRESS_STATUSES,
@@ -115,6 +116,13 @@ export function decodeLogEvent(v: unknown): LogEvent {
   };
   if (typeof o.time === 'number') ev.time = o.time;
   return ev;
+}
+
+/** A line of the logs stream: a container's line, or a notice (a node that could not be read). */
+export function decodeLogLine(v: unknown): LogEvent | LogNotice {
+  const o = obj(v, 'log');
+  if (o.type === 'notice') return { type: 'notice', text: str(o, 'text', 'log') };
+  return decodeLogEvent(o);
 }
 
 export function decodePsResponse(v: unknown): PsResponse {
@@ -322,7 +330,9 @@ export function decodeTopResponse(v: unknown): TopResponse {
     if (!isRow(e.titles)) throw new ApiDecodeError('top.containers[].titles: not a list of strings');
     if (!Array.isArray(e.processes) || !e.processes.every(isRow))
       throw new ApiDecodeError('top.containers[].processes: not rows of strings');
+    optStr(e, 'node', 'top.containers[]');
   }
+  if (o.errors !== undefined) strList(o, 'errors', 'top');
   return o as unknown as TopResponse;
 }
 
@@ -334,6 +344,8 @@ export function decodeImagesResponse(v: unknown): ImagesResponse {
     for (const k of ['container', 'service', 'image', 'id']) str(e, k, 'images.images[]');
     for (const k of ['replica', 'size'])
       if (typeof e[k] !== 'number') throw new ApiDecodeError(`images.images[].${k}: not a number`);
+    optStr(e, 'node', 'images.images[]');
   }
+  if (o.errors !== undefined) strList(o, 'errors', 'images');
   return o as unknown as ImagesResponse;
 }

@@ -260,6 +260,12 @@ export interface LogEvent {
   text: string;
 }
 
+/** A line of `fizz logs` that is not a container's: a node whose containers could not be read. */
+export interface LogNotice {
+  type: 'notice';
+  text: string;
+}
+
 export interface InfoResponse {
   version: string;
   apiVersion: number;
@@ -326,6 +332,8 @@ export interface KillRequest {
 /** One container's processes, as `fizz top` prints them. */
 export interface TopEntry {
   name: string;
+  /** The node that runs it (in a cluster). */
+  node?: string;
   service: string;
   replica: number;
   titles: string[];
@@ -334,11 +342,15 @@ export interface TopEntry {
 
 export interface TopResponse {
   containers: TopEntry[];
+  /** Nodes that could not answer, one line each (in a cluster). */
+  errors?: string[];
 }
 
 /** The image of one container, as `fizz images` prints it. */
 export interface ImageEntry {
   container: string;
+  /** The node that runs it (in a cluster). */
+  node?: string;
   service: string;
   replica: number;
   /** The image reference the container was made from. */
@@ -351,4 +363,6 @@ export interface ImageEntry {
 
 export interface ImagesResponse {
   images: ImageEntry[];
+  /** Nodes that could not answer, one line each (in a cluster). */
+  errors?: string[];
 }

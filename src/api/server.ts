@@ -30,6 +30,7 @@ import {
   type InfoResponse,
   type KillRequest,
   type LogEvent,
+  type LogNotice,
   type LsResponse,
   type OpProgress,
   type PsResponse,
@@ -60,7 +61,7 @@ export interface ApiHandlers {
   stop(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   restart(req: ServicesRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   ps(project: string | undefined, all: boolean): Promise<PsResponse>;
-  logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void>;
+  logs(query: LogsQuery, emit: (event: LogEvent | LogNotice) => void, signal: AbortSignal): Promise<void>;
   /** `fizz exec` (an HTTP Upgrade, see exec-server.ts); refused when absent. */
   exec?: ExecHandler;
   /** `fizz ls`: `all` includes projects with nothing running. */

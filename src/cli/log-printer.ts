@@ -2,7 +2,7 @@
  * Prints merged container output with a `service-N |` prefix per line, aligned to the
  * widest prefix seen so far, coloured per service on a terminal, as docker compose does.
  */
-import type { LogEvent } from '../api/protocol.js';
+import type { LogEvent, LogNotice } from '../api/protocol.js';
 import type { Writable } from './progress-printer.js';
 
 const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -15,6 +15,8 @@ function colourOf(service: string): number {
 
 export class LogPrinter {
   private width = 0;
+  /** Notices printed (nodes whose containers could not be read). */
+  notices = 0;
 
   constructor(
     private readonly out: Writable,
@@ -22,6 +24,8 @@ export class LogPrinter {
     /** Names every container will print under, so the alignment is fixed from the start. */
     names: string[] = [],
     private readonly showTimestamps = false,
+    /** Where notices go (default: with the lines). */
+    private readonly err: Writable = out,
   ) {
     for (const n of names) this.width = Math.max(this.width, n.length);
   }
@@ -30,7 +34,12 @@ export class LogPrinter {
     return `${event.service}-${event.replica + 1}`;
   }
 
-  print(event: LogEvent): void {
+  print(event: LogEvent | LogNotice): void {
+    if (event.type === 'notice') {
+      this.notices++;
+      this.err.write(`fizz: ${event.text}\n`);
+      return;
+    }
     const name = LogPrinter.prefixOf(event);
     this.width = Math.max(this.width, name.length);
     const padded = `${name.padEnd(this.width)} |`;

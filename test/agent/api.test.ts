@@ -138,7 +138,7 @@ test('info, ps and logs round trip', async () => {
     assert.deepEqual((await client.info()).projects, ['p']);
     assert.equal((await client.ps('demo', true)).containers[0]!.service, 'all');
     assert.equal((await client.ps('demo', false)).containers[0]!.project, 'demo');
-    const lines: LogEvent[] = await collect(client.logs({ project: 'demo', services: ['web'] }));
+    const lines = (await collect(client.logs({ project: 'demo', services: ['web'] }))) as LogEvent[];
     assert.deepEqual(
       lines.map((l) => `${l.service}:${l.text}`),
       ['web:line 0', 'web:line 1', 'web:line 2'],

@@ -42,6 +42,8 @@ export interface ClusterControllerOptions {
   joinTimeoutMs?: number;
   /** SWIM and network knobs, for tests. */
   nodeOptions?: Partial<ClusterNodeOptions>;
+  /** Called with each membership node once it runs (the agent serves its protocols on it). */
+  onNode?: (node: ClusterNode) => Promise<void>;
 }
 
 export interface InitRequest {
@@ -289,6 +291,11 @@ export class ClusterController {
       ...this.o.nodeOptions,
     });
     this.offMember = node.on('member', () => this.o.onChange());
+    await this.o
+      .onNode?.(node)
+      .catch((err) =>
+        this.o.logger.warn({ err: (err as Error).message }, 'a protocol was not served on the cluster node'),
+      );
     return node;
   }
 

@@ -32,7 +32,7 @@ export function shortId(id: string): string {
 }
 
 /** The fields of an `images` row (`--format json` and templates). */
-export const IMAGES_FIELDS = ['ID', 'ContainerName', 'Repository', 'Tag', 'Size'];
+export const IMAGES_FIELDS = ['ID', 'ContainerName', 'Repository', 'Tag', 'Size', 'Node'];
 
 /** What `fizz images` prints. */
 export function renderImages(
@@ -42,14 +42,23 @@ export function renderImages(
   if (how.quiet) return [...new Set(images.map((i) => i.id).filter(Boolean))].map((id) => `${id}\n`).join('');
   const rows = images.map((i) => {
     const [repository, tag] = splitReference(i.image);
-    return { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
+    const row = { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
+    return i.node === undefined ? row : { ...row, Node: i.node };
   });
   if (how.format === 'json') return `${JSON.stringify(rows)}\n`;
   if (how.format !== 'table')
     return renderFormat(how.format, rows, { ID: 'IMAGE ID', ContainerName: 'CONTAINER' });
+  // In a cluster, which node holds the image (as `fizz ps`'s NODE column).
+  const nodes = images.some((i) => i.node !== undefined);
   return renderTable(
-    ['CONTAINER', 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'],
-    images.map((i) => [i.container, ...splitReference(i.image), shortId(i.id), humanSize(i.size)]),
+    ['CONTAINER', ...(nodes ? ['NODE'] : []), 'REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'],
+    images.map((i) => [
+      i.container,
+      ...(nodes ? [i.node ?? ''] : []),
+      ...splitReference(i.image),
+      shortId(i.id),
+      humanSize(i.size),
+    ]),
   );
 }
 
@@ -81,9 +90,10 @@ export class ImagesCommand extends ProjectCommand {
     const format = formatOption(this.format, IMAGES_FIELDS);
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
-      const { images } = await client.images(project, this.services);
+      const { images, errors = [] } = await client.images(project, this.services);
       this.context.stdout.write(renderImages(images, { quiet: this.quiet, format }));
-      return 0;
+      for (const e of errors) this.context.stderr.write(`error: ${e}\n`);
+      return errors.length > 0 ? 1 : 0;
     }, this.services);
   }
 }

@@ -10,12 +10,12 @@ export class LabelCommand extends ClusterCommand {
     description: "set or remove a node's labels",
     details: `
       \`KEY=VALUE\` sets a label, \`KEY-\` removes one. Labels are gossiped at once and
-      placement constraints (\`node.labels.KEY==VALUE\`) follow them. Run it on the node
-      itself.
+      placement constraints (\`node.labels.KEY==VALUE\`) follow them. Works from any
+      node: the change is sent to the node named, which makes it.
     `,
     examples: [
-      ['Label this node', '$0 label h1 disk=ssd'],
-      ['Remove a label', '$0 label h1 disk-'],
+      ['Label node h2', '$0 label h2 disk=ssd'],
+      ['Remove a label', '$0 label h2 disk-'],
     ],
   });
 

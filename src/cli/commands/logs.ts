@@ -51,6 +51,7 @@ export class LogsCommand extends ProjectCommand {
         this.stdoutTty && !this.noColor,
         names,
         this.timestamps,
+        this.context.stderr,
       );
       try {
         const opts: LogsOptions = { project, services: this.services, follow: this.follow };
@@ -61,7 +62,8 @@ export class LogsCommand extends ProjectCommand {
       } finally {
         process.off('SIGINT', onSigint);
       }
-      return 0;
+      // A node whose containers could not be read: the output is not the whole project's.
+      return printer.notices > 0 ? 1 : 0;
     }, this.services);
   }
 }

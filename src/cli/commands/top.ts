@@ -5,7 +5,9 @@ import { renderTable } from '../table.js';
 
 /** Per container, its name, then its processes as an aligned table; a blank line between containers. */
 export function renderTop(containers: TopEntry[]): string {
-  return containers.map((c) => `${c.name}\n${renderTable(c.titles, c.processes)}`).join('\n');
+  return containers
+    .map((c) => `${c.name}${c.node ? ` (${c.node})` : ''}\n${renderTable(c.titles, c.processes)}`)
+    .join('\n');
 }
 
 /** `fizz top [service…]`, as docker compose top. */
@@ -29,9 +31,10 @@ export class TopCommand extends ProjectCommand {
   async execute(): Promise<number> {
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
-      const { containers } = await client.top(project, this.services);
+      const { containers, errors = [] } = await client.top(project, this.services);
       this.context.stdout.write(renderTop(containers));
-      return 0;
+      for (const e of errors) this.context.stderr.write(`error: ${e}\n`);
+      return errors.length > 0 ? 1 : 0;
     }, this.services);
   }
 }
