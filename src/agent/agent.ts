@@ -23,10 +23,11 @@ import type {
   TopResponse,
   UpRequest,
 } from '../api/protocol.js';
+import type { ObjectHandlers } from '../api/secrets-api.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
-import { canonicalJson, toDesiredSlots, waves } from '../reconcile/index.js';
+import { canonicalJson, type ObjectVersion, toDesiredSlots, waves } from '../reconcile/index.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
 import type { Clock } from './clock.js';
@@ -98,6 +99,11 @@ export interface AgentOptions {
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
   cluster?: ClusterHandlers;
+  /** `fizz secret` / `fizz config create` routes, and what `up` does to seal them (secrets/). */
+  objects?: ObjectHandlers & {
+    seal: (spec: ProjectSpec, previous: ProjectSpec | undefined) => Promise<ProjectSpec>;
+    version: ObjectVersion;
+  };
   /** Node id → name of the nodes placement may use (in a cluster). */
   memberNames?: () => Map<string, string>;
   /** Whether the state may be acted on (default: trusted), and what to tell the user; see trust.ts. */
@@ -159,13 +165,16 @@ export class Agent implements ApiHandlers {
     if (o.members) ro.members = o.members;
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
+    if (o.objects) ro.objectVersion = o.objects.version;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
     if (o.cluster) this.cluster = o.cluster;
+    if (o.objects) this.objects = o.objects;
   }
 
   readonly cluster?: ClusterHandlers;
+  readonly objects?: ObjectHandlers;
 
   /**
    * Starts the loops; the first pass adopts whatever already runs. Then finishes every
@@ -346,7 +355,14 @@ export class Agent implements ApiHandlers {
     if (req.noRecreate) sel.noRecreate = true;
     if (req.scale) sel.scale = req.scale;
     const previous = state.getProject(file.name) as ProjectSpec | undefined;
-    const spec = desiredProject(file, previous, sel);
+    let spec = desiredProject(file, previous, sel);
+    // Secrets and configs are sealed before the project enters the state (secrets/seal.ts).
+    if (this.o.objects)
+      try {
+        spec = await this.o.objects.seal(spec, previous);
+      } catch (err) {
+        return done([`project "${spec.name}": ${(err as Error).message}`]);
+      }
     // Where node-local resources (bind mounts, named volumes) live: the first `up`'s node.
     spec.extensions = {
       ...spec.extensions,

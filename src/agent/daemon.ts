@@ -21,6 +21,7 @@ import { acquireAgentLock } from './lock.js';
 import type { Logger } from './logger.js';
 import type { ClusterNode } from './membership/cluster-node.js';
 import { wireRemote } from './remote/wire.js';
+import { fileObjects } from './secrets/index.js';
 
 export interface DaemonOptions {
   home: string;
@@ -76,7 +77,6 @@ function watchFailures(logger: Logger): () => void {
 
 async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
-  const runtime = new DockerRuntime();
   let kick = () => {};
   let onNode: (node: ClusterNode) => Promise<void> = async () => {};
   const cluster = new ClusterController({
@@ -87,6 +87,15 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     onChange: () => kick(),
     onNode: (node) => onNode(node),
   });
+  // The engine's runtime, with each container's secrets and configs mounted from a tmpfs.
+  const objects = fileObjects({
+    home: paths.home,
+    state: store.state,
+    identity: () => cluster.secretsIdentity(),
+    runtime: new DockerRuntime(),
+    onChange: () => kick(),
+  });
+  const runtime = objects.runtime;
   let left = false;
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
@@ -131,6 +140,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
       },
     }),
     recreates,
+    objects,
   });
   kick = () => agent.reconciler.kick();
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).

@@ -10,7 +10,7 @@ import type { OpProgress } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { globalReplicas, isGlobal } from '../placement/slots.js';
 import type { PlacementMember } from '../placement/types.js';
-import { plan, toDesiredSlots, waves } from '../reconcile/index.js';
+import { type ObjectVersion, plan, toDesiredSlots, waves } from '../reconcile/index.js';
 import type { Action, DesiredSlot, PlanInput } from '../reconcile/types.js';
 import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
@@ -51,6 +51,8 @@ export interface ReconcilerOptions {
   handoffTimeoutMs?: number;
   /** Filters each pass's planned actions (keep-only while the state is not trusted, trust.ts). */
   guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
+  /** Versions of cluster-wide secrets and configs: a new one recreates the services using it. */
+  objectVersion?: ObjectVersion;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -147,7 +149,8 @@ export class Reconciler {
         e.kind === 'project-put' ||
         e.kind === 'project-removed' ||
         e.kind === 'scale' ||
-        e.kind === 'stopped'
+        e.kind === 'stopped' ||
+        e.kind === 'secret'
       )
         if (!e.local) this.kick();
       // A new owner reported a replica this node hands over: stop ours now, not at the tick.
@@ -296,7 +299,7 @@ export class Reconciler {
           if (n !== undefined) overrides[svc] = n;
           if (this.o.state.isServiceStopped(name, svc)) stopped.add(svc);
         }
-        slots.push(...toDesiredSlots(spec, overrides, stopped));
+        slots.push(...toDesiredSlots(spec, overrides, stopped, this.o.objectVersion));
       } catch (err) {
         broken.set(name, `project "${name}" cannot be planned: ${engineHelp(err)}`);
       }

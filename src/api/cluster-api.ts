@@ -12,6 +12,8 @@ export const CLUSTER_ROUTES = {
   init: '/v1/cluster/init',
   join: '/v1/cluster/join',
   token: '/v1/cluster/token',
+  revoke: '/v1/cluster/token/revoke',
+  nodeRm: '/v1/cluster/node/rm',
   nodes: '/v1/cluster/nodes',
   label: '/v1/cluster/label',
   leave: '/v1/cluster/leave',
@@ -75,7 +77,12 @@ export interface LabelRequest {
 export interface ClusterHandlers {
   init(req: InitRequest): Promise<JoinResponse>;
   join(req: JoinRequest): Promise<JoinResponse>;
-  token(): Promise<{ token: string }>;
+  /** A new join token, valid for `ttlMs` (default 24 h). */
+  token(ttlMs?: number): Promise<{ token: string; expires: number }>;
+  /** Revokes one token, or every one; how many were live. */
+  revoke(token?: string): Promise<{ revoked: number }>;
+  /** Removes a node for good (`fizz node rm`). */
+  removeNode(node: string): Promise<{ id: string }>;
   nodes(): Promise<NodesResponse>;
   label(req: LabelRequest): Promise<{ labels: Record<string, string> }>;
   leave(emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -156,8 +163,19 @@ export async function clusterRoute(
 ): Promise<boolean> {
   if (!path.startsWith('/v1/cluster/')) return false;
   if (req.method === 'GET' && path === CLUSTER_ROUTES.nodes) sendJson(res, 200, await h.nodes());
-  else if (req.method === 'GET' && path === CLUSTER_ROUTES.token) sendJson(res, 200, await h.token());
-  else if (req.method === 'POST' && path === CLUSTER_ROUTES.init)
+  else if (req.method === 'POST' && path === CLUSTER_ROUTES.token) {
+    const ttl = obj(await readBody(req), 'token').ttlMs;
+    if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl)))
+      throw new ApiDecodeError('token.ttlMs: not a number');
+    sendJson(res, 200, await h.token(ttl as number | undefined));
+  } else if (req.method === 'POST' && path === CLUSTER_ROUTES.revoke) {
+    const o = obj(await readBody(req), 'revoke');
+    sendJson(res, 200, await h.revoke(optString(o, 'token', 'revoke')));
+  } else if (req.method === 'POST' && path === CLUSTER_ROUTES.nodeRm) {
+    const node = optString(obj(await readBody(req), 'node'), 'node', 'node');
+    if (!node) throw new ApiDecodeError('node.node: missing');
+    sendJson(res, 200, await h.removeNode(node));
+  } else if (req.method === 'POST' && path === CLUSTER_ROUTES.init)
     sendJson(res, 200, await h.init(decodeInitRequest(await readBody(req))));
   else if (req.method === 'POST' && path === CLUSTER_ROUTES.join)
     sendJson(res, 200, await h.join(decodeJoinRequest(await readBody(req))));
@@ -179,10 +197,24 @@ export async function clusterJoin(c: AgentClient, req: JoinRequest): Promise<Joi
   return (await c.postJson(CLUSTER_ROUTES.join, req)) as JoinResponse;
 }
 
-export async function clusterToken(c: AgentClient): Promise<string> {
-  const v = obj(await c.getJson(CLUSTER_ROUTES.token), 'token');
-  if (typeof v.token !== 'string') throw new ApiDecodeError('token: not a string');
-  return v.token;
+export async function clusterToken(
+  c: AgentClient,
+  ttlMs?: number,
+): Promise<{ token: string; expires: number }> {
+  const v = obj(await c.postJson(CLUSTER_ROUTES.token, ttlMs === undefined ? {} : { ttlMs }), 'token');
+  if (typeof v.token !== 'string' || typeof v.expires !== 'number')
+    throw new ApiDecodeError('token: not a token');
+  return { token: v.token, expires: v.expires };
+}
+
+export async function clusterRevoke(c: AgentClient, token?: string): Promise<number> {
+  const v = obj(await c.postJson(CLUSTER_ROUTES.revoke, token === undefined ? {} : { token }), 'revoke');
+  return typeof v.revoked === 'number' ? v.revoked : 0;
+}
+
+export async function clusterNodeRm(c: AgentClient, node: string): Promise<string> {
+  const v = obj(await c.postJson(CLUSTER_ROUTES.nodeRm, { node }), 'node');
+  return String(v.id ?? '');
 }
 
 export async function clusterNodes(c: AgentClient): Promise<NodesResponse> {

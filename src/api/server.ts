@@ -41,6 +41,7 @@ import {
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
+import { type ObjectHandlers, objectRoute } from './secrets-api.js';
 
 export interface LogsQuery {
   project: string;
@@ -77,6 +78,8 @@ export interface ApiHandlers {
   images?(project: string, services: string[]): Promise<ImagesResponse>;
   /** `fizz init`, `join`, `token`, `nodes`, `label`, `leave` (cluster-api.ts). */
   cluster?: ClusterHandlers;
+  /** `fizz secret` and `fizz config create|ls|rm` (secrets-api.ts). */
+  objects?: ObjectHandlers;
   /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
   pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -216,6 +219,7 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
       }
       if (handlers.cluster && (await clusterRoute(handlers.cluster, req, res, path, abort.signal, readBody)))
         return;
+      if (handlers.objects && (await objectRoute(handlers.objects, req, res, path, readBody))) return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));

@@ -120,6 +120,8 @@ export interface Homes {
   readonly home: Int32Array;
   /** Per slot: the reason it is placed nowhere, when that holds whoever is alive. */
   readonly invalid: Array<string | undefined>;
+  /** Per slot pass 1 left unplaced: why, with the loads and reservations of that pass. */
+  readonly full: Array<string | undefined>;
   readonly totalWeight: number;
   readonly loadFactor: number;
 }
@@ -155,6 +157,7 @@ export function placeHomes(
   const totalWeight = ordered.reduce((a, s) => a + slotWeight(s), 0);
   const home = new Int32Array(ordered.length).fill(-1);
   const invalid: Array<string | undefined> = new Array(ordered.length);
+  const full: Array<string | undefined> = new Array(ordered.length);
   const homes: Homes = {
     listed,
     key: listedKey(listed),
@@ -162,6 +165,7 @@ export function placeHomes(
     keys: ordered.map(slotKeyOf),
     home,
     invalid,
+    full,
     totalWeight,
     loadFactor,
   };
@@ -180,7 +184,10 @@ export function placeHomes(
     svc.enter(`${s.project}/${s.service}`);
     const w = slotWeight(s);
     const chosen = seats.pick(hashString(homes.keys[k]!), w, mask, svc.counts, maxPerNodeOf(s), s.reserve);
-    if (chosen < 0) return;
+    if (chosen < 0) {
+      full[k] = seats.reason(s, mask);
+      return;
+    }
     seats.take(chosen, s);
     svc.add(chosen);
     home[k] = chosen;
@@ -208,17 +215,9 @@ export function placeOver(homes: Homes, members: PlacementMember[]): PlacementRe
   const kept = (k: number) => home[k]! >= 0 && eligibleIndex[home[k]!]! >= 0;
   if (nodes.length === listed.length) {
     // Nobody dead or departed: pass 1 stands (a slot it left unplaced had no room then, nor now).
-    let seats: Seats | undefined;
-    slots.forEach((s, k) => {
+    slots.forEach((_, k) => {
       if (kept(k)) assignment.set(keys[k]!, listed[home[k]!]!.id);
-      else if (invalid[k] !== undefined) unplaced.push({ slot: keys[k]!, reason: invalid[k]! });
-      else {
-        seats ??= new Seats(listed, homes.totalWeight, homes.loadFactor);
-        unplaced.push({
-          slot: keys[k]!,
-          reason: seats.reason(s, seats.mask(s.constraints) as Uint8Array | undefined),
-        });
-      }
+      else unplaced.push({ slot: keys[k]!, reason: invalid[k] ?? homes.full[k] ?? 'no room' });
     });
     return { assignment, unplaced };
   }

@@ -4,6 +4,12 @@ export { DependencyCycleError } from './errors.js';
 export { canonicalJson, containerShape, SPEC_HASH_LENGTH, specHash } from './hash.js';
 export { keyOf, LABEL, slotOfLabels } from './labels.js';
 export { isUp, plan, restartsWhenExited } from './plan.js';
-export { containerName, referencedResources, replicaCount, toDesiredSlots } from './slots.js';
+export {
+  containerName,
+  type ObjectVersion,
+  referencedResources,
+  replicaCount,
+  toDesiredSlots,
+} from './slots.js';
 export type { Action, DesiredSlot, PlanInput } from './types.js';
 export { waves, withDependencies } from './waves.js';

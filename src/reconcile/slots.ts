@@ -16,12 +16,20 @@ export function containerName(project: string, service: string, replica: number,
   return `${project}-${service}-${replica + 1}`;
 }
 
+/** The current version of a cluster-wide secret or config (`fizz secret create`), if any. */
+export type ObjectVersion = (kind: 'secret' | 'config', name: string) => string | undefined;
+
 /**
  * The project-level definitions a service refers to (networks, named volumes, secrets,
  * configs): a change to one of them changes the service's containers too, so they go
- * into its hash.
+ * into its hash. An external secret or config changes outside the project: its version
+ * (`objectVersion`) goes in.
  */
-export function referencedResources(project: ProjectSpec, service: ServiceSpec): Record<string, unknown> {
+export function referencedResources(
+  project: ProjectSpec,
+  service: ServiceSpec,
+  objectVersion?: ObjectVersion,
+): Record<string, unknown> {
   const pick = <T>(table: Record<string, T> | undefined, keys: Iterable<string>) => {
     const out: Record<string, T | null> = {};
     for (const k of keys) out[k] = table?.[k] ?? null;
@@ -30,15 +38,22 @@ export function referencedResources(project: ProjectSpec, service: ServiceSpec):
   const volumeKeys = (service.volumes ?? [])
     .filter((v) => v.type === 'volume' && v.source)
     .map((v) => v.source!);
+  const versioned = (kind: 'secret' | 'config', table: ProjectSpec['secrets'] | undefined) => {
+    if (!objectVersion || !table) return table;
+    const out: ProjectSpec['secrets'] = {};
+    for (const [k, v] of Object.entries(table))
+      out[k] = v.external === true ? { ...v, 'x-fizz-version': objectVersion(kind, v.name) ?? null } : v;
+    return out;
+  };
   return {
     networks: pick(project.networks, Object.keys(service.networks ?? {})),
     volumes: pick(project.volumes, volumeKeys),
     secrets: pick(
-      project.secrets,
+      versioned('secret', project.secrets),
       (service.secrets ?? []).map((s) => s.source),
     ),
     configs: pick(
-      project.configs,
+      versioned('config', project.configs),
       (service.configs ?? []).map((s) => s.source),
     ),
   };
@@ -61,6 +76,7 @@ export function toDesiredSlots(
   project: ProjectSpec,
   replicasOverride?: Record<string, number>,
   stopped?: Set<string>,
+  objectVersion?: ObjectVersion,
 ): DesiredSlot[] {
   const out: DesiredSlot[] = [];
   for (const name of Object.keys(project.services).sort()) {
@@ -69,7 +85,7 @@ export function toDesiredSlots(
       replicasOverride && Object.hasOwn(replicasOverride, name) ? replicasOverride[name] : undefined;
     const count = replicaCount(spec, override);
     if (count === 0) continue;
-    const hash = specHash(spec, referencedResources(project, spec));
+    const hash = specHash(spec, referencedResources(project, spec, objectVersion));
     const origin = projectOrigin(project);
     for (let replica = 0; replica < count; replica++) {
       const slot = { project: project.name, service: name, replica };

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { isAgeIdentity } from '../secrets/box.js';
 
 /** The cluster port: UDP for SWIM and TCP for libp2p (not Swarm's 2377, 7946 or 4789). */
 export const DEFAULT_CLUSTER_PORT = 7171;
@@ -32,10 +33,17 @@ export interface ClusterConfig {
   seeds: string[];
   tie: TieRule;
   labels: Record<string, string>;
+  /** The cluster's age identity (`AGE-SECRET-KEY-1…`): secrets and configs are sealed to it. */
+  secrets?: string;
 }
 
 export class ClusterConfigError extends Error {
   override readonly name = 'ClusterConfigError';
+}
+
+/** A refused init or join: nothing changed on either side. */
+export class ClusterJoinError extends Error {
+  override readonly name = 'ClusterJoinError';
 }
 
 export class JoinTokenError extends Error {
@@ -84,6 +92,7 @@ export function readClusterConfig(home: string): ClusterConfig | undefined {
     seeds: v.seeds.filter((s): s is string => typeof s === 'string'),
     tie: v.tie === 'safety' ? 'safety' : 'availability',
     labels: v.labels && typeof v.labels === 'object' ? { ...v.labels } : {},
+    ...(isAgeIdentity(v.secrets) ? { secrets: v.secrets } : {}),
   };
 }
 
@@ -103,47 +112,6 @@ export function writeClusterConfig(home: string, config: ClusterConfig): void {
 
 export function removeClusterConfig(home: string): void {
   rmSync(clusterFile(home), { force: true });
-}
-
-// ---- join tokens ----
-
-const TOKEN_PREFIX = 'FIZZ1-';
-
-export interface JoinToken {
-  /** Addresses of members to join through. */
-  addresses: string[];
-  key: string;
-  tie: TieRule;
-}
-
-/** One copyable string: `FIZZ1-` and base64url JSON of the addresses, key and tie rule. */
-export function encodeToken(t: JoinToken): string {
-  const body = JSON.stringify({ a: t.addresses, k: t.key, t: t.tie });
-  return TOKEN_PREFIX + Buffer.from(body, 'utf8').toString('base64url');
-}
-
-export function decodeToken(text: string): JoinToken {
-  const s = text.trim();
-  if (!s.startsWith(TOKEN_PREFIX) || s.length > 4096)
-    throw new JoinTokenError(
-      'this is not a Fizz join token (it starts with FIZZ1-; print one with `fizz token` on a member)',
-    );
-  let v: { a?: unknown; k?: unknown; t?: unknown };
-  try {
-    v = JSON.parse(Buffer.from(s.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
-  }
-  if (
-    v === null ||
-    typeof v !== 'object' ||
-    !Array.isArray(v.a) ||
-    !v.a.every((x) => typeof x === 'string' && parseAddress(x, 0).port > 0) ||
-    typeof v.k !== 'string' ||
-    Buffer.from(v.k, 'base64url').length < 16
-  )
-    throw new JoinTokenError('the join token is damaged (copy it again, whole, from `fizz token`)');
-  return { addresses: v.a as string[], key: v.k, tie: v.t === 'safety' ? 'safety' : 'availability' };
 }
 
 // ---- addresses ----

@@ -11,15 +11,16 @@ import type { Store } from '../../../crdt/index.js';
 import type { PlacementMember } from '../../placement/types.js';
 import type { Logger } from '../logger.js';
 import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
+import { localIdentity } from '../secrets/box.js';
+import { Admissions } from './admissions.js';
 import {
   type ClusterConfig,
   ClusterConfigError,
+  ClusterJoinError,
   checkNodeName,
   DEFAULT_CLUSTER_PORT,
-  decodeToken,
   defaultHost,
   defaultNodeName,
-  encodeToken,
   formatAddress,
   newClusterKey,
   parseAddress,
@@ -30,6 +31,7 @@ import {
 } from './config.js';
 import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
+import { waitJoined } from './wait-joined.js';
 
 export interface ClusterControllerOptions {
   home: string;
@@ -44,6 +46,8 @@ export interface ClusterControllerOptions {
   nodeOptions?: Partial<ClusterNodeOptions>;
   /** Called with each membership node once it runs (the agent serves its protocols on it). */
   onNode?: (node: ClusterNode) => Promise<void>;
+  /** Wall clock for token expiry (default Date.now). */
+  clock?: () => number;
 }
 
 export interface InitRequest {
@@ -66,10 +70,7 @@ export interface JoinResult {
   members: number;
 }
 
-/** A refused init or join: nothing changed on either side. */
-export class ClusterJoinError extends Error {
-  override readonly name = 'ClusterJoinError';
-}
+export { ClusterJoinError } from './config.js';
 
 export interface NodeEntry {
   id: string;
@@ -87,9 +88,16 @@ export class ClusterController {
   private node: ClusterNode | undefined;
   private stable: PlacementMember[];
   private offMember: (() => void) | undefined;
+  private readonly admissions: Admissions;
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.stable = readStableView(o.home);
+    this.admissions = new Admissions({
+      state: o.store.state,
+      clock: o.clock ?? Date.now,
+      logger: o.logger,
+      members: () => this.node?.swim.members() ?? [],
+    });
   }
 
   get clustered(): boolean {
@@ -111,7 +119,11 @@ export class ClusterController {
   /** `fizz init`: this node becomes the first member of a new cluster. */
   async init(req: InitRequest): Promise<JoinResult> {
     this.refuseIfMember();
-    const config = this.newConfig(req, newClusterKey(), req.tie ?? 'availability');
+    // The node's own secrets identity becomes the cluster's: what it sealed stays readable.
+    const config = {
+      ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
+      secrets: await localIdentity(this.o.home),
+    };
     const node = await this.startNode(config, []);
     writeClusterConfig(this.o.home, config);
     this.config = config;
@@ -120,16 +132,40 @@ export class ClusterController {
     return this.result(config);
   }
 
-  /** `fizz join`: joins through `peer` (else the token's addresses) with the token's key. */
+  /**
+   * `fizz join`: admission through `peer` (else the token's addresses) proves the token and
+   * brings the cluster key (admissions.ts); then membership through the member that admitted.
+   */
   async join(req: JoinRequest): Promise<JoinResult> {
     this.refuseIfMember();
-    const token = decodeToken(req.token);
+    const base = this.newConfig(req, '', 'availability');
     const peer = req.peer ? parseAddress(req.peer) : undefined;
-    const seeds = peer ? [formatAddress(peer.host, peer.port)] : token.addresses;
-    const config = { ...this.newConfig(req, token.key, token.tie), seeds };
+    let admitted: Awaited<ReturnType<Admissions['join']>>;
+    try {
+      admitted = await this.admissions.join(
+        req.token,
+        peer ? formatAddress(peer.host, peer.port) : undefined,
+        { node: this.o.nodeId, name: base.name },
+        this.o.joinTimeoutMs,
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'AdmissionError') throw err;
+      throw new ClusterJoinError(
+        `${(err as Error).message}. Check the token (\`fizz token\` on a member prints a new one) and that the member is reachable on TCP ${DEFAULT_CLUSTER_PORT + 1}`,
+      );
+    }
+    const { welcome, seed } = admitted;
+    const seeds = [seed, ...welcome.seeds.filter((s) => s !== seed && s !== base.address)].slice(0, 5);
+    const config: ClusterConfig = {
+      ...base,
+      key: welcome.key,
+      tie: welcome.tie,
+      seeds,
+      ...(welcome.secrets ? { secrets: welcome.secrets } : {}),
+    };
     const node = await this.startNode(config, seeds);
     try {
-      await this.waitJoined(node, seeds);
+      await waitJoined(node, seeds, this.o.joinTimeoutMs ?? 15_000);
       const clash = node
         .members()
         .find((m) => m.id !== this.o.nodeId && m.name === config.name && m.status === 'alive');
@@ -149,14 +185,39 @@ export class ClusterController {
     return this.result(config);
   }
 
-  /** A token to join this node's cluster through it and the other live members. */
-  token(): string {
+  /** A new token to join this node's cluster through it and the other live members. */
+  token(ttlMs?: number): { token: string; expires: number } {
     const config = this.requireConfig();
-    const others = (this.node?.swim.members() ?? [])
-      .filter((m) => m.state === 'alive' && m.address !== config.address)
-      .map((m) => m.address)
-      .slice(0, 4);
-    return encodeToken({ addresses: [config.address, ...others], key: config.key, tie: config.tie });
+    return this.admissions.issue(config, ttlMs);
+  }
+
+  /** `fizz token revoke`: one token (its text), or every one; how many were live. */
+  revokeTokens(token?: string): number {
+    this.requireConfig();
+    return this.admissions.revoke(token);
+  }
+
+  /**
+   * `fizz node rm`: the node (by name or id) is removed for good: refused admission, left
+   * out of placement (its slots move), its status entry dropped.
+   */
+  removeNode(nameOrId: string): string {
+    this.requireConfig();
+    const n = this.nodes().find((x) => x.id === nameOrId || x.name === nameOrId);
+    const id = n?.id ?? (nameOrId.startsWith('node-') ? nameOrId : undefined);
+    if (!id) throw new ClusterConfigError(`no node "${nameOrId}" in the cluster (\`fizz nodes\` lists them)`);
+    if (id === this.o.nodeId)
+      throw new ClusterConfigError('a node cannot remove itself: run `fizz node rm` on another member');
+    this.admissions.book.deny(id);
+    this.o.store.state.removeNodeStatus(id);
+    this.stable = this.stable.filter((m) => m.id !== id);
+    this.o.onChange();
+    return id;
+  }
+
+  /** The identity secrets and configs are sealed to: the cluster's, else this home's own. */
+  async secretsIdentity(): Promise<string> {
+    return this.config?.secrets ?? (await localIdentity(this.o.home));
   }
 
   /** Every member this node knows, itself first. */
@@ -181,7 +242,10 @@ export class ClusterController {
       const self = this.selfMember();
       return { majority: true, eligible: [self], placement: [self], stable: [self], unseen: [] };
     }
-    const v = quorum({ stable: this.stable, members: this.node.members(), tie: this.config.tie });
+    // A removed node (`fizz node rm`) is no member of any view, even while it still talks.
+    const denied = new Set(this.admissions.book.deniedIds());
+    const members = this.node.members().filter((m) => !denied.has(m.id));
+    const v = quorum({ stable: this.stable.filter((m) => !denied.has(m.id)), members, tie: this.config.tie });
     if (!sameView(v.stable, this.stable)) {
       // Members the cluster agreed are gone: their status entries go too, so the state does
       // not grow with every node that ever was (a node that comes back writes its own again).
@@ -296,44 +360,31 @@ export class ClusterController {
       .catch((err) =>
         this.o.logger.warn({ err: (err as Error).message }, 'a protocol was not served on the cluster node'),
       );
+    try {
+      await this.admissions.listen(config, () => this.config ?? config);
+    } catch (err) {
+      await node.stop().catch(() => {});
+      throw new ClusterConfigError(
+        `cannot serve admissions on ${config.address} port + 1: ${(err as Error).message}`,
+      );
+    }
     return node;
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
     this.offMember?.();
     this.offMember = undefined;
+    await this.admissions.close();
     await node
       .stop()
       .catch((err) => this.o.logger.warn({ err: (err as Error).message }, 'cluster node stop'));
-  }
-
-  /** Resolves once a seed answered the join; rejects with what to check when none did. */
-  private waitJoined(node: ClusterNode, seeds: string[]): Promise<void> {
-    const timeoutMs = this.o.joinTimeoutMs ?? 15_000;
-    return new Promise((resolve, reject) => {
-      if (node.swim.numLive > 1) return resolve();
-      const offs: Array<() => void> = [];
-      const end = (err?: Error) => {
-        clearTimeout(timer);
-        for (const off of offs) off();
-        if (err) reject(err);
-        else resolve();
-      };
-      const refused = (detail: string) =>
-        new ClusterJoinError(
-          `could not join through ${seeds.join(', ')}: ${detail}. Check the token (\`fizz token\` on a member prints it) and that the peer is reachable on UDP and TCP ${seeds.map((s) => parseAddress(s).port).join(', ')}`,
-        );
-      const timer = setTimeout(() => end(refused('no member answered in time')), timeoutMs);
-      offs.push(node.on('joined', () => end()));
-      offs.push(node.on('join-failed', () => end(refused('the peer did not accept this node'))));
-    });
   }
 
   private result(config: ClusterConfig): JoinResult {
     return {
       name: config.name,
       address: config.address,
-      token: this.token(),
+      token: this.token().token,
       tie: config.tie,
       members: this.node?.swim.numLive ?? 1,
     };

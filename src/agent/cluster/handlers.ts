@@ -32,7 +32,9 @@ export function clusterHandlers(d: ClusterHandlerDeps): ClusterHandlers {
   return {
     init: (req) => controller.init(req),
     join: (req) => controller.join(req),
-    token: async () => ({ token: controller.token() }),
+    token: async (ttlMs) => controller.token(ttlMs),
+    revoke: async (token) => ({ revoked: controller.revokeTokens(token) }),
+    removeNode: async (node) => ({ id: controller.removeNode(node) }),
     async nodes() {
       const statuses = d.state.nodeStatuses();
       const nodes: NodeInfo[] = controller.nodes().map((n) => ({

@@ -10,8 +10,9 @@ export class InitCommand extends ClusterCommand {
     description: 'make this machine the first node of a new cluster',
     details: `
       Creates the cluster key, starts membership on this node's address (UDP and TCP, port
-      7171 unless given) and prints a join token and the \`fizz join\` line to run on the
-      other machines. The token holds the key: keep it like a password.
+      7171 unless given, and TCP 7172 for admissions) and prints a join token, valid for 24
+      hours, and the \`fizz join\` line to run on the other machines. The token does not
+      hold the key; keep it secret until it expires (\`fizz token revoke\` ends it sooner).
 
       \`--tie\` says what a side that sees exactly half of the cluster does (a two-node
       cluster cut in two): \`availability\` (default) takes over the other half's replicas,
@@ -48,7 +49,7 @@ export class InitCommand extends ClusterCommand {
       `Cluster created: node "${res.name}" listens on ${res.address} (ties: ${res.tie}).\n` +
         'To add a machine, run on it:\n\n' +
         `  fizz join ${res.address} --token ${res.token}\n\n` +
-        'The token holds the cluster key: keep it secret. `fizz token` prints it again.\n',
+        'The token is valid for 24 hours; `fizz token` makes another, `fizz token revoke` ends one.\n',
     );
     return 0;
   }

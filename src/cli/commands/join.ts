@@ -14,7 +14,7 @@ export class JoinCommand extends ClusterCommand {
       damaged token is refused and changes nothing on either side. Once joined, the node
       rejoins on its own after a restart.
     `,
-    examples: [['Join through a member', '$0 join 10.0.0.5 --token FIZZ1-…']],
+    examples: [['Join through a member', '$0 join 10.0.0.5 --token FIZZ2-…']],
   });
 
   peer = Option.String({ required: false, name: 'PEER' });
