@@ -13,7 +13,8 @@ export class AttachCommand extends EngineCommand {
       default 1): its output from now on, and stdin when it was created with \`stdin_open\`
       (not with \`--no-stdin\`). Exits when the container stops, with its exit code. With a
       TTY (\`tty: true\`), Ctrl+P Ctrl+Q detaches; otherwise Ctrl+C is sent to the container
-      (not with \`--no-sig-proxy\`).
+      (not with \`--no-sig-proxy\`). As with \`docker attach\`, the end of stdin ends the
+      attachment of a container not created with stdin_once (the container goes on).
     `,
     examples: [['Attach to web', '$0 attach web']],
   });
