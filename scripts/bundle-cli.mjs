@@ -75,6 +75,9 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // The engine client (and its native ssh2) is required from node_modules when a command
+  // that talks to the engine itself first needs it (src/cli/engine.ts), never at start.
+  external: ['dockerode'],
   plugins: [rewrite],
   logLevel: 'warning',
 });

@@ -45,6 +45,7 @@ import { imagesOfUp } from './image-stage.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
+import { removeOneOffs } from './oneoffs.js';
 import type { PlaceFn } from './ownership.js';
 import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
 import {
@@ -176,6 +177,7 @@ export class Agent implements ApiHandlers {
     const ro: ReconcilerOptions = {
       rollouts: this.rollouts,
       onPlacement: (assignment) => this.eventSources.onPlacement(assignment),
+      onEngineEvent: (ev) => this.eventSources.onEngine(ev),
       nodeId: o.nodeId,
       state: o.state,
       runtime: o.runtime,
@@ -432,10 +434,14 @@ export class Agent implements ApiHandlers {
     state.putProject(spec);
     this.trust.restore(spec.name);
     if (req.configFiles) await this.projectFiles.set(spec.name, req.configFiles).catch(() => {});
-    // `up` runs every service again, as docker compose does.
-    for (const svc of Object.keys(spec.services))
-      if (targets.includes(svc) && state.isServiceStopped(spec.name, svc))
-        state.setServiceStopped(spec.name, svc, false);
+    // `up` runs every service again, as docker compose does. `create` makes the containers
+    // of services that were not up yet, stopped; one that runs keeps running.
+    for (const svc of Object.keys(spec.services)) {
+      if (!targets.includes(svc)) continue;
+      if (req.noStart) {
+        if (!previous?.services[svc]) state.setServiceStopped(spec.name, svc, true);
+      } else if (state.isServiceStopped(spec.name, svc)) state.setServiceStopped(spec.name, svc, false);
+    }
     // A `fizz scale` override would win over the spec's replicas: the `up` wins over it, with
     // the file's count (or `--scale`'s), as docker compose's next `up` overrides its `scale`.
     const overrides = overridesAfterUp(spec, targets, (svc) => state.getScale(spec.name, svc));
@@ -657,6 +663,7 @@ export class Agent implements ApiHandlers {
     const errors = [...(pass.errors.get(req.project) ?? [])];
     this.o.faultPoint?.('down-after-containers');
     try {
+      await removeOneOffs(runtime, this.o.nodeId, req.project, emit);
       const [left, res] = await Promise.all([
         this.mine(req.project),
         runtime.projectResources(req.project, this.o.nodeId),

@@ -12,6 +12,7 @@
 import type { ClusterState, NodeContainer } from '../../crdt/index.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { historyOf } from '../reconcile/revisions.js';
+import { LABELS } from '../runtime/types.js';
 import type { EventLog } from './events.js';
 
 export interface MemberSeen {
@@ -73,6 +74,24 @@ export class EventSources {
 
   private name(id: string): string {
     return this.names().get(id) ?? id;
+  }
+
+  /**
+   * An engine event of a container this node made (create, start, die, kill, destroy,
+   * health_status: …), as `docker compose events` shows them: type `container`, the
+   * engine's own action name.
+   */
+  onEngine(ev: { containerId: string; action: string; labels: Record<string, string> }): void {
+    const replica = Number(ev.labels[LABELS.slot]);
+    this.log.add({
+      type: 'container',
+      action: ev.action,
+      node: this.name(ev.labels[LABELS.node] ?? ''),
+      ...(ev.labels[LABELS.project] ? { project: ev.labels[LABELS.project] } : {}),
+      ...(ev.labels[LABELS.service] ? { service: ev.labels[LABELS.service] } : {}),
+      ...(Number.isInteger(replica) ? { replica } : {}),
+      detail: ev.containerId.slice(0, 12),
+    });
   }
 
   /** The member view after a membership change. */

@@ -11,8 +11,8 @@
 import type { ProgressEvent } from '../api/protocol.js';
 import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
 import type { Action, DesiredSlot } from '../reconcile/types.js';
+import { serviceNetworks, serviceVolumeNames } from '../runtime/resources.js';
 import { type ContainerInfo, type CreateRequest, LABELS, type Runtime, slotKey } from '../runtime/types.js';
-import { serviceNetworks, serviceVolumeNames } from './resources.js';
 import { type ContainerWaiter, isCompleted, isHealthy, isRunning } from './waiter.js';
 
 export interface ExecuteInput {

@@ -12,7 +12,8 @@ import { type ContainerInfo, type ContainerState, type HealthState, LABELS } fro
 export function statusContainers(containers: ContainerInfo[], nodeId: string): NodeContainer[] {
   const list: NodeContainer[] = [];
   for (const c of containers) {
-    if (c.labels[LABELS.node] !== nodeId) continue;
+    // A one-off (`fizz run`) is no replica: another node must not take it for one.
+    if (c.labels[LABELS.node] !== nodeId || c.labels[LABELS.oneoff] !== undefined) continue;
     const entry: NodeContainer = {
       id: c.id,
       project: c.labels[LABELS.project] ?? '',

@@ -12,7 +12,8 @@ import { globalReplicas, isGlobal } from '../placement/slots.js';
 import type { PlacementMember } from '../placement/types.js';
 import { type ObjectVersion, plan, toDesiredSlots, waves } from '../reconcile/index.js';
 import type { Action, DesiredSlot, PlanInput } from '../reconcile/types.js';
-import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
+import { ensureResources, neededResources } from '../runtime/resources.js';
+import { type ContainerInfo, LABELS, type Runtime, type RuntimeEvent, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
@@ -23,7 +24,6 @@ import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
 import { dependencyHoldsElsewhere, waitUntil } from './remote-dependency.js';
-import { ensureResources, neededResources } from './resources.js';
 import type { Rollouts } from './rollouts.js';
 import { ContainerWaiter } from './waiter.js';
 
@@ -58,6 +58,8 @@ export interface ReconcilerOptions {
   objectVersion?: ObjectVersion;
   /** Rolling updates (rollouts.ts): which revision each owned slot runs now. */
   rollouts?: Rollouts;
+  /** Each engine event of a container this node made, for the events log. */
+  onEngineEvent?: (ev: RuntimeEvent) => void;
   /** Each pass's placement (slot key → node id), for the events log. */
   onPlacement?: (assignment: Map<string, string>) => void;
 }
@@ -255,6 +257,7 @@ export class Reconciler {
       try {
         for await (const ev of this.o.runtime.events(signal)) {
           this.waiter.notify(ev.containerId);
+          if (ev.labels[LABELS.node] === this.o.nodeId) this.o.onEngineEvent?.(ev);
           const a = ev.action;
           // start and healthy: the status entry other nodes wait on (make-before-break) changes.
           if (

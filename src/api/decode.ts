@@ -211,7 +211,7 @@ export function decodeUpRequest(v: unknown): UpRequest {
     req.waitTimeoutMs = o.waitTimeoutMs;
   }
   if (o.services !== undefined) req.services = strList(o, 'services', 'up');
-  for (const key of ['noDeps', 'forceRecreate', 'noRecreate', 'build', 'noBuild'] as const) {
+  for (const key of ['noDeps', 'forceRecreate', 'noRecreate', 'build', 'noBuild', 'noStart'] as const) {
     if (o[key] === undefined) continue;
     if (typeof o[key] !== 'boolean') throw new ApiDecodeError(`up.${key}: not a boolean`);
     req[key] = o[key];

@@ -177,6 +177,8 @@ export interface UpRequest {
   build?: boolean;
   /** `--no-build`: build nothing, even an image that is missing. */
   noBuild?: boolean;
+  /** `fizz create`: make the containers of services not yet up without starting them. */
+  noStart?: boolean;
   /** The caller's docker CLI config directory (DOCKER_CONFIG, else ~/.docker): its registry credentials. */
   dockerConfig?: string;
 }

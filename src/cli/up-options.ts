@@ -1,6 +1,7 @@
 /** The docker compose flags of `fizz up` as request fields: `--scale` values, what Ctrl+C stops. */
 import { UsageError } from 'clipanion';
 import { MAX_UP_SCALE } from '../api/decode.js';
+import type { PullFlag } from '../api/protocol.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { withDependencies } from '../reconcile/index.js';
 
@@ -27,4 +28,11 @@ export function parseScale(values: string[], what = '--scale'): Record<string, n
 export function stoppedOnInterrupt(spec: ProjectSpec, named: string[], noDeps: boolean): string[] {
   if (named.length === 0) return [];
   return noDeps ? named : withDependencies(spec, named);
+}
+
+/** `--pull always|missing|never` of `up` and `create`. */
+export function parsePull(value: string): PullFlag {
+  if (value !== 'always' && value !== 'missing' && value !== 'never')
+    throw new UsageError(`--pull wants always, missing or never, not "${value}"`);
+  return value;
 }

@@ -14,6 +14,8 @@ export const LABEL: typeof LABELS = {
   composeProject: 'com.docker.compose.project',
   composeService: 'com.docker.compose.service',
   composeNumber: 'com.docker.compose.container-number',
+  oneoff: 'fizz.oneoff',
+  composeOneoff: 'com.docker.compose.oneoff',
 };
 
 /** `project/service/replica`, the same string as the runtime's `slotKey`. */

@@ -99,7 +99,8 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
  * - an unhealthy running one is restarted only when its slot is in `restartAllowed`;
  * - a container of a managed project whose slot this node does not own is removed, unless
  *   `keep` names its slot (a move waiting for the new owner);
- * - containers of other projects, and containers being removed, are never touched.
+ * - containers of other projects, one-off containers (`fizz run`) and containers being
+ *   removed are never touched.
  * The managed projects are `input.projects` and the projects of the owned slots.
  */
 export function plan(input: PlanInput): Action[] {
@@ -119,6 +120,8 @@ export function plan(input: PlanInput): Action[] {
   for (const c of input.actual) {
     const project = c.labels[LABEL.project];
     if (project === undefined || !managed.has(project)) continue;
+    // A `fizz run` container serves no slot on purpose: it is the user's until it exits.
+    if (c.labels[LABEL.oneoff] !== undefined) continue;
     const ref = slotOfLabels(c.labels);
     if (c.state === 'removing') {
       if (ref) busySlots.add(keyOf(ref));

@@ -5,12 +5,13 @@
  * Only a local directory is a context: a git or HTTP URL would need the network.
  */
 import { createHash } from 'node:crypto';
-import { lstat, open, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { IgnoreMatcher, parseDockerignore } from './dockerignore.js';
 import { BuildContextError } from './image-errors.js';
 import type { BuildImageRequest } from './image-types.js';
 import { endOfArchive, entryHeader, padding, type TarEntry } from './tar.js';
+import { walk } from './tar-tree.js';
 
 export interface PreparedContext {
   /** The archive, made as it is read. */
@@ -33,60 +34,18 @@ export function remoteContextReason(context: string): string | undefined {
   return 'is not a local directory (a URL needs the network); Fizz builds only from a local directory: download it and point build.context at it';
 }
 
-const CHUNK = 64 * 1024;
-
-async function* fileData(path: string, size: number): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    let done = 0;
-    while (done < size) {
-      const buf = Buffer.alloc(Math.min(CHUNK, size - done));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, done);
-      // A file that shrank while being read is padded: the header already gave its size.
-      if (bytesRead === 0) {
-        yield Buffer.alloc(size - done);
-        break;
-      }
-      done += bytesRead;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-async function* walk(root: string, dir: string, ignore: IgnoreMatcher): AsyncGenerator<Buffer> {
-  const names = (await readdir(join(root, dir))).sort();
-  for (const name of names) {
-    const rel = dir === '' ? name : `${dir}/${name}`;
-    const abs = join(root, rel);
-    const st = await lstat(abs);
-    if (ignore.matches(rel)) {
-      if (st.isDirectory() && ignore.mayIncludeBelow(rel)) yield* walk(root, rel, ignore);
-      continue;
-    }
-    const base = { name: rel, mode: st.mode, mtime: Math.floor(st.mtimeMs / 1000) };
-    if (st.isDirectory()) {
-      yield entryHeader({ ...base, type: 'dir' });
-      yield* walk(root, rel, ignore);
-    } else if (st.isSymbolicLink()) {
-      yield entryHeader({ ...base, type: 'symlink', linkname: await readlink(abs) });
-    } else if (st.isFile()) {
-      yield entryHeader({ ...base, type: 'file', size: st.size });
-      yield* fileData(abs, st.size);
-      yield padding(st.size);
-    }
-    // Sockets, pipes and devices are not part of a build context.
-  }
-}
-
 async function* archive(
   root: string,
   ignore: IgnoreMatcher,
   extra: { entry: TarEntry; data: Buffer } | undefined,
 ): AsyncGenerator<Buffer> {
   try {
-    yield* walk(root, '', ignore);
+    yield* walk(
+      root,
+      '',
+      (rel) => ignore.matches(rel),
+      (rel) => ignore.mayIncludeBelow(rel),
+    );
   } catch (err) {
     throw new BuildContextError(root, `cannot be read: ${(err as Error).message}`, { cause: err });
   }

@@ -47,6 +47,41 @@ export async function dockerExec(
     exec.start({ hijack: true, stdin: opts.stdin, Detach: false, Tty: opts.tty }),
   )) as unknown as Duplex;
 
+  // Made before the resize below, so the socket has its listeners while that is awaited.
+  const session = hijackedSession(socket, opts, {
+    resize: async (rows, cols) => {
+      await call(() => exec.resize({ h: rows, w: cols }));
+    },
+    exitCode: () => execExitCode(call, exec),
+  });
+  if (opts.tty && opts.size) {
+    // At once, so a command that asks its terminal's size early gets it (best effort: a command
+    // that already exited cannot be resized).
+    await session.resize(opts.size.rows, opts.size.cols).catch(() => {});
+  }
+  return session;
+}
+
+async function execExitCode(call: EngineCall, exec: Docker.Exec): Promise<number> {
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  for (;;) {
+    const info = (await call(() => exec.inspect())) as { Running?: boolean; ExitCode?: number | null };
+    if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
+    if (Date.now() > deadline) return info.ExitCode ?? -1;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * An ExecSession over a hijacked engine connection (an exec's or a container's attach): the
+ * output demultiplexed when there is no TTY, read at the consumer's pace; input written with
+ * backpressure; `endInput` half-closes the connection.
+ */
+export function hijackedSession(
+  socket: Duplex,
+  opts: { tty: boolean; stdin: boolean },
+  hooks: Pick<ExecSession, 'resize' | 'exitCode'>,
+): ExecSession {
   // The output is read at the consumer's pace: when it holds enough, the engine's socket is
   // paused (`fizz exec -T web cat big | pv -L 10k` keeps the agent's memory bounded).
   const output = new Readable({
@@ -68,21 +103,14 @@ export async function dockerExec(
   const finish = () => {
     if (!output.readableEnded && !output.destroyed) output.push(null);
   };
-  // Listening before anything else is awaited: an engine connection failing during the resize
-  // below must not be an unhandled 'error'.
+  // Listening before anything else is awaited: an engine connection failing during a resize
+  // must not be an unhandled 'error'.
   socket.on('end', finish);
   socket.on('close', finish);
   socket.on('error', (err) => output.destroy(err));
-  // The error may come before anyone reads the output (during the resize, before this returns):
-  // a reader still gets it (`for await` rejects on a destroyed stream); it is not uncaught.
+  // The error may come before anyone reads the output: a reader still gets it (`for await`
+  // rejects on a destroyed stream); it is not uncaught.
   output.on('error', () => {});
-
-  if (opts.tty && opts.size) {
-    const { rows, cols } = opts.size;
-    // At once, so a command that asks its terminal's size early gets it (best effort: a command
-    // that already exited cannot be resized).
-    await call(() => exec.resize({ h: rows, w: cols })).catch(() => {});
-  }
 
   return {
     output,
@@ -101,18 +129,8 @@ export async function dockerExec(
       // Half-closes the connection: the engine closes the command's stdin.
       if (socket.writable) socket.end();
     },
-    resize: async (rows, cols) => {
-      await call(() => exec.resize({ h: rows, w: cols }));
-    },
-    exitCode: async () => {
-      const deadline = Date.now() + EXIT_WAIT_MS;
-      for (;;) {
-        const info = (await call(() => exec.inspect())) as { Running?: boolean; ExitCode?: number | null };
-        if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
-        if (Date.now() > deadline) return info.ExitCode ?? -1;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    resize: hooks.resize,
+    exitCode: hooks.exitCode,
     close: () => socket.destroy(),
   };
 }

@@ -127,7 +127,7 @@ export class DockerRuntime implements Runtime {
     return new EngineError(e?.statusCode, msg, { cause: err });
   }
 
-  private async call<T>(fn: () => Promise<T>, ctx: FailureContext = {}): Promise<T> {
+  protected async call<T>(fn: () => Promise<T>, ctx: FailureContext = {}): Promise<T> {
     await this.ready();
     try {
       return await fn();

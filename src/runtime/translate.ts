@@ -26,6 +26,7 @@ export interface MountBody {
 }
 
 export interface HostConfigBody extends ExtraHostConfig {
+  AutoRemove?: boolean;
   Binds?: string[];
   Mounts?: MountBody[];
   Tmpfs?: Record<string, string>;
@@ -61,6 +62,7 @@ export interface CreateBody {
   Domainname?: string;
   Tty?: boolean;
   OpenStdin?: boolean;
+  StdinOnce?: boolean;
   StopSignal?: string;
   /** seconds */
   StopTimeout?: number;
@@ -87,6 +89,17 @@ export interface Translation {
 
 /** The labels a slot's container carries: the service's own, compose's, Fizz's, then the request's. */
 export function containerLabels(req: CreateRequest): Record<string, string> {
+  if (req.oneOff)
+    return {
+      ...req.spec.labels,
+      [LABELS.composeProject]: req.slot.project,
+      [LABELS.composeService]: req.slot.service,
+      [LABELS.composeOneoff]: 'True',
+      [LABELS.project]: req.slot.project,
+      [LABELS.service]: req.slot.service,
+      [LABELS.oneoff]: 'True',
+      ...req.labels,
+    };
   return {
     ...req.spec.labels,
     [LABELS.composeProject]: req.slot.project,
@@ -313,6 +326,7 @@ export function translate(req: CreateRequest): Translation {
       ? { Type: spec.logging.driver, Config: spec.logging.options ?? {} }
       : undefined,
     NetworkMode: mode ?? first?.name,
+    AutoRemove: req.oneOff?.autoRemove || undefined,
     ...extraHostConfig(spec, req.slot.project),
   });
 
@@ -328,6 +342,8 @@ export function translate(req: CreateRequest): Translation {
     Domainname: spec.domainname,
     Tty: spec.tty,
     OpenStdin: spec.stdin_open,
+    // `fizz run`: the command reads end of file once the client closes its input.
+    StdinOnce: req.oneOff && spec.stdin_open ? true : undefined,
     StopSignal: spec.stop_signal,
     StopTimeout: spec.stop_grace_period === undefined ? undefined : Math.ceil(spec.stop_grace_period / 1e9),
     ExposedPorts,

@@ -18,6 +18,12 @@ export const LABELS = {
   composeProject: 'com.docker.compose.project',
   composeService: 'com.docker.compose.service',
   composeNumber: 'com.docker.compose.container-number',
+  /**
+   * A `fizz run` container: serves no slot, so the reconcile loop never touches it (it is
+   * removed by `--rm` or `fizz down`).
+   */
+  oneoff: 'fizz.oneoff',
+  composeOneoff: 'com.docker.compose.oneoff',
 } as const;
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -90,6 +96,11 @@ export interface CreateRequest {
   volumeNames: Record<string, string>;
   /** Extra labels (node id etc.), merged over the service's own. */
   labels: Record<string, string>;
+  /**
+   * A `fizz run` container instead of a slot's: labelled `fizz.oneoff` with no slot, stdin
+   * closed when the attached client detaches it, removed by the engine on exit with `autoRemove`.
+   */
+  oneOff?: { autoRemove: boolean };
 }
 
 export function slotKey(slot: SlotRef): string {

@@ -1,8 +1,8 @@
 /** A project's networks and volumes: compose's default-network rule, external ones left alone. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { neededResources, serviceNetworks, serviceVolumeNames } from '../../src/agent/resources.js';
 import type { ProjectSpec, ServiceSpec } from '../../src/compose/types.js';
+import { neededResources, serviceNetworks, serviceVolumeNames } from '../../src/runtime/resources.js';
 
 const svc = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
   environment: {},

@@ -59,7 +59,7 @@ test('usage errors: exit 1, nothing sent', async () => {
     [['port', 'web', '70000', '-p', 'demo'], /PRIVATE_PORT wants a port number/],
     [['port', '--protocol', 'sctp', 'web', '80', '-p', 'demo'], /--protocol wants tcp or udp/],
     [['port', '--index', '0', 'web', '80', '-p', 'demo'], /--index wants a replica number/],
-    [['images', '--format', 'yaml', '-p', 'demo'], /--format wants table or json/],
+    [['images', '--format', 'yaml', '-p', 'demo'], /--format wants table, json or a Go template/],
   ];
   for (const [argv, msg] of cases) {
     const r = await run(argv);

@@ -140,6 +140,7 @@ test('renderPs: -q ids, --services unique names in order, json with stable field
   assert.deepEqual(Object.keys(json[1]!), [
     'ID',
     'Name',
+    'Names',
     'Project',
     'Service',
     'Replica',

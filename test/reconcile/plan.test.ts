@@ -213,6 +213,23 @@ describe('plan: table', () => {
       want: ['remove:bad'],
     },
     {
+      name: 'a one-off container (fizz run) is never touched, even where its slot is wanted',
+      input: {
+        owned: [desired('p', 'web', 0)],
+        actual: [
+          container('run', 'p', 'web', 0, 'h1', {
+            state: 'exited',
+            labels: { [LABEL.project]: 'p', [LABEL.service]: 'web', [LABEL.oneoff]: 'True' },
+          }),
+          container('run2', 'p', 'gone', 0, 'h1', {
+            labels: { [LABEL.project]: 'p', [LABEL.service]: 'gone', [LABEL.oneoff]: 'True' },
+          }),
+        ],
+        projects: P,
+      },
+      want: ['create:web/0'],
+    },
+    {
       name: 'a container with no project label is not Fizz business',
       input: {
         owned: [],

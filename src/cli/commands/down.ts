@@ -11,7 +11,7 @@ export class DownCommand extends ProjectCommand {
     description: 'stop and remove the containers and networks of a compose project',
     details: `
       Removes the project from the agent's desired state (durably), then stops and removes
-      its containers and networks. Named volumes stay unless \`-v\` is given; external
+      its containers (the one-offs of \`fizz run\` too) and networks. Named volumes stay unless \`-v\` is given; external
       networks and volumes are never removed. Each container is stopped with its stop
       signal and killed after \`-t\` seconds (default: the service's stop_grace_period,
       else 10 s).

@@ -1,7 +1,7 @@
 import { Command, Option, UsageError } from 'clipanion';
-import type { ExecIo } from '../../api/exec-client.js';
 import type { ExecRequest } from '../../api/protocol.js';
 import { ProjectCommand } from '../project-command.js';
+import { withTerminal } from '../terminal.js';
 
 /** `-e KEY=VAL` as given; `-e KEY` takes KEY from this environment (dropped when unset), as compose does. */
 export function execEnv(entries: string[], env: NodeJS.ProcessEnv): string[] {
@@ -74,28 +74,11 @@ export class ExecCommand extends ProjectCommand {
         };
         if (this.user !== undefined) req.user = this.user;
         if (this.workdir !== undefined) req.workdir = this.workdir;
-        const io: ExecIo = { stdout: this.context.stdout, stderr: this.context.stderr };
-        if (!this.detach) io.stdin = stdin;
-        const term = [this.context.stdout, this.context.stderr].find(
-          (s) => (s as NodeJS.WriteStream).isTTY,
-        ) as NodeJS.WriteStream | undefined;
-        if (tty && term) {
-          if (term.rows > 0 && term.columns > 0) req.size = { rows: term.rows, cols: term.columns };
-          io.size = () => ({ rows: term.rows, cols: term.columns });
-          io.onResize = (listener) => {
-            term.on('resize', listener);
-            return () => term.off('resize', listener);
-          };
-        }
-        if (tty) stdin.setRawMode(true);
-        try {
-          return await client.exec(req, io);
-        } finally {
-          if (tty) stdin.setRawMode(false);
-          // Nothing more is read: a stdin still open (a terminal, a pipe nobody closes) must not keep fizz alive.
-          stdin.pause();
-          if (!stdin.isTTY) stdin.destroy();
-        }
+        const streams = { stdin, stdout: this.context.stdout, stderr: this.context.stderr };
+        return withTerminal(streams, { tty, input: !this.detach }, (io, size) => {
+          if (size) req.size = size;
+          return client.exec(req, io);
+        });
       },
       [this.service],
     );

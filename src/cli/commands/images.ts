@@ -1,5 +1,6 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import type { ImageEntry } from '../../api/protocol.js';
+import { type Formatted, formatOption, renderFormat } from '../go-template.js';
 import { ProjectCommand } from '../project-command.js';
 import { renderTable } from '../table.js';
 
@@ -30,20 +31,23 @@ export function shortId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
+/** The fields of an `images` row (`--format json` and templates). */
+export const IMAGES_FIELDS = ['ID', 'ContainerName', 'Repository', 'Tag', 'Size', 'Node'];
+
 /** What `fizz images` prints. */
 export function renderImages(
   images: ImageEntry[],
-  how: { quiet: boolean; format: 'table' | 'json' },
+  how: { quiet: boolean; format: 'table' | 'json' | Formatted },
 ): string {
   if (how.quiet) return [...new Set(images.map((i) => i.id).filter(Boolean))].map((id) => `${id}\n`).join('');
-  if (how.format === 'json')
-    return `${JSON.stringify(
-      images.map((i) => {
-        const [repository, tag] = splitReference(i.image);
-        const row = { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
-        return i.node === undefined ? row : { ...row, Node: i.node };
-      }),
-    )}\n`;
+  const rows = images.map((i) => {
+    const [repository, tag] = splitReference(i.image);
+    const row = { ID: i.id, ContainerName: i.container, Repository: repository, Tag: tag, Size: i.size };
+    return i.node === undefined ? row : { ...row, Node: i.node };
+  });
+  if (how.format === 'json') return `${JSON.stringify(rows)}\n`;
+  if (how.format !== 'table')
+    return renderFormat(how.format, rows, { ID: 'IMAGE ID', ContainerName: 'CONTAINER' });
   // In a cluster, which node holds the image (as `fizz ps`'s NODE column).
   const nodes = images.some((i) => i.node !== undefined);
   return renderTable(
@@ -76,14 +80,14 @@ export class ImagesCommand extends ProjectCommand {
     ],
   });
 
-  format = Option.String('--format', 'table', { description: 'table or json' });
+  format = Option.String('--format', 'table', {
+    description: 'table or json (or a Go template: {{.Repository}}:{{.Tag}})',
+  });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Only the image ids' });
   services = Option.Rest({ name: 'service' });
 
   async execute(): Promise<number> {
-    const format = this.format;
-    if (format !== 'table' && format !== 'json')
-      throw new UsageError(`--format wants table or json, not "${format}"`);
+    const format = formatOption(this.format, IMAGES_FIELDS);
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
       const { images, errors = [] } = await client.images(project, this.services);

@@ -1,7 +1,8 @@
-import { Command, Option, UsageError } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import type { LsEntry } from '../../api/protocol.js';
 import { connectAgent } from '../agent-client.js';
 import { cliHomePaths } from '../fizz-home.js';
+import { type Formatted, formatOption, renderFormat } from '../go-template.js';
 import { AGENT_ERRORS, printWarnings } from '../project-command.js';
 import { renderTable } from '../table.js';
 
@@ -18,16 +19,18 @@ export function lsStatus(states: Record<string, number>): string {
 }
 
 /** What `fizz ls` prints. */
-export function renderLs(projects: LsEntry[], how: { quiet: boolean; format: 'table' | 'json' }): string {
+export function renderLs(
+  projects: LsEntry[],
+  how: { quiet: boolean; format: 'table' | 'json' | Formatted },
+): string {
   if (how.quiet) return projects.map((p) => `${p.name}\n`).join('');
-  if (how.format === 'json')
-    return `${JSON.stringify(
-      projects.map((p) => ({
-        Name: p.name,
-        Status: lsStatus(p.states),
-        ConfigFiles: p.configFiles.join(','),
-      })),
-    )}\n`;
+  const rows = projects.map((p) => ({
+    Name: p.name,
+    Status: lsStatus(p.states),
+    ConfigFiles: p.configFiles.join(','),
+  }));
+  if (how.format === 'json') return `${JSON.stringify(rows)}\n`;
+  if (how.format !== 'table') return renderFormat(how.format, rows, { ConfigFiles: 'CONFIG FILES' });
   return renderTable(
     ['NAME', 'STATUS', 'CONFIG FILES'],
     projects.map((p) => [p.name, lsStatus(p.states), p.configFiles.join(',')]),
@@ -55,12 +58,13 @@ export class LsCommand extends Command {
   });
 
   all = Option.Boolean('-a,--all', false, { description: 'Show stopped projects too' });
-  format = Option.String('--format', 'table', { description: 'table or json' });
+  format = Option.String('--format', 'table', {
+    description: 'table or json (or a Go template: {{.Name}} {{.Status}})',
+  });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Only the project names' });
 
   async execute(): Promise<number> {
-    if (this.format !== 'table' && this.format !== 'json')
-      throw new UsageError(`--format wants table or json, not "${this.format}"`);
+    const format = formatOption(this.format, ['Name', 'Status', 'ConfigFiles']);
     let projects: LsEntry[] = [];
     try {
       const client = await connectAgent({
@@ -78,7 +82,7 @@ export class LsCommand extends Command {
       }
       throw err;
     }
-    this.context.stdout.write(renderLs(projects, { quiet: this.quiet, format: this.format }));
+    this.context.stdout.write(renderLs(projects, { quiet: this.quiet, format }));
     return 0;
   }
 }

@@ -1,5 +1,6 @@
 import { Command, Option, UsageError } from 'clipanion';
 import type { PsEntry } from '../../api/protocol.js';
+import { type Formatted, formatOption, renderFormat } from '../go-template.js';
 import { ProjectCommand } from '../project-command.js';
 import { renderTable } from '../table.js';
 
@@ -118,11 +119,23 @@ export function statusFilter(status: string[], filter: string | undefined): Set<
 /** What `fizz ps` prints for the containers it was given (already filtered). */
 export function renderPs(
   shown: PsEntry[],
-  how: { quiet: boolean; services: boolean; format: 'table' | 'json'; noTrunc: boolean; now: number },
+  how: {
+    quiet: boolean;
+    services: boolean;
+    format: 'table' | 'json' | Formatted;
+    noTrunc: boolean;
+    now: number;
+  },
 ): string {
   if (how.quiet) return shown.map((c) => `${c.id}\n`).join('');
   if (how.services) return [...new Set(shown.map((c) => c.service))].map((s) => `${s}\n`).join('');
   if (how.format === 'json') return `${JSON.stringify(shown.map((e) => psJson(e, how.now)))}\n`;
+  if (how.format !== 'table')
+    return renderFormat(
+      how.format,
+      shown.map((e) => psJson(e, how.now)),
+      PS_HEADERS,
+    );
   return psTable(shown, how.now, how.noTrunc);
 }
 
@@ -146,7 +159,7 @@ export class PsCommand extends ProjectCommand {
 
   all = Option.Boolean('-a,--all', false, { description: 'Show stopped containers too' });
   format = Option.String('--format', 'table', {
-    description: 'table or json',
+    description: 'table or json (or a Go template: {{.Name}} {{.State}}, table {{.Name}}\\t{{.Status}})',
   });
   quiet = Option.Boolean('-q,--quiet', false, { description: 'Only container ids' });
   servicesOnly = Option.Boolean('--services', false, { description: 'Only the service names' });
@@ -158,9 +171,7 @@ export class PsCommand extends ProjectCommand {
   services = Option.Rest({ name: 'service' });
 
   async execute(): Promise<number> {
-    if (this.format !== 'table' && this.format !== 'json')
-      throw new UsageError(`--format wants table or json, not "${this.format}"`);
-    const format = this.format;
+    const format = formatOption(this.format, PS_FIELDS);
     const states = statusFilter(this.status, this.filter);
     return this.projectNameOnly(async (project) => {
       const client = await this.agent();
@@ -191,11 +202,36 @@ export class PsCommand extends ProjectCommand {
   }
 }
 
+/** The fields of a `ps` row (`--format json` and templates). */
+export const PS_FIELDS = [
+  'ID',
+  'Name',
+  'Names',
+  'Project',
+  'Service',
+  'Replica',
+  'Image',
+  'Command',
+  'State',
+  'Status',
+  'RunningFor',
+  'Health',
+  'ExitCode',
+  'Ports',
+  'Publishers',
+  'CreatedAt',
+  'Node',
+] as const;
+
+/** `table {{…}}` column titles docker compose gives fields whose name is not the title. */
+const PS_HEADERS: Record<string, string> = { ID: 'CONTAINER ID', RunningFor: 'CREATED', Names: 'NAME' };
+
 /** The JSON shape: docker compose ps's field names, plus Fizz's replica index (1-based). */
 export function psJson(e: PsEntry, now: number): Record<string, unknown> {
   return {
     ID: e.id,
     Name: e.name,
+    Names: e.name,
     Project: e.project,
     Service: e.service,
     Replica: e.replica + 1,

@@ -1,11 +1,15 @@
 import { Command, Option, UsageError } from 'clipanion';
+import type { AgentClient } from '../../api/client.js';
 import type { UpRequest } from '../../api/protocol.js';
 import { configFilePaths } from '../config-files.js';
+import { directEngine } from '../engine.js';
+import { serviceContainers } from '../engine-command.js';
+import { UpInterrupt } from '../interrupt.js';
 import { LogPrinter } from '../log-printer.js';
 import { printOperation } from '../progress-printer.js';
 import { ProjectCommand } from '../project-command.js';
 import { parseTimeout } from '../seconds.js';
-import { parseScale, stoppedOnInterrupt } from '../up-options.js';
+import { parsePull, parseScale, stoppedOnInterrupt } from '../up-options.js';
 
 /** `fizz up`: sends the project to the agent, shows progress, then follows the logs unless -d. */
 export class UpCommand extends ProjectCommand {
@@ -29,7 +33,8 @@ export class UpCommand extends ProjectCommand {
       \`--no-deps\`) are brought up; the other services are left as they are, running or not,
       with their current definition. \`--scale web=3\` runs 3 replicas of web for this up,
       whatever deploy.replicas or scale say. Without \`-d\` it then follows the logs (of the
-      named services, when there are any); Ctrl+C stops what it brought up (\`-t\` applies).
+      named services, when there are any); Ctrl+C stops what it brought up (\`-t\` applies),
+      a second Ctrl+C kills it at once (exit status 130), as docker compose does.
 
       Images first, as docker compose: a missing image is pulled (\`pull_policy\`: missing, the
       default; always; never; build; daily, weekly, every_<duration>), or built when the
@@ -98,11 +103,7 @@ export class UpCommand extends ProjectCommand {
     if (this.noRecreate) req.noRecreate = true;
     if (this.timeout !== undefined) req.timeout = parseTimeout(this.timeout);
     if (this.scale?.length) req.scale = parseScale(this.scale);
-    if (this.pull !== undefined) {
-      if (this.pull !== 'always' && this.pull !== 'missing' && this.pull !== 'never')
-        throw new UsageError(`--pull wants always, missing or never, not "${this.pull}"`);
-      req.pull = this.pull;
-    }
+    if (this.pull !== undefined) req.pull = parsePull(this.pull);
     if (this.build === true) req.build = true;
     if (this.build === false) req.noBuild = true;
     req.dockerConfig = this.dockerConfig;
@@ -132,46 +133,60 @@ export class UpCommand extends ProjectCommand {
       if (this.detach || this.wait) return 0;
 
       const abort = new AbortController();
-      let stopping = false;
-      const onSigint = () => {
-        if (stopping) process.exit(130);
-        stopping = true;
-        this.context.stderr.write('Gracefully stopping... (press Ctrl+C again to force)\n');
-        abort.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const stopped = stoppedOnInterrupt(spec, this.services, this.noDeps);
+      const interrupt = new UpInterrupt({
+        graceful: () => abort.abort(),
+        force: () => this.killNow(client, spec.name, stopped),
+        exit: () => process.exit(130),
+        say: (text) => this.context.stderr.write(text),
+      });
+      // Kept until the end: a second Ctrl+C during the graceful stop must reach it.
+      process.on('SIGINT', interrupt.onSignal);
       try {
-        // As docker compose: attached to the named services, else to every one.
-        const attached = this.services.length > 0 ? this.services : Object.keys(spec.services);
-        const names = attached.flatMap((name) => {
-          const s = spec.services[name]!;
-          const n = options.scale?.[name] ?? s.deploy?.replicas ?? s.scale ?? 1;
-          return Array.from({ length: n }, (_, i) => `${name}-${i + 1}`);
-        });
-        const printer = new LogPrinter(this.context.stdout, this.stdoutTty, names);
-        for await (const ev of client.logs(
-          { project: spec.name, follow: true, services: this.services },
-          abort.signal,
-        ))
-          printer.print(ev);
-      } catch (err) {
-        if (!abort.signal.aborted) throw err;
-      } finally {
-        process.off('SIGINT', onSigint);
-      }
-      if (stopping) {
-        const stopped = await printOperation(
+        try {
+          // As docker compose: attached to the named services, else to every one.
+          const attached = this.services.length > 0 ? this.services : Object.keys(spec.services);
+          const names = attached.flatMap((name) => {
+            const s = spec.services[name]!;
+            const n = options.scale?.[name] ?? s.deploy?.replicas ?? s.scale ?? 1;
+            return Array.from({ length: n }, (_, i) => `${name}-${i + 1}`);
+          });
+          const printer = new LogPrinter(this.context.stdout, this.stdoutTty, names);
+          for await (const ev of client.logs(
+            { project: spec.name, follow: true, services: this.services },
+            abort.signal,
+          ))
+            printer.print(ev);
+        } catch (err) {
+          if (!abort.signal.aborted) throw err;
+        }
+        if (interrupt.stage === 'running') return 0;
+        const done = await printOperation(
           client.stop({
             project: spec.name,
-            services: stoppedOnInterrupt(spec, this.services, this.noDeps),
+            services: stopped,
             ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
           }),
           this.context.stderr,
           this.stderrTty,
         );
-        return stopped.ok ? 0 : 1;
+        await interrupt.forcing;
+        // Forced, as docker compose: the exit status of an interrupted command.
+        if (interrupt.stage === 'forcing') return 130;
+        return done.ok ? 0 : 1;
+      } finally {
+        process.off('SIGINT', interrupt.onSignal);
       }
-      return 0;
     });
+  }
+
+  /** The second Ctrl+C: SIGKILL to this agent's running containers of `services` (all when empty), through the engine at once. */
+  private async killNow(client: AgentClient, project: string, services: string[]): Promise<void> {
+    const nodeId = (client.lastInfo ?? (await client.info())).nodeId;
+    const engine = await directEngine();
+    const running = serviceContainers(await engine.list(project), nodeId, services).filter(
+      (c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused',
+    );
+    await Promise.all(running.map((c) => engine.kill(c.id, 'SIGKILL').catch(() => {})));
   }
 }

@@ -1,7 +1,11 @@
 import type { CommandClass } from 'clipanion';
 import { AgentCommand } from '../agent.js';
+import { AttachCommand } from '../attach.js';
 import { BuildCommand } from '../build.js';
+import { CpCommand } from '../cp.js';
+import { CreateCommand } from '../create.js';
 import { DownCommand } from '../down.js';
+import { EventsCommand } from '../events.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
 import { KillCommand } from '../kill.js';
@@ -10,11 +14,15 @@ import { LsCommand } from '../ls.js';
 import { PortCommand } from '../port.js';
 import { PsCommand } from '../ps.js';
 import { PullCommand } from '../pull.js';
+import { RmCommand } from '../rm.js';
+import { RunCommand } from '../run.js';
 import { ScaleCommand } from '../scale.js';
 import { PauseCommand, RestartCommand, StartCommand, StopCommand, UnpauseCommand } from '../services-op.js';
+import { StatsCommand } from '../stats.js';
 import { TopCommand } from '../top.js';
 import { UpCommand } from '../up.js';
 import { VersionCommand } from '../version.js';
+import { WaitCommand } from '../wait.js';
 
 /** The agent commands and the single-node project commands that go through the agent. */
 export const agentCommands: CommandClass[] = [
@@ -38,4 +46,12 @@ export const agentCommands: CommandClass[] = [
   UnpauseCommand,
   PullCommand,
   BuildCommand,
+  RunCommand,
+  RmCommand,
+  CreateCommand,
+  CpCommand,
+  StatsCommand,
+  EventsCommand,
+  WaitCommand,
+  AttachCommand,
 ];

@@ -4,7 +4,7 @@
  * project's `default` network; external networks and volumes are used, never made or removed.
  */
 import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
-import { LABELS, type Runtime } from '../runtime/types.js';
+import { LABELS, type Runtime } from './types.js';
 
 export function defaultNetworkName(project: string): string {
   return `${project}_default`;
