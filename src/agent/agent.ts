@@ -41,6 +41,7 @@ import { EventSources } from './event-sources.js';
 import { EventLog } from './events.js';
 import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
+import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
@@ -48,6 +49,7 @@ import { listProjects } from './ls.js';
 import { removeOneOffs } from './oneoffs.js';
 import type { PlaceFn } from './ownership.js';
 import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
+import { psResponse } from './ps.js';
 import {
   engineHelp,
   type PassRequest,
@@ -540,36 +542,7 @@ export class Agent implements ApiHandlers {
     const spec = this.o.state.getProject(project) as ProjectSpec | undefined;
     if (!spec?.services[service])
       throw new AgentRequestError(`no service "${service}" in project "${project}"`);
-    const list = historyOf(spec, service);
-    const out: HistoryResponse = {
-      project,
-      service,
-      revisions: list.map((r, i) => ({
-        rev: r.rev,
-        at: r.at,
-        node: r.node,
-        ...(r.nodeName !== undefined ? { nodeName: r.nodeName } : {}),
-        command: r.command,
-        changes: r.changes,
-        ...(typeof r.spec.image === 'string' ? { image: r.spec.image } : {}),
-        current: i === list.length - 1,
-      })),
-    };
-    const r = rolloutOf(spec, service);
-    const seen = this.rollouts.seen.get(`${project}/${service}`);
-    if (r) {
-      const view = seen?.rollout.id === r.id ? seen.view : undefined;
-      out.rollout = {
-        kind: r.kind,
-        fromRev: r.fromRev,
-        toRev: r.toRev,
-        phase: view?.phase ?? 'unknown',
-        ready: view?.ready.length ?? 0,
-        replicas: view?.replicas ?? 0,
-        ...(view?.reason ? { reason: view.reason } : r.reason ? { reason: r.reason } : {}),
-      };
-    }
-    return out;
+    return historyResponse(spec, project, service, this.rollouts.seen.get(`${project}/${service}`));
   }
 
   /** `--wait`: every container running and healthy, or a one-shot exited 0. */
@@ -839,45 +812,14 @@ export class Agent implements ApiHandlers {
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
-    const containers = await this.mine(project);
-    const node = this.o.nodeName?.();
-    const entries: PsEntry[] = containers
-      .filter((c) => all || c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
-      .map((c) => {
-        const e: PsEntry = {
-          project: c.labels[LABELS.project] ?? '',
-          service: c.labels[LABELS.service] ?? '',
-          replica: replicaOf(c),
-          name: c.name,
-          id: c.id,
-          image: c.image,
-          state: c.state,
-          health: c.health,
-          ports: c.ports,
-          createdAt: c.createdAt,
-        };
-        if (c.exitCode !== undefined) e.exitCode = c.exitCode;
-        if (c.startedAt !== undefined) e.startedAt = c.startedAt;
-        if (c.command !== undefined) e.command = c.command;
-        if (c.status !== undefined) e.status = c.status;
-        if (node !== undefined) e.node = node;
-        return e;
-      })
-      .concat(this.o.remotePs?.(project, all) ?? [])
-      .sort((a, b) =>
-        a.project !== b.project
-          ? a.project.localeCompare(b.project)
-          : a.service !== b.service
-            ? a.service.localeCompare(b.service)
-            : a.replica - b.replica || (a.node ?? '').localeCompare(b.node ?? ''),
-      );
-    const pending = this.reconciler.unplaced.flatMap((u) => {
-      const [p, service, replica] = u.slot.split('/');
-      return (project === undefined || p === project) && service !== undefined
-        ? [{ service, replica: Number(replica), reason: u.reason }]
-        : [];
+    return psResponse({
+      local: await this.mine(project),
+      remote: this.o.remotePs?.(project, all) ?? [],
+      node: this.o.nodeName?.(),
+      unplaced: this.reconciler.unplaced,
+      project,
+      all,
     });
-    return pending.length > 0 ? { containers: entries, pending } : { containers: entries };
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {
