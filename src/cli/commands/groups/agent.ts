@@ -5,7 +5,6 @@ import { BuildCommand } from '../build.js';
 import { CpCommand } from '../cp.js';
 import { CreateCommand } from '../create.js';
 import { DownCommand } from '../down.js';
-import { EventsCommand } from '../events.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
 import { KillCommand } from '../kill.js';
@@ -51,7 +50,6 @@ export const agentCommands: CommandClass[] = [
   CreateCommand,
   CpCommand,
   StatsCommand,
-  EventsCommand,
   WaitCommand,
   AttachCommand,
 ];
