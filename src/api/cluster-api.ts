@@ -77,8 +77,8 @@ export interface LabelRequest {
 export interface ClusterHandlers {
   init(req: InitRequest): Promise<JoinResponse>;
   join(req: JoinRequest): Promise<JoinResponse>;
-  /** A new join token, valid for `ttlMs` (default 24 h). */
-  token(ttlMs?: number): Promise<{ token: string; expires: number }>;
+  /** A new join token, valid for `ttlMs` (default 24 h); `withAddresses` false: it names no member. */
+  token(ttlMs?: number, withAddresses?: boolean): Promise<{ token: string; expires: number }>;
   /** Revokes one token, or every one; how many were live. */
   revoke(token?: string): Promise<{ revoked: number }>;
   /** Removes a node for good (`fizz node rm`). */
@@ -164,10 +164,13 @@ export async function clusterRoute(
   if (!path.startsWith('/v1/cluster/')) return false;
   if (req.method === 'GET' && path === CLUSTER_ROUTES.nodes) sendJson(res, 200, await h.nodes());
   else if (req.method === 'POST' && path === CLUSTER_ROUTES.token) {
-    const ttl = obj(await readBody(req), 'token').ttlMs;
+    const o = obj(await readBody(req), 'token');
+    const ttl = o.ttlMs;
     if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isFinite(ttl)))
       throw new ApiDecodeError('token.ttlMs: not a number');
-    sendJson(res, 200, await h.token(ttl as number | undefined));
+    if (o.addresses !== undefined && typeof o.addresses !== 'boolean')
+      throw new ApiDecodeError('token.addresses: not a boolean');
+    sendJson(res, 200, await h.token(ttl as number | undefined, o.addresses !== false));
   } else if (req.method === 'POST' && path === CLUSTER_ROUTES.revoke) {
     const o = obj(await readBody(req), 'revoke');
     sendJson(res, 200, await h.revoke(optString(o, 'token', 'revoke')));
@@ -200,8 +203,10 @@ export async function clusterJoin(c: AgentClient, req: JoinRequest): Promise<Joi
 export async function clusterToken(
   c: AgentClient,
   ttlMs?: number,
+  withAddresses = true,
 ): Promise<{ token: string; expires: number }> {
-  const v = obj(await c.postJson(CLUSTER_ROUTES.token, ttlMs === undefined ? {} : { ttlMs }), 'token');
+  const body = { ...(ttlMs === undefined ? {} : { ttlMs }), ...(withAddresses ? {} : { addresses: false }) };
+  const v = obj(await c.postJson(CLUSTER_ROUTES.token, body), 'token');
   if (typeof v.token !== 'string' || typeof v.expires !== 'number')
     throw new ApiDecodeError('token: not a token');
   return { token: v.token, expires: v.expires };

@@ -16,6 +16,7 @@ import {
   type Welcome,
 } from './admission.js';
 import { type ClusterConfig, JoinTokenError, parseAddress } from './config.js';
+import { mdnsService } from './mdns.js';
 import { decodeJoinToken, encodeJoinToken } from './token.js';
 import { admissionKey, DEFAULT_TOKEN_TTL_MS, TokenBook, tokenId } from './tokens.js';
 
@@ -35,6 +36,8 @@ export interface AdmissionsOptions {
   logger: Logger;
   /** The SWIM members this node knows (their member name is the node id). */
   members: () => Array<{ name: string; address: string; state: string }>;
+  /** Cluster addresses found on the LAN for a fingerprint (mDNS); none when not given. */
+  discover?: (fingerprint: Uint8Array) => Promise<string[]>;
 }
 
 export class Admissions {
@@ -84,8 +87,12 @@ export class Admissions {
     if (s) await new Promise<void>((r) => s.close(() => r()));
   }
 
-  /** A new token naming this member and a few others, valid for `ttlMs`. */
-  issue(config: ClusterConfig, ttlMs = DEFAULT_TOKEN_TTL_MS): { token: string; expires: number } {
+  /** A new token naming this member and a few others (or none), valid for `ttlMs`. */
+  issue(
+    config: ClusterConfig,
+    ttlMs = DEFAULT_TOKEN_TTL_MS,
+    withAddresses = true,
+  ): { token: string; expires: number } {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS)
       throw new JoinTokenError(`a token's lifetime must be above 0 and at most 366 days, not ${ttlMs} ms`);
     const { secret, expires } = this.book.issue(ttlMs);
@@ -93,7 +100,7 @@ export class Admissions {
       token: encodeJoinToken({
         secret,
         fingerprint: clusterFingerprint(config.key),
-        addresses: this.addresses(config),
+        addresses: withAddresses ? this.addresses(config) : [],
       }),
       expires,
     };
@@ -105,8 +112,9 @@ export class Admissions {
   }
 
   /**
-   * Admission through `peer`, else each of the token's addresses in turn: the welcome and the
-   * address that gave it. The welcome's key must be the one the token names.
+   * Admission through `peer`, else each of the token's addresses in turn and then each
+   * address found by mDNS (asked at once, in parallel): the welcome and the address that gave
+   * it. The welcome's key must be the one the token names.
    */
   async join(
     text: string,
@@ -115,8 +123,15 @@ export class Admissions {
     timeoutMs?: number,
   ): Promise<{ welcome: Welcome; seed: string }> {
     const token = decodeJoinToken(text);
+    const found =
+      peer || !this.o.discover
+        ? Promise.resolve([])
+        : this.o.discover(token.fingerprint).catch((err: Error) => {
+            this.o.logger.warn({ err: err.message }, 'mDNS discovery');
+            return [] as string[];
+          });
     const tried: string[] = [];
-    for (const seed of peer ? [peer] : token.addresses) {
+    const attempt = async (seed: string): Promise<Welcome | 'stop' | undefined> => {
       const { host, port } = parseAddress(seed);
       try {
         const welcome = await requestAdmission({
@@ -129,12 +144,33 @@ export class Admissions {
         });
         if (!Buffer.from(clusterFingerprint(welcome.key)).equals(Buffer.from(token.fingerprint)))
           throw new AdmissionError("the member's cluster is not the one the token names");
-        return { welcome, seed };
+        return welcome;
       } catch (err) {
         tried.push(`${seed}: ${(err as Error).message}`);
-        if (err instanceof AdmissionError && /refused this node|not the one/.test(err.message)) break;
+        if (err instanceof AdmissionError && /refused this node|not the one/.test(err.message)) return 'stop';
+        return undefined;
       }
+    };
+    const seeds = peer ? [peer] : token.addresses;
+    let stop = false;
+    for (const seed of seeds) {
+      const w = await attempt(seed);
+      if (w === 'stop') {
+        stop = true;
+        break;
+      }
+      if (w) return { welcome: w, seed };
     }
+    const lan = stop ? [] : (await found).filter((a) => !seeds.includes(a));
+    for (const seed of lan) {
+      const w = await attempt(seed);
+      if (w === 'stop') break;
+      if (w) return { welcome: w, seed };
+    }
+    if (tried.length === 0)
+      throw new AdmissionError(
+        `could not join: the token names no member address and no member answered on mDNS (${mdnsService(token.fingerprint)})`,
+      );
     throw new AdmissionError(`could not join: ${tried.join('; ')}`);
   }
 }

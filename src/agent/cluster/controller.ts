@@ -12,7 +12,7 @@ import type { PlacementMember } from '../../placement/types.js';
 import type { Logger } from '../logger.js';
 import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
 import { localIdentity } from '../secrets/box.js';
-import { Admissions } from './admissions.js';
+import { Admissions, clusterFingerprint } from './admissions.js';
 import {
   type ClusterConfig,
   ClusterConfigError,
@@ -29,6 +29,8 @@ import {
   type TieRule,
   writeClusterConfig,
 } from './config.js';
+import { mdnsService } from './mdns.js';
+import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
 import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
 import { waitJoined } from './wait-joined.js';
@@ -51,6 +53,8 @@ export interface ClusterControllerOptions {
   onNode?: (node: ClusterNode) => Promise<void>;
   /** Wall clock for token expiry (default Date.now). */
   clock?: () => number;
+  /** mDNS (mdns.ts): false turns the responder and the joiner's query off; a port for tests. */
+  mdns?: false | { port?: number; group?: string };
 }
 
 export interface InitRequest {
@@ -94,6 +98,9 @@ export class ClusterController {
   private seen = { key: '', since: 0 };
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
+  private responder: MdnsResponder | undefined;
+  /** The host a join's mDNS query is sent from (the joiner's own address). */
+  private joinHost: string | undefined;
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.stable = readStableView(o.home);
@@ -102,6 +109,16 @@ export class ClusterController {
       clock: o.clock ?? Date.now,
       logger: o.logger,
       members: () => this.node?.swim.members() ?? [],
+      ...(o.mdns === false
+        ? {}
+        : {
+            discover: (fingerprint: Uint8Array) =>
+              mdnsDiscover({
+                service: mdnsService(fingerprint),
+                host: this.joinHost ?? defaultHost() ?? '0.0.0.0',
+                ...o.mdns,
+              }),
+          }),
     });
   }
 
@@ -111,6 +128,11 @@ export class ClusterController {
 
   get clusterNode(): ClusterNode | undefined {
     return this.node;
+  }
+
+  /** The mDNS responder's counts (answered, rate-limited, malformed), while it runs. */
+  get mdnsStats(): MdnsResponder['stats'] | undefined {
+    return this.responder?.stats;
   }
 
   /** Starts membership when this node is in a cluster (rejoining through its seeds). */
@@ -144,6 +166,7 @@ export class ClusterController {
   async join(req: JoinRequest): Promise<JoinResult> {
     this.refuseIfMember();
     const base = this.newConfig(req, '', 'availability');
+    this.joinHost = parseAddress(base.address).host;
     const peer = req.peer ? parseAddress(req.peer) : undefined;
     let admitted: Awaited<ReturnType<Admissions['join']>>;
     try {
@@ -191,9 +214,9 @@ export class ClusterController {
   }
 
   /** A new token to join this node's cluster through it and the other live members. */
-  token(ttlMs?: number): { token: string; expires: number } {
+  token(ttlMs?: number, withAddresses = true): { token: string; expires: number } {
     const config = this.requireConfig();
-    return this.admissions.issue(config, ttlMs);
+    return this.admissions.issue(config, ttlMs, withAddresses);
   }
 
   /** `fizz token revoke`: one token (its text), or every one; how many were live. */
@@ -390,12 +413,34 @@ export class ClusterController {
         `cannot serve admissions on ${config.address} port + 1: ${(err as Error).message}`,
       );
     }
+    await this.startResponder(config);
     return node;
+  }
+
+  /** Answers mDNS for the cluster while a member; a LAN that drops multicast only loses that. */
+  private async startResponder(config: ClusterConfig): Promise<void> {
+    const { host } = parseAddress(config.address);
+    if (this.o.mdns === false || host.includes(':')) return;
+    try {
+      this.responder = await MdnsResponder.start({
+        host,
+        service: mdnsService(clusterFingerprint(config.key)),
+        self: { id: this.o.nodeId, address: config.address },
+        logger: this.o.logger,
+        ...(this.o.clock ? { clock: this.o.clock } : {}),
+        ...this.o.mdns,
+      });
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'not answering mDNS');
+    }
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
     this.offMember?.();
     this.offMember = undefined;
+    const responder = this.responder;
+    this.responder = undefined;
+    await responder?.stop();
     await this.admissions.close();
     await node
       .stop()

@@ -32,7 +32,7 @@ export function clusterHandlers(d: ClusterHandlerDeps): ClusterHandlers {
   return {
     init: (req) => controller.init(req),
     join: (req) => controller.join(req),
-    token: async (ttlMs) => controller.token(ttlMs),
+    token: async (ttlMs, withAddresses) => controller.token(ttlMs, withAddresses),
     revoke: async (token) => ({ revoked: controller.revokeTokens(token) }),
     removeNode: async (node) => ({ id: controller.removeNode(node) }),
     async nodes() {

@@ -7,6 +7,8 @@
  * revocation in the replicated state (tokens.ts), so any member can admit.
  *
  * Layout (version 2): 0x02 | secret (32) | fingerprint (8) | n (1) | n × (len (1) | address).
+ * A token may name no address (`fizz token --no-addresses`): the joiner then finds a member
+ * by mDNS (mdns.ts).
  */
 import { JoinTokenError, parseAddress } from './config.js';
 
@@ -67,7 +69,7 @@ export function decodeJoinToken(text: string): JoinTokenV2 {
   const secret = new Uint8Array(take(SECRET_BYTES));
   const fingerprint = new Uint8Array(take(FINGERPRINT_BYTES));
   const n = take(1)[0]!;
-  if (n === 0 || n > MAX_ADDRESSES) throw damaged();
+  if (n > MAX_ADDRESSES) throw damaged();
   const addresses: string[] = [];
   for (let i = 0; i < n; i++) {
     const a = take(take(1)[0]!).toString('utf8');

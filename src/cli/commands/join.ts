@@ -10,11 +10,14 @@ export class JoinCommand extends ClusterCommand {
     description: 'join this machine to a cluster',
     details: `
       Joins through PEER (\`host\` or \`host:port\`; without it, through the addresses in the
-      token) with the token \`fizz init\` or \`fizz token\` printed on a member. A wrong or
-      damaged token is refused and changes nothing on either side. Once joined, the node
-      rejoins on its own after a restart.
+      token, then through members found on the LAN by mDNS) with the token \`fizz init\` or
+      \`fizz token\` printed on a member. A wrong or damaged token is refused and changes
+      nothing on either side. Once joined, the node rejoins on its own after a restart.
     `,
-    examples: [['Join through a member', '$0 join 10.0.0.5 --token FIZZ2-…']],
+    examples: [
+      ['Join through a member', '$0 join 10.0.0.5 --token FIZZ2-…'],
+      ['Join a member found on the LAN', '$0 join --token FIZZ2-…'],
+    ],
   });
 
   peer = Option.String({ required: false, name: 'PEER' });

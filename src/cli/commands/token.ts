@@ -26,19 +26,24 @@ export class TokenCommand extends ClusterCommand {
       days) until \`fizz token revoke\`. It holds a random join secret, the cluster's
       fingerprint and a few members' addresses, not the cluster key: a joiner proves the
       secret to a member, which then hands it the key over an encrypted channel. Keep it
-      secret until it expires.
+      secret until it expires. \`--no-addresses\` leaves the addresses out, for a LAN
+      where they change: \`fizz join --token T\` then finds a member by mDNS.
     `,
     examples: [
       ['A token valid for a day', '$0 token'],
       ['Valid for an hour', '$0 token --ttl 1h'],
+      ['Found on the LAN by mDNS, not by address', '$0 token --no-addresses'],
     ],
   });
 
   ttl = Option.String('--ttl', { description: 'How long the token is valid (default 24h)' });
+  addresses = Option.Boolean('--addresses', true, {
+    description: "List members' addresses in the token (--no-addresses: joiners find one by mDNS)",
+  });
 
   async execute(): Promise<number> {
     const ttlMs = this.ttl === undefined ? undefined : parseTtl(this.ttl);
-    const res = await clusterToken(await this.agent(), ttlMs);
+    const res = await clusterToken(await this.agent(), ttlMs, this.addresses);
     this.context.stdout.write(`${res.token}\n`);
     return 0;
   }
