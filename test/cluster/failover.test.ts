@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { encodeJoinToken } from '../../src/agent/cluster/token.js';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { agentPid } from './agent.js';
 import { Cluster } from './harness.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
@@ -107,6 +108,36 @@ describe(`cluster failover on 3 real hosts${skip}`, { skip: skip !== '' }, () =>
       const r = await cluster.exec(h, ['docker', 'ps', '-q', '--filter', 'label=fizz.project=fotest']);
       assert.equal(r.stdout.trim().split('\n').filter(Boolean).length, 1, `${h} runs exactly one replica`);
     }
+  });
+
+  it('an agent killed with kill -9 while its engine runs adopts its container on return; no twin is left', async () => {
+    const pid = agentPid(cluster.host('h2'));
+    assert.ok(pid, 'h2 has an agent');
+    process.kill(pid, 'SIGKILL');
+    await until('h1 sees h2 dead', async () => {
+      const nodes = JSON.parse(await fizz('h1', ['nodes', '--format', 'json'])) as Array<{
+        name: string;
+        state: string;
+      }>;
+      return nodes.find((n) => n.name === 'h2')?.state === 'dead';
+    });
+    // Meanwhile a survivor runs a copy of h2's replica (h2's engine still runs its own).
+    await cluster.restart('h2');
+    await until(
+      'one replica per host again',
+      async () => {
+        const counts = await Promise.all(
+          ['h1', 'h2', 'h3'].map(
+            async (h) =>
+              (await cluster.exec(h, ['docker', 'ps', '-q', '--filter', 'label=fizz.project=fotest'])).stdout
+                .split('\n')
+                .filter(Boolean).length,
+          ),
+        );
+        return counts.every((n) => n === 1);
+      },
+      60_000,
+    );
   });
 
   it('a wrong token is refused and changes nothing', async () => {
