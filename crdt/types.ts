@@ -31,6 +31,8 @@ export interface NodeContainer {
   ports?: Array<{ target: number; published?: number; protocol: string; hostIp?: string }>;
   /** Engine network name → the container's IPv4 address there (mesh service discovery). */
   addresses?: Record<string, string>;
+  /** Handed off to another node and about to stop: no new connections (src/agent/handoff.ts). */
+  draining?: boolean;
 }
 
 /** What a node says about itself; only that node writes its entry. */

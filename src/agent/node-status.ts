@@ -6,10 +6,23 @@
  */
 import type { NodeContainer } from '../../crdt/index.js';
 import type { PsEntry } from '../api/protocol.js';
-import { type ContainerInfo, type ContainerState, type HealthState, LABELS } from '../runtime/types.js';
+import {
+  type ContainerInfo,
+  type ContainerState,
+  type HealthState,
+  LABELS,
+  slotKey,
+} from '../runtime/types.js';
 
-/** This node's containers as its status entry lists them, sorted by id. */
-export function statusContainers(containers: ContainerInfo[], nodeId: string): NodeContainer[] {
+/**
+ * This node's containers as its status entry lists them, sorted by id; those of the slot
+ * keys in `draining` (handed off, stopping soon) marked so.
+ */
+export function statusContainers(
+  containers: ContainerInfo[],
+  nodeId: string,
+  draining: ReadonlySet<string> = new Set(),
+): NodeContainer[] {
   const list: NodeContainer[] = [];
   for (const c of containers) {
     // A one-off (`fizz run`) is no replica: another node must not take it for one.
@@ -32,6 +45,7 @@ export function statusContainers(containers: ContainerInfo[], nodeId: string): N
     if (c.exitCode !== undefined) entry.exitCode = c.exitCode;
     if (c.command !== undefined) entry.command = c.command;
     if (c.addresses !== undefined) entry.addresses = { ...c.addresses };
+    if (draining.has(slotKey(entry))) entry.draining = true;
     list.push(entry);
   }
   return list.sort((a, b) => (a.id < b.id ? -1 : 1));

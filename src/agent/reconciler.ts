@@ -52,6 +52,11 @@ export interface ReconcilerOptions {
   clustered?: () => boolean;
   /** Make-before-break gives up waiting for a new owner after this long, ms (default 60 s). */
   handoffTimeoutMs?: number;
+  /**
+   * How long a handed-off replica drains (reported draining, kept running) before it stops,
+   * ms (default 2000): long enough for every node's mesh to stop routing to it.
+   */
+  handoffDrainMs?: number;
   /** Filters each pass's planned actions (keep-only while the state is not trusted, trust.ts). */
   guard?: (actions: Action[], reqs: PassRequest[]) => Action[];
   /** Versions of cluster-wide secrets and configs: a new one recreates the services using it. */
@@ -131,6 +136,9 @@ export class Reconciler {
   private lastStatus = '';
   /** Slots moving to another node, since when (make-before-break). */
   private readonly handoffSince = new Map<string, number>();
+  private readonly handoffReleased = new Map<string, number>();
+  /** Slot keys draining as of the last pass (handoff.ts): marked in the status entry. */
+  private readonly drainingSlots = new Set<string>();
   /** Slots no member can take, with the reason, as of the last pass. */
   unplaced: Array<{ slot: string; reason: string }> = [];
   private readonly abort = new AbortController();
@@ -356,7 +364,18 @@ export class Reconciler {
       since: this.handoffSince,
       now,
       timeoutMs: this.o.handoffTimeoutMs ?? 60_000,
+      drain: {
+        ms: this.o.handoffDrainMs ?? 2000,
+        released: this.handoffReleased,
+        draining: this.drainingSlots,
+      },
     });
+    // A pass when the drain ends, not at the next tick.
+    if (this.drainingSlots.size > 0)
+      void clock.sleep(this.o.handoffDrainMs ?? 2000, this.abort.signal).then(
+        () => this.kick(),
+        () => {},
+      );
 
     const managed = new Set<string>(specs.keys());
     for (const c of actual) if (c.labels[LABELS.node] === nodeId) managed.add(c.labels[LABELS.project] ?? '');
@@ -493,7 +512,7 @@ export class Reconciler {
 
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
-    const list = statusContainers(containers, this.o.nodeId);
+    const list = statusContainers(containers, this.o.nodeId, this.drainingSlots);
     const extra = this.o.statusExtra?.() ?? {};
     const rollouts = this.o.rollouts?.report() ?? [];
     const text = JSON.stringify([list, extra, rollouts]);

@@ -143,6 +143,42 @@ export class Cluster {
     await this.formIfWanted(hosts, options);
   }
 
+  /**
+   * Boots one more host (the next index) into the running cluster and joins it with the
+   * token `up` kept; resolves once the first host sees it alive. Returns its name.
+   */
+  async add(options: { joinTimeoutMs?: number } = {}): Promise<string> {
+    const state = this.state();
+    if (!state) throw new Error(`cluster ${this.layout.config.name} is not up`);
+    const index = Math.max(...state.hosts.map((r) => hostIndex(r.name) ?? 0)) + 1;
+    if (index > MAX_HOSTS) throw new RangeError(`host count ${index}: expected 1-${MAX_HOSTS}`);
+    const h = hostLayout(this.layout, index);
+    writeState(this.layout.stateFile, { ...state, hosts: [...state.hosts, { name: h.name }] });
+    await saveImages(this.images, this.layout.imagesTar);
+    await this.bootHost(h);
+    rmSync(this.layout.imagesTar, { force: true });
+    const first = this.hosts()[0]!;
+    if (state.token) {
+      const argv = [
+        'fizz',
+        'join',
+        first.listen,
+        '--token',
+        state.token,
+        '--listen',
+        h.listen,
+        '--name',
+        h.name,
+      ];
+      const r = await this.exec(h.name, argv, { timeoutMs: 60_000 });
+      if (r.code !== 0) throw new Error(`${h.name}: fizz join exited ${r.code}: ${r.stderr}${r.stdout}`);
+      const exec = (x: HostLayout, a: string[], timeoutMs?: number) => this.exec(x.name, a, { timeoutMs });
+      await waitAllAlive(first, [h.name], exec, options.joinTimeoutMs);
+      this.progress(`${h.name}: joined ${first.listen}`);
+    }
+    return h.name;
+  }
+
   private async bootHost(h: HostLayout): Promise<void> {
     await net.createHostNetwork(this.layout, h);
     this.progress(`${h.name}: namespace ${h.netns}, ${h.address}`);

@@ -6,6 +6,7 @@
  */
 import type { NodeStatus } from '../../../crdt/index.js';
 import type { ProjectSpec } from '../../compose/types.js';
+import { inPool } from './addressing.js';
 
 export interface Endpoint {
   node: string;
@@ -63,7 +64,7 @@ export class Directory {
           addresses,
           state: c.state,
           health: c.health ?? 'none',
-          ready: input.live.has(node) && isReady(c.state, c.health),
+          ready: input.live.has(node) && isReady(c.state, c.health) && c.draining !== true,
         });
       }
     }
@@ -154,7 +155,8 @@ function firstMeshAddress(
   for (const key of Object.keys(networks ?? {})) {
     const name = p.networks[key]?.name;
     const ip = name ? addresses[name] : undefined;
-    if (ip) return ip;
+    // Outside the pool (a network made before the mesh ran): no other node can route to it.
+    if (ip && inPool(ip)) return ip;
   }
   return undefined;
 }

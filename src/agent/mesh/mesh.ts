@@ -37,6 +37,11 @@ import { loadOrCreateKey, MESH_MTU, type WgPeer, WireGuardInterface } from './wi
 /** The mesh's UDP port is the cluster port + 1 (7172 by default). */
 export const MESH_PORT_OFFSET = 1;
 
+/** Clustered, but the mesh could not start yet (a network made now would be unreachable). */
+export class MeshNotReadyError extends Error {
+  override name = 'MeshNotReadyError';
+}
+
 /** This node's block has no free network subnet left. */
 export class MeshFullError extends Error {
   override readonly name = 'MeshFullError';
@@ -104,8 +109,17 @@ export class Mesh {
 
   /** A bridge network made while the mesh runs takes the next subnet of the node's block. */
   async networkOptions(opts: NetworkOptions): Promise<NetworkOptions> {
+    if ((opts.driver !== undefined && opts.driver !== 'bridge') || opts.subnet) return opts;
+    // A node that just joined may reconcile before its mesh is up: a network made then would
+    // take the engine's default pool, and its replicas would be unreachable from other nodes
+    // for as long as the network lives (ingress there fails). Bring the mesh up first.
+    if (!this.active && this.o.clustered()) await this.schedule();
     const a = this.active;
-    if (!a || (opts.driver !== undefined && opts.driver !== 'bridge') || opts.subnet) return opts;
+    if (!a) {
+      if (this.o.clustered())
+        throw new MeshNotReadyError('the mesh is not up yet: the network is made once it is');
+      return opts;
+    }
     const used: number[] = [];
     for (const n of await this.o.runtime.docker.listNetworks()) {
       for (const c of n.IPAM?.Config ?? []) {

@@ -94,6 +94,30 @@ describe('make-before-break: the old owner keeps a moving replica until the new 
     assert.deepEqual([...since.keys()], ['p/web/0']);
   });
 
+  it('once released it drains: kept and reported draining for drain.ms, then let go; a slot that stops moving is forgotten', () => {
+    const since = new Map<string, number>();
+    const drain = { ms: 2000, released: new Map<string, number>(), draining: new Set<string>() };
+    const runs = new Map([['n2', status([{ svc: 'web', replica: 0 }])]]);
+    const at = (now: number, statuses = runs) => [
+      ...keptForHandoff({ ...input(statuses, since, now), drain }),
+    ];
+    assert.deepEqual(at(1000, new Map()), ['p/web/0'], 'held: the new owner runs nothing yet');
+    assert.deepEqual([...drain.draining], [], 'not draining while held: it still takes connections');
+    assert.deepEqual(at(1500), ['p/web/0'], 'the new copy runs: draining starts');
+    assert.deepEqual([...drain.draining], ['p/web/0']);
+    assert.deepEqual(
+      at(3499, new Map()),
+      ['p/web/0'],
+      'a drain once begun goes on, whatever the status says',
+    );
+    assert.deepEqual([...drain.draining], ['p/web/0']);
+    assert.deepEqual(at(3500), [], 'drained: the container may stop');
+    assert.deepEqual([...drain.draining], []);
+    keptForHandoff({ ...input(new Map(), since), actual: [], drain });
+    assert.equal(drain.released.size, 0);
+    assert.equal(since.size, 0);
+  });
+
   it('plan leaves a kept container alone and removes it once released', () => {
     const c = mine('c0', 'web', 0);
     const base = { owned: [], actual: [c], projects: new Set(['p']) };

@@ -150,6 +150,20 @@ test('directory: names resolve on shared networks only, to ready replicas on liv
   });
 });
 
+test('directory: a draining replica, and one whose address is outside the pool, take no new connections', () => {
+  const statuses = new Map<string, NodeStatus>([
+    ['n1', status([['web', 1, 'running', 'none', { shop_front: '100.64.1.2' }]])],
+    ['n2', status([['web', 2, 'running', 'none', { shop_front: '172.17.0.2' }]])],
+    ['n3', status([['web', 3, 'running', 'none', { shop_front: '100.66.1.2' }]])],
+  ]);
+  statuses.get('n1')!.containers[0]!.draining = true;
+  const d = new Directory({ self: 'n1', projects: [project], statuses, live: new Set(['n1', 'n2', 'n3']) });
+  const [rule] = d.ingress();
+  assert.equal(rule?.local, false, 'the draining local replica leaves ingress to the others');
+  assert.deepEqual(rule?.backends, [{ node: 'n3', ip: '100.66.1.2' }]);
+  assert.deepEqual(d.resolve('shop_front', 'web')?.includes('100.64.1.2'), false);
+});
+
 test('rules: isolation per network, published ports open to the tunnel, ingress spread evenly', () => {
   const text = meshRules({
     iface: 'fzabc',

@@ -1,0 +1,232 @@
+/**
+ * Rebalancing under load on real hosts: a client requests a published port every 50 ms
+ * from the root namespace, to one fixed host and to every host in turn, while (1) a 4th
+ * host joins and a replica moves to it make-before-break, and (2) `fizz leave` drains a
+ * host and its replica runs elsewhere. Neither loses a request.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { Cluster } from './harness.js';
+
+const ROOT_NEEDED = process.getuid?.() !== 0;
+const skip = SKIP_DOCKER ? SKIP_REASON : ROOT_NEEDED ? ' (skipped: the harness needs root)' : '';
+const DIR = '/tmp/fizz-join-leave-test';
+const PROJECT = 'jltest';
+const PORT = 8080;
+
+interface Row {
+  Service: string;
+  State: string;
+  Node?: string;
+  Replica: number;
+}
+
+function get(address: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port: PORT, path: '/', timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(body.trim()) : reject(new Error(`HTTP ${res.statusCode}`)),
+      );
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Two loops of one request per 50 ms: one to a fixed address, one to `targets()` in turn. */
+class Client {
+  ok = 0;
+  failures: string[] = [];
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private readonly t0 = Date.now();
+
+  constructor(
+    private readonly fixed: string,
+    private readonly targets: () => string[],
+  ) {}
+
+  start(): void {
+    this.loops.push(this.loop(() => this.fixed));
+    let i = 0;
+    this.loops.push(
+      this.loop(() => {
+        const all = this.targets();
+        return all[i++ % all.length]!;
+      }),
+    );
+  }
+
+  async stop(): Promise<{ ok: number; failures: string[] }> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    return { ok: this.ok, failures: this.failures };
+  }
+
+  private async loop(target: () => string): Promise<void> {
+    while (!this.stopped) {
+      const address = target();
+      const sent = Date.now();
+      try {
+        const body = await get(address, 3000);
+        if (!body.startsWith('web-')) throw new Error(`body ${JSON.stringify(body)}`);
+        this.ok++;
+      } catch (err) {
+        this.failures.push(`+${sent - this.t0} ms ${address}: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describe(`joining and leaving under load on real hosts${skip}`, { skip: skip !== '' }, () => {
+  const cluster = new Cluster({ name: 'jl', subnet: '10.243.0' });
+  const addr = (h: string) => cluster.host(h).address;
+
+  before(async () => {
+    await cluster.down();
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(
+      `${DIR}/compose.yaml`,
+      [
+        `name: ${PROJECT}`,
+        'services:',
+        '  web:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sh", "-c", "echo web-$$HOSTNAME > /www/index.html; exec httpd -f -p 80 -h /www"]',
+        '    init: true',
+        `    ports: ["${PORT}:80"]`,
+        '    deploy:',
+        '      replicas: 3',
+        '',
+      ].join('\n'),
+    );
+    await cluster.up(3);
+    await fizz('h1', ['up', '-d']);
+    await until('3 web replicas running, one per host', async () => {
+      const running = (await rows('h1')).filter((r) => r.State === 'running');
+      return running.length === 3 && new Set(running.map((r) => r.Node)).size === 3;
+    });
+    // Every host's ingress answers before the client starts.
+    for (const h of ['h1', 'h2', 'h3']) await until(`${h}:${PORT} answers`, () => answers(h));
+  });
+  after(() => cluster.down());
+
+  const fizz = async (host: string, args: string[]) => {
+    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 180_000 });
+    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+  const rows = async (host: string): Promise<Row[]> =>
+    JSON.parse(await fizz(host, ['ps', '--format', 'json']));
+  const until = async (what: string, ok: () => Promise<boolean>, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (!(await ok())) {
+      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const answers = async (h: string) =>
+    get(addr(h), 2000).then(
+      (b) => b.startsWith('web-'),
+      () => false,
+    );
+  /** Host name → web replica numbers it runs, from each host's own engine. */
+  const placement = async () => {
+    const out = new Map<string, number[]>();
+    for (const h of cluster.hosts()) {
+      const r = await cluster.exec(h.name, [
+        'docker',
+        'ps',
+        '--filter',
+        `label=fizz.project=${PROJECT}`,
+        '--format',
+        '{{.Label "fizz.slot"}}',
+      ]);
+      out.set(h.name, r.stdout.trim().split('\n').filter(Boolean).map(Number).sort());
+    }
+    return out;
+  };
+  /** Waits until the placement has held still for `quietMs` (a join settles in steps). */
+  const settled = async (quietMs = 12_000, ms = 90_000) => {
+    const deadline = Date.now() + ms;
+    let last = await placement();
+    let since = Date.now();
+    while (Date.now() - since < quietMs) {
+      if (Date.now() > deadline) assert.fail(`placement still moving after ${ms} ms: ${show(last)}`);
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await placement();
+      if (show(now) !== show(last)) {
+        last = now;
+        since = Date.now();
+      }
+    }
+    return last;
+  };
+  const show = (m: Map<string, number[]>) => [...m].map(([h, s]) => `${h}:[${s.join(',')}]`).join(' ');
+
+  it('a 4th host joins, a replica moves to it make-before-break, and no request fails', async () => {
+    const before = await placement();
+    let targets = ['h1', 'h2', 'h3'].map(addr);
+    const client = new Client(addr('h1'), () => targets);
+    client.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    const h4 = await cluster.add();
+    targets = [...targets, addr(h4)];
+    let now = before;
+    await until('a web replica runs on h4 and 3 in all, one per host', async () => {
+      now = await placement();
+      const all = [...now.values()].flat();
+      return (now.get(h4)?.length ?? 0) === 1 && all.length === 3 && new Set(all).size === 3;
+    }).catch((err) => assert.fail(`${(err as Error).message}: before ${show(before)}, now ${show(now)}`));
+    // A join settles in steps (the stable view): requests go on until nothing moves.
+    now = await settled();
+    const { ok, failures } = await client.stop();
+    assert.ok(ok > 100, `the client ran: ${ok} answers`);
+    assert.deepEqual(
+      failures,
+      [],
+      `${failures.length} of ${ok + failures.length} failed (${show(before)} → ${show(now)})`,
+    );
+  });
+
+  it('`fizz leave` drains a host: its replica runs elsewhere, and no request fails', async () => {
+    const before = await placement();
+    // A host with a replica, not the client's fixed target.
+    const leaving = ['h2', 'h3', 'h4'].find((h) => (before.get(h)?.length ?? 0) > 0)!;
+    let targets = cluster
+      .hosts()
+      .map((h) => h.name)
+      .map(addr);
+    const client = new Client(addr('h1'), () => targets);
+    client.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    // A load balancer in front takes the leaving host out of rotation first.
+    targets = targets.filter((a) => a !== addr(leaving));
+    await fizz(leaving, ['leave']);
+    let now = before;
+    await until('3 web replicas, none on the host that left', async () => {
+      now = await placement();
+      const all = [...now.values()].flat();
+      return (now.get(leaving)?.length ?? 0) === 0 && all.length === 3 && new Set(all).size === 3;
+    }).catch((err) => assert.fail(`${(err as Error).message}: before ${show(before)}, now ${show(now)}`));
+    now = await settled();
+    const { ok, failures } = await client.stop();
+    assert.ok(ok > 100, `the client ran: ${ok} answers`);
+    assert.deepEqual(
+      failures,
+      [],
+      `${leaving} left: ${failures.length} of ${ok + failures.length} failed (${show(before)} → ${show(now)})`,
+    );
+  });
+});
