@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeJoinToken } from '../../src/agent/cluster/token.js';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
 import { agentPid } from './agent.js';
+import { fizzOn, until } from './drive.js';
 import { Cluster } from './harness.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
@@ -45,20 +46,9 @@ describe(`cluster failover on 3 real hosts${skip}`, { skip: skip !== '' }, () =>
   });
   after(() => cluster.down());
 
-  const fizz = async (host: string, args: string[]) => {
-    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const fizz = fizzOn(cluster, DIR);
   const rows = async (host: string): Promise<Row[]> =>
     JSON.parse(await fizz(host, ['ps', '--format', 'json']));
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
 
   it('scale spreads one replica per host, and every node lists all of them', async () => {
     await fizz('h1', ['up', '-d']);

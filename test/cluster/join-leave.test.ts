@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { fizzOn, until } from './drive.js';
 import { Cluster } from './harness.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
@@ -113,29 +114,19 @@ describe(`joining and leaving under load on real hosts${skip}`, { skip: skip !==
     );
     await cluster.up(3);
     await fizz('h1', ['up', '-d']);
-    await until('3 web replicas running, one per host', async () => {
+    await wait('3 web replicas running, one per host', async () => {
       const running = (await rows('h1')).filter((r) => r.State === 'running');
       return running.length === 3 && new Set(running.map((r) => r.Node)).size === 3;
     });
     // Every host's ingress answers before the client starts.
-    for (const h of ['h1', 'h2', 'h3']) await until(`${h}:${PORT} answers`, () => answers(h));
+    for (const h of ['h1', 'h2', 'h3']) await wait(`${h}:${PORT} answers`, () => answers(h));
   });
   after(() => cluster.down());
 
-  const fizz = async (host: string, args: string[]) => {
-    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 180_000 });
-    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const fizz = fizzOn(cluster, DIR, 180_000);
   const rows = async (host: string): Promise<Row[]> =>
     JSON.parse(await fizz(host, ['ps', '--format', 'json']));
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 60_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const wait = (what: string, ok: () => Promise<boolean>, ms = 60_000) => until(what, ok, ms);
   const answers = async (h: string) =>
     get(addr(h), 2000).then(
       (b) => b.startsWith('web-'),
@@ -187,7 +178,7 @@ describe(`joining and leaving under load on real hosts${skip}`, { skip: skip !==
     const h4 = await cluster.add();
     targets = [...targets, addr(h4)];
     let now = before;
-    await until('a web replica runs on h4 and 3 in all, one per host', async () => {
+    await wait('a web replica runs on h4 and 3 in all, one per host', async () => {
       now = await placement();
       const all = [...now.values()].flat();
       return (now.get(h4)?.length ?? 0) === 1 && all.length === 3 && new Set(all).size === 3;
@@ -220,7 +211,7 @@ describe(`joining and leaving under load on real hosts${skip}`, { skip: skip !==
     targets = targets.filter((a) => a !== addr(leaving));
     await fizz(leaving, ['leave']);
     let now = before;
-    await until('3 web replicas, none on the host that left', async () => {
+    await wait('3 web replicas, none on the host that left', async () => {
       now = await placement();
       const all = [...now.values()].flat();
       return (now.get(leaving)?.length ?? 0) === 0 && all.length === 3 && new Set(all).size === 3;

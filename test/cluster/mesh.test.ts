@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { fizzOn, until } from './drive.js';
 import { Cluster } from './harness.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
@@ -95,20 +96,9 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
   });
   after(() => cluster.down());
 
-  const fizz = async (host: string, args: string[]) => {
-    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const fizz = fizzOn(cluster, DIR);
   const inContainer = (host: string, name: string, script: string, timeoutMs = 15_000) =>
     cluster.exec(host, ['docker', 'exec', name, 'sh', '-c', script], { timeoutMs });
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
   const dbHostnames = async () => {
     const names: string[] = [];
     for (const h of ['h2', 'h3']) {

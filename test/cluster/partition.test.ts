@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { fizzOn, until } from './drive.js';
 import { Cluster } from './harness.js';
 
 const skip = SKIP_DOCKER ? SKIP_REASON : process.getuid?.() !== 0 ? ' (skipped: the harness needs root)' : '';
@@ -32,11 +33,7 @@ describe(`a 2|1 partition and its heal on 3 real hosts${skip}`, { skip: skip !==
   });
   after(() => cluster.down());
 
-  const fizz = async (host: string, args: string[]) => {
-    const r = await cluster.exec(host, ['fizz', ...args], { cwd: DIR, timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `${host}: fizz ${args.join(' ')}: ${r.stderr}${r.stdout}`);
-    return r.stdout;
-  };
+  const fizz = fizzOn(cluster, DIR);
   const engineCount = async (host: string) =>
     (await cluster.exec(host, ['docker', 'ps', '-q', '--filter', 'label=fizz.project=pttest'])).stdout
       .split('\n')
@@ -47,13 +44,7 @@ describe(`a 2|1 partition and its heal on 3 real hosts${skip}`, { skip: skip !==
         JSON.parse(await fizz(host, ['nodes', '--format', 'json'])) as Array<{ name: string; state: string }>
       ).map((n) => [n.name, n.state]),
     );
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 45_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const wait = (what: string, ok: () => Promise<boolean>, ms = 45_000) => until(what, ok, ms);
 
   it('starts with one replica per host', async () => {
     await fizz('h1', ['up', '-d']);
@@ -63,11 +54,11 @@ describe(`a 2|1 partition and its heal on 3 real hosts${skip}`, { skip: skip !==
 
   it("the majority takes over the cut host's replica; the minority starts nothing", async () => {
     await cluster.cut('h3');
-    await until(
+    await wait(
       'h1 and h2 run all three',
       async () => (await engineCount('h1')) + (await engineCount('h2')) === 3,
     );
-    await until('h3 sees h1 and h2 dead', async () => {
+    await wait('h3 sees h1 and h2 dead', async () => {
       const s = await states('h3');
       return s.get('h1') === 'dead' && s.get('h2') === 'dead';
     });
@@ -79,14 +70,14 @@ describe(`a 2|1 partition and its heal on 3 real hosts${skip}`, { skip: skip !==
 
   it('after the heal, exactly the desired replicas run, one per host', async () => {
     await cluster.heal();
-    await until('all alive again everywhere', async () => {
+    await wait('all alive again everywhere', async () => {
       for (const h of ['h1', 'h2', 'h3']) {
         const s = await states(h);
         if ([...s.values()].some((v) => v !== 'alive') || s.size !== 3) return false;
       }
       return true;
     });
-    await until(
+    await wait(
       'three replicas, one per host',
       async () =>
         (await engineCount('h1')) === 1 && (await engineCount('h2')) === 1 && (await engineCount('h3')) === 1,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
+import { until } from './drive.js';
 import { Cluster } from './harness.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
@@ -56,13 +57,6 @@ describe(`commands reach replicas on other hosts (3 real hosts)${skip}`, { skip:
   };
   const rows = async (host: string): Promise<Row[]> =>
     JSON.parse(await fizz(host, ['ps', '-a', '--format', 'json']));
-  const until = async (what: string, ok: () => Promise<boolean>, ms = 30_000) => {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-      if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
   const remote = () => [...where].filter(([, h]) => h !== 'h1');
   const startedAt = async (host: string) => {
     const r = await cluster.exec(host, [
