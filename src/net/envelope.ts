@@ -9,6 +9,7 @@
  *   type 2 (answer):        body = u32 BE n | update of n bytes | the sender's state vector
  *   type 3 (push):          body = update
  */
+import { ByteQueue } from './byte-queue.js';
 import { WIRE_VERSION } from './constants.js';
 import { EnvelopeError } from './errors.js';
 import { SyncLimitError } from './limits.js';
@@ -93,12 +94,10 @@ export type Chunk = Uint8Array | { subarray(): Uint8Array };
  * ('frame-bytes') for a declared length over `maxBytes`, before buffering any more of it.
  * `onBuffered(n)` is called before each chunk is kept; it may throw to refuse the chunk
  * (the byte budget of the stream's peer, see sync-budget.ts).
- * Chunks are kept in a list and joined once per frame: joining on every chunk would copy a
- * big frame over and over (a 16 MiB document in 64 KiB chunks: ~2 GiB of copying).
+ * The chunks wait in a ByteQueue, joined once per frame.
  */
 export class FrameReader {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
+  private readonly queue = new ByteQueue();
 
   constructor(
     private readonly source: AsyncIterator<Chunk>,
@@ -108,59 +107,25 @@ export class FrameReader {
 
   async next(): Promise<Uint8Array | null> {
     for (;;) {
-      if (this.size >= 4) {
-        const head = this.peek(4);
+      if (this.queue.size >= 4) {
+        const head = this.queue.peek(4);
         const n = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
         if (n > this.maxBytes)
           throw new SyncLimitError(
             'frame-bytes',
             `sync frame of ${n} bytes is over the ${this.maxBytes} limit`,
           );
-        if (this.size >= 4 + n) return this.take(4 + n).subarray(4);
+        if (this.queue.size >= 4 + n) return this.queue.take(4 + n).subarray(4);
       }
       const { value, done } = await this.source.next();
       if (done) {
-        if (this.size === 0) return null;
-        throw new EnvelopeError(`stream ended inside a frame (${this.size} bytes buffered)`);
+        if (this.queue.size === 0) return null;
+        throw new EnvelopeError(`stream ended inside a frame (${this.queue.size} bytes buffered)`);
       }
       const bytes = value instanceof Uint8Array ? value : value.subarray();
       if (bytes.length === 0) continue;
       this.onBuffered(bytes.length);
-      this.chunks.push(bytes.slice());
-      this.size += bytes.length;
+      this.queue.push(bytes);
     }
-  }
-
-  /** The first `n` buffered bytes (n <= size), without consuming them. */
-  private peek(n: number): Uint8Array {
-    const first = this.chunks[0]!;
-    if (first.length >= n) return first.subarray(0, n);
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const c of this.chunks) {
-      const part = c.subarray(0, n - at);
-      out.set(part, at);
-      at += part.length;
-      if (at === n) break;
-    }
-    return out;
-  }
-
-  /** Removes and returns the first `n` buffered bytes (n <= size), in a fresh array. */
-  private take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    let used = 0;
-    while (at < n) {
-      const c = this.chunks[used]!;
-      const part = c.subarray(0, n - at);
-      out.set(part, at);
-      at += part.length;
-      if (part.length === c.length) used++;
-      else this.chunks[used] = c.subarray(part.length);
-    }
-    this.chunks = this.chunks.slice(used);
-    this.size -= n;
-    return out;
   }
 }

@@ -10,6 +10,7 @@
  * (JSON `{ name, message }`). Every byte is hostile: the decoder raises RemoteFrameError or
  * RemoteLimitError and nothing else, and never buffers more than one frame of the limit.
  */
+import { ByteQueue } from '../../net/byte-queue.js';
 import { RemoteFrameError, RemoteLimitError } from './errors.js';
 
 export const REMOTE_API_PROTOCOL = '/fizz/api/1';
@@ -154,63 +155,30 @@ export function decodeRemoteFrame(data: Uint8Array): RemoteFrame {
  * prefix, before the frame is buffered; `end()` says whether the stream stopped inside a frame.
  */
 export class RemoteFrameDecoder {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
+  private readonly queue = new ByteQueue();
 
   constructor(private readonly maxFrameBytes: number) {}
 
   push(chunk: Uint8Array): RemoteFrame[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk.slice());
-      this.size += chunk.length;
-    }
+    if (chunk.length > 0) this.queue.push(chunk);
     const out: RemoteFrame[] = [];
     for (;;) {
-      if (this.size < 4) return out;
-      const n = new DataView(this.peek(4).buffer).getUint32(0);
+      if (this.queue.size < 4) return out;
+      const head = this.queue.peek(4);
+      const n = new DataView(head.buffer, head.byteOffset, 4).getUint32(0);
       if (n > this.maxFrameBytes)
         throw new RemoteLimitError(
           'frame-bytes',
           `frame of ${n} bytes is over the ${this.maxFrameBytes} limit`,
         );
-      if (this.size < 4 + n) return out;
-      out.push(decodeRemoteFrame(this.take(4 + n).subarray(4)));
+      if (this.queue.size < 4 + n) return out;
+      out.push(decodeRemoteFrame(this.queue.take(4 + n).subarray(4)));
     }
   }
 
   /** The stream ended: an error if it did so inside a frame. */
   end(): void {
-    if (this.size > 0)
-      throw new RemoteFrameError(`stream ended inside a frame (${this.size} bytes buffered)`);
-  }
-
-  private peek(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const c of this.chunks) {
-      const part = c.subarray(0, n - at);
-      out.set(part, at);
-      at += part.length;
-      if (at === n) break;
-    }
-    return out;
-  }
-
-  /** Chunks are joined once per frame, not on every chunk (see net/envelope.ts's FrameReader). */
-  private take(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    let used = 0;
-    while (at < n) {
-      const c = this.chunks[used]!;
-      const part = c.subarray(0, n - at);
-      out.set(part, at);
-      at += part.length;
-      if (part.length === c.length) used++;
-      else this.chunks[used] = c.subarray(part.length);
-    }
-    this.chunks = this.chunks.slice(used);
-    this.size -= n;
-    return out;
+    if (this.queue.size > 0)
+      throw new RemoteFrameError(`stream ended inside a frame (${this.queue.size} bytes buffered)`);
   }
 }
