@@ -5,9 +5,8 @@
  * agent that starts finishes every journaled down, so an agent killed half-way (containers
  * removed, networks or volumes not yet) leaves nothing behind for good.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ProjectSpec } from '../compose/types.js';
+import { readJsonFile, SerialWriter } from './json-file.js';
 
 export interface DownEntry {
   project: string;
@@ -60,30 +59,19 @@ function isEntry(v: unknown): v is DownEntry {
  * rather than stopping the agent; `onCorrupt` says so.
  */
 export class FileDownJournal implements DownJournal {
-  private entries: Map<string, DownEntry>;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly entries = new Map<string, DownEntry>();
+  private readonly writer: SerialWriter;
 
   constructor(
     readonly path: string,
     onCorrupt: (reason: string) => void = () => {},
   ) {
-    this.entries = new Map();
-    let text: string | undefined;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onCorrupt((err as Error).message);
-    }
-    if (text !== undefined) {
-      try {
-        const parsed = JSON.parse(text) as { downs?: unknown };
-        const list = Array.isArray(parsed.downs) ? parsed.downs : [];
-        for (const e of list) if (isEntry(e)) this.entries.set(e.project, e);
-        if (!Array.isArray(parsed.downs)) onCorrupt('no "downs" list');
-      } catch (err) {
-        onCorrupt((err as Error).message);
-      }
-    }
+    this.writer = new SerialWriter(path);
+    const parsed = readJsonFile(path, onCorrupt) as { downs?: unknown } | undefined;
+    if (parsed === undefined) return;
+    const list = Array.isArray(parsed?.downs) ? parsed.downs : [];
+    for (const e of list) if (isEntry(e)) this.entries.set(e.project, e);
+    if (!Array.isArray(parsed?.downs)) onCorrupt('no "downs" list');
   }
 
   list(): DownEntry[] {
@@ -96,37 +84,12 @@ export class FileDownJournal implements DownJournal {
   }
 
   remove(project: string): Promise<void> {
-    if (!this.entries.delete(project)) return this.writing;
+    if (!this.entries.delete(project)) return this.writer.idle();
     return this.save();
   }
 
-  /** Writes are serialized; each writes the entries as they are when it runs. */
+  /** Writes are serialized; each writes the entries as they are when it is asked. */
   private save(): Promise<void> {
-    const next = this.writing.then(() => writeAtomic(this.path, this.text()));
-    this.writing = next.catch(() => {});
-    return next;
-  }
-
-  private text(): string {
-    return `${JSON.stringify({ version: 1, downs: this.list() })}\n`;
-  }
-}
-
-/** tmp file, fsync, rename over the target, fsync the directory: all or nothing on disk. */
-export function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
+    return this.writer.write(`${JSON.stringify({ version: 1, downs: this.list() })}\n`);
   }
 }

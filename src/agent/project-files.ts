@@ -3,8 +3,7 @@
  * CONFIG FILES column of `fizz ls`. The paths are this machine's, so they stay node-local
  * (FIZZ_HOME/config-files.json) rather than in the replicated state.
  */
-import { readFileSync } from 'node:fs';
-import { writeAtomic } from './down-journal.js';
+import { readJsonFile, SerialWriter } from './json-file.js';
 
 export interface ProjectFiles {
   get(project: string): string[];
@@ -30,29 +29,23 @@ export class MemoryProjectFiles implements ProjectFiles {
  * column is only informative); `onCorrupt` says so, so the caller can keep a copy and warn.
  */
 export class FileProjectFiles extends MemoryProjectFiles {
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: SerialWriter;
 
   constructor(
     readonly path: string,
     onCorrupt: (reason: string) => void = () => {},
   ) {
     super();
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onCorrupt((err as Error).message);
+    this.writer = new SerialWriter(path);
+    const parsed = readJsonFile(path, onCorrupt) as { projects?: unknown } | undefined;
+    if (parsed === undefined) return;
+    const projects = parsed?.projects;
+    if (typeof projects !== 'object' || projects === null) {
+      onCorrupt('no "projects" map');
       return;
     }
-    try {
-      const parsed = JSON.parse(text) as { projects?: unknown };
-      const projects = parsed?.projects;
-      if (typeof projects !== 'object' || projects === null) throw new Error('no "projects" map');
-      for (const [name, list] of Object.entries(projects))
-        if (Array.isArray(list) && list.every((f) => typeof f === 'string')) this.files.set(name, list);
-    } catch (err) {
-      onCorrupt((err as Error).message);
-    }
+    for (const [name, list] of Object.entries(projects))
+      if (Array.isArray(list) && list.every((f) => typeof f === 'string')) this.files.set(name, list);
   }
 
   override async set(project: string, files: string[]): Promise<void> {
@@ -68,10 +61,6 @@ export class FileProjectFiles extends MemoryProjectFiles {
   }
 
   private save(): Promise<void> {
-    const next = this.writing.then(() =>
-      writeAtomic(this.path, `${JSON.stringify({ version: 1, projects: Object.fromEntries(this.files) })}\n`),
-    );
-    this.writing = next.catch(() => {});
-    return next;
+    return this.writer.write(`${JSON.stringify({ version: 1, projects: Object.fromEntries(this.files) })}\n`);
   }
 }

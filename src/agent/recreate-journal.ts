@@ -7,8 +7,7 @@
  * services and starts what is exited or missing. Recreating one already recreated again is
  * harmless: the user asked for new containers.
  */
-import { readFileSync } from 'node:fs';
-import { writeAtomic } from './down-journal.js';
+import { readJsonFile, SerialWriter } from './json-file.js';
 
 export interface RecreateEntry {
   project: string;
@@ -49,27 +48,22 @@ function isEntry(v: unknown): v is RecreateEntry {
 
 /** One small JSON file rewritten whole and atomically; an unreadable one reads as empty (`onCorrupt`). */
 export class FileRecreateJournal extends MemoryRecreateJournal {
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: SerialWriter;
 
   constructor(
     readonly path: string,
     onCorrupt: (reason: string) => void = () => {},
   ) {
     super();
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onCorrupt((err as Error).message);
+    this.writer = new SerialWriter(path);
+    const parsed = readJsonFile(path, onCorrupt) as { recreates?: unknown } | undefined;
+    if (parsed === undefined) return;
+    const list = parsed?.recreates;
+    if (!Array.isArray(list)) {
+      onCorrupt('no "recreates" list');
       return;
     }
-    try {
-      const list = (JSON.parse(text) as { recreates?: unknown })?.recreates;
-      if (!Array.isArray(list)) throw new Error('no "recreates" list');
-      for (const e of list) if (isEntry(e)) this.entries.set(e.project, e);
-    } catch (err) {
-      onCorrupt((err as Error).message);
-    }
+    for (const e of list) if (isEntry(e)) this.entries.set(e.project, e);
   }
 
   override async add(entry: RecreateEntry): Promise<void> {
@@ -84,9 +78,6 @@ export class FileRecreateJournal extends MemoryRecreateJournal {
   }
 
   private save(): Promise<void> {
-    const text = `${JSON.stringify({ version: 1, recreates: this.list() })}\n`;
-    const next = this.writing.then(() => writeAtomic(this.path, text));
-    this.writing = next.catch(() => {});
-    return next;
+    return this.writer.write(`${JSON.stringify({ version: 1, recreates: this.list() })}\n`);
   }
 }
