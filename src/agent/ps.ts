@@ -14,11 +14,13 @@ export interface PsInput {
   /** This node's name, in a cluster (the NODE column). */
   node: string | undefined;
   unplaced: Array<{ slot: string; reason: string }>;
+  /** Restarts by container id (PsEntry.restarts), for this node's containers. */
+  restarts?: ReadonlyMap<string, number>;
   project: string | undefined;
   all: boolean;
 }
 
-function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
+function localEntry(c: ContainerInfo, node: string | undefined, restarts?: number): PsEntry {
   const e: PsEntry = {
     project: c.labels[LABELS.project] ?? '',
     service: c.labels[LABELS.service] ?? '',
@@ -36,13 +38,14 @@ function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
   if (c.command !== undefined) e.command = c.command;
   if (c.status !== undefined) e.status = c.status;
   if (node !== undefined) e.node = node;
+  if (restarts !== undefined) e.restarts = restarts;
   return e;
 }
 
 export function psResponse(i: PsInput): PsResponse {
   const entries = i.local
     .filter((c) => i.all || SHOWN.has(c.state))
-    .map((c) => localEntry(c, i.node))
+    .map((c) => localEntry(c, i.node, i.restarts?.get(c.id)))
     .concat(i.remote)
     .sort((a, b) =>
       a.project !== b.project
