@@ -92,7 +92,9 @@ ${sick(1, '    x-fizz:\n      restart_unhealthy: false\n')}`);
   assert.equal(await restartsOf(sb, 'steady'), 0);
   const table = await sb.fizz(['ps']);
   assert.match(table.stdout.split('\n')[0]!, /STATUS +RESTARTS +PORTS$/);
-  assert.match(table.stdout, new RegExp(`^${sb.project}-healer-1 .* ${healed} *$`, 'm'));
+  // healer goes on being restarted: its count now is at least the one seen.
+  const shown = new RegExp(`^${sb.project}-healer-1 .* (\\d+) *$`, 'm').exec(table.stdout);
+  assert.ok(shown && Number(shown[1]) >= healed, table.stdout);
   const tpl = await sb.fizz(['ps', '--format', '{{.Service}}={{.Restarts}}', 'steady']);
   assert.equal(tpl.stdout, 'steady=0\n');
 });
