@@ -72,12 +72,17 @@ export function scanComposeText(text: string): Scan | null {
       } else if (key === 'include' || key === '<<') services = undefined;
       continue;
     }
-    if (!inServices || !services || line.trimStart().startsWith('#')) continue;
-    if (line.startsWith('\t')) {
+    if (!inServices || !services) continue;
+    // Most lines are deeper than the service names: passed over after a few characters.
+    let width = 0;
+    while ((indent === -1 || width <= indent) && line.charCodeAt(width) === 32) width++;
+    if (indent !== -1 && width > indent) continue;
+    const rest = line.slice(width);
+    if (rest.trim() === '' || rest.startsWith('#')) continue;
+    if (rest.startsWith('\t')) {
       services = undefined;
       continue;
     }
-    const width = line.length - line.trimStart().length;
     if (indent === -1) indent = width;
     if (width !== indent) continue;
     const m = NESTED_KEY.exec(line);

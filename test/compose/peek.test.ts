@@ -121,10 +121,11 @@ test('peekProject: a file with an error deep in a service still gives its name',
   assert.equal(peeked?.services?.size, 301);
 });
 
-test('scanComposeText: block scalars and nested maps do not add services', () => {
+test('scanComposeText: block scalars, nested maps, comments and blank lines do not add services', () => {
   const scan = scanComposeText(
-    'services:\n  a:\n    command: |\n      b: c\n    environment:\n      D: e\n  f:\n    image: x\nvolumes:\n  v: {}\n',
+    'services:\n   \n  # a:\n  a:\n    command: |\n      b: c\n\n    environment:\n      D: e\n  f:\n    image: x\nvolumes:\n  v: {}\n',
   );
   assert.deepEqual(scan && [...scan.services!], ['a', 'f']);
+  assert.equal(scanComposeText('services:\n\tweb:\n')?.services, undefined);
   assert.equal(scan?.name, undefined);
 });
