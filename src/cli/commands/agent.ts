@@ -2,13 +2,7 @@ import { Command } from 'clipanion';
 import { cliHomePaths } from '../fizz-home.js';
 
 /** Failures of starting whose message says it all: no stack trace in the log. */
-const KNOWN = new Set([
-  'StoreLockedError',
-  'StoreFormatError',
-  'AgentAlreadyRunningError',
-  'NodeIdError',
-  'HomeOwnerError',
-]);
+const KNOWN = new Set(['StoreLockedError', 'StoreFormatError', 'AgentAlreadyRunningError', 'HomeOwnerError']);
 
 /** `fizz agent`: runs the agent in the foreground. */
 export class AgentCommand extends Command {
