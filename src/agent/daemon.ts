@@ -155,6 +155,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
             wanted.has(c.labels[LABELS.project] ?? ''),
         ).length;
       },
+      beforeLeave: () => agent.reconciler.stop(),
       onLeft: () => {
         left = true;
         setImmediate(() => stopNow());
