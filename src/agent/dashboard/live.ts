@@ -40,17 +40,20 @@ export function sseFrame(event: string, data: unknown): string {
 
 export class LiveUpdates {
   private readonly clients = new Set<ServerResponse>();
-  private running: AbortController | undefined;
+  private loopRun: AbortController | undefined;
   private nap: AbortController | undefined;
   private last = '';
   private lastPing = 0;
-  /** Snapshots computed since the start (tests and the log read it). */
-  snapshots = 0;
 
   constructor(private readonly o: LiveOptions) {}
 
   get size(): number {
     return this.clients.size;
+  }
+
+  /** Whether the loop runs (it ends soon after the last page closes). */
+  get running(): boolean {
+    return this.loopRun !== undefined;
   }
 
   /** Starts the stream on `res`; false (and nothing written) when too many pages are open. */
@@ -67,13 +70,13 @@ export class LiveUpdates {
     res.write(sseFrame('events', recent));
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
-    if (this.running) this.wake();
+    if (this.loopRun) this.wake();
     else this.start();
     return true;
   }
 
   close(): void {
-    this.running?.abort();
+    this.loopRun?.abort();
     for (const res of this.clients) res.end();
     this.clients.clear();
   }
@@ -84,7 +87,7 @@ export class LiveUpdates {
 
   private start(): void {
     const run = new AbortController();
-    this.running = run;
+    this.loopRun = run;
     const off = this.o.source.events.subscribe((e: ClusterEvent) => {
       this.broadcast(sseFrame('event', e));
       this.wake();
@@ -93,7 +96,7 @@ export class LiveUpdates {
       .catch((err: Error) => this.o.logger.warn({ err: err.message }, 'dashboard: live updates stopped'))
       .finally(() => {
         off();
-        if (this.running === run) this.running = undefined;
+        if (this.loopRun === run) this.loopRun = undefined;
         // A page that came while the loop was ending starts the next one.
         if (this.clients.size > 0 && !run.signal.aborted) this.start();
       });
@@ -119,7 +122,6 @@ export class LiveUpdates {
   }
 
   private async compute(): Promise<string> {
-    this.snapshots++;
     try {
       return JSON.stringify(await this.o.source.snapshot());
     } catch (err) {

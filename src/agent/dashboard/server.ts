@@ -54,21 +54,22 @@ export class DashboardListenError extends Error {
 }
 
 export class DashboardServer {
-  private readonly live: LiveUpdates;
+  private readonly updates: LiveUpdates;
   private server: Server | undefined;
   /** Requests refused by the login check since the start. */
   rejected = 0;
 
   constructor(private readonly o: DashboardServerOptions) {
-    this.live = new LiveUpdates(o);
+    this.updates = new LiveUpdates(o);
   }
 
   get pages(): number {
-    return this.live.size;
+    return this.updates.size;
   }
 
-  get snapshots(): number {
-    return this.live.snapshots;
+  /** Whether snapshots are being computed (only while a page is open). */
+  get live(): boolean {
+    return this.updates.running;
   }
 
   /** Listens; resolves with the address and port it took. */
@@ -93,7 +94,7 @@ export class DashboardServer {
   }
 
   async close(): Promise<void> {
-    this.live.close();
+    this.updates.close();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -139,7 +140,7 @@ export class DashboardServer {
     }
     if (url.pathname === '/events') {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-      return this.live.add(res) ? undefined : [503, 'text/plain', 'too many open dashboards\n'];
+      return this.updates.add(res) ? undefined : [503, 'text/plain', 'too many open dashboards\n'];
     }
     if (url.pathname === '/snapshot.json') {
       void this.o.source.snapshot().then(
