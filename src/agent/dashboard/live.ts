@@ -33,6 +33,11 @@ export interface LiveOptions {
 /** A page that reads slower than this many bytes behind is dropped (it reconnects by itself). */
 const MAX_BEHIND_BYTES = 1 << 20;
 
+/** A healthcheck's exec_create/start/die every interval would bury the events a person looks for. */
+export function shownEvent(e: ClusterEvent): boolean {
+  return !(e.type === 'container' && e.action.startsWith('exec_'));
+}
+
 /** One server-sent event. Data is JSON: it never holds a raw newline. */
 export function sseFrame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
@@ -65,7 +70,10 @@ export class LiveUpdates {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 2000\n\n');
-    const recent = this.o.source.events.all().slice(-(this.o.recentEvents ?? 100));
+    const recent = this.o.source.events
+      .all()
+      .filter(shownEvent)
+      .slice(-(this.o.recentEvents ?? 100));
     if (this.last) res.write(sseFrame('snapshot', this.last));
     res.write(sseFrame('events', recent));
     this.clients.add(res);
@@ -89,7 +97,7 @@ export class LiveUpdates {
     const run = new AbortController();
     this.loopRun = run;
     const off = this.o.source.events.subscribe((e: ClusterEvent) => {
-      this.broadcast(sseFrame('event', e));
+      if (shownEvent(e)) this.broadcast(sseFrame('event', e));
       this.wake();
     });
     void this.loop(run.signal)

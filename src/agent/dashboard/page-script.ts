@@ -1,7 +1,7 @@
 /**
  * The dashboard's script: follows `/events` (server-sent events) and redraws the page from
  * each snapshot, with no reload. Builds the DOM with textContent only (no HTML from data).
- * `window.fizzDashboard` holds what it last received (for a look from the browser's console).
+ * Replicas are numbered from 1, as `fizz ps` shows them. `window.fizzDashboard` holds what it last received (for a look from the browser's console).
  */
 export const PAGE_JS = `(function () {
   'use strict';
@@ -78,7 +78,7 @@ export const PAGE_JS = `(function () {
         li.dataset.node = r.node;
         li.dataset.state = r.state;
         li.dataset.health = r.health;
-        li.append(el('span', 'idx', '#' + r.replica), el('span', 'where', r.node || '?'), badge(r.state));
+        li.append(el('span', 'idx', '#' + (r.replica + 1)), el('span', 'where', r.node || '?'), badge(r.state));
         if (r.health && r.health !== 'none') li.append(badge(r.health));
         if (r.state === 'exited' && r.exitCode !== undefined) li.append(el('span', 'sub', 'exit ' + r.exitCode));
         list.append(li);
@@ -87,7 +87,7 @@ export const PAGE_JS = `(function () {
         var li = el('li', 'pending');
         li.dataset.slot = svc.project + '/' + svc.service + '/' + p.replica;
         li.dataset.state = 'pending';
-        li.append(el('span', 'idx', '#' + p.replica), el('span', 'where', 'pending'), el('span', 'why', p.reason));
+        li.append(el('span', 'idx', '#' + (p.replica + 1)), el('span', 'where', 'pending'), el('span', 'why', p.reason));
         list.append(li);
       });
       if (list.children.length === 0) list.append(el('li', 'empty', 'no replica'));

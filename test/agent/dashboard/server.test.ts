@@ -225,9 +225,11 @@ test('only GET: other methods are 405', async (t) => {
   assert.equal(status, 405);
 });
 
-test('/events: recent events and the snapshot at once, then each new event and each changed snapshot, never an unchanged one again', async (t) => {
+test('/events: recent events and the snapshot at once, then each new event (no healthcheck exec) and each changed snapshot, never an unchanged one again', async (t) => {
   const { server, base, events, source, time } = await start(t);
   events.add({ type: 'member', action: 'joined', node: 'h2' });
+  // A healthcheck's execs are left out of the page's events.
+  events.add({ type: 'container', action: 'exec_start', node: 'h1' });
   const stream = await openStream(`${base}/events`);
   t.after(() => stream.close());
   const first = await stream.next();
@@ -250,6 +252,7 @@ test('/events: recent events and the snapshot at once, then each new event and e
 
   // An event goes out at once and wakes the loop (no clock advanced): the new snapshot follows.
   source.current = snapshot(['h1', 'h2', 'h3']);
+  events.add({ type: 'container', action: 'exec_die', node: 'h1' });
   events.add({ type: 'member', action: 'joined', node: 'h3' });
   const ev = await stream.next();
   assert.equal(ev.event, 'event');
