@@ -118,11 +118,12 @@ describe(`the dashboard in headless Chromium on 3 real hosts${skip}`, { skip: sk
     assert.deepEqual(s.nodes, { h1: 'alive', h2: 'alive', h3: 'alive' });
   });
 
-  it('h3 killed: the same page, never reloaded, shows h3 dead and its replica on a survivor', async () => {
+  it('h3 killed: the same page, never reloaded, shows h3 dead and its replica on a survivor', async (t) => {
     await page.evaluate('window.fizzMark = "before the kill"');
     const before = await shown();
     const onH3 = before.rows.find((r) => r.node === 'h3');
     assert.ok(onH3, JSON.stringify(before.rows));
+    const killed = Date.now();
     await cluster.kill('h3');
     await until(
       `${onH3.slot} running on h1 or h2 and h3 dead, in the page`,
@@ -132,6 +133,9 @@ describe(`the dashboard in headless Chromium on 3 real hosts${skip}`, { skip: sk
         return s.nodes.h3 === 'dead' && moved !== undefined && moved.node !== 'h3';
       },
       60_000,
+    );
+    t.diagnostic(
+      `kill → the page shows the replica on a survivor: ${((Date.now() - killed) / 1000).toFixed(2)} s`,
     );
     const after = await shown();
     assert.equal(after.mark, 'before the kill', 'the page was reloaded');
