@@ -138,11 +138,11 @@ export class DashboardServer {
       res.end();
       return undefined;
     }
-    if (url.pathname === '/events') {
+    if (url.pathname === '/events' && req.method === 'GET') {
       for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       return this.updates.add(res) ? undefined : [503, 'text/plain', 'too many open dashboards\n'];
     }
-    if (url.pathname === '/snapshot.json') {
+    if (url.pathname === '/snapshot.json' && req.method === 'GET') {
       void this.o.source.snapshot().then(
         (s) => this.send(res, 200, 'application/json', JSON.stringify(s)),
         (err: Error) => this.send(res, 500, 'text/plain', `${err.message}\n`),
