@@ -70,16 +70,16 @@ export class Chromium {
     });
   }
 
-  /** Starts Chromium; `netnsPath`: inside that network namespace; `allowHost`: the one host it may reach. */
+  /** Starts Chromium; `netnsPath`: inside that network namespace; `allowHosts`: the hosts it may reach. */
   static async launch(
-    o: { netnsPath?: string; width?: number; height?: number; allowHost?: string } = {},
+    o: { netnsPath?: string; width?: number; height?: number; allowHosts?: string[] } = {},
   ): Promise<Chromium> {
     const dir = mkdtempSync(join(tmpdir(), 'fizz-chromium-'));
     const args = [
       ...QUIET,
       '--remote-debugging-pipe',
       // Every host but the page's fails to resolve (an update check, …): nothing leaves for elsewhere.
-      `--host-resolver-rules=MAP * ~NOTFOUND${o.allowHost ? `, EXCLUDE ${o.allowHost}` : ''}`,
+      `--host-resolver-rules=${['MAP * ~NOTFOUND', ...(o.allowHosts ?? []).map((h) => `EXCLUDE ${h}`)].join(', ')}`,
       `--user-data-dir=${dir}`,
       `--window-size=${o.width ?? 1200},${o.height ?? 900}`,
       'about:blank',

@@ -4,6 +4,7 @@
  * cookie after), sees the three replicas of a service on h1, h2 and h3, then — h3 killed,
  * the page never reloaded — sees h3 dead and its replica running on a survivor. Every request
  * the page made went to the agent. On a phone's viewport nothing needs scrolling sideways.
+ * Moved to loopback, the page asks for no token.
  * FIZZ_DASHBOARD_SCREENSHOT=<file.png> keeps the screenshot (README: docs/dashboard.png).
  */
 import assert from 'node:assert/strict';
@@ -97,7 +98,7 @@ describe(`the dashboard in headless Chromium on 3 real hosts${skip}`, { skip: sk
   it('the page logs in with the token, then shows the 3 replicas on h1, h2 and h3, live', async () => {
     browser = await Chromium.launch({
       netnsPath: cluster.host('h1').netnsPath,
-      allowHost: cluster.host('h1').address,
+      allowHosts: [cluster.host('h1').address, '127.0.0.1'],
     });
     page = await browser.newPage();
     page.on('Network.requestWillBeSent', (p) => requested.push((p.request as { url: string }).url));
@@ -174,5 +175,20 @@ describe(`the dashboard in headless Chromium on 3 real hosts${skip}`, { skip: sk
     assert.equal(fits.columns.split(' ').length, 1, fits.columns);
     const keep = process.env.FIZZ_DASHBOARD_SCREENSHOT;
     if (keep) writeFileSync(keep.replace(/\.png$/, '-phone.png'), await page.screenshot());
+  });
+
+  it('moved to loopback (where it starts by default), it asks for no token', async () => {
+    await page.viewport(1200, 900, false);
+    const local = (await fizz('h1', ['dashboard', '--address', '127.0.0.1:7180'])).trim();
+    assert.equal(local, 'http://127.0.0.1:7180/');
+    await page.navigate(local);
+    assert.equal(await page.evaluate<string>('location.href'), local);
+    await until('the page on loopback shows web running on h1 and h2', async () => {
+      const s = await shown();
+      return s.live === 'on' && s.rows.filter((r) => r.state === 'running').length === 3;
+    });
+    // The page served on h1's own address is gone.
+    const gone = await cluster.exec('h1', ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', url]);
+    assert.equal(gone.stdout, '000');
   });
 });
