@@ -13,6 +13,7 @@ import type {
   ExecRequest,
   ImagesResponse,
   InfoResponse,
+  InspectResponse,
   KillRequest,
   LogEvent,
   LsResponse,
@@ -43,6 +44,7 @@ import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
+import { inspectService, LOCAL_NODE, localEndpoints, type ServiceNetView } from './inspect.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -105,6 +107,8 @@ export interface AgentOptions {
   statusExtra?: ReconcilerOptions['statusExtra'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
+  /** The mesh's view of services: `fizz inspect`'s endpoints, where published ports answer. */
+  serviceNet?: ServiceNetView;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
@@ -819,7 +823,20 @@ export class Agent implements ApiHandlers {
       unplaced: this.reconciler.unplaced,
       project,
       all,
+      ...(this.o.serviceNet ? { answersOn: this.o.serviceNet.answersOn.bind(this.o.serviceNet) } : {}),
     });
+  }
+
+  /** `fizz inspect SERVICE`: its replicas wherever they run, and where its ports answer. */
+  async inspect(project: string, service: string): Promise<InspectResponse> {
+    const found = this.services(project, [service]);
+    if (typeof found === 'string') throw new AgentRequestError(found);
+    const spec = (this.o.state.getProject(project) as ProjectSpec).services[service]!;
+    const net = this.o.serviceNet;
+    const endpoints =
+      net?.endpoints(project, service) ??
+      localEndpoints(await this.mine(project), service, this.o.nodeName?.() ?? LOCAL_NODE);
+    return inspectService({ project, service, spec, endpoints, net });
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

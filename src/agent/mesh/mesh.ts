@@ -9,10 +9,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterState, MeshInfo, NodeStatus } from '../../../crdt/index.js';
+import type { InspectEndpoint, PortAnswer } from '../../api/protocol.js';
 import type { ProjectSpec } from '../../compose/types.js';
 import type { DockerRuntime } from '../../runtime/docker.js';
 import type { NetworkOptions } from '../../runtime/types.js';
 import type { ClusterController } from '../cluster/controller.js';
+import type { ServiceNetView } from '../inspect.js';
 import type { Logger } from '../logger.js';
 import {
   blockCidr,
@@ -28,7 +30,7 @@ import {
   nodeAddress,
 } from './addressing.js';
 import { type CommandRunner, runCommand } from './command.js';
-import { Directory, type Endpoint } from './directory.js';
+import { Directory } from './directory.js';
 import { MeshDnsServer } from './dns-server.js';
 import { applyRules, type LocalNetwork, meshRules, removeRules } from './firewall.js';
 import type { MeshDockerRuntime } from './mesh-runtime.js';
@@ -49,6 +51,8 @@ export class MeshFullError extends Error {
 
 export interface MeshMember {
   id: string;
+  /** Its name (`fizz nodes`), for `fizz ps` and `fizz inspect`. */
+  name: string;
   /** host:port of its cluster endpoint. */
   address: string;
   state: string;
@@ -79,9 +83,13 @@ interface Active {
   address: string;
 }
 
-export class Mesh {
+export class Mesh implements ServiceNetView {
   private active: Active | undefined;
   private directory: Directory | undefined;
+  /** As of the last sync: the members, and the published ports ingress routes (ingressKey). */
+  private view:
+    | { members: MeshMember[]; statuses: Map<string, NodeStatus>; ingress: Set<string> }
+    | undefined;
   /** Local mesh network subnet (/24 base as int) → engine network name. */
   private localNets = new Map<number, string>();
   private lastRules = '';
@@ -137,9 +145,38 @@ export class Mesh {
     };
   }
 
-  /** The replicas of a service anywhere in the cluster, as the mesh sees them. */
-  endpoints(project: string, service: string): Endpoint[] {
-    return this.directory?.serviceEndpoints(project, service) ?? [];
+  /** The replicas of a service anywhere in the cluster, as `fizz inspect` lists them. */
+  endpoints(project: string, service: string): InspectEndpoint[] | undefined {
+    const v = this.view;
+    if (!this.directory || !v) return undefined;
+    const names = new Map(v.members.map((m) => [m.id, m.name]));
+    return this.directory.serviceEndpoints(project, service).map((e) => {
+      const block = v.statuses.get(e.node)?.mesh?.block;
+      return {
+        node: names.get(e.node) ?? e.node,
+        replica: e.replica,
+        ...(block !== undefined ? { meshAddress: nodeAddress(block) } : {}),
+        addresses: e.addresses,
+        state: e.state,
+        health: e.health,
+        ready: e.ready,
+      };
+    });
+  }
+
+  /** Every live node, when ingress answers this published port of the service. */
+  answersOn(project: string, service: string, published: number, protocol: string): PortAnswer[] | undefined {
+    const v = this.view;
+    if (!v?.ingress.has(ingressKey(project, service, published, protocol))) return undefined;
+    return v.members
+      .filter((m) => m.self || m.state === 'alive' || m.state === 'suspect')
+      .map((m) => ({ node: m.name, address: hostOf(m.address) }))
+      .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  }
+
+  hostAddress(node: string): string | undefined {
+    const m = this.view?.members.find((x) => x.name === node);
+    return m ? hostOf(m.address) : undefined;
   }
 
   /** The DNS answer for a query from `source`. */
@@ -147,7 +184,7 @@ export class Mesh {
     if (!this.directory || !inPool(source)) return undefined;
     const network = this.localNets.get(ipToInt(source) & ~255);
     if (network === undefined) return undefined;
-    const found = this.directory.resolve(network, name);
+    const found = this.directory.resolve(network, name, source);
     // Clients take the first address: a shuffled answer spreads connections over replicas.
     return found === undefined ? undefined : shuffle(found, this.random);
   }
@@ -190,8 +227,11 @@ export class Mesh {
     for (const m of members) {
       const mesh = statuses.get(m.id)?.mesh;
       if (m.self || !live.has(m.id) || !mesh) continue;
-      const host = m.address.slice(0, m.address.lastIndexOf(':'));
-      peers.push({ key: mesh.key, endpoint: `${host}:${mesh.port}`, allowedIps: blockCidr(mesh.block) });
+      peers.push({
+        key: mesh.key,
+        endpoint: `${hostOf(m.address)}:${mesh.port}`,
+        allowedIps: blockCidr(mesh.block),
+      });
     }
     await a.iface.setPeers(peers);
 
@@ -228,7 +268,8 @@ export class Mesh {
           if (inPool(ip)) published.push({ ip, protocol: p.protocol, target: p.target });
       }
     }
-    const rules = meshRules({ iface: a.iface.name, networks, published, ingress: directory.ingress() });
+    const ingress = directory.ingress();
+    const rules = meshRules({ iface: a.iface.name, networks, published, ingress });
     if (rules !== this.lastRules) {
       await applyRules(this.run, rules);
       this.lastRules = rules;
@@ -238,6 +279,11 @@ export class Mesh {
     }
     this.localNets = localNets;
     this.directory = directory;
+    this.view = {
+      members,
+      statuses,
+      ingress: new Set(ingress.map((r) => ingressKey(r.project, r.service, r.published, r.protocol))),
+    };
   }
 
   private async start(statuses: Map<string, NodeStatus>): Promise<void> {
@@ -278,6 +324,7 @@ export class Mesh {
     const a = this.active!;
     this.active = undefined;
     this.directory = undefined;
+    this.view = undefined;
     a.dns.close();
     await removeRules(this.run);
     await a.iface.down();
@@ -304,6 +351,15 @@ export class Mesh {
     this.unwatch();
     this.active?.dns.close();
   }
+}
+
+function ingressKey(project: string, service: string, published: number, protocol: string): string {
+  return `${project}/${service}/${published}/${protocol}`;
+}
+
+/** The host of a `host:port` address. */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
 }
 
 /** A copy of `list` in random order (Fisher-Yates). */
