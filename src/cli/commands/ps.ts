@@ -9,13 +9,13 @@ import { renderTable } from '../table.js';
  * for a port the mesh's ingress answers on every node.
  */
 export function formatPorts(entry: Pick<PsEntry, 'ports'>): string {
-  return entry.ports
-    .map((p) =>
-      p.published !== undefined
-        ? `${p.answersOn ? '*' : p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
-        : `${p.target}/${p.protocol}`,
-    )
-    .join(', ');
+  const shown = entry.ports.map((p) =>
+    p.published !== undefined
+      ? `${p.answersOn ? '*' : p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
+      : `${p.target}/${p.protocol}`,
+  );
+  // The engine's IPv4 and IPv6 bindings of one port are one `*:` entry.
+  return [...new Set(shown)].join(', ');
 }
 
 export function formatState(entry: Pick<PsEntry, 'state' | 'exitCode'>): string {

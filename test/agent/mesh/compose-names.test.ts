@@ -129,6 +129,7 @@ test('ps marks a port ingress answers on every node; inspect lists endpoints and
     health: 'none' as const,
     ports: [
       { target: 80, published: 8080, protocol: 'tcp', hostIp: '0.0.0.0' },
+      { target: 80, published: 8080, protocol: 'tcp', hostIp: '::' },
       { target: 9, protocol: 'udp' },
     ],
     createdAt: 0,
