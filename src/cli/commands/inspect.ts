@@ -9,7 +9,7 @@ export function renderPorts(r: InspectResponse): string {
     .map((p) => {
       const where =
         p.answersOn.map((a) => `${a.node} ${a.address}`).join(', ') || 'nowhere (no replica runs)';
-      return `${p.published}/${p.protocol} -> ${p.target} on ${p.everywhere ? 'every node' : 'its nodes'}: ${where}\n`;
+      return `${p.published}/${p.protocol} -> ${p.target} ${p.everywhere ? 'on every node' : 'where a replica runs'}: ${where}\n`;
     })
     .join('');
 }

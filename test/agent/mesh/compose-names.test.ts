@@ -200,5 +200,5 @@ test('ps marks a port ingress answers on every node; inspect lists endpoints and
   const text = renderInspect(r);
   assert.match(text, /web-1 +h2 +100\.65\.0\.1 +100\.65\.1\.2 \(shop_back\) +running +healthy +yes/);
   assert.match(text, /8080\/tcp -> 80 on every node: h1 10\.0\.0\.1, h2 10\.0\.0\.2/);
-  assert.match(text, /8081\/tcp -> 81 on its nodes: h2 10\.0\.0\.2/);
+  assert.match(text, /8081\/tcp -> 81 where a replica runs: h2 10\.0\.0\.2/);
 });
