@@ -34,7 +34,7 @@ import { Directory } from './directory.js';
 import { MeshDnsServer } from './dns-server.js';
 import { applyRules, type LocalNetwork, meshRules, removeRules } from './firewall.js';
 import type { MeshDockerRuntime } from './mesh-runtime.js';
-import { loadOrCreateKey, MESH_MTU, type WgPeer, WireGuardInterface } from './wireguard.js';
+import { loadOrCreateKey, meshMtu, type WgPeer, WireGuardInterface } from './wireguard.js';
 
 /** The mesh's UDP port is the cluster port + 1 (7172 by default). */
 export const MESH_PORT_OFFSET = 1;
@@ -81,6 +81,8 @@ interface Active {
   iface: WireGuardInterface;
   dns: MeshDnsServer;
   address: string;
+  /** The tunnel's MTU, and the MTU of the networks made on the mesh. */
+  mtu: number;
 }
 
 export class Mesh implements ServiceNetView {
@@ -141,7 +143,7 @@ export class Mesh implements ServiceNetView {
     return {
       ...opts,
       subnet: networkSubnet(a.info.block, i),
-      options: { ...opts.options, 'com.docker.network.driver.mtu': String(MESH_MTU) },
+      options: { ...opts.options, 'com.docker.network.driver.mtu': String(a.mtu) },
     };
   }
 
@@ -298,11 +300,12 @@ export class Mesh implements ServiceNetView {
     const key = loadOrCreateKey(keyFile).publicKey;
     const iface = new WireGuardInterface(interfaceName(this.o.nodeId), this.run);
     const address = nodeAddress(block);
-    await iface.up(keyFile, port, address);
+    const mtu = await meshMtu(this.run, hostOf(self));
+    await iface.up(keyFile, port, address, mtu);
     const dns = new MeshDnsServer((src, name) => this.resolve(src, name), this.o.logger);
     await dns.listen(address);
-    this.active = { info: { key, port, block }, iface, dns, address };
-    this.o.logger.info({ iface: iface.name, address, port, block }, 'mesh up');
+    this.active = { info: { key, port, block }, iface, dns, address, mtu };
+    this.o.logger.info({ iface: iface.name, address, port, block, mtu }, 'mesh up');
     this.o.onInfo();
   }
 
