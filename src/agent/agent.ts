@@ -62,7 +62,7 @@ import {
 import { MemoryRecreateJournal, type RecreateJournal } from './recreate-journal.js';
 import { awaitRollouts } from './rollout-wait.js';
 import { Rollouts } from './rollouts.js';
-import { overridesAfterUp, scaleError } from './scale.js';
+import { containerNameScaleError, overridesAfterUp, scaleError } from './scale.js';
 import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
@@ -356,6 +356,8 @@ export class Agent implements ApiHandlers {
       return done([
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
+    const unique = req.scale ? containerNameScaleError(file, req.scale) : undefined;
+    if (unique) return done([unique]);
     const targets = upTargets(file, named, req.noDeps ?? false);
     const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
       () => [],

@@ -129,9 +129,17 @@ describe(`compose names and client addresses across 3 real hosts${skip}`, { skip
     assert.equal(r.stdout.trim(), 'db-page', `side reaches db on localhost: ${r.stderr}`);
   });
 
-  it('scaling the service with container_name is refused with the reason', async () => {
+  it('scaling the service with container_name is refused with the reason (fizz scale, up --scale)', async () => {
     const r = await cluster.exec('h2', ['fizz', 'scale', 'db=2'], { cwd: DIR, timeoutMs: 30_000 });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /container_name "the-db".*2 replicas/);
+    const up = await cluster.exec('h3', ['fizz', 'up', '-d', '--scale', 'db=3'], {
+      cwd: DIR,
+      timeoutMs: 30_000,
+    });
+    assert.notEqual(up.code, 0);
+    assert.match(up.stderr + up.stdout, /container_name "the-db".*3 replicas/);
+    const rows = JSON.parse(await fizz('h1', ['ps', '--format', 'json'])) as Array<{ Service: string }>;
+    assert.equal(rows.filter((x) => x.Service === 'db').length, 1, 'still one db');
   });
 });

@@ -9,7 +9,7 @@ import type { NodeStatus } from '../../../crdt/index.js';
 import { inspectService } from '../../../src/agent/inspect.js';
 import { Directory } from '../../../src/agent/mesh/directory.js';
 import { psResponse } from '../../../src/agent/ps.js';
-import { scaleError } from '../../../src/agent/scale.js';
+import { containerNameScaleError, scaleError } from '../../../src/agent/scale.js';
 import type { InspectEndpoint } from '../../../src/api/protocol.js';
 import { renderInspect } from '../../../src/cli/commands/inspect.js';
 import { formatPorts, psJson } from '../../../src/cli/commands/ps.js';
@@ -108,9 +108,11 @@ test('network_mode: service:x places every replica on the node of x’s first re
   assert.match(orphan.unplaced[0]?.reason ?? '', /no node/);
 });
 
-test('scaling a service with container_name past one replica is refused', () => {
+test('scaling a service with container_name past one replica is refused (fizz scale, up --scale)', () => {
   assert.match(scaleError('shop', project, { db: 2 }) ?? '', /container_name "the-db".*2 replicas/);
   assert.equal(scaleError('shop', project, { db: 1 }), undefined);
+  assert.match(containerNameScaleError(project, { web: 3, db: 3 }) ?? '', /^service "db" has container_name/);
+  assert.equal(containerNameScaleError(project, { web: 3 }), undefined);
 });
 
 test('ps marks a port ingress answers on every node; inspect lists endpoints and where ports answer', () => {
