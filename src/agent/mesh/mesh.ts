@@ -34,6 +34,7 @@ import { Directory } from './directory.js';
 import { MeshDnsServer } from './dns-server.js';
 import { applyRules, type LocalNetwork, meshRules, removeRules } from './firewall.js';
 import type { MeshDockerRuntime } from './mesh-runtime.js';
+import { hostOf, MeshView } from './view.js';
 import { loadOrCreateKey, meshMtu, type WgPeer, WireGuardInterface } from './wireguard.js';
 
 /** The mesh's UDP port is the cluster port + 1 (7172 by default). */
@@ -88,10 +89,8 @@ interface Active {
 export class Mesh implements ServiceNetView {
   private active: Active | undefined;
   private directory: Directory | undefined;
-  /** As of the last sync: the members, and the published ports ingress routes (ingressKey). */
-  private view:
-    | { members: MeshMember[]; statuses: Map<string, NodeStatus>; ingress: Set<string> }
-    | undefined;
+  /** What `fizz ps` and `fizz inspect` read, as of the last sync. */
+  private view: MeshView | undefined;
   /** Local mesh network subnet (/24 base as int) → engine network name. */
   private localNets = new Map<number, string>();
   private lastRules = '';
@@ -147,38 +146,16 @@ export class Mesh implements ServiceNetView {
     };
   }
 
-  /** The replicas of a service anywhere in the cluster, as `fizz inspect` lists them. */
   endpoints(project: string, service: string): InspectEndpoint[] | undefined {
-    const v = this.view;
-    if (!this.directory || !v) return undefined;
-    const names = new Map(v.members.map((m) => [m.id, m.name]));
-    return this.directory.serviceEndpoints(project, service).map((e) => {
-      const block = v.statuses.get(e.node)?.mesh?.block;
-      return {
-        node: names.get(e.node) ?? e.node,
-        replica: e.replica,
-        ...(block !== undefined ? { meshAddress: nodeAddress(block) } : {}),
-        addresses: e.addresses,
-        state: e.state,
-        health: e.health,
-        ready: e.ready,
-      };
-    });
+    return this.view?.endpoints(project, service);
   }
 
-  /** Every live node, when ingress answers this published port of the service. */
   answersOn(project: string, service: string, published: number, protocol: string): PortAnswer[] | undefined {
-    const v = this.view;
-    if (!v?.ingress.has(ingressKey(project, service, published, protocol))) return undefined;
-    return v.members
-      .filter((m) => m.self || m.state === 'alive' || m.state === 'suspect')
-      .map((m) => ({ node: m.name, address: hostOf(m.address) }))
-      .sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    return this.view?.answersOn(project, service, published, protocol);
   }
 
   hostAddress(node: string): string | undefined {
-    const m = this.view?.members.find((x) => x.name === node);
-    return m ? hostOf(m.address) : undefined;
+    return this.view?.hostAddress(node);
   }
 
   /** The DNS answer for a query from `source`. */
@@ -281,11 +258,7 @@ export class Mesh implements ServiceNetView {
     }
     this.localNets = localNets;
     this.directory = directory;
-    this.view = {
-      members,
-      statuses,
-      ingress: new Set(ingress.map((r) => ingressKey(r.project, r.service, r.published, r.protocol))),
-    };
+    this.view = new MeshView(directory, members, statuses, ingress);
   }
 
   private async start(statuses: Map<string, NodeStatus>): Promise<void> {
@@ -354,15 +327,6 @@ export class Mesh implements ServiceNetView {
     this.unwatch();
     this.active?.dns.close();
   }
-}
-
-function ingressKey(project: string, service: string, published: number, protocol: string): string {
-  return `${project}/${service}/${published}/${protocol}`;
-}
-
-/** The host of a `host:port` address. */
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
 }
 
 /** A copy of `list` in random order (Fisher-Yates). */

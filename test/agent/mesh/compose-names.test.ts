@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { NodeStatus } from '../../../crdt/index.js';
 import { inspectService } from '../../../src/agent/inspect.js';
 import { Directory } from '../../../src/agent/mesh/directory.js';
+import { MeshView } from '../../../src/agent/mesh/view.js';
 import { psResponse } from '../../../src/agent/ps.js';
 import { containerNameScaleError, scaleError } from '../../../src/agent/scale.js';
 import type { InspectEndpoint } from '../../../src/api/protocol.js';
@@ -203,4 +204,45 @@ test('ps marks a port ingress answers on every node; inspect lists endpoints and
   assert.match(text, /web-1 +h2 +100\.65\.0\.1 +100\.65\.1\.2 \(shop_back\) +running +healthy +yes/);
   assert.match(text, /8080\/tcp -> 80 on every node: h1 10\.0\.0\.1, h2 10\.0\.0\.2/);
   assert.match(text, /8081\/tcp -> 81 where a replica runs: h2 10\.0\.0\.2/);
+});
+
+test('the mesh view: a published port answers on the live nodes by name and host; endpoints carry the mesh address', () => {
+  const web = {
+    ...project,
+    services: {
+      web: {
+        networks: { back: null },
+        ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }],
+      },
+    },
+  } as unknown as ProjectSpec;
+  const statuses = new Map([
+    ['n2', { ...status('web', '100.65.1.2'), mesh: { key: 'k', port: 7172, block: 1 } }],
+  ]);
+  const live = new Set(['n1', 'n2']);
+  const d = new Directory({ self: 'n1', projects: [web], statuses, live });
+  const members = [
+    { id: 'n1', name: 'h1', address: '10.0.0.1:7171', state: 'alive', self: true },
+    { id: 'n2', name: 'h2', address: '10.0.0.2:7171', state: 'suspect', self: false },
+    { id: 'n3', name: 'h3', address: '10.0.0.3:7171', state: 'dead', self: false },
+  ];
+  const v = new MeshView(d, members, statuses, d.ingress());
+  assert.deepEqual(v.answersOn('shop', 'web', 8080, 'tcp'), [
+    { node: 'h1', address: '10.0.0.1' },
+    { node: 'h2', address: '10.0.0.2' },
+  ]);
+  assert.equal(v.answersOn('shop', 'web', 8080, 'udp'), undefined);
+  assert.equal(v.answersOn('shop', 'web', 8081, 'tcp'), undefined);
+  assert.deepEqual(v.endpoints('shop', 'web'), [
+    {
+      node: 'h2',
+      replica: 0,
+      meshAddress: '100.64.64.1',
+      addresses: { shop_back: '100.65.1.2' },
+      state: 'running',
+      health: 'none',
+      ready: true,
+    },
+  ]);
+  assert.equal(v.hostAddress('h3'), '10.0.0.3');
 });
