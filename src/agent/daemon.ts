@@ -147,6 +147,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
+    serviceNet: mesh,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({
       controller: cluster,

@@ -37,6 +37,8 @@ export interface ClusterOptions extends Partial<ClusterConfig> {
   images?: string[];
   /** Progress lines ("h2: engine ready"); silent by default. */
   progress?: (line: string) => void;
+  /** The MTU of the hosts' links (default the kernel's, 1500): 9000 models a LAN with jumbo frames. */
+  mtu?: number;
 }
 
 export interface UpOptions {
@@ -80,9 +82,11 @@ export class Cluster {
   readonly layout: ClusterLayout;
   readonly images: string[];
   private readonly progress: (line: string) => void;
+  private readonly mtu: number | undefined;
 
   constructor(options: ClusterOptions = {}) {
-    const { images, progress, ...config } = options;
+    const { images, progress, mtu, ...config } = options;
+    this.mtu = mtu;
     this.layout = clusterLayout({ ...DEFAULT_CONFIG, ...config });
     this.images = images ?? ['fizz/busybox:latest'];
     this.progress = progress ?? (() => {});
@@ -182,6 +186,7 @@ export class Cluster {
   /** `nodeId`: the agent's node id (FIZZ_HOME/node-id) instead of a random one. */
   private async bootHost(h: HostLayout, nodeId?: string): Promise<void> {
     await net.createHostNetwork(this.layout, h);
+    if (this.mtu !== undefined) await net.setLinkMtu(this.layout, h, this.mtu);
     this.progress(`${h.name}: namespace ${h.netns}, ${h.address}`);
     const engine = await startEngine(h);
     this.progress(`${h.name}: engine ready (pid ${engine})`);
