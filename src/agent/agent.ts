@@ -29,7 +29,14 @@ import type { ObjectHandlers } from '../api/secrets-api.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
-import { canonicalJson, type ObjectVersion, toDesiredSlots, waves } from '../reconcile/index.js';
+import {
+  canonicalJson,
+  keyOf,
+  type ObjectVersion,
+  slotOfLabels,
+  toDesiredSlots,
+  waves,
+} from '../reconcile/index.js';
 import { historyOf, rolledBack, rolloutOf, withRevisions } from '../reconcile/revisions.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
@@ -818,8 +825,10 @@ export class Agent implements ApiHandlers {
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
+    const local = await this.mine(project);
     return psResponse({
-      local: await this.mine(project),
+      local,
+      restarts: await this.restartCounts(local),
       remote: this.o.remotePs?.(project, all) ?? [],
       node: this.o.nodeName?.(),
       unplaced: this.reconciler.unplaced,
@@ -839,6 +848,19 @@ export class Agent implements ApiHandlers {
       net?.endpoints(project, service) ??
       localEndpoints(await this.mine(project), service, this.o.nodeName?.() ?? LOCAL_NODE);
     return inspectService({ project, service, spec, endpoints, net });
+  }
+
+  /** PsEntry.restarts of each container: the engine's count (one inspect each) plus the agent's heals of its slot. */
+  private async restartCounts(containers: ContainerInfo[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    await Promise.all(
+      containers.map(async (c) => {
+        const engine = await this.o.runtime.inspect(c.id).catch(() => undefined);
+        const slot = slotOfLabels(c.labels);
+        out.set(c.id, (engine?.restartCount ?? 0) + (slot ? this.reconciler.healCount(keyOf(slot)) : 0));
+      }),
+    );
+    return out;
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

@@ -14,6 +14,8 @@ export interface PsInput {
   /** This node's name, in a cluster (the NODE column). */
   node: string | undefined;
   unplaced: Array<{ slot: string; reason: string }>;
+  /** Restarts by container id (PsEntry.restarts), for this node's containers. */
+  restarts?: ReadonlyMap<string, number>;
   project: string | undefined;
   all: boolean;
   /** Where the mesh's ingress answers a published port on every node, if it does (mesh.ts). */
@@ -37,7 +39,7 @@ function withIngress(e: PsEntry, answersOn: NonNullable<PsInput['answersOn']>): 
   };
 }
 
-function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
+function localEntry(c: ContainerInfo, node: string | undefined, restarts?: number): PsEntry {
   const e: PsEntry = {
     project: c.labels[LABELS.project] ?? '',
     service: c.labels[LABELS.service] ?? '',
@@ -55,13 +57,14 @@ function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
   if (c.command !== undefined) e.command = c.command;
   if (c.status !== undefined) e.status = c.status;
   if (node !== undefined) e.node = node;
+  if (restarts !== undefined) e.restarts = restarts;
   return e;
 }
 
 export function psResponse(i: PsInput): PsResponse {
   const entries = i.local
     .filter((c) => i.all || SHOWN.has(c.state))
-    .map((c) => localEntry(c, i.node))
+    .map((c) => localEntry(c, i.node, i.restarts?.get(c.id)))
     .concat(i.remote)
     .map((e) => (i.answersOn ? withIngress(e, i.answersOn) : e))
     .sort((a, b) =>

@@ -18,6 +18,7 @@ import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
+import { HealBook, slotRefOf } from './heal-book.js';
 import { ImageStage, type ImagesRequest } from './image-stage.js';
 import { ImageService } from './images.js';
 import type { Logger } from './logger.js';
@@ -129,6 +130,8 @@ export class Reconciler {
   private readonly failures: BackoffBook;
   private readonly restarts: BackoffBook;
   private readonly made = new Set<string>();
+  /** Containers removed by hand, and how often each slot was healed (heal-book.ts). */
+  private readonly heals = new HealBook();
   /** Containers `fizz kill` ended: no restart policy starts them again (see `hold`). */
   private readonly held = new Set<string>();
   private queue: Pending[] = [];
@@ -422,6 +425,7 @@ export class Reconciler {
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
     this.releaseHeld(actual, rerun);
+    this.heals.begin(actual, owned, rerun);
     const planInput: PlanInput = {
       owned,
       actual,
@@ -430,6 +434,7 @@ export class Reconciler {
       rerunExited: rerun,
       forceRecreate,
       heldExited: new Set(this.held),
+      vanished: this.heals.vanished(),
       keep,
       clustered: this.o.clustered?.() ?? false,
       ...(shaped ? { startFirst: shaped.startFirst, keepTwins: shaped.keepTwins } : {}),
@@ -504,6 +509,7 @@ export class Reconciler {
     for (const a of actions)
       if (a.kind === 'restart' && result.doneSlots.has(slotKey(a.slot.slot)))
         this.restarts.record(slotKey(a.slot.slot), clock.now());
+    this.heals.end(actions, result.doneSlots, result.failedSlots);
     for (const [p, lines] of result.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
     // A failure may come from a network or volume removed behind the agent's back: check them again next pass.
     for (const p of errors.keys()) {
@@ -547,6 +553,11 @@ export class Reconciler {
   /** `fizz restart` started these containers again: their policy applies once more. */
   release(ids: string[]): void {
     for (const id of ids) this.held.delete(id);
+  }
+
+  /** How often this agent healed the slot: unhealthy restarts and recreations after a removal by hand. */
+  healCount(key: string): number {
+    return this.heals.count(key);
   }
 
   /** Drops holds on containers gone or named by this pass's `rerunExited`. */
@@ -597,12 +608,4 @@ function failureReasons(failed: Set<string>, errors: Map<string, string[]>): Map
 function neededNames(spec: ProjectSpec): string[] {
   const need = neededResources(spec);
   return [...need.networks.map((n) => n.name), ...need.volumes.map((v) => v.name)];
-}
-
-function slotRefOf(c: ContainerInfo): string | undefined {
-  const project = c.labels[LABELS.project];
-  const service = c.labels[LABELS.service];
-  const replica = Number(c.labels[LABELS.slot]);
-  if (!project || !service || !Number.isInteger(replica)) return undefined;
-  return slotKey({ project, service, replica });
 }

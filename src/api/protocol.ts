@@ -244,6 +244,12 @@ export interface PsEntry {
   status?: string;
   /** The name of the node that runs it. */
   node?: string;
+  /**
+   * Restarts of the replica: the engine's (its restart policy) plus Fizz's own (unhealthy
+   * restarts, recreations after a removal by hand) since the node's agent started. Only
+   * for replicas of the node that answers; undefined for other nodes'.
+   */
+  restarts?: number;
 }
 
 /** A node where a published port answers: its name (or `local` outside a cluster) and host address. */

@@ -57,8 +57,14 @@ export abstract class ProjectCommand extends ComposeCommand {
   /**
    * The project name: from the compose file, or `-p` when no file loads. With a file, the
    * `services` named on the command line must be in it (docker compose: "no such service").
+   * A scan of the file's top-level keys gives the name (compose/peek.ts), so these commands
+   * neither parse nor validate a big file; the full load runs only when the scan cannot be
+   * sure, or to report a named service it did not find.
    */
   async projectNameOnly(run: (name: string) => Promise<number>, services: string[] = []): Promise<number> {
+    const { peekProject } = await import('../compose/peek.js');
+    const peeked = await peekProject(this.composeLoadOptions());
+    if (peeked && services.every((s) => peeked.services?.has(s))) return run(peeked.name);
     let spec: ProjectSpec;
     try {
       spec = await this.loadProject();

@@ -56,6 +56,8 @@ export interface ContainerInfo {
   command?: string;
   /** The engine's own status text (`Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`), when it says. */
   status?: string;
+  /** How often the engine restarted it under its restart policy (inspect only). */
+  restartCount?: number;
   /** Engine network name → IPv4 address, for the networks that gave it one. */
   addresses?: Record<string, string>;
 }

@@ -6,7 +6,6 @@ const KNOWN = new Set([
   'StoreLockedError',
   'StoreFormatError',
   'AgentAlreadyRunningError',
-  'NodeIdError',
   'HomeOwnerError',
   'DashboardAddressError',
 ]);
