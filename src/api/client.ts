@@ -37,6 +37,7 @@ import {
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
+import { type Dialer, transportOptions } from './transport.js';
 
 export interface LogsOptions {
   project: string;
@@ -52,14 +53,18 @@ export class AgentClient {
   /** The agent's last answer to `info` (its warnings are shown by every command). */
   lastInfo: InfoResponse | undefined;
 
-  constructor(readonly socket: string) {}
+  /** `socket` names the agent in messages; `dial`, when given, replaces connecting to it. */
+  constructor(
+    readonly socket: string,
+    readonly dial?: Dialer,
+  ) {}
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
-          socketPath: this.socket,
+          ...transportOptions(this.socket, this.dial),
           method,
           path,
           headers: payload
@@ -192,7 +197,7 @@ export class AgentClient {
 
   /** `fizz exec`: runs the command, streaming its input and output; resolves with its exit code. */
   exec(req: ExecRequest, io: ExecIo): Promise<number> {
-    return runExec(this.socket, req, io);
+    return runExec(this.socket, req, io, this.dial);
   }
 
   /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */
