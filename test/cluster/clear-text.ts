@@ -4,8 +4,9 @@
  * both alphabets. And a capture of a bridge with tcpdump, for the secrets tests.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { run } from '../e2e/harness.js';
+import { run, stopChild } from '../e2e/harness.js';
 import type { Cluster } from './harness.js';
+import { poll } from './sh.js';
 
 /** The value and the base64 text that holds it wherever it sits in a longer encoded stream. */
 export function encodedForms(value: string): string[] {
@@ -42,15 +43,14 @@ export async function containerOn(
   project: string,
   timeoutMs = 60_000,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await cluster.exec(host, ['docker', 'ps', '-q', '--filter', `label=fizz.project=${project}`]);
-    const id = r.stdout.trim();
-    if (id) return id;
-    if (Date.now() > deadline)
-      throw new Error(`no container of ${project} on ${host} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const ls = ['docker', 'ps', '-q', '--filter', `label=fizz.project=${project}`];
+  const id = await poll(
+    async () => (await cluster.exec(host, ls)).stdout.trim() || undefined,
+    timeoutMs,
+    250,
+  );
+  if (!id) throw new Error(`no container of ${project} on ${host} within ${timeoutMs} ms`);
+  return id;
 }
 
 export interface Capture {
@@ -87,13 +87,5 @@ export async function capture(iface: string, file: string): Promise<Capture> {
       reject(new Error(`tcpdump exited (${code}): ${stderr}`));
     });
   });
-  return {
-    file,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
-      }),
-  };
+  return { file, stop: () => stopChild(child, 'SIGINT') };
 }

@@ -51,7 +51,9 @@ test(`fizz --host ssh:// runs commands against the node's agent through ssh${REA
   assert.ok(!existsSync(join(sb.home, 'agent.sock')), "no agent was started in the CLI user's FIZZ_HOME");
   assert.equal((await containerIds(sb.project)).length, 1);
 
+  let t0 = performance.now();
   const ps = await sb.fizz(['--host', host, 'ps', '--format', 'json', '-f', file], { env });
+  const remoteMs = performance.now() - t0;
   assert.equal(ps.code, 0, ps.stderr);
   const rows = JSON.parse(ps.stdout) as PsJson[];
   assert.deepEqual(
@@ -59,7 +61,9 @@ test(`fizz --host ssh:// runs commands against the node's agent through ssh${REA
     [['app', 'running']],
   );
   // The same answer as the node's own CLI gives.
+  t0 = performance.now();
   const local = await node.fizz(['ps', '--format', 'json', '-f', file], { env: { FIZZ_HOME: remoteHome } });
+  t.diagnostic(`ps through ssh: ${remoteMs.toFixed(0)} ms; on the node: ${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(local.code, 0, local.stderr);
   assert.deepEqual(
     (JSON.parse(local.stdout) as PsJson[]).map((r) => r.ID),

@@ -9,7 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { BIN } from './harness.js';
+import { BIN, stopChild } from './harness.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const HAVE_SSHD = existsSync(SSHD);
@@ -113,11 +113,6 @@ export async function startSshd(dir: string, remoteHome: string): Promise<Sshd> 
   return {
     port,
     clientBin,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
