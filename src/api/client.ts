@@ -37,7 +37,7 @@ import {
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
-import { type Dialer, transportOptions } from './transport.js';
+import { DialAgent, type Dialer, transportOptions } from './transport.js';
 
 export interface LogsOptions {
   project: string;
@@ -53,18 +53,23 @@ export class AgentClient {
   /** The agent's last answer to `info` (its warnings are shown by every command). */
   lastInfo: InfoResponse | undefined;
 
+  /** Connections `dial` opened, kept for the next request. */
+  private readonly dialer: DialAgent | undefined;
+
   /** `socket` names the agent in messages; `dial`, when given, replaces connecting to it. */
   constructor(
     readonly socket: string,
-    readonly dial?: Dialer,
-  ) {}
+    dial?: Dialer,
+  ) {
+    this.dialer = dial ? new DialAgent(dial) : undefined;
+  }
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
-          ...transportOptions(this.socket, this.dial),
+          ...transportOptions(this.socket, this.dialer),
           method,
           path,
           headers: payload
@@ -197,7 +202,7 @@ export class AgentClient {
 
   /** `fizz exec`: runs the command, streaming its input and output; resolves with its exit code. */
   exec(req: ExecRequest, io: ExecIo): Promise<number> {
-    return runExec(this.socket, req, io, this.dial);
+    return runExec(this.socket, req, io, this.dialer);
   }
 
   /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */

@@ -17,7 +17,7 @@ import {
   resizeFrame,
 } from './exec-stream.js';
 import { type ExecRequest, ROUTES } from './protocol.js';
-import { type Dialer, transportOptions } from './transport.js';
+import { type DialAgent, transportOptions } from './transport.js';
 
 export interface ExecIo {
   /** Piped to the command; absent: the command's stdin is closed at once. */
@@ -35,11 +35,11 @@ const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'E
 function upgrade(
   socketPath: string,
   req: ExecRequest,
-  dial: Dialer | undefined,
+  dialer: DialAgent | undefined,
 ): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
     const r = request({
-      ...transportOptions(socketPath, dial),
+      ...transportOptions(socketPath, dialer),
       method: 'GET',
       path: ROUTES.exec,
       headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
@@ -61,9 +61,9 @@ export async function runExec(
   socketPath: string,
   req: ExecRequest,
   io: ExecIo,
-  dial?: Dialer,
+  dialer?: DialAgent,
 ): Promise<number> {
-  const { socket, head } = await upgrade(socketPath, req, dial);
+  const { socket, head } = await upgrade(socketPath, req, dialer);
   const cleanups: Array<() => void> = [];
   try {
     return await new Promise<number>((resolve, reject) => {

@@ -19,10 +19,10 @@ export interface ConnectOptions {
   /** Told when an agent is being started. */
   onStart?: (logFile: string) => void;
   /**
-   * The environment (default: this process's): the started agent gets it, and its FIZZ_HOST
-   * (`--host`) sends every request to that node's agent through ssh instead.
+   * The command's environment (`this.context.env`): the started agent gets it, and its
+   * FIZZ_HOST (`--host`) sends every request to that node's agent through ssh instead.
    */
-  env?: NodeJS.ProcessEnv;
+  env: NodeJS.ProcessEnv;
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/fizz.js', import.meta.url));
@@ -56,7 +56,7 @@ export function startFailure(file: string, from: number): string {
 
 export async function connectAgent(options: ConnectOptions): Promise<AgentClient> {
   const { paths } = options;
-  const env = options.env ?? process.env;
+  const { env } = options;
   if (env.FIZZ_HOST) {
     // The node's `fizz system dial-stdio` starts its agent when none runs.
     const target = parseHost(env.FIZZ_HOST);
@@ -77,7 +77,7 @@ export async function connectAgent(options: ConnectOptions): Promise<AgentClient
   const child = spawn(process.execPath, [...process.execArgv, BIN, 'agent'], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...(options.env ?? process.env), FIZZ_HOME: paths.home },
+    env: { ...env, FIZZ_HOME: paths.home },
   });
   closeSync(log);
   let exited: number | null = null;

@@ -6,6 +6,7 @@
  * owner-only. ssh's own configuration (keys, agent, known hosts, jump hosts) applies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Dialer } from '../api/transport.js';
 
@@ -85,14 +86,18 @@ export class ChildStream extends Duplex {
   private received = false;
   private stderr = '';
 
+  private idle: { ms: number; timer?: NodeJS.Timeout } = { ms: 0 };
+
   constructor(
     private readonly child: ChildProcess,
     private readonly target: string,
   ) {
-    super();
+    // When ssh ends, so does the connection both ways: a kept-alive one leaves the pool.
+    super({ allowHalfOpen: false });
     const out = child.stdout!;
     out.on('data', (chunk: Buffer) => {
       this.received = true;
+      this.touch();
       if (!this.push(chunk)) out.pause();
     });
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -130,6 +135,7 @@ export class ChildStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.touch();
     if (this.child.stdin?.writable) this.child.stdin.write(chunk, () => cb());
     else cb();
   }
@@ -140,14 +146,27 @@ export class ChildStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    clearTimeout(this.idle.timer);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
     cb(err);
   }
 
-  // What node:http asks of a socket.
-  setTimeout(): this {
+  // What node:http asks of a socket. A kept-alive connection is unref'd while idle, so the
+  // command ends without waiting for ssh; the ssh then sees its input close and exits.
+  /** As a socket's: 'timeout' after `ms` without traffic (the HTTP agent ends idle ones so). */
+  setTimeout(ms: number, listener?: () => void): this {
+    if (listener) this.once('timeout', listener);
+    this.idle.ms = ms;
+    this.touch();
     return this;
   }
+
+  private touch(): void {
+    clearTimeout(this.idle.timer);
+    if (this.idle.ms > 0 && !this.destroyed)
+      this.idle.timer = setTimeout(() => this.emit('timeout'), this.idle.ms).unref();
+  }
+
   setNoDelay(): this {
     return this;
   }
@@ -155,9 +174,13 @@ export class ChildStream extends Duplex {
     return this;
   }
   ref(): this {
+    this.child.ref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as Socket | null)?.ref();
     return this;
   }
   unref(): this {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as Socket | null)?.unref();
     return this;
   }
 }

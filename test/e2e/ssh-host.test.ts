@@ -70,6 +70,13 @@ test(`fizz --host ssh:// runs commands against the node's agent through ssh${REA
     rows.map((r) => r.ID),
   );
 
+  const ls = await sb.fizz(['--host', host, 'ls', '--format', 'json'], { env });
+  assert.equal(ls.code, 0, ls.stderr);
+  assert.deepEqual(
+    (JSON.parse(ls.stdout) as Array<{ Name: string }>).map((p) => p.Name),
+    [sb.project],
+  );
+
   // FIZZ_HOST does the same as --host; exec's upgraded stream crosses ssh both ways.
   const exec = await sb.fizz(['exec', '-T', 'app', 'sh', '-c', 'read x; echo "got $x"'], {
     env: { ...env, FIZZ_HOST: host },

@@ -34,8 +34,13 @@ export class DialStdioCommand extends Command {
       });
       stdin.pipe(socket);
       socket.pipe(stdout);
-      // The agent answered and closed: done, whether or not the other side closed its end.
-      socket.once('close', () => resolve(0));
+      // The agent closed (an idle kept-alive connection too): done, and stop reading the
+      // other side, which may keep its end open.
+      socket.once('close', () => {
+        stdin.unpipe(socket);
+        (stdin as NodeJS.ReadStream).destroy();
+        resolve(0);
+      });
     });
   }
 }
