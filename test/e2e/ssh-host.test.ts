@@ -63,7 +63,9 @@ test(`fizz --host ssh:// runs commands against the node's agent through ssh${REA
   // The same answer as the node's own CLI gives.
   t0 = performance.now();
   const local = await node.fizz(['ps', '--format', 'json', '-f', file], { env: { FIZZ_HOME: remoteHome } });
-  t.diagnostic(`ps through ssh: ${remoteMs.toFixed(0)} ms; on the node: ${(performance.now() - t0).toFixed(0)} ms`);
+  t.diagnostic(
+    `ps through ssh: ${remoteMs.toFixed(0)} ms; on the node: ${(performance.now() - t0).toFixed(0)} ms`,
+  );
   assert.equal(local.code, 0, local.stderr);
   assert.deepEqual(
     (JSON.parse(local.stdout) as PsJson[]).map((r) => r.ID),
