@@ -14,6 +14,9 @@ import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
 import { ClusterController } from './cluster/controller.js';
 import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
+import { Dashboard, withDashboard } from './dashboard/index.js';
+import { parseDashboardAddress, settingOff } from './dashboard/settings.js';
+import { agentSource } from './dashboard/source.js';
 import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
@@ -33,10 +36,15 @@ export interface DaemonOptions {
   until?: Promise<void>;
   /** Called once the socket answers. */
   onReady?: (socket: string) => void;
+  /** `fizz agent --dashboard ADDR` (`off`: off even if FIZZ_DASHBOARD or a saved setting says otherwise). */
+  dashboard?: string;
 }
 
 /** Runs the agent until a signal arrives; resolves when it has stopped cleanly. */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
+  // A mistyped --dashboard fails here, before anything starts.
+  if (options.dashboard !== undefined && !settingOff(options.dashboard))
+    parseDashboardAddress(options.dashboard);
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   checkHomeOwner(paths);
@@ -139,6 +147,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
+    serviceNet: mesh,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({
       controller: cluster,
@@ -155,6 +164,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
             wanted.has(c.labels[LABELS.project] ?? ''),
         ).length;
       },
+      beforeLeave: () => agent.reconciler.stop(),
       onLeft: () => {
         left = true;
         setImmediate(() => stopNow());
@@ -184,8 +194,17 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   const rebases = new AbortController();
   const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
   const rebasing = rebaser.run(rebases.signal);
-  const server = await listenApi(paths.socket, remote.handlers);
+  // `fizz dashboard` (dashboard/): off unless the flag, FIZZ_DASHBOARD or a saved setting asks for it.
+  const dashboard = new Dashboard({
+    home: paths.home,
+    logger,
+    clock: systemClock,
+    source: agentSource(agent, store.state),
+    advertise: () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.address : undefined),
+  });
+  const server = await listenApi(paths.socket, withDashboard(remote.handlers, dashboard));
   writeFileSync(paths.pid, `${process.pid}\n`);
+  await dashboard.startup(options.dashboard);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
   logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');
   options.onReady?.(paths.socket);
@@ -199,6 +218,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   });
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
+  await dashboard.close();
   await agent.shutdown();
   mesh.close();
   await cluster.stop();

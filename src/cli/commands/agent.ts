@@ -1,4 +1,4 @@
-import { Command } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import { cliHomePaths } from '../fizz-home.js';
 
 /** Failures of starting whose message says it all: no stack trace in the log. */
@@ -8,6 +8,7 @@ const KNOWN = new Set([
   'AgentAlreadyRunningError',
   'NodeIdError',
   'HomeOwnerError',
+  'DashboardAddressError',
 ]);
 
 /** `fizz agent`: runs the agent in the foreground. */
@@ -21,8 +22,19 @@ export class AgentCommand extends Command {
       state in FIZZ_HOME (default: /var/lib/fizz for root, $XDG_STATE_HOME/fizz or
       ~/.local/state/fizz otherwise) and serves the CLI on FIZZ_HOME/agent.sock (mode 0600).
       \`fizz up\` starts one in the background when none runs.
+
+      \`--dashboard ADDR\` (or FIZZ_DASHBOARD=ADDR) serves the live dashboard there
+      (\`127.0.0.1:7180\`; \`off\` turns it off); without either, the agent serves it where
+      \`fizz dashboard\` last put it.
     `,
-    examples: [['Run the agent', '$0 agent']],
+    examples: [
+      ['Run the agent', '$0 agent'],
+      ['With the dashboard on this machine only', '$0 agent --dashboard 127.0.0.1:7180'],
+    ],
+  });
+
+  dashboard = Option.String('--dashboard', {
+    description: 'serve the live dashboard at HOST:PORT (off: not at all)',
   });
 
   async execute(): Promise<number> {
@@ -30,7 +42,10 @@ export class AgentCommand extends Command {
     // Loaded only here: the daemon pulls in dockerode, pino and Yjs, which other commands never need.
     const { runDaemon } = await import('../../agent/daemon.js');
     try {
-      await runDaemon({ home: paths.home });
+      await runDaemon({
+        home: paths.home,
+        ...(this.dashboard !== undefined ? { dashboard: this.dashboard } : {}),
+      });
     } catch (err) {
       // One line the CLI that started this agent quotes (agent-client.ts: startFailure).
       const e = err instanceof Error ? err : new Error(String(err));

@@ -8,6 +8,7 @@ import { DialStdioCommand } from '../dial-stdio.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
+import { InspectCommand } from '../inspect.js';
 import { KillCommand } from '../kill.js';
 import { LogsCommand } from '../logs.js';
 import { LsCommand } from '../ls.js';
@@ -41,6 +42,7 @@ export const agentCommands: CommandClass[] = [
   KillCommand,
   PortCommand,
   ImagesCommand,
+  InspectCommand,
   TopCommand,
   PauseCommand,
   UnpauseCommand,
