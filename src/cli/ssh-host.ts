@@ -85,7 +85,6 @@ export function sshArgs(target: SshTarget): string[] {
 export class ChildStream extends Duplex {
   private received = false;
   private stderr = '';
-
   private idle: { ms: number; timer?: NodeJS.Timeout } = { ms: 0 };
 
   constructor(
@@ -151,8 +150,8 @@ export class ChildStream extends Duplex {
     cb(err);
   }
 
-  // What node:http asks of a socket. A kept-alive connection is unref'd while idle, so the
-  // command ends without waiting for ssh; the ssh then sees its input close and exits.
+  // What node:http asks of a socket.
+
   /** As a socket's: 'timeout' after `ms` without traffic (the HTTP agent ends idle ones so). */
   setTimeout(ms: number, listener?: () => void): this {
     if (listener) this.once('timeout', listener);
@@ -173,6 +172,8 @@ export class ChildStream extends Duplex {
   setKeepAlive(): this {
     return this;
   }
+  /** A kept-alive connection is unref'd while idle, so the command ends without waiting for
+   * ssh; the ssh then sees its input close and exits. */
   ref(): this {
     this.child.ref();
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) (s as Socket | null)?.ref();

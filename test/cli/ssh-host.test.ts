@@ -1,8 +1,10 @@
 /** The `--host` address and the ssh command it becomes (no ssh run: ssh-host.test in e2e does that). */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
+import { AgentClient } from '../../src/api/client.js';
 import { splitHost } from '../../src/cli/main.js';
-import { parseHost, REMOTE_COMMAND, sshArgs } from '../../src/cli/ssh-host.js';
+import { ChildStream, parseHost, REMOTE_COMMAND, sshArgs, sshDialer } from '../../src/cli/ssh-host.js';
 
 test('ssh:// addresses parse into user, host and port', () => {
   assert.deepEqual(parseHost('ssh://root@node1:2222'), {
@@ -53,4 +55,27 @@ test('--host and -H before the command are taken out of argv', () => {
   assert.deepEqual(splitHost(['ps', '-H', 'x']), { host: undefined, rest: ['ps', '-H', 'x'] });
   assert.ok('error' in splitHost(['--host']));
   assert.ok('error' in splitHost(['--host', '--version']));
+});
+
+test('a failed ssh is one RemoteHostError with its last stderr line; a missing ssh says so', async () => {
+  const failing = () =>
+    new ChildStream(
+      spawn(
+        'sh',
+        ['-c', 'echo "Warning: something" >&2; echo "ssh: Could not resolve hostname nowhere" >&2; exit 255'],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        },
+      ),
+      'ssh://nowhere',
+    );
+  await assert.rejects(new AgentClient('ssh://nowhere', failing).info(), {
+    name: 'RemoteHostError',
+    message: 'cannot reach the Fizz agent on ssh://nowhere: ssh: Could not resolve hostname nowhere',
+  });
+  const noSsh = sshDialer(parseHost('ssh://n'), { PATH: '/nonexistent' });
+  await assert.rejects(new AgentClient('ssh://n', noSsh).info(), {
+    name: 'RemoteHostError',
+    message: /no ssh command on PATH/,
+  });
 });
