@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { containerIds, type PsJson, SKIP_DOCKER, SKIP_REASON, sandbox } from './harness.js';
@@ -37,7 +38,8 @@ test(`fizz --host ssh:// runs commands against the node's agent through ssh${REA
     await node.cleanup();
   });
   const env = { PATH: `${sshd.clientBin}:${process.env.PATH}` };
-  const host = `ssh://root@127.0.0.1:${sshd.port}`;
+  // The user this test runs as: a private sshd can log in only its own user.
+  const host = `ssh://${userInfo().username}@127.0.0.1:${sshd.port}`;
   const file = sb.compose(`services:
   app:
     image: fizz/busybox:latest

@@ -53,8 +53,9 @@ async function listening(port: number, child: ChildProcess, log: string): Promis
 /** Starts sshd on 127.0.0.1:<free port>; sessions see `remoteHome` as FIZZ_HOME. */
 export async function startSshd(dir: string, remoteHome: string): Promise<Sshd> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // sshd refuses to start without its privilege separation directory.
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // sshd refuses to start without its privilege separation directory (Debian's package
+  // makes it only when it starts the service, which nothing does here).
+  if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const hostKey = join(dir, 'host_ed25519');
   const userKey = join(dir, 'user_ed25519');
   for (const key of [hostKey, userKey])
