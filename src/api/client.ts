@@ -39,6 +39,7 @@ import {
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
+import { DialAgent, type Dialer, transportOptions } from './transport.js';
 
 export interface LogsOptions {
   project: string;
@@ -54,14 +55,23 @@ export class AgentClient {
   /** The agent's last answer to `info` (its warnings are shown by every command). */
   lastInfo: InfoResponse | undefined;
 
-  constructor(readonly socket: string) {}
+  /** Connections `dial` opened, kept for the next request. */
+  private readonly dialer: DialAgent | undefined;
+
+  /** `socket` names the agent in messages; `dial`, when given, replaces connecting to it. */
+  constructor(
+    readonly socket: string,
+    dial?: Dialer,
+  ) {
+    this.dialer = dial ? new DialAgent(dial) : undefined;
+  }
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
-          socketPath: this.socket,
+          ...transportOptions(this.socket, this.dialer),
           method,
           path,
           headers: payload
@@ -194,7 +204,7 @@ export class AgentClient {
 
   /** `fizz exec`: runs the command, streaming its input and output; resolves with its exit code. */
   exec(req: ExecRequest, io: ExecIo): Promise<number> {
-    return runExec(this.socket, req, io);
+    return runExec(this.socket, req, io, this.dialer);
   }
 
   /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */

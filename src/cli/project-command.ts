@@ -20,6 +20,8 @@ export const AGENT_ERRORS = new Set([
   'AgentAccessError',
   'AgentGoneError',
   'HomeOwnerError',
+  'HostAddressError',
+  'RemoteHostError',
 ]);
 
 /** What the agent says every command must tell (a damaged state and what it keeps), on stderr. */
@@ -47,6 +49,7 @@ export abstract class ProjectCommand extends ComposeCommand {
     const client = await connectAgent({
       paths: cliHomePaths(),
       autoStart: true,
+      env: this.context.env,
       onStart: (log) =>
         this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
     });

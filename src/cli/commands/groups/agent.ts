@@ -4,6 +4,7 @@ import { AttachCommand } from '../attach.js';
 import { BuildCommand } from '../build.js';
 import { CpCommand } from '../cp.js';
 import { CreateCommand } from '../create.js';
+import { DialStdioCommand } from '../dial-stdio.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
@@ -54,4 +55,5 @@ export const agentCommands: CommandClass[] = [
   StatsCommand,
   WaitCommand,
   AttachCommand,
+  DialStdioCommand,
 ];
