@@ -37,6 +37,8 @@ export interface ClusterOptions extends Partial<ClusterConfig> {
   images?: string[];
   /** Progress lines ("h2: engine ready"); silent by default. */
   progress?: (line: string) => void;
+  /** Set in every host's agent environment (e.g. FIZZ_METRICS), beside the harness's own. */
+  agentEnv?: Record<string, string>;
 }
 
 export interface UpOptions {
@@ -80,12 +82,14 @@ export class Cluster {
   readonly layout: ClusterLayout;
   readonly images: string[];
   private readonly progress: (line: string) => void;
+  private readonly agentEnv: Record<string, string>;
 
   constructor(options: ClusterOptions = {}) {
-    const { images, progress, ...config } = options;
+    const { images, progress, agentEnv, ...config } = options;
     this.layout = clusterLayout({ ...DEFAULT_CONFIG, ...config });
     this.images = images ?? ['fizz/busybox:latest'];
     this.progress = progress ?? (() => {});
+    this.agentEnv = agentEnv ?? {};
   }
 
   get dir(): string {
@@ -186,7 +190,7 @@ export class Cluster {
     this.progress(`${h.name}: engine ready (pid ${engine})`);
     await loadImages(h, this.layout.imagesTar);
     this.progress(`${h.name}: images loaded`);
-    const agent = await startAgent(this.layout, h);
+    const agent = await startAgent(this.layout, h, this.agentEnv);
     this.progress(`${h.name}: agent ready (pid ${agent})`);
   }
 
@@ -249,7 +253,7 @@ export class Cluster {
       this.progress(`${name}: engine ready (pid ${pid})`);
     }
     if (!agentPid(h) || !(await agentAnswers(h))) {
-      const pid = await startAgent(this.layout, h);
+      const pid = await startAgent(this.layout, h, this.agentEnv);
       this.progress(`${name}: agent ready (pid ${pid})`);
     }
     this.mark(name, false);
