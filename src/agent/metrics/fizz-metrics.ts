@@ -29,6 +29,104 @@ export interface PassMetrics {
 }
 
 const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'] as const;
+
+/**
+ * Counters read at scrape time from the totals this node's SWIM, SWIM transport and cluster
+ * network keep (absent outside a cluster). With a label, `read` gives a total per value.
+ */
+const CLUSTER_COUNTERS: ReadonlyArray<{
+  name: string;
+  help: string;
+  label?: string;
+  read: (n: ClusterNode) => number | Record<string, number>;
+}> = [
+  {
+    name: 'fizz_swim_probes_total',
+    help: 'SWIM probes this node started.',
+    read: (n) => n.swim.stats.probes,
+  },
+  {
+    name: 'fizz_swim_probes_failed_total',
+    help: 'SWIM probes that got no ack within their period (the target is then suspected).',
+    read: (n) => n.swim.stats.probesFailed,
+  },
+  {
+    name: 'fizz_swim_suspicions_total',
+    help: 'Members this node saw turn suspect.',
+    read: (n) => n.swim.stats.suspicions,
+  },
+  {
+    name: 'fizz_swim_suspicions_refuted_total',
+    help: 'Suspected members this node saw alive again (they refuted the suspicion).',
+    read: (n) => n.swim.stats.suspicionsRefuted,
+  },
+  {
+    name: 'fizz_swim_self_refutations_total',
+    help: 'Times this node refuted a suspicion or death of itself.',
+    read: (n) => n.swim.stats.refutations,
+  },
+  {
+    name: 'fizz_swim_sent_bytes_total',
+    help: 'SWIM bytes sent, by purpose.',
+    label: 'kind',
+    read: ({ swim: { stats: s } }) => ({
+      probe: s.sent.probeBytes,
+      gossip: s.sent.gossipBytes,
+      push_pull: s.sent.pushPullBytes,
+    }),
+  },
+  {
+    name: 'fizz_swim_messages_dropped_total',
+    help: 'SWIM messages dropped on receipt (forged, of another cluster, undecodable, over a limit), by reason.',
+    label: 'reason',
+    read: ({ swim, transport: { stats } }) => ({
+      ...swim.stats.dropped,
+      oversize_frame: stats.dropped.oversizeFrame,
+      truncated_frame: stats.dropped.truncatedFrame,
+      timeout: stats.dropped.timeout,
+      empty_packet: stats.dropped.emptyPacket,
+      oversize_packet: stats.dropped.oversizePacket,
+    }),
+  },
+  {
+    name: 'fizz_state_updates_sent_total',
+    help: 'State updates this node published.',
+    read: (n) => n.net.metrics.published,
+  },
+  {
+    name: 'fizz_state_updates_sent_bytes_total',
+    help: 'Bytes of the state updates this node published.',
+    read: (n) => n.net.metrics.publishedBytes,
+  },
+  {
+    name: 'fizz_state_updates_received_total',
+    help: 'Gossiped state updates received.',
+    read: (n) => n.net.metrics.messagesReceived,
+  },
+  {
+    name: 'fizz_state_updates_received_bytes_total',
+    help: 'Bytes of the gossiped state updates received.',
+    read: (n) => n.net.metrics.receivedBytes,
+  },
+  {
+    name: 'fizz_state_messages_dropped_total',
+    help: 'State messages dropped: updates that do not decode or apply, sync frames over the size limit.',
+    label: 'reason',
+    read: ({ net: { metrics: m } }) => ({ invalid: m.droppedInvalid, oversize_frame: m.framesRefused }),
+  },
+  {
+    name: 'fizz_state_sync_rounds_total',
+    help: 'Anti-entropy sync exchanges, by result.',
+    label: 'result',
+    read: ({ net: { metrics: m } }) => ({ ok: m.syncsOk, failed: m.syncsFailed, refused: m.syncsRefused }),
+  },
+  {
+    name: 'fizz_state_sync_bytes_total',
+    help: 'Bytes of anti-entropy sync exchanges, by direction.',
+    label: 'direction',
+    read: ({ net: { metrics: m } }) => ({ sent: m.syncBytesSent, received: m.syncBytesReceived }),
+  },
+];
 const PASS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 const ENGINE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -48,51 +146,11 @@ export class FizzMetrics {
     r.gauge('fizz_info', 'This agent: its version (always 1).', ['version']).set({ version: o.version }, 1);
 
     const members = r.gauge('fizz_members', 'Members as this node sees them, by SWIM state.', ['state']);
-    const probes = r.counter('fizz_swim_probes_total', 'SWIM probes this node started.');
-    const probesFailed = r.counter(
-      'fizz_swim_probes_failed_total',
-      'SWIM probes that got no ack within their period (the target is then suspected).',
-    );
-    const suspicions = r.counter('fizz_swim_suspicions_total', 'Members this node saw turn suspect.');
-    const refuted = r.counter(
-      'fizz_swim_suspicions_refuted_total',
-      'Suspected members this node saw alive again (they refuted the suspicion).',
-    );
-    const selfRefutations = r.counter(
-      'fizz_swim_self_refutations_total',
-      'Times this node refuted a suspicion or death of itself.',
-    );
-    const swimSent = r.counter('fizz_swim_sent_bytes_total', 'SWIM bytes sent, by purpose.', ['kind']);
-    const swimDropped = r.counter(
-      'fizz_swim_messages_dropped_total',
-      'SWIM messages dropped on receipt (forged, of another cluster, undecodable, oversize, …), by reason.',
-      ['reason'],
-    );
-    const updatesSent = r.counter('fizz_state_updates_sent_total', 'State updates this node published.');
-    const updatesSentBytes = r.counter(
-      'fizz_state_updates_sent_bytes_total',
-      'Bytes of the updates published.',
-    );
-    const updatesReceived = r.counter(
-      'fizz_state_updates_received_total',
-      'Gossiped state updates received.',
-    );
-    const updatesReceivedBytes = r.counter(
-      'fizz_state_updates_received_bytes_total',
-      'Bytes of the gossiped updates received.',
-    );
-    const stateDropped = r.counter(
-      'fizz_state_messages_dropped_total',
-      'State messages dropped: invalid updates, sync frames over the size limit.',
-      ['reason'],
-    );
-    const syncs = r.counter('fizz_state_sync_rounds_total', 'Anti-entropy sync exchanges, by result.', [
-      'result',
-    ]);
-    const syncBytes = r.counter('fizz_state_sync_bytes_total', 'Bytes of sync exchanges, by direction.', [
-      'direction',
-    ]);
     const docBytes = r.gauge('fizz_state_document_bytes', 'Size of the replicated state document, encoded.');
+    const scraped = CLUSTER_COUNTERS.map((c) => ({
+      ...c,
+      counter: r.counter(c.name, c.help, c.label ? [c.label] : []),
+    }));
 
     this.passes = r.counter('fizz_reconcile_passes_total', 'Reconcile passes run.');
     this.passSeconds = r.histogram(
@@ -125,44 +183,15 @@ export class FizzMetrics {
       docBytes.set({}, o.documentBytes());
 
       const node = o.clusterNode();
-      const s = node?.swim.stats;
-      const t = node?.transport.stats.dropped;
-      const m = node?.net.metrics;
-      const to =
-        (c: { inc(l: Record<string, string>, by: number): void; get(l: Record<string, string>): number }) =>
-        (labels: Record<string, string>, key: string, value: number | undefined) => {
-          const total = this.carried.read(node, `${key}${JSON.stringify(labels)}`, value ?? 0);
-          c.inc(labels, Math.max(0, total - c.get(labels)));
-        };
-      to(probes)({}, 'probes', s?.probes);
-      to(probesFailed)({}, 'probesFailed', s?.probesFailed);
-      to(suspicions)({}, 'suspicions', s?.suspicions);
-      to(refuted)({}, 'refuted', s?.suspicionsRefuted);
-      to(selfRefutations)({}, 'self', s?.refutations);
-      to(swimSent)({ kind: 'probe' }, 'sent', s?.sent.probeBytes);
-      to(swimSent)({ kind: 'gossip' }, 'sent', s?.sent.gossipBytes);
-      to(swimSent)({ kind: 'push_pull' }, 'sent', s?.sent.pushPullBytes);
-      for (const reason of ['auth', 'cluster', 'version', 'decode'] as const)
-        to(swimDropped)({ reason }, 'swimDropped', s?.dropped[reason]);
-      for (const [reason, key] of [
-        ['oversize_frame', 'oversizeFrame'],
-        ['truncated_frame', 'truncatedFrame'],
-        ['timeout', 'timeout'],
-        ['empty_packet', 'emptyPacket'],
-        ['oversize_packet', 'oversizePacket'],
-      ] as const)
-        to(swimDropped)({ reason }, 'transportDropped', t?.[key]);
-      to(updatesSent)({}, 'published', m?.published);
-      to(updatesSentBytes)({}, 'publishedBytes', m?.publishedBytes);
-      to(updatesReceived)({}, 'received', m?.messagesReceived);
-      to(updatesReceivedBytes)({}, 'receivedBytes', m?.receivedBytes);
-      to(stateDropped)({ reason: 'invalid' }, 'invalid', m?.droppedInvalid);
-      to(stateDropped)({ reason: 'oversize_frame' }, 'frames', m?.framesRefused);
-      to(syncs)({ result: 'ok' }, 'syncs', m?.syncsOk);
-      to(syncs)({ result: 'failed' }, 'syncs', m?.syncsFailed);
-      to(syncs)({ result: 'refused' }, 'syncs', m?.syncsRefused);
-      to(syncBytes)({ direction: 'sent' }, 'syncBytes', m?.syncBytesSent);
-      to(syncBytes)({ direction: 'received' }, 'syncBytes', m?.syncBytesReceived);
+      for (const { name, label, read, counter } of scraped) {
+        const values = node ? read(node) : {};
+        const series = typeof values === 'number' ? { '': values } : values;
+        for (const key of new Set([...Object.keys(series), ...this.carried.keys(name)])) {
+          const total = this.carried.read(node, `${name}/${key}`, series[key] ?? 0);
+          const labels: Record<string, string> = label ? { [label]: key } : {};
+          counter.inc(labels, Math.max(0, total - counter.get(labels)));
+        }
+      }
     });
   }
 
@@ -219,6 +248,13 @@ class Carried {
   private source: object | undefined;
   private readonly last = new Map<string, number>();
   private readonly base = new Map<string, number>();
+
+  /** The label values counted so far under `prefix/` (kept after the source goes). */
+  keys(prefix: string): string[] {
+    return [...new Set([...this.base.keys(), ...this.last.keys()])]
+      .filter((k) => k.startsWith(`${prefix}/`))
+      .map((k) => k.slice(prefix.length + 1));
+  }
 
   read(source: object | undefined, key: string, value: number): number {
     if (source !== this.source) {
