@@ -14,6 +14,9 @@ import { systemClock } from './clock.js';
 import { formatAddress } from './cluster/config.js';
 import { ClusterController } from './cluster/controller.js';
 import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
+import { Dashboard, withDashboard } from './dashboard/index.js';
+import { parseDashboardAddress, settingOff } from './dashboard/settings.js';
+import { agentSource } from './dashboard/source.js';
 import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
@@ -36,12 +39,17 @@ export interface DaemonOptions {
   until?: Promise<void>;
   /** Called once the socket answers. */
   onReady?: (socket: string) => void;
+  /** `fizz agent --dashboard ADDR` (`off`: off even if FIZZ_DASHBOARD or a saved setting says otherwise). */
+  dashboard?: string;
   /** `IP:PORT` to serve Prometheus metrics on (metrics/); none by default. */
   metrics?: string;
 }
 
 /** Runs the agent until a signal arrives; resolves when it has stopped cleanly. */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
+  // A mistyped --dashboard fails here, before anything starts.
+  if (options.dashboard !== undefined && !settingOff(options.dashboard))
+    parseDashboardAddress(options.dashboard);
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   checkHomeOwner(paths);
@@ -178,6 +186,7 @@ async function serve(
             wanted.has(c.labels[LABELS.project] ?? ''),
         ).length;
       },
+      beforeLeave: () => agent.reconciler.stop(),
       onLeft: () => {
         left = true;
         setImmediate(() => stopNow());
@@ -208,7 +217,15 @@ async function serve(
   const rebases = new AbortController();
   const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
   const rebasing = rebaser.run(rebases.signal);
-  const server = await listenApi(paths.socket, remote.handlers);
+  // `fizz dashboard` (dashboard/): off unless the flag, FIZZ_DASHBOARD or a saved setting asks for it.
+  const dashboard = new Dashboard({
+    home: paths.home,
+    logger,
+    clock: systemClock,
+    source: agentSource(agent, store.state),
+    advertise: () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.address : undefined),
+  });
+  const server = await listenApi(paths.socket, withDashboard(remote.handlers, dashboard));
   const metricsServer = metrics && metricsAt ? await serveMetrics(metricsAt, metrics.registry) : undefined;
   if (metricsAt)
     logger.info(
@@ -216,6 +233,7 @@ async function serve(
       'metrics served',
     );
   writeFileSync(paths.pid, `${process.pid}\n`);
+  await dashboard.startup(options.dashboard);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
   logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');
   options.onReady?.(paths.socket);
@@ -230,6 +248,7 @@ async function serve(
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
   if (metricsServer) await closeMetrics(metricsServer);
+  await dashboard.close();
   await agent.shutdown();
   mesh.close();
   await cluster.stop();

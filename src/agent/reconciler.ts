@@ -141,6 +141,8 @@ export class Reconciler {
   private readonly handoffReleased = new Map<string, number>();
   /** Slot keys draining as of the last pass (handoff.ts): marked in the status entry. */
   private readonly drainingSlots = new Set<string>();
+  /** Slots placed here that wait for a leaving replica to free their host port (handoff.ts). */
+  private readonly portBlocked = new Set<string>();
   /** Slots no member can take, with the reason, as of the last pass. */
   unplaced: Array<{ slot: string; reason: string }> = [];
   private readonly abort = new AbortController();
@@ -372,6 +374,7 @@ export class Reconciler {
         released: this.handoffReleased,
         draining: this.drainingSlots,
       },
+      blocked: this.portBlocked,
     });
     // A pass when the drain ends, not at the next tick.
     if (this.drainingSlots.size > 0)
@@ -440,6 +443,8 @@ export class Reconciler {
     const allowed = (a: Action) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;
       if (errors.has(a.slot.slot.project)) return false;
+      // Not a failure: the pass at the end of the drain starts it.
+      if (this.portBlocked.has(slotKey(a.slot.slot))) return false;
       return userProjects.has(a.slot.slot.project) || this.failures.allowed(slotKey(a.slot.slot), now);
     };
     // Images first: pulled or built as asked; a service without its image keeps what it runs.

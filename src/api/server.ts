@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { CLUSTER_REFUSALS, type ClusterHandlers, clusterRoute } from './cluster-api.js';
+import { type DashboardHandlers, dashboardRoute } from './dashboard-api.js';
 import {
   decodeDownRequest,
   decodeKillRequest,
@@ -86,6 +87,8 @@ export interface ApiHandlers {
   /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
   pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  /** `fizz dashboard` (dashboard-api.ts). */
+  dashboard?: DashboardHandlers;
 }
 
 /** Another agent already answers on the socket. */
@@ -224,6 +227,7 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
         return;
       if (handlers.objects && (await objectRoute(handlers.objects, req, res, path, readBody))) return;
       if (handlers.ops && (await opsRoute(handlers.ops, req, res, url, abort.signal, readBody))) return;
+      if (handlers.dashboard && (await dashboardRoute(handlers.dashboard, req, res, path, readBody))) return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));

@@ -4,7 +4,7 @@
  * loss, heal). Used by node:test tests, benchmarks and `npm run cluster` (cli.ts). Needs root.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentAnswers, agentPid, CHECKOUT, hostEnv, startAgent, writeFizzWrapper } from './agent.js';
 import { engineAnswers, enginePid, loadImages, mainEngineReady, saveImages, startEngine } from './engine.js';
@@ -151,7 +151,7 @@ export class Cluster {
    * Boots one more host (the next index) into the running cluster and joins it with the
    * token `up` kept; resolves once the first host sees it alive. Returns its name.
    */
-  async add(options: { joinTimeoutMs?: number } = {}): Promise<string> {
+  async add(options: { joinTimeoutMs?: number; nodeId?: string } = {}): Promise<string> {
     const state = this.state();
     if (!state) throw new Error(`cluster ${this.layout.config.name} is not up`);
     const index = Math.max(...state.hosts.map((r) => hostIndex(r.name) ?? 0)) + 1;
@@ -159,7 +159,7 @@ export class Cluster {
     const h = hostLayout(this.layout, index);
     writeState(this.layout.stateFile, { ...state, hosts: [...state.hosts, { name: h.name }] });
     await saveImages(this.images, this.layout.imagesTar);
-    await this.bootHost(h);
+    await this.bootHost(h, options.nodeId);
     rmSync(this.layout.imagesTar, { force: true });
     const first = this.hosts()[0]!;
     if (state.token) {
@@ -183,13 +183,18 @@ export class Cluster {
     return h.name;
   }
 
-  private async bootHost(h: HostLayout): Promise<void> {
+  /** `nodeId`: the agent's node id (FIZZ_HOME/node-id) instead of a random one. */
+  private async bootHost(h: HostLayout, nodeId?: string): Promise<void> {
     await net.createHostNetwork(this.layout, h);
     this.progress(`${h.name}: namespace ${h.netns}, ${h.address}`);
     const engine = await startEngine(h);
     this.progress(`${h.name}: engine ready (pid ${engine})`);
     await loadImages(h, this.layout.imagesTar);
     this.progress(`${h.name}: images loaded`);
+    if (nodeId !== undefined) {
+      mkdirSync(h.home, { recursive: true, mode: 0o700 });
+      writeFileSync(join(h.home, 'node-id'), `${nodeId}\n`, { mode: 0o600 });
+    }
     const agent = await startAgent(this.layout, h, this.agentEnv);
     this.progress(`${h.name}: agent ready (pid ${agent})`);
   }

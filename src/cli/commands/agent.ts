@@ -9,6 +9,7 @@ const KNOWN = new Set([
   'NodeIdError',
   'HomeOwnerError',
   'MetricsAddressError',
+  'DashboardAddressError',
 ]);
 
 /** `fizz agent`: runs the agent in the foreground. */
@@ -23,13 +24,22 @@ export class AgentCommand extends Command {
       ~/.local/state/fizz otherwise) and serves the CLI on FIZZ_HOME/agent.sock (mode 0600).
       \`fizz up\` starts one in the background when none runs.
 
+      \`--dashboard ADDR\` (or FIZZ_DASHBOARD=ADDR) serves the live dashboard there
+      (\`127.0.0.1:7180\`; \`off\` turns it off); without either, the agent serves it where
+      \`fizz dashboard\` last put it.
+
       \`--metrics IP:PORT\` serves Prometheus metrics at http://IP:PORT/metrics (off by
       default). An agent that \`fizz up\` starts takes the address from FIZZ_METRICS.
     `,
     examples: [
       ['Run the agent', '$0 agent'],
-      ['Run the agent with metrics on loopback', '$0 agent --metrics 127.0.0.1:9323'],
+      ['With the dashboard on this machine only', '$0 agent --dashboard 127.0.0.1:7180'],
+      ['With metrics on loopback', '$0 agent --metrics 127.0.0.1:9323'],
     ],
+  });
+
+  dashboard = Option.String('--dashboard', {
+    description: 'serve the live dashboard at HOST:PORT (off: not at all)',
   });
 
   metrics = Option.String('--metrics', {
@@ -42,7 +52,11 @@ export class AgentCommand extends Command {
     const { runDaemon } = await import('../../agent/daemon.js');
     try {
       const metrics = this.metrics ?? process.env.FIZZ_METRICS;
-      await runDaemon({ home: paths.home, ...(metrics ? { metrics } : {}) });
+      await runDaemon({
+        home: paths.home,
+        ...(this.dashboard !== undefined ? { dashboard: this.dashboard } : {}),
+        ...(metrics ? { metrics } : {}),
+      });
     } catch (err) {
       // One line the CLI that started this agent quotes (agent-client.ts: startFailure).
       const e = err instanceof Error ? err : new Error(String(err));
