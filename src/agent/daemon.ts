@@ -129,6 +129,7 @@ async function serve(
         version: FIZZ_VERSION,
         nodes: () => cluster.nodes(),
         clusterNode: () => cluster.clusterNode,
+        mdns: () => cluster.mdnsStats,
         documentBytes: () => store.state.encodeUpdate().length,
         elapsedMs: () => performance.now(),
       })

@@ -5,8 +5,9 @@
  * builds one only when `--metrics` (or FIZZ_METRICS) asks for it.
  */
 import type { NodeEntry } from '../cluster/controller.js';
+import type { MdnsResponder } from '../cluster/mdns-socket.js';
 import type { ClusterNode } from '../membership/cluster-node.js';
-import { Registry } from './exposition.js';
+import { type Counter, Registry } from './exposition.js';
 
 export interface FizzMetricsOptions {
   version: string;
@@ -14,6 +15,8 @@ export interface FizzMetricsOptions {
   nodes: () => Array<Pick<NodeEntry, 'state'>>;
   /** This node's SWIM and network, while it is in a cluster. */
   clusterNode: () => ClusterNode | undefined;
+  /** The counts of this node's mDNS responder, while it runs (mdns-socket.ts). */
+  mdns?: () => MdnsResponder['stats'] | undefined;
   /** Bytes of the replicated state document, encoded. */
   documentBytes: () => number;
   /** A monotonic clock in ms, for durations. */
@@ -138,8 +141,6 @@ export class FizzMetrics {
   private readonly pending;
   private readonly engineSeconds;
   private readonly engineFailures;
-  /** Totals of a ClusterNode that was replaced (a join or leave makes a new one) carry on. */
-  private readonly carried = new Carried();
 
   constructor(private readonly o: FizzMetricsOptions) {
     const r = this.registry;
@@ -150,7 +151,14 @@ export class FizzMetrics {
     const scraped = CLUSTER_COUNTERS.map((c) => ({
       ...c,
       counter: r.counter(c.name, c.help, c.label ? [c.label] : []),
+      carried: new Carried<ClusterNode>(),
     }));
+    const mdns = r.counter(
+      'fizz_mdns_queries_total',
+      'mDNS questions for the cluster: answered, refused by the rate limit, malformed (dropped).',
+      ['result'],
+    );
+    const mdnsCarried = new Carried<MdnsResponder['stats']>();
 
     this.passes = r.counter('fizz_reconcile_passes_total', 'Reconcile passes run.');
     this.passSeconds = r.histogram(
@@ -183,15 +191,8 @@ export class FizzMetrics {
       docBytes.set({}, o.documentBytes());
 
       const node = o.clusterNode();
-      for (const { name, label, read, counter } of scraped) {
-        const values = node ? read(node) : {};
-        const series = typeof values === 'number' ? { '': values } : values;
-        for (const key of new Set([...Object.keys(series), ...this.carried.keys(name)])) {
-          const total = this.carried.read(node, `${name}/${key}`, series[key] ?? 0);
-          const labels: Record<string, string> = label ? { [label]: key } : {};
-          counter.inc(labels, Math.max(0, total - counter.get(labels)));
-        }
-      }
+      for (const { label, read, counter, carried } of scraped) carry(counter, label, carried, node, read);
+      carry(mdns, 'result', mdnsCarried, o.mdns?.(), (m) => ({ ...m }));
     });
   }
 
@@ -241,28 +242,43 @@ export class FizzMetrics {
 }
 
 /**
- * Running totals of a source that may be replaced by a fresh one (counting from 0 again):
- * what the old one had counted is kept as a base, so the sum never goes back.
+ * Sets `counter` to what `read` gives of `source` (per label value; unlabelled: a number),
+ * plus what the sources it replaced had counted.
  */
-class Carried {
-  private source: object | undefined;
-  private readonly last = new Map<string, number>();
+function carry<S extends object>(
+  counter: Counter,
+  label: string | undefined,
+  carried: Carried<S>,
+  source: S | undefined,
+  read: (s: S) => number | Record<string, number>,
+): void {
+  const series = (s: S) => {
+    const v = read(s);
+    return typeof v === 'number' ? { '': v } : v;
+  };
+  for (const [key, total] of carried.totals(source, series)) {
+    const labels: Record<string, string> = label ? { [label]: key } : {};
+    counter.inc(labels, Math.max(0, total - counter.get(labels)));
+  }
+}
+
+/**
+ * Running totals of a source that may be replaced by a fresh one counting from 0 again (a
+ * join or leave starts a new cluster node): the old one's last totals, read once more when
+ * it is replaced, are kept as a base, so the sum never goes back.
+ */
+class Carried<S extends object> {
+  private source: S | undefined;
   private readonly base = new Map<string, number>();
 
-  /** The label values counted so far under `prefix/` (kept after the source goes). */
-  keys(prefix: string): string[] {
-    return [...new Set([...this.base.keys(), ...this.last.keys()])]
-      .filter((k) => k.startsWith(`${prefix}/`))
-      .map((k) => k.slice(prefix.length + 1));
-  }
-
-  read(source: object | undefined, key: string, value: number): number {
+  totals(source: S | undefined, read: (s: S) => Record<string, number>): Map<string, number> {
     if (source !== this.source) {
-      for (const [k, v] of this.last) this.base.set(k, (this.base.get(k) ?? 0) + v);
-      this.last.clear();
+      if (this.source)
+        for (const [k, v] of Object.entries(read(this.source))) this.base.set(k, (this.base.get(k) ?? 0) + v);
       this.source = source;
     }
-    if (source) this.last.set(key, value);
-    return (this.base.get(key) ?? 0) + (source ? value : 0);
+    const out = new Map(this.base);
+    if (source) for (const [k, v] of Object.entries(read(source))) out.set(k, (out.get(k) ?? 0) + v);
+    return out;
   }
 }
