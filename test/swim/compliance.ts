@@ -162,7 +162,10 @@ export function transportCompliance(label: string, makeHarness: () => Promise<Ha
       // The counts the metrics read: one per suspect event, and the probes that found node3 gone.
       assert.equal(c[1]!.stats.suspicions - counted, suspected.length);
       assert.ok(others.every((s) => s.stats.probes > 0));
-      assert.ok(others.some((s) => s.stats.probesFailed > 0), 'no failed probe counted');
+      assert.ok(
+        others.some((s) => s.stats.probesFailed > 0),
+        'no failed probe counted',
+      );
     }));
 
   test(`${label}: a restarted node rejoins with a higher incarnation`, () =>
