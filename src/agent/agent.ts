@@ -13,6 +13,7 @@ import type {
   ExecRequest,
   ImagesResponse,
   InfoResponse,
+  InspectResponse,
   KillRequest,
   LogEvent,
   LsResponse,
@@ -43,6 +44,7 @@ import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
+import { inspectService, LOCAL_NODE, localEndpoints, type ServiceNetView } from './inspect.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -60,7 +62,7 @@ import {
 import { MemoryRecreateJournal, type RecreateJournal } from './recreate-journal.js';
 import { awaitRollouts } from './rollout-wait.js';
 import { Rollouts } from './rollouts.js';
-import { overridesAfterUp, scaleError } from './scale.js';
+import { containerNameScaleError, overridesAfterUp, scaleError } from './scale.js';
 import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
@@ -105,6 +107,8 @@ export interface AgentOptions {
   statusExtra?: ReconcilerOptions['statusExtra'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
+  /** The mesh's view of services: `fizz inspect`'s endpoints, where published ports answer. */
+  serviceNet?: ServiceNetView;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
@@ -355,6 +359,8 @@ export class Agent implements ApiHandlers {
       return done([
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
+    const unique = req.scale ? containerNameScaleError(file, req.scale) : undefined;
+    if (unique) return done([unique]);
     const targets = upTargets(file, named, req.noDeps ?? false);
     const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
       () => [],
@@ -822,7 +828,20 @@ export class Agent implements ApiHandlers {
       unplaced: this.reconciler.unplaced,
       project,
       all,
+      ...(this.o.serviceNet ? { answersOn: this.o.serviceNet.answersOn.bind(this.o.serviceNet) } : {}),
     });
+  }
+
+  /** `fizz inspect SERVICE`: its replicas wherever they run, and where its ports answer. */
+  async inspect(project: string, service: string): Promise<InspectResponse> {
+    const found = this.services(project, [service]);
+    if (typeof found === 'string') throw new AgentRequestError(found);
+    const spec = (this.o.state.getProject(project) as ProjectSpec).services[service]!;
+    const net = this.o.serviceNet;
+    const endpoints =
+      net?.endpoints(project, service) ??
+      localEndpoints(await this.mine(project), service, this.o.nodeName?.() ?? LOCAL_NODE);
+    return inspectService({ project, service, spec, endpoints, net });
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

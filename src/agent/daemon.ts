@@ -171,6 +171,7 @@ async function serve(
     },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
+    serviceNet: mesh,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({
       controller: cluster,

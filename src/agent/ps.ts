@@ -2,7 +2,7 @@
  * `fizz ps`: this node's containers as the engine lists them, the other nodes' replicas from
  * their status entries, and the replicas no node can run, with placement's reason. Pure.
  */
-import type { PsEntry, PsResponse } from '../api/protocol.js';
+import type { PortAnswer, PsEntry, PsResponse } from '../api/protocol.js';
 import { type ContainerInfo, LABELS } from '../runtime/types.js';
 import { replicaOf } from './container-ops.js';
 
@@ -16,6 +16,25 @@ export interface PsInput {
   unplaced: Array<{ slot: string; reason: string }>;
   project: string | undefined;
   all: boolean;
+  /** Where the mesh's ingress answers a published port on every node, if it does (mesh.ts). */
+  answersOn?: (
+    project: string,
+    service: string,
+    published: number,
+    protocol: string,
+  ) => PortAnswer[] | undefined;
+}
+
+/** The entry with `answersOn` on each published port that ingress answers on every node. */
+function withIngress(e: PsEntry, answersOn: NonNullable<PsInput['answersOn']>): PsEntry {
+  return {
+    ...e,
+    ports: e.ports.map((p) => {
+      const on =
+        p.published === undefined ? undefined : answersOn(e.project, e.service, p.published, p.protocol);
+      return on ? { ...p, answersOn: on } : p;
+    }),
+  };
 }
 
 function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
@@ -44,6 +63,7 @@ export function psResponse(i: PsInput): PsResponse {
     .filter((c) => i.all || SHOWN.has(c.state))
     .map((c) => localEntry(c, i.node))
     .concat(i.remote)
+    .map((e) => (i.answersOn ? withIngress(e, i.answersOn) : e))
     .sort((a, b) =>
       a.project !== b.project
         ? a.project.localeCompare(b.project)

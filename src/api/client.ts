@@ -7,6 +7,7 @@ import { type IncomingMessage, request } from 'node:http';
 import {
   decodeImagesResponse,
   decodeInfo,
+  decodeInspectResponse,
   decodeLogLine,
   decodeLsResponse,
   decodeOpEvent,
@@ -24,6 +25,7 @@ import {
   type ExecRequest,
   type ImagesResponse,
   type InfoResponse,
+  type InspectResponse,
   type KillRequest,
   type LogEvent,
   type LogNotice,
@@ -235,6 +237,11 @@ export class AgentClient {
   /** `fizz top`: the processes of the services' running containers. */
   async top(project: string, services: string[] = []): Promise<TopResponse> {
     return decodeTopResponse(await this.json(`${ROUTES.top}?${this.query(project, services)}`));
+  }
+
+  /** `fizz inspect SERVICE`: its endpoints and where its published ports answer. */
+  async inspect(project: string, service: string): Promise<InspectResponse> {
+    return decodeInspectResponse(await this.json(`${ROUTES.inspect}?${this.query(project, [service])}`));
   }
 
   /** `fizz images`: the image of each container of the project. */

@@ -30,6 +30,7 @@ import {
   type DownRequest,
   type ImagesResponse,
   type InfoResponse,
+  type InspectResponse,
   type KillRequest,
   type LogEvent,
   type LogNotice,
@@ -78,6 +79,8 @@ export interface ApiHandlers {
   /** `fizz top` and `fizz images` (services empty: all); an unknown project or service throws `AgentRequestError`. */
   top?(project: string, services: string[]): Promise<TopResponse>;
   images?(project: string, services: string[]): Promise<ImagesResponse>;
+  /** `fizz inspect SERVICE`; an unknown project or service throws `AgentRequestError`. */
+  inspect?(project: string, service: string): Promise<InspectResponse>;
   /** `fizz init`, `join`, `token`, `nodes`, `label`, `leave` (cluster-api.ts). */
   cluster?: ClusterHandlers;
   /** `fizz secret` and `fizz config create|ls|rm` (secrets-api.ts). */
@@ -187,6 +190,12 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
           if (!project) throw new ApiDecodeError(`${what}: project missing`);
           return sendJson(res, 200, await handler(project, url.searchParams.getAll('service')));
         }
+      }
+      if (req.method === 'GET' && path === ROUTES.inspect && handlers.inspect) {
+        const project = url.searchParams.get('project');
+        const service = url.searchParams.get('service');
+        if (!project || !service) throw new ApiDecodeError('inspect: project or service missing');
+        return sendJson(res, 200, await handlers.inspect(project, service));
       }
       if (req.method === 'GET' && path === ROUTES.logs) {
         const project = url.searchParams.get('project');

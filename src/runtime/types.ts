@@ -97,6 +97,11 @@ export interface CreateRequest {
   /** Extra labels (node id etc.), merged over the service's own. */
   labels: Record<string, string>;
   /**
+   * `network_mode: service:x`: the name of x's first container, whose network stack this one
+   * joins (x's `container_name` when it has one); default `<project>-x-1`.
+   */
+  networkContainer?: string;
+  /**
    * A `fizz run` container instead of a slot's: labelled `fizz.oneoff` with no slot, stdin
    * closed when the attached client detaches it, removed by the engine on exit with `autoRemove`.
    */

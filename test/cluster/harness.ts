@@ -39,6 +39,8 @@ export interface ClusterOptions extends Partial<ClusterConfig> {
   progress?: (line: string) => void;
   /** Set in every host's agent environment (e.g. FIZZ_METRICS), beside the harness's own. */
   agentEnv?: Record<string, string>;
+  /** The MTU of the hosts' links (default the kernel's, 1500): 9000 models a LAN with jumbo frames. */
+  mtu?: number;
 }
 
 export interface UpOptions {
@@ -83,9 +85,11 @@ export class Cluster {
   readonly images: string[];
   private readonly progress: (line: string) => void;
   private readonly agentEnv: Record<string, string>;
+  private readonly mtu: number | undefined;
 
   constructor(options: ClusterOptions = {}) {
-    const { images, progress, agentEnv, ...config } = options;
+    const { images, progress, agentEnv, mtu, ...config } = options;
+    this.mtu = mtu;
     this.layout = clusterLayout({ ...DEFAULT_CONFIG, ...config });
     this.images = images ?? ['fizz/busybox:latest'];
     this.progress = progress ?? (() => {});
@@ -186,6 +190,7 @@ export class Cluster {
   /** `nodeId`: the agent's node id (FIZZ_HOME/node-id) instead of a random one. */
   private async bootHost(h: HostLayout, nodeId?: string): Promise<void> {
     await net.createHostNetwork(this.layout, h);
+    if (this.mtu !== undefined) await net.setLinkMtu(this.layout, h, this.mtu);
     this.progress(`${h.name}: namespace ${h.netns}, ${h.address}`);
     const engine = await startEngine(h);
     this.progress(`${h.name}: engine ready (pid ${engine})`);

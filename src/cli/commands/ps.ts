@@ -4,15 +4,18 @@ import { type Formatted, formatOption, renderFormat } from '../go-template.js';
 import { ProjectCommand } from '../project-command.js';
 import { renderTable } from '../table.js';
 
-/** `0.0.0.0:8080->80/tcp, 443/tcp`, as docker compose ps prints ports. */
+/**
+ * `0.0.0.0:8080->80/tcp, 443/tcp`, as docker compose ps prints ports; in a cluster, `*:8080`
+ * for a port the mesh's ingress answers on every node.
+ */
 export function formatPorts(entry: Pick<PsEntry, 'ports'>): string {
-  return entry.ports
-    .map((p) =>
-      p.published !== undefined
-        ? `${p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
-        : `${p.target}/${p.protocol}`,
-    )
-    .join(', ');
+  const shown = entry.ports.map((p) =>
+    p.published !== undefined
+      ? `${p.answersOn ? '*' : p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
+      : `${p.target}/${p.protocol}`,
+  );
+  // The engine's IPv4 and IPv6 bindings of one port are one `*:` entry.
+  return [...new Set(shown)].join(', ');
 }
 
 export function formatState(entry: Pick<PsEntry, 'state' | 'exitCode'>): string {
@@ -148,7 +151,9 @@ export class PsCommand extends ProjectCommand {
     details: `
       Columns as docker compose ps: NAME, IMAGE, COMMAND, SERVICE, CREATED, STATUS, PORTS.
       \`--format json\` has docker compose's field names plus \`Replica\` (1-based). Only
-      running containers unless \`-a\` or a status filter is given.
+      running containers unless \`-a\` or a status filter is given. In a cluster, a port
+      published through the mesh answers on every node: PORTS shows \`*:8080->80/tcp\`, and
+      its JSON publisher lists the nodes (\`Nodes\`: name and address).
     `,
     examples: [
       ['Running containers', '$0 ps'],
@@ -248,6 +253,7 @@ export function psJson(e: PsEntry, now: number): Record<string, unknown> {
       TargetPort: p.target,
       PublishedPort: p.published ?? 0,
       Protocol: p.protocol,
+      ...(p.answersOn ? { Nodes: p.answersOn.map((a) => ({ Node: a.node, Address: a.address })) } : {}),
     })),
     CreatedAt: new Date(e.createdAt).toISOString(),
     ...(e.node !== undefined ? { Node: e.node } : {}),

@@ -7,6 +7,7 @@ import { CreateCommand } from '../create.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
+import { InspectCommand } from '../inspect.js';
 import { KillCommand } from '../kill.js';
 import { LogsCommand } from '../logs.js';
 import { LsCommand } from '../ls.js';
@@ -40,6 +41,7 @@ export const agentCommands: CommandClass[] = [
   KillCommand,
   PortCommand,
   ImagesCommand,
+  InspectCommand,
   TopCommand,
   PauseCommand,
   UnpauseCommand,
