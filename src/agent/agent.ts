@@ -131,6 +131,8 @@ export interface AgentOptions {
   trust?: StateTrust;
   /** Unfinished `up --force-recreate`s, finished by `run()` (default: in memory only). */
   recreates?: RecreateJournal;
+  /** Passed to the reconciler (ReconcilerOptions.onPass: metrics). */
+  onPass?: ReconcilerOptions['onPass'];
 }
 
 /** A failing operation's `done` line. */
@@ -213,6 +215,7 @@ export class Agent implements ApiHandlers {
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     if (o.objects) ro.objectVersion = o.objects.version;
+    if (o.onPass) ro.onPass = o.onPass;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;

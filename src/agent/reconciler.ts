@@ -68,6 +68,8 @@ export interface ReconcilerOptions {
   onEngineEvent?: (ev: RuntimeEvent) => void;
   /** Each pass's placement (slot key → node id), for the events log. */
   onPlacement?: (assignment: Map<string, string>) => void;
+  /** After each pass: how long it took, what it planned, how many slots no node can take (metrics). */
+  onPass?: (p: { ms: number; actions: Action[]; pending: number }) => void;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -340,6 +342,7 @@ export class Reconciler {
 
   private async pass(reqs: PassRequest[]): Promise<PassResult> {
     const { runtime, clock, nodeId } = this.o;
+    const started = clock.now();
     const specs = this.projectSpecs();
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
@@ -517,6 +520,7 @@ export class Reconciler {
       if (spec) this.forget(neededNames(spec));
     }
     for (const [p, lines] of errors) this.o.logger.warn({ project: p, errors: lines }, 'reconcile failures');
+    this.o.onPass?.({ ms: clock.now() - started, actions, pending: unplaced.length });
 
     return { errors, touched: result.touched, actual, changed: actions.length > 0 };
   }

@@ -37,6 +37,8 @@ export interface ClusterOptions extends Partial<ClusterConfig> {
   images?: string[];
   /** Progress lines ("h2: engine ready"); silent by default. */
   progress?: (line: string) => void;
+  /** Set in every host's agent environment (e.g. FIZZ_METRICS), beside the harness's own. */
+  agentEnv?: Record<string, string>;
   /** The MTU of the hosts' links (default the kernel's, 1500): 9000 models a LAN with jumbo frames. */
   mtu?: number;
 }
@@ -82,14 +84,16 @@ export class Cluster {
   readonly layout: ClusterLayout;
   readonly images: string[];
   private readonly progress: (line: string) => void;
+  private readonly agentEnv: Record<string, string>;
   private readonly mtu: number | undefined;
 
   constructor(options: ClusterOptions = {}) {
-    const { images, progress, mtu, ...config } = options;
+    const { images, progress, agentEnv, mtu, ...config } = options;
     this.mtu = mtu;
     this.layout = clusterLayout({ ...DEFAULT_CONFIG, ...config });
     this.images = images ?? ['fizz/busybox:latest'];
     this.progress = progress ?? (() => {});
+    this.agentEnv = agentEnv ?? {};
   }
 
   get dir(): string {
@@ -196,7 +200,7 @@ export class Cluster {
       mkdirSync(h.home, { recursive: true, mode: 0o700 });
       writeFileSync(join(h.home, 'node-id'), `${nodeId}\n`, { mode: 0o600 });
     }
-    const agent = await startAgent(this.layout, h);
+    const agent = await startAgent(this.layout, h, this.agentEnv);
     this.progress(`${h.name}: agent ready (pid ${agent})`);
   }
 
@@ -259,7 +263,7 @@ export class Cluster {
       this.progress(`${name}: engine ready (pid ${pid})`);
     }
     if (!agentPid(h) || !(await agentAnswers(h))) {
-      const pid = await startAgent(this.layout, h);
+      const pid = await startAgent(this.layout, h, this.agentEnv);
       this.progress(`${name}: agent ready (pid ${pid})`);
     }
     this.mark(name, false);

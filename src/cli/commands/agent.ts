@@ -7,6 +7,7 @@ const KNOWN = new Set([
   'StoreFormatError',
   'AgentAlreadyRunningError',
   'HomeOwnerError',
+  'MetricsAddressError',
   'DashboardAddressError',
 ]);
 
@@ -25,10 +26,14 @@ export class AgentCommand extends Command {
       \`--dashboard ADDR\` (or FIZZ_DASHBOARD=ADDR) serves the live dashboard there
       (\`127.0.0.1:7180\`; \`off\` turns it off); without either, the agent serves it where
       \`fizz dashboard\` last put it.
+
+      \`--metrics IP:PORT\` serves Prometheus metrics at http://IP:PORT/metrics (off by
+      default). An agent that \`fizz up\` starts takes the address from FIZZ_METRICS.
     `,
     examples: [
       ['Run the agent', '$0 agent'],
       ['With the dashboard on this machine only', '$0 agent --dashboard 127.0.0.1:7180'],
+      ['With metrics on loopback', '$0 agent --metrics 127.0.0.1:9323'],
     ],
   });
 
@@ -36,14 +41,20 @@ export class AgentCommand extends Command {
     description: 'serve the live dashboard at HOST:PORT (off: not at all)',
   });
 
+  metrics = Option.String('--metrics', {
+    description: 'serve Prometheus metrics on IP:PORT (default: $FIZZ_METRICS, or none)',
+  });
+
   async execute(): Promise<number> {
     const paths = cliHomePaths();
     // Loaded only here: the daemon pulls in dockerode, pino and Yjs, which other commands never need.
     const { runDaemon } = await import('../../agent/daemon.js');
     try {
+      const metrics = this.metrics ?? process.env.FIZZ_METRICS;
       await runDaemon({
         home: paths.home,
         ...(this.dashboard !== undefined ? { dashboard: this.dashboard } : {}),
+        ...(metrics ? { metrics } : {}),
       });
     } catch (err) {
       // One line the CLI that started this agent quotes (agent-client.ts: startFailure).
