@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../../../crdt/index.js';
+import { loadOrCreateIdentity } from '../../net/keys.js';
 import type { PlacementMember } from '../../placement/types.js';
 import type { Logger } from '../logger.js';
 import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
@@ -31,6 +32,7 @@ import {
 } from './config.js';
 import { mdnsService } from './mdns.js';
 import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
+import { NodeKeys } from './node-keys.js';
 import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
 import { waitJoined } from './wait-joined.js';
@@ -98,14 +100,17 @@ export class ClusterController {
   private seen = { key: '', since: 0 };
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
+  private readonly keys: NodeKeys;
   private responder: MdnsResponder | undefined;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.stable = readStableView(o.home);
+    this.keys = new NodeKeys(o.store.state);
     this.admissions = new Admissions({
       state: o.store.state,
+      keys: this.keys,
       clock: o.clock ?? Date.now,
       logger: o.logger,
       members: () => this.node?.swim.members() ?? [],
@@ -139,6 +144,15 @@ export class ClusterController {
   async resume(): Promise<void> {
     const config = readClusterConfig(this.o.home);
     if (!config) return;
+    // A cluster made before signed metadata has no binding of this node's key: make it.
+    const own = await this.ownKey();
+    const bound = this.keys.get(this.o.nodeId);
+    if (bound === undefined) this.keys.register(this.o.nodeId, own);
+    else if (!Buffer.from(bound).equals(Buffer.from(own)))
+      this.o.logger.warn(
+        { node: this.o.nodeId },
+        "this node's key is not the one the cluster bound to its id: members will refuse its alives; `fizz leave` and join again",
+      );
     this.node = await this.startNode(config, config.seeds);
     this.config = config;
   }
@@ -151,6 +165,7 @@ export class ClusterController {
       ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
       secrets: await localIdentity(this.o.home),
     };
+    this.keys.register(this.o.nodeId, await this.ownKey());
     const node = await this.startNode(config, []);
     writeClusterConfig(this.o.home, config);
     this.config = config;
@@ -173,7 +188,7 @@ export class ClusterController {
       admitted = await this.admissions.join(
         req.token,
         peer ? formatAddress(peer.host, peer.port) : undefined,
-        { node: this.o.nodeId, name: base.name },
+        { node: this.o.nodeId, name: base.name, key: Buffer.from(await this.ownKey()).toString('base64url') },
         this.o.joinTimeoutMs,
       );
     } catch (err) {
@@ -183,6 +198,7 @@ export class ClusterController {
       );
     }
     const { welcome, seed } = admitted;
+    this.keys.learn(welcome.keys);
     const seeds = [seed, ...welcome.seeds.filter((s) => s !== seed && s !== base.address)].slice(0, 5);
     const config: ClusterConfig = {
       ...base,
@@ -384,6 +400,11 @@ export class ClusterController {
     };
   }
 
+  /** This node's Ed25519 public key: its libp2p identity's (FIZZ_HOME/cluster/peer.key). */
+  private async ownKey(): Promise<Uint8Array> {
+    return (await loadOrCreateIdentity(join(this.o.home, 'cluster'))).publicKey.raw;
+  }
+
   private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
     const { host, port } = parseAddress(config.address);
     const node = await startClusterNode({
@@ -397,6 +418,10 @@ export class ClusterController {
       labels: config.labels,
       store: this.o.store,
       logger: this.o.logger,
+      signing: {
+        keyOf: (node) => this.keys.get(node),
+        refused: (node) => (this.admissions.book.denied(node) ? 'removed (fizz node rm)' : undefined),
+      },
       ...this.o.nodeOptions,
     });
     this.offMember = node.on('member', () => this.o.onChange());

@@ -38,6 +38,7 @@ import {
   selfMeta,
   toPlacementMember,
 } from './member-view.js';
+import { Ed25519MetaSigner, type SignerOptions } from './signed-meta.js';
 
 export interface ClusterNodeOptions {
   dataDir: string;
@@ -62,6 +63,9 @@ export interface ClusterNodeOptions {
   /** A store the caller already opened (the agent's); the node then neither opens nor closes
    * one. Default: `openStore(dataDir/state)`, closed by `stop()`. */
   store?: Store;
+  /** Sign this node's metadata with its Ed25519 identity and check every member's against
+   * the key bound to its node id (signed-meta.ts); none: metadata is not signed. */
+  signing?: Pick<SignerOptions, 'keyOf' | 'refused'>;
   /** While this node sees no other live member, retry joining the seeds this often (default 5 s). */
   rejoinIntervalMs?: number;
 }
@@ -111,7 +115,8 @@ const MEMBER_EVENTS: MemberEventKind[] = ['join', 'update', 'suspect', 'alive', 
 
 export async function startClusterNode(opts: ClusterNodeOptions): Promise<ClusterNode> {
   const log = opts.logger;
-  const peerId = peerIdOf(await loadOrCreateIdentity(opts.dataDir));
+  const identity = await loadOrCreateIdentity(opts.dataDir);
+  const peerId = peerIdOf(identity);
   const name = opts.nodeName ?? peerId;
   const keyring = new Keyring([swimKeyFromClusterKey(opts.clusterKey)]);
   const ownStore = opts.store === undefined;
@@ -157,6 +162,15 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
       random: systemRandom(),
       clusterId: net.clusterId,
       keyring,
+      ...(opts.signing
+        ? {
+            signer: new Ed25519MetaSigner({
+              clusterId: net.clusterId,
+              secretKey: identity.raw.subarray(0, 32),
+              ...opts.signing,
+            }),
+          }
+        : {}),
       meta: selfMeta({
         multiaddr,
         version: FIZZ_VERSION,

@@ -82,12 +82,22 @@ describe('join tokens and admission', () => {
       logger: silentLogger(),
       members: () => [],
     });
-    const me = { node: 'node-j', name: 'j' };
+    const key = Buffer.alloc(32, 5).toString('base64url');
+    const me = { node: 'node-j', name: 'j', key };
     try {
       const { token } = m.admissions.issue(m.config, 3600_000);
+      const beforeKeyless = bytes(m.state);
+      await assert.rejects(
+        joiner.join(token, undefined, { node: 'node-j', name: 'j' }),
+        /refused this node: the joiner sent no node key/,
+      );
+      assert.equal(bytes(m.state), beforeKeyless);
       const ok = await joiner.join(token, undefined, me);
       assert.equal(ok.welcome.key, m.config.key);
       assert.equal(ok.welcome.tie, 'safety');
+      // The joiner's key is bound to its node id in the state and handed back in the welcome.
+      assert.equal(ok.welcome.keys?.['node-j'], key);
+      assert.equal(Buffer.from(m.admissions.keys.get('node-j') ?? []).toString('base64url'), key);
 
       const before = bytes(m.state);
       const wrong = encodeJoinToken({ ...decodeJoinToken(token), secret: new Uint8Array(32).fill(9) });
@@ -115,7 +125,7 @@ describe('join tokens and admission', () => {
         const t4 = m.admissions.issue(m.config).token;
         other.state.applyUpdate(m.state.encodeUpdate(), 'test');
         await assert.rejects(
-          joiner.join(t4, `127.0.0.1:${port + 1}`, { node: 'node-k', name: 'k' }),
+          joiner.join(t4, `127.0.0.1:${port + 1}`, { node: 'node-k', name: 'k', key }),
           /not the one the token names/,
         );
       } finally {
