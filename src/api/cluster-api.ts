@@ -59,6 +59,10 @@ export interface NodeInfo {
   replicas: number;
   version: string;
   self: boolean;
+  /** The member's SWIM incarnation as this node holds it. */
+  incarnation?: number;
+  /** This node only: SWIM messages it dropped, by reason (`forged`, `stale`, `auth`, …). */
+  dropped?: Record<string, number>;
 }
 
 export interface NodesResponse {

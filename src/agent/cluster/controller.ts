@@ -90,6 +90,9 @@ export interface NodeEntry {
   capacity: number;
   version: string;
   self: boolean;
+  incarnation: number;
+  /** This node only: SWIM messages it dropped, by reason (forged, stale, auth, …). */
+  dropped?: Record<string, number>;
 }
 
 export class ClusterController {
@@ -276,6 +279,8 @@ export class ClusterController {
       capacity: m.meta.capacity?.weight ?? 1,
       version: m.meta.version ?? '',
       self: m.name === this.o.nodeId,
+      incarnation: m.incarnation,
+      ...(m.name === this.o.nodeId ? { dropped: { ...this.node!.swim.stats.dropped } } : {}),
     }));
     return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
   }
@@ -496,6 +501,7 @@ export class ClusterController {
       capacity: 1,
       version: '',
       self: true,
+      incarnation: 0,
     };
   }
 }
