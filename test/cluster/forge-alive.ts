@@ -22,6 +22,8 @@ import { encodeMeta, Keyring, type NodeMeta } from '../../swim/index.js';
 interface Forgery {
   to: string;
   clusterKey: string;
+  /** The cluster's id when pinned (after a key rotation); else derived from the key. */
+  clusterId?: string;
   node: string;
   incarnation: number;
   addr: string;
@@ -31,7 +33,7 @@ interface Forgery {
 
 const f = JSON.parse(process.argv[2] ?? '{}') as Forgery;
 const key = Buffer.from(f.clusterKey, 'base64url');
-const clusterId = clusterIdFromKey(key);
+const clusterId = f.clusterId ?? clusterIdFromKey(key);
 const secretKey = privateKeyFromProtobuf(readFileSync(f.peerKeyFile)).raw.subarray(0, 32);
 const signer = new Ed25519MetaSigner({ clusterId, secretKey, keyOf: () => undefined });
 const env = new Envelope(clusterId, new Keyring([swimKeyFromClusterKey(key)]));

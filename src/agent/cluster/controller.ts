@@ -30,6 +30,7 @@ import {
   type TieRule,
   writeClusterConfig,
 } from './config.js';
+import { clusterIdOf, KeyRotation, syncKeyring } from './key-rotation.js';
 import { mdnsService } from './mdns.js';
 import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
 import { NodeKeys } from './node-keys.js';
@@ -104,6 +105,10 @@ export class ClusterController {
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
   private readonly keys: NodeKeys;
+  private readonly rotation: KeyRotation;
+  /** This node's Ed25519 secret key (its identity), once a cluster node runs. */
+  private secretKey: Uint8Array | undefined;
+  private keyTimer: NodeJS.Timeout | undefined;
   private responder: MdnsResponder | undefined;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
@@ -128,6 +133,51 @@ export class ClusterController {
               }),
           }),
     });
+    this.rotation = new KeyRotation({
+      state: o.store.state,
+      nodeId: o.nodeId,
+      logger: o.logger,
+      clock: o.clock ?? Date.now,
+      live: () => this.liveIds(),
+      keys: () => {
+        const all = this.keys.entries();
+        for (const id of this.admissions.book.deniedIds()) all.delete(id);
+        return all;
+      },
+      revokeTokens: () => this.admissions.revoke(),
+    });
+  }
+
+  /** `fizz key rotate`: a new cluster key through every live member, none ever leaving. */
+  async rotateKey(): Promise<{ id: string; members: number }> {
+    this.requireConfig();
+    return this.rotation.rotate(
+      () => this.keyTick(),
+      (ms) => new Promise((r) => setTimeout(r, ms)),
+    );
+  }
+
+  /** Brings this node's keys to the phase of the rotation in the state, if one runs. */
+  private keyTick(): void {
+    const config = this.config;
+    const node = this.node;
+    if (!config || !node || !this.secretKey) return;
+    const s = this.rotation.step(config, this.secretKey);
+    if (!s) return;
+    if (JSON.stringify(s.next) !== JSON.stringify(config)) {
+      syncKeyring(node.keyring, config, s.next);
+      writeClusterConfig(this.o.home, s.next);
+      this.config = s.next;
+    }
+    s.ack();
+  }
+
+  /** Ids of the live members that were not removed, self included. */
+  private liveIds(): string[] {
+    const denied = new Set(this.admissions.book.deniedIds());
+    return (this.node?.swim.members() ?? [])
+      .filter((m) => (m.state === 'alive' || m.state === 'suspect') && !denied.has(m.name))
+      .map((m) => m.name);
   }
 
   get clustered(): boolean {
@@ -412,9 +462,17 @@ export class ClusterController {
 
   private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
     const { host, port } = parseAddress(config.address);
+    this.secretKey = (await loadOrCreateIdentity(join(this.o.home, 'cluster'))).raw.subarray(0, 32);
     const node = await startClusterNode({
       dataDir: join(this.o.home, 'cluster'),
       clusterKey: Buffer.from(config.key, 'base64url'),
+      acceptKeys: (config.accept ?? []).map((k) => Buffer.from(k, 'base64url')),
+      clusterId: clusterIdOf(config),
+      // libp2p admits a peer by its registered node key (never a removed node's), not by pnet.
+      allowPeer: (pub) => {
+        const id = this.keys.nodeOf(pub);
+        return id !== undefined && !this.admissions.book.denied(id);
+      },
       host,
       port,
       seeds,
@@ -444,6 +502,15 @@ export class ClusterController {
       );
     }
     await this.startResponder(config);
+    clearInterval(this.keyTimer);
+    this.keyTimer = setInterval(() => {
+      try {
+        this.keyTick();
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'key rotation step');
+      }
+    }, 250);
+    this.keyTimer.unref();
     return node;
   }
 
@@ -466,6 +533,8 @@ export class ClusterController {
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
+    clearInterval(this.keyTimer);
+    this.keyTimer = undefined;
     this.offMember?.();
     this.offMember = undefined;
     const responder = this.responder;

@@ -38,6 +38,23 @@ export class NodeKeys {
     return had !== undefined && !Buffer.from(had).equals(Buffer.from(key));
   }
 
+  /** Every binding known (the state's, else the welcome's). */
+  entries(): Map<string, Uint8Array> {
+    const out = new Map(this.learned);
+    for (const node of this.state.listSecrets(SCOPE)) {
+      const k = this.get(node);
+      if (k) out.set(node, k);
+    }
+    return out;
+  }
+
+  /** The node id bound to `key`, if any. */
+  nodeOf(key: Uint8Array): string | undefined {
+    const want = Buffer.from(key);
+    for (const [node, k] of this.entries()) if (want.equals(Buffer.from(k))) return node;
+    return undefined;
+  }
+
   /** Every binding, base64url, for a welcome. */
   table(): Record<string, string> {
     const out: Record<string, string> = {};
