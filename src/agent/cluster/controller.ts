@@ -8,7 +8,6 @@
  */
 import { join } from 'node:path';
 import type { Store } from '../../../crdt/index.js';
-import { loadOrCreateIdentity } from '../../net/keys.js';
 import type { PlacementMember } from '../../placement/types.js';
 import type { Logger } from '../logger.js';
 import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
@@ -30,9 +29,10 @@ import {
   type TieRule,
   writeClusterConfig,
 } from './config.js';
-import { clusterIdOf, KeyRotation, syncKeyring } from './key-rotation.js';
+import { clusterIdOf } from './key-rotation.js';
 import { mdnsService } from './mdns.js';
 import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
+import { MemberKeys } from './member-keys.js';
 import { NodeKeys } from './node-keys.js';
 import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
@@ -105,10 +105,7 @@ export class ClusterController {
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
   private readonly keys: NodeKeys;
-  private readonly rotation: KeyRotation;
-  /** This node's Ed25519 secret key (its identity), once a cluster node runs. */
-  private secretKey: Uint8Array | undefined;
-  private keyTimer: NodeJS.Timeout | undefined;
+  private readonly memberKeys: MemberKeys;
   private responder: MdnsResponder | undefined;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
@@ -133,51 +130,29 @@ export class ClusterController {
               }),
           }),
     });
-    this.rotation = new KeyRotation({
-      state: o.store.state,
+    this.memberKeys = new MemberKeys({
+      home: o.home,
       nodeId: o.nodeId,
+      state: o.store.state,
       logger: o.logger,
       clock: o.clock ?? Date.now,
-      live: () => this.liveIds(),
-      keys: () => {
-        const all = this.keys.entries();
-        for (const id of this.admissions.book.deniedIds()) all.delete(id);
-        return all;
+      keys: this.keys,
+      admissions: this.admissions,
+      member: () => (this.node && this.config ? { node: this.node, config: this.config } : undefined),
+      setConfig: (c) => {
+        const rekeyed = this.config !== undefined && this.config.key !== c.key;
+        writeClusterConfig(this.o.home, c);
+        this.config = c;
+        // mDNS answers under the key's fingerprint (what a new token names).
+        if (rekeyed) void this.restartResponder(c);
       },
-      revokeTokens: () => this.admissions.revoke(),
     });
   }
 
   /** `fizz key rotate`: a new cluster key through every live member, none ever leaving. */
   async rotateKey(): Promise<{ id: string; members: number }> {
     this.requireConfig();
-    return this.rotation.rotate(
-      () => this.keyTick(),
-      (ms) => new Promise((r) => setTimeout(r, ms)),
-    );
-  }
-
-  /** Brings this node's keys to the phase of the rotation in the state, if one runs. */
-  private keyTick(): void {
-    const config = this.config;
-    const node = this.node;
-    if (!config || !node || !this.secretKey) return;
-    const s = this.rotation.step(config, this.secretKey);
-    if (!s) return;
-    if (JSON.stringify(s.next) !== JSON.stringify(config)) {
-      syncKeyring(node.keyring, config, s.next);
-      writeClusterConfig(this.o.home, s.next);
-      this.config = s.next;
-    }
-    s.ack();
-  }
-
-  /** Ids of the live members that were not removed, self included. */
-  private liveIds(): string[] {
-    const denied = new Set(this.admissions.book.deniedIds());
-    return (this.node?.swim.members() ?? [])
-      .filter((m) => (m.state === 'alive' || m.state === 'suspect') && !denied.has(m.name))
-      .map((m) => m.name);
+    return this.memberKeys.rotate();
   }
 
   get clustered(): boolean {
@@ -198,14 +173,7 @@ export class ClusterController {
     const config = readClusterConfig(this.o.home);
     if (!config) return;
     // A cluster made before signed metadata has no binding of this node's key: make it.
-    const own = await this.ownKey();
-    const bound = this.keys.get(this.o.nodeId);
-    if (bound === undefined) this.keys.register(this.o.nodeId, own);
-    else if (!Buffer.from(bound).equals(Buffer.from(own)))
-      this.o.logger.warn(
-        { node: this.o.nodeId },
-        "this node's key is not the one the cluster bound to its id: members will refuse its alives; `fizz leave` and join again",
-      );
+    await this.memberKeys.registerSelf(true);
     this.node = await this.startNode(config, config.seeds);
     this.config = config;
   }
@@ -218,7 +186,7 @@ export class ClusterController {
       ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
       secrets: await localIdentity(this.o.home),
     };
-    this.keys.register(this.o.nodeId, await this.ownKey());
+    await this.memberKeys.registerSelf(false);
     const node = await this.startNode(config, []);
     writeClusterConfig(this.o.home, config);
     this.config = config;
@@ -241,7 +209,11 @@ export class ClusterController {
       admitted = await this.admissions.join(
         req.token,
         peer ? formatAddress(peer.host, peer.port) : undefined,
-        { node: this.o.nodeId, name: base.name, key: Buffer.from(await this.ownKey()).toString('base64url') },
+        {
+          node: this.o.nodeId,
+          name: base.name,
+          key: Buffer.from(await this.memberKeys.publicKey()).toString('base64url'),
+        },
         this.o.joinTimeoutMs,
       );
     } catch (err) {
@@ -455,24 +427,13 @@ export class ClusterController {
     };
   }
 
-  /** This node's Ed25519 public key: its libp2p identity's (FIZZ_HOME/cluster/peer.key). */
-  private async ownKey(): Promise<Uint8Array> {
-    return (await loadOrCreateIdentity(join(this.o.home, 'cluster'))).publicKey.raw;
-  }
-
   private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
     const { host, port } = parseAddress(config.address);
-    this.secretKey = (await loadOrCreateIdentity(join(this.o.home, 'cluster'))).raw.subarray(0, 32);
     const node = await startClusterNode({
       dataDir: join(this.o.home, 'cluster'),
       clusterKey: Buffer.from(config.key, 'base64url'),
       acceptKeys: (config.accept ?? []).map((k) => Buffer.from(k, 'base64url')),
       clusterId: clusterIdOf(config),
-      // libp2p admits a peer by its registered node key (never a removed node's), not by pnet.
-      allowPeer: (pub) => {
-        const id = this.keys.nodeOf(pub);
-        return id !== undefined && !this.admissions.book.denied(id);
-      },
       host,
       port,
       seeds,
@@ -481,10 +442,7 @@ export class ClusterController {
       labels: config.labels,
       store: this.o.store,
       logger: this.o.logger,
-      signing: {
-        keyOf: (node) => this.keys.get(node),
-        refused: (node) => (this.admissions.book.denied(node) ? 'removed (fizz node rm)' : undefined),
-      },
+      ...(await this.memberKeys.nodeOptions()),
       ...this.o.nodeOptions,
     });
     this.offMember = node.on('member', () => this.o.onChange());
@@ -502,16 +460,15 @@ export class ClusterController {
       );
     }
     await this.startResponder(config);
-    clearInterval(this.keyTimer);
-    this.keyTimer = setInterval(() => {
-      try {
-        this.keyTick();
-      } catch (err) {
-        this.o.logger.warn({ err: (err as Error).message }, 'key rotation step');
-      }
-    }, 250);
-    this.keyTimer.unref();
+    this.memberKeys.start();
     return node;
+  }
+
+  private async restartResponder(config: ClusterConfig): Promise<void> {
+    const old = this.responder;
+    this.responder = undefined;
+    await old?.stop();
+    if (this.node) await this.startResponder(config);
   }
 
   /** Answers mDNS for the cluster while a member; a LAN that drops multicast only loses that. */
@@ -533,8 +490,7 @@ export class ClusterController {
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
-    clearInterval(this.keyTimer);
-    this.keyTimer = undefined;
+    this.memberKeys.stop();
     this.offMember?.();
     this.offMember = undefined;
     const responder = this.responder;
