@@ -12,17 +12,7 @@ import { selfMeta } from '../src/agent/membership/member-view.js';
 import { Ed25519MetaSigner } from '../src/agent/membership/signed-meta.js';
 import { encodeMeta } from '../swim/metadata.js';
 import { SimCluster } from '../swim/sim-cluster.js';
-import { type Benchmark, median, parseOptions, round } from './benchmark.js';
-
-function timeEach(runs: number, f: () => void): number {
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const s = performance.now();
-    f();
-    t.push(performance.now() - s);
-  }
-  return median(t);
-}
+import { type Benchmark, median, parseOptions, round, timeRuns } from './benchmark.js';
 
 /** Joins `nodes` through n0; simulated ms until every node sees every other alive, and CPU ms. */
 function join(
@@ -85,8 +75,8 @@ const bench: Benchmark = {
       512,
     );
     const wire = signer.sign('node-1', 7, '10.0.0.1:7171', meta);
-    const signMs = timeEach(runs, () => signer.sign('node-1', 7, '10.0.0.1:7171', meta));
-    const verifyMs = timeEach(runs, () => signer.open('node-1', 7, '10.0.0.1:7171', wire));
+    const signMs = median(timeRuns(runs, 10, () => signer.sign('node-1', 7, '10.0.0.1:7171', meta)));
+    const verifyMs = median(timeRuns(runs, 10, () => signer.open('node-1', 7, '10.0.0.1:7171', wire)));
     const over = (signedRun: boolean) => {
       const r = Array.from({ length: seeds }, (_, i) => join(nodes, i + 1, signedRun));
       return {
