@@ -100,6 +100,9 @@ export interface ClusterNet {
   /** The peers to stay connected to (from membership); others are left alone. */
   setPeers(addrs: string[]): void;
   connectedPeers(): string[];
+  /** With `allowPeer`: closes every connection to a peer it no longer accepts (a node removed
+   * since it connected); how many. Without: 0. */
+  dropRefusedPeers(): Promise<number>;
   /** Peers known to be subscribed to the state topic. */
   topicPeers(): string[];
   /** Runs anti-entropy with one peer now. */

@@ -351,6 +351,12 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       if (running) redial();
     },
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    async dropRefusedPeers() {
+      if (!allowPeer) return 0;
+      const refused = node.getConnections().filter((c) => !allowPeer(c.remotePeer.publicKey?.raw));
+      await Promise.all(refused.map((c) => c.close().catch(() => c.abort(new Error('peer refused')))));
+      return refused.length;
+    },
     topicPeers: () => node.services.pubsub.getSubscribers(topic).map((p: PeerId) => p.toString()),
     syncWith,
     on: (event, cb) => events.on(event, cb),

@@ -147,7 +147,7 @@ test('a local change listener that throws is not blamed on the peer whose update
   assert.ok(a.metrics.updatesApplied >= 1);
 });
 
-test('allowPeer: only peers whose key it accepts connect, whatever key they dial with', async (t) => {
+test('allowPeer: only peers whose key it accepts connect, whatever key they dial with; a removed one is hung up on', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'fizz-gate-'));
   const nets: ClusterNet[] = [];
   t.after(async () => {
@@ -199,4 +199,9 @@ test('allowPeer: only peers whose key it accepts connect, whatever key they dial
   await friend.dial(member.addresses[0]!);
   await until('the friend to get the state', () => friendState.getProject('kept') !== undefined);
   assert.deepEqual(member.connectedPeers(), [friend.peerId]);
+  // The friend is removed: the connection it already has is closed, not kept.
+  assert.equal(await member.dropRefusedPeers(), 0);
+  allowed.delete(await keyOf('friend'));
+  assert.equal(await member.dropRefusedPeers(), 1);
+  await until('the friend to be disconnected', () => member.connectedPeers().length === 0);
 });

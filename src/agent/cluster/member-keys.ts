@@ -109,10 +109,15 @@ export class MemberKeys {
     );
   }
 
-  /** Brings this node's keys to the phase of the rotation in the state, if one runs. */
+  /** Brings this node's keys to the phase of the rotation in the state, if one runs; hangs up
+   * on peers removed since they connected. */
   private tick(): void {
     const m = this.o.member();
     if (!m || !this.secretKey) return;
+    void m.node.net.dropRefusedPeers().then(
+      (n) => n > 0 && this.o.logger.info({ connections: n }, 'closed connections of removed nodes'),
+      () => {},
+    );
     const s = this.rotation.step(m.config, this.secretKey);
     if (!s) return;
     if (JSON.stringify(s.next) !== JSON.stringify(m.config)) {
