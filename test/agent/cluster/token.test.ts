@@ -136,6 +136,54 @@ describe('join tokens and admission', () => {
     }
   });
 
+  it("a joiner claiming a live member's node id with another key is refused; the same key is re-admitted", async () => {
+    const clock = { t: T0 };
+    const port = 21_300 + (process.pid % 2000);
+    const state = new ClusterState({ nodeId: 'm1', clock: () => clock.t });
+    const config: ClusterConfig = {
+      version: 1,
+      key: Buffer.alloc(32, 7).toString('base64url'),
+      address: `127.0.0.1:${port}`,
+      name: 'm1',
+      seeds: [],
+      tie: 'safety',
+      labels: {},
+    };
+    const live = [{ name: 'node-x', address: '127.0.0.1:1', state: 'alive' }];
+    const m = new Admissions({ state, clock: () => clock.t, logger: silentLogger(), members: () => live });
+    const owner = Buffer.alloc(32, 1);
+    m.keys.register('node-x', owner);
+    await m.listen(config, () => config);
+    const joiner = new Admissions({
+      state: new ClusterState({ nodeId: 'j', clock: () => clock.t }),
+      clock: () => clock.t,
+      logger: silentLogger(),
+      members: () => [],
+    });
+    try {
+      const { token } = m.issue(config, 3600_000);
+      const before = bytes(state);
+      await assert.rejects(
+        joiner.join(token, undefined, {
+          node: 'node-x',
+          name: 'x',
+          key: Buffer.alloc(32, 2).toString('base64url'),
+        }),
+        /refused this node: node id node-x belongs to a live member with another key/,
+      );
+      assert.equal(bytes(state), before);
+      assert.deepEqual(Buffer.from(m.keys.get('node-x')!), owner);
+      const ok = await joiner.join(token, undefined, {
+        node: 'node-x',
+        name: 'x',
+        key: owner.toString('base64url'),
+      });
+      assert.equal(ok.welcome.keys?.['node-x'], owner.toString('base64url'));
+    } finally {
+      await m.close();
+    }
+  });
+
   it('forged and truncated bytes to the admission port: no answer, no crash, no hang', async () => {
     const clock = { t: T0 };
     const port = 19_100 + (process.pid % 2000);
