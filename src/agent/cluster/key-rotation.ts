@@ -89,6 +89,8 @@ export interface KeyRotationOptions {
 export class KeyRotation {
   /** A rotation this node cannot take part in (not sealed to it), so it is not retried. */
   private skipped = '';
+  /** This node runs a rotation now. */
+  private running = false;
 
   constructor(private readonly o: KeyRotationOptions) {}
 
@@ -147,9 +149,30 @@ export class KeyRotation {
     apply: () => void,
     sleep: (ms: number) => Promise<void>,
   ): Promise<{ id: string; members: number }> {
+    // One at a time: this node's own, or another member's that is still moving (a failed one
+    // of this node's may be run again at once).
     const cur = this.record();
-    if (cur && cur.phase !== 'done' && this.o.clock() - cur.at < 2 * (this.o.phaseTimeoutMs ?? 30_000))
-      throw new ClusterConfigError(`a key rotation is under way (run by ${cur.by}); wait for it to end`);
+    const othersRunning =
+      cur !== undefined &&
+      cur.phase !== 'done' &&
+      cur.by !== this.o.nodeId &&
+      this.o.clock() - cur.at < 2 * (this.o.phaseTimeoutMs ?? 30_000);
+    if (this.running || othersRunning)
+      throw new ClusterConfigError(
+        `a key rotation is under way (run by ${this.running ? 'this node' : cur!.by}); wait for it to end`,
+      );
+    this.running = true;
+    try {
+      return await this.run(apply, sleep);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async run(
+    apply: () => void,
+    sleep: (ms: number) => Promise<void>,
+  ): Promise<{ id: string; members: number }> {
     const keys = this.o.keys();
     const missing = this.o.live().filter((n) => !keys.has(n));
     if (missing.length > 0)
