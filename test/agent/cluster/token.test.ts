@@ -18,7 +18,11 @@ import { silentLogger } from '../../../src/agent/logger.js';
 
 const T0 = 1_700_000_000_000;
 
-function member(port: number, clock: { t: number }) {
+function member(
+  port: number,
+  clock: { t: number },
+  live: Array<{ name: string; address: string; state: string }> = [],
+) {
   const state = new ClusterState({ nodeId: 'm1', clock: () => clock.t });
   const config: ClusterConfig = {
     version: 1,
@@ -33,7 +37,7 @@ function member(port: number, clock: { t: number }) {
     state,
     clock: () => clock.t,
     logger: silentLogger(),
-    members: () => [],
+    members: () => live,
   });
   return { state, config, admissions };
 }
@@ -139,18 +143,11 @@ describe('join tokens and admission', () => {
   it("a joiner claiming a live member's node id with another key is refused; the same key is re-admitted", async () => {
     const clock = { t: T0 };
     const port = 21_300 + (process.pid % 2000);
-    const state = new ClusterState({ nodeId: 'm1', clock: () => clock.t });
-    const config: ClusterConfig = {
-      version: 1,
-      key: Buffer.alloc(32, 7).toString('base64url'),
-      address: `127.0.0.1:${port}`,
-      name: 'm1',
-      seeds: [],
-      tie: 'safety',
-      labels: {},
-    };
-    const live = [{ name: 'node-x', address: '127.0.0.1:1', state: 'alive' }];
-    const m = new Admissions({ state, clock: () => clock.t, logger: silentLogger(), members: () => live });
+    const {
+      state,
+      config,
+      admissions: m,
+    } = member(port, clock, [{ name: 'node-x', address: '127.0.0.1:1', state: 'alive' }]);
     const owner = Buffer.alloc(32, 1);
     m.keys.register('node-x', owner);
     await m.listen(config, () => config);
