@@ -93,3 +93,15 @@ export function stopAgent(home: string): void {
     // no agent started, or it is gone already
   }
 }
+
+/** Times `fn` `runs` times after `warmup` untimed calls: each run's ms. */
+export function timeRuns(runs: number, warmup: number, fn: () => void): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../src/compose/index.js';
-import { type Benchmark, median, parseOptions, percentile, round } from './benchmark.js';
+import { type Benchmark, median, parseOptions, percentile, round, timeRuns } from './benchmark.js';
 
 const FULL_DIR = fileURLToPath(new URL('../../test/fixtures/compose/compose-go/loader/', import.meta.url));
 
@@ -50,17 +50,6 @@ export function generatedProject(n: number): string {
   return lines.join('\n');
 }
 
-function time(runs: number, warmup: number, fn: () => void): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    out.push(performance.now() - t);
-  }
-  return out;
-}
-
 const bench: Benchmark = {
   name: 'compose-load',
   description: 'load + validate + normalize: the full example, and 50 / 500 generated services',
@@ -87,10 +76,10 @@ const bench: Benchmark = {
         };
       };
       const sizes = [50, 100, 250, 500];
-      const fullTimes = time(runs, warmup, full);
+      const fullTimes = timeRuns(runs, warmup, full);
       const perSize = new Map<number, number[]>();
       for (const n of sizes)
-        perSize.set(n, time(n >= 250 ? Math.max(5, Math.floor(runs / 3)) : runs, warmup, gen(n)));
+        perSize.set(n, timeRuns(n >= 250 ? Math.max(5, Math.floor(runs / 3)) : runs, warmup, gen(n)));
       const m = (n: number) => median(perSize.get(n)!);
       const rows: Array<[string, string | number, string?]> = [
         [

@@ -4,11 +4,12 @@ import type { Clock, Timer } from './clock.js';
 import { type Message, writeMessage } from './codec.js';
 import { retransmitLimit, type SwimConfig } from './config.js';
 import type { Envelope } from './envelope.js';
-import { AuthError, VersionError, WrongClusterError } from './errors.js';
+import { AuthError, ForgedError, VersionError, WrongClusterError } from './errors.js';
 import { MemberRecord } from './member.js';
 import { BroadcastQueue } from './queue.js';
 import { type Random, shuffle } from './random.js';
 import { ReapedList } from './reap.js';
+import type { MetaSigner } from './signer.js';
 import type { Transport } from './transport.js';
 import type { DropReason, Logger, SwimEvents } from './types.js';
 
@@ -76,7 +77,7 @@ export class Core {
     null;
   readonly stats: SwimStats = {
     sent: { probeMsgs: 0, probeBytes: 0, gossipMsgs: 0, gossipBytes: 0, pushPullMsgs: 0, pushPullBytes: 0 },
-    dropped: { auth: 0, cluster: 0, version: 0, decode: 0 },
+    dropped: { auth: 0, cluster: 0, version: 0, decode: 0, forged: 0, stale: 0 },
     declaredDead: 0,
     refutations: 0,
     probes: 0,
@@ -85,6 +86,8 @@ export class Core {
     suspicionsRefuted: 0,
     reaped: 0,
   };
+  /** What our own `self.meta` was last signed for (incarnation and address). */
+  private signedFor = '';
   private readonly packetWriter: Writer;
   private readonly msgWriter = new Writer(512);
   private readonly picked: Uint8Array[] = [];
@@ -100,6 +103,8 @@ export class Core {
     readonly logger: Logger,
     readonly emit: Emit,
     meta: Uint8Array,
+    /** Signs our metadata and checks everyone else's (signer.ts); null: nothing is signed. */
+    readonly signer: MetaSigner | null = null,
   ) {
     this.awareness = new Awareness(config.awarenessMaxMultiplier);
     this.reaped = new ReapedList(config.maxReaped, config.reconnectTimeout);
@@ -110,6 +115,23 @@ export class Core {
 
   get incarnation(): number {
     return this.self.incarnation;
+  }
+
+  /** Brings our signed metadata up to date with our incarnation and address. */
+  signSelf(): void {
+    const s = this.self;
+    if (this.signer === null) return;
+    const key = `${s.incarnation} ${s.addr}`;
+    if (key === this.signedFor) return;
+    s.meta = this.signer.sign(s.name, s.incarnation, s.addr, s.plain);
+    this.signedFor = key;
+  }
+
+  /** Sets our metadata (as encoded); signed again at the next `signSelf`. */
+  setSelfMeta(plain: Uint8Array): void {
+    this.self.plain = plain;
+    this.self.meta = plain;
+    this.signedFor = '';
   }
 
   nextSeq(): number {
@@ -226,7 +248,9 @@ export class Core {
           ? 'cluster'
           : err instanceof VersionError
             ? 'version'
-            : 'decode';
+            : err instanceof ForgedError
+              ? 'forged'
+              : 'decode';
     this.stats.dropped[reason]++;
     this.logger.debug('dropped packet', { from, reason, error: (err as Error)?.message });
   }

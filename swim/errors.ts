@@ -43,6 +43,11 @@ export class MetadataError extends SwimError {
   override name = 'SwimMetadataError';
 }
 
+/** Member metadata not signed by the member it names (bad signature, unknown or removed signer). */
+export class ForgedError extends SwimError {
+  override name = 'SwimForgedError';
+}
+
 /** A keyring given a key that is not 32 bytes, or asked to remove its primary key. */
 export class KeyringError extends SwimError {
   override name = 'SwimKeyringError';

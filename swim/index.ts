@@ -8,6 +8,7 @@ export { ManualClock } from './manual-clock.js';
 export { decodeMeta, encodeMeta, type NodeMeta } from './metadata.js';
 export { type Random, SeededRandom } from './random.js';
 export { RealClock, systemRandom } from './real-clock.js';
+export type { MetaSigner } from './signer.js';
 export { SimCluster, type SimClusterOptions } from './sim-cluster.js';
 export { defaultSimOptions, SimNetwork, type SimNetworkOptions } from './sim-network.js';
 export { Swim, type SwimOptions } from './swim.js';

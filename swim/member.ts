@@ -16,7 +16,10 @@ export class MemberRecord {
     readonly name: string,
     public addr: string,
     public incarnation: number,
+    /** As on the wire (signed, when the node has a signer): what is gossiped on. */
     public meta: Uint8Array,
+    /** The metadata itself (`meta` when nothing is signed). */
+    public plain: Uint8Array = meta,
   ) {}
 
   /** Alive or suspect: counted in N, probed, eligible to relay. */
@@ -27,7 +30,7 @@ export class MemberRecord {
   view(): Member {
     let meta = {};
     try {
-      meta = decodeMeta(this.meta);
+      meta = decodeMeta(this.plain);
     } catch {
       // a peer's malformed metadata is shown as empty, never thrown at the caller
     }

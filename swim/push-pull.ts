@@ -59,6 +59,7 @@ export class PushPull {
   encode(join: boolean): Uint8Array {
     const core = this.core;
     const w = this.writer;
+    core.signSelf();
     core.envelope.begin(w);
     writePushPull(w, { join, count: core.members.size, members: core.members.values() });
     const bytes = core.envelope.finish(w);

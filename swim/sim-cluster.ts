@@ -2,6 +2,7 @@ import { lanConfig, type SwimConfig } from './config.js';
 import type { Keyring } from './keyring.js';
 import { ManualClock } from './manual-clock.js';
 import { SeededRandom } from './random.js';
+import type { MetaSigner } from './signer.js';
 import { defaultSimOptions, SimNetwork, type SimNetworkOptions } from './sim-network.js';
 import { Swim } from './swim.js';
 
@@ -14,6 +15,8 @@ export interface SimClusterOptions {
   /** Undefined: plaintext packets (the codec still runs; see docs/swim.md). */
   keyring?: () => Keyring;
   clusterId?: string;
+  /** Each node's metadata signer (signer.ts), by name; none: nothing is signed. */
+  signer?: (name: string) => MetaSigner;
   /** true: every node starts knowing every other (no join storm); false: all join through n0. */
   bootstrap?: boolean;
 }
@@ -61,6 +64,7 @@ export class SimCluster {
       random: this.random.fork(),
       clusterId: this.opts.clusterId ?? 'sim',
       keyring: this.opts.keyring?.(),
+      ...(this.opts.signer ? { signer: this.opts.signer(name) } : {}),
       incarnation,
     });
     this.nodes.set(name, swim);

@@ -42,6 +42,7 @@ export function refute(core: Core, over: number): void {
 }
 
 export function selfAlive(core: Core): AliveMsg {
+  core.signSelf();
   const s = core.self;
   return { type: MsgType.Alive, incarnation: s.incarnation, node: s.name, addr: s.addr, meta: s.meta };
 }
@@ -50,23 +51,42 @@ export function broadcastAlive(core: Core): void {
   core.broadcast(core.self.name, selfAlive(core));
 }
 
+/** The metadata inside an alive, or null (counted) when the node's signer refuses it. */
+function opened(core: Core, a: AliveMsg): Uint8Array | null {
+  if (core.signer === null) return a.meta;
+  try {
+    return core.signer.open(a.node, a.incarnation, a.addr, a.meta);
+  } catch (err) {
+    core.drop(err, a.addr);
+    return null;
+  }
+}
+
 /** @param bootstrap add silently (a simulation seeding full membership): no gossip, no event. */
 export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
   if (core.leaving && a.node === core.self.name) return;
   const self = core.self;
   if (a.node === self.name) {
-    // Someone claims a newer or different us: take the claim back with a higher incarnation.
+    // Someone claims a newer or different us: take the claim back with a higher incarnation
+    // (unless we never signed it: a forgery is dropped, and every other member drops it too).
+    core.signSelf();
     if (
-      a.incarnation > self.incarnation ||
-      (a.incarnation === self.incarnation && (a.addr !== self.addr || !sameBytes(a.meta, self.meta)))
+      (a.incarnation > self.incarnation ||
+        (a.incarnation === self.incarnation && (a.addr !== self.addr || !sameBytes(a.meta, self.meta)))) &&
+      opened(core, a) !== null
     )
       refute(core, a.incarnation);
     return;
   }
   let m = core.members.get(a.node);
   if (m === undefined) {
-    if (!bootstrap && staleAlive(core, a)) return;
-    m = new MemberRecord(a.node, a.addr, a.incarnation, a.meta);
+    if (!bootstrap && staleAlive(core, a)) {
+      core.stats.dropped.stale++;
+      return;
+    }
+    const plain = bootstrap ? a.meta : opened(core, a);
+    if (plain === null) return;
+    m = new MemberRecord(a.node, a.addr, a.incarnation, a.meta, plain);
     m.stateChange = core.clock.now();
     core.members.set(a.node, m);
     core.liveCount++;
@@ -81,12 +101,18 @@ export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
   }
   // Only a newer incarnation changes a member, except that another address may take over a
   // name dead or left for longer than deadNodeReclaimTime (memberlist's reclaim).
-  if (a.incarnation <= m.incarnation && (m.live || !reclaimable(core, m.addr, a.addr, m.stateChange))) return;
+  if (a.incarnation <= m.incarnation && (m.live || !reclaimable(core, m.addr, a.addr, m.stateChange))) {
+    if (a.incarnation < m.incarnation) core.stats.dropped.stale++;
+    return;
+  }
+  const plain = opened(core, a);
+  if (plain === null) return;
   const prev = m.state;
-  const changed = m.addr !== a.addr || !sameBytes(m.meta, a.meta);
+  const changed = m.addr !== a.addr || !sameBytes(m.plain, plain);
   m.incarnation = a.incarnation;
   m.addr = a.addr;
   m.meta = a.meta;
+  m.plain = plain;
   if (m.suspicion) {
     m.suspicion.cancel();
     m.suspicion = null;

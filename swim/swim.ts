@@ -11,6 +11,7 @@ import { encodeMeta, type NodeMeta } from './metadata.js';
 import { Prober } from './probe.js';
 import { PushPull } from './push-pull.js';
 import { type Random, shuffle } from './random.js';
+import type { MetaSigner } from './signer.js';
 import { aliveNode, broadcastAlive, deadNode, selfAlive, suspectNode } from './state.js';
 import type { Transport } from './transport.js';
 import {
@@ -33,6 +34,8 @@ export interface SwimOptions {
   /** Required outside simulation. Without one the node sends plaintext (the codec still runs). */
   keyring?: Keyring;
   meta?: NodeMeta;
+  /** Signs our metadata and checks everyone else's (signer.ts); none: nothing is signed. */
+  signer?: MetaSigner;
   /** Start above a previous run's incarnation, if the caller kept it. */
   incarnation?: number;
   logger?: Logger;
@@ -64,6 +67,7 @@ export class Swim extends TypedEmitter<SwimEvents> {
       opts.logger ?? silentLogger,
       emit,
       meta,
+      opts.signer ?? null,
     );
     this.core.self.incarnation = opts.incarnation ?? 0;
     this.core.self.stateChange = opts.clock.now();
@@ -148,7 +152,7 @@ export class Swim extends TypedEmitter<SwimEvents> {
   /** Changes our metadata; gossiped as an alive message with a higher incarnation. */
   setMeta(meta: NodeMeta): void {
     const core = this.core;
-    core.self.meta = encodeMeta(meta, core.config.maxMetaBytes);
+    core.setSelfMeta(encodeMeta(meta, core.config.maxMetaBytes));
     core.self.incarnation++;
     broadcastAlive(core);
   }

@@ -39,8 +39,12 @@ export interface SwimEvents {
   reap: [Member];
 }
 
-/** Why an incoming packet or stream was dropped. */
-export type DropReason = 'auth' | 'cluster' | 'version' | 'decode';
+/**
+ * Why an incoming packet, stream or message was dropped. `forged`: an alive whose metadata
+ * is not signed by the member it names (signer.ts); `stale`: an alive at an incarnation
+ * older than the one held (a replay, or an update overtaken in flight).
+ */
+export type DropReason = 'auth' | 'cluster' | 'version' | 'decode' | 'forged' | 'stale';
 
 /** A logger handed in; swim/ never writes to the console. */
 export interface Logger {

@@ -14,13 +14,19 @@ export const CLUSTER_ROUTES = {
   token: '/v1/cluster/token',
   revoke: '/v1/cluster/token/revoke',
   nodeRm: '/v1/cluster/node/rm',
+  keyRotate: '/v1/cluster/key/rotate',
   nodes: '/v1/cluster/nodes',
   label: '/v1/cluster/label',
   leave: '/v1/cluster/leave',
 } as const;
 
 /** Agent-side errors that are a refusal of the request (HTTP 409), not a fault. */
-export const CLUSTER_REFUSALS = new Set(['ClusterJoinError', 'JoinTokenError', 'ClusterConfigError']);
+export const CLUSTER_REFUSALS = new Set([
+  'ClusterJoinError',
+  'JoinTokenError',
+  'ClusterConfigError',
+  'KeyRotationError',
+]);
 
 export type TieRule = 'availability' | 'safety';
 
@@ -59,6 +65,10 @@ export interface NodeInfo {
   replicas: number;
   version: string;
   self: boolean;
+  /** The member's SWIM incarnation as this node holds it. */
+  incarnation?: number;
+  /** This node only: SWIM messages it dropped, by reason (`forged`, `stale`, `auth`, …). */
+  dropped?: Record<string, number>;
 }
 
 export interface NodesResponse {
@@ -83,6 +93,8 @@ export interface ClusterHandlers {
   revoke(token?: string): Promise<{ revoked: number }>;
   /** Removes a node for good (`fizz node rm`). */
   removeNode(node: string): Promise<{ id: string }>;
+  /** Rolls a new cluster key through every live member (`fizz key rotate`). */
+  rotateKey(): Promise<{ id: string; members: number }>;
   nodes(): Promise<NodesResponse>;
   label(req: LabelRequest): Promise<{ labels: Record<string, string> }>;
   leave(emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
@@ -178,6 +190,9 @@ export async function clusterRoute(
     const node = optString(obj(await readBody(req), 'node'), 'node', 'node');
     if (!node) throw new ApiDecodeError('node.node: missing');
     sendJson(res, 200, await h.removeNode(node));
+  } else if (req.method === 'POST' && path === CLUSTER_ROUTES.keyRotate) {
+    await readBody(req);
+    sendJson(res, 200, await h.rotateKey());
   } else if (req.method === 'POST' && path === CLUSTER_ROUTES.init)
     sendJson(res, 200, await h.init(decodeInitRequest(await readBody(req))));
   else if (req.method === 'POST' && path === CLUSTER_ROUTES.join)
@@ -220,6 +235,11 @@ export async function clusterRevoke(c: AgentClient, token?: string): Promise<num
 export async function clusterNodeRm(c: AgentClient, node: string): Promise<string> {
   const v = obj(await c.postJson(CLUSTER_ROUTES.nodeRm, { node }), 'node');
   return String(v.id ?? '');
+}
+
+export async function clusterKeyRotate(c: AgentClient): Promise<{ id: string; members: number }> {
+  const v = obj(await c.postJson(CLUSTER_ROUTES.keyRotate, {}), 'rotate');
+  return { id: String(v.id ?? ''), members: typeof v.members === 'number' ? v.members : 0 };
 }
 
 export async function clusterNodes(c: AgentClient): Promise<NodesResponse> {

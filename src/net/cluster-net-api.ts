@@ -22,6 +22,16 @@ export interface NetState extends ReplicatedDoc {
 export interface ClusterNetOptions {
   dataDir: string;
   clusterKey: string | Uint8Array;
+  /** The cluster's public id (topic name); default: derived from `clusterKey`. Kept apart so
+   * that a key rotation does not rename the cluster. */
+  clusterId?: string;
+  /**
+   * Admit a peer by its Ed25519 public key (the one its peer id holds), checked once noise
+   * has authenticated it. Given: connections are gated by peer instead of the pre-shared
+   * network key (pnet), so the cluster key can be rotated while connections stay up and a
+   * removed node is cut off at once. Not given: pnet with the key from `clusterKey`.
+   */
+  allowPeer?: (publicKey: Uint8Array) => boolean;
   listen: { host: string; port: number };
   state: NetState;
   logger: NetLogger;
@@ -92,6 +102,9 @@ export interface ClusterNet {
   /** The peers to stay connected to (from membership); others are left alone. */
   setPeers(addrs: string[]): void;
   connectedPeers(): string[];
+  /** With `allowPeer`: closes every connection to a peer it no longer accepts (a node removed
+   * since it connected); how many. Without: 0. */
+  dropRefusedPeers(): Promise<number>;
   /** Peers known to be subscribed to the state topic. */
   topicPeers(): string[];
   /** Runs anti-entropy with one peer now. */

@@ -33,9 +33,11 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   const syncIntervalMs = options.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
   const limits = resolveLimits(options.limits);
   const redialIntervalMs = options.redialIntervalMs ?? DEFAULTS.redialIntervalMs;
-  const clusterId = clusterIdFromKey(options.clusterKey);
+  const clusterId = options.clusterId ?? clusterIdFromKey(options.clusterKey);
   const topic = stateTopic(clusterId);
   const privateKey = await loadOrCreateIdentity(options.dataDir);
+  const gate = options.allowPeer;
+  const allowPeer = gate ? (key: Uint8Array | undefined) => key !== undefined && gate(key) : undefined;
   const log = options.logger;
   const events = new Emitter<ClusterNetEvents>();
   const metrics: NetMetrics = {
@@ -58,7 +60,14 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     start: false,
     addresses: { listen: [`/ip4/${options.listen.host}/tcp/${options.listen.port}`] },
     transports: [tcp()],
-    connectionProtector: preSharedKey({ psk: pskFromClusterKey(options.clusterKey) }),
+    ...(allowPeer
+      ? {
+          connectionGater: {
+            denyInboundEncryptedConnection: (peer: PeerId) => !allowPeer(peer.publicKey?.raw),
+            denyOutboundEncryptedConnection: (peer: PeerId) => !allowPeer(peer.publicKey?.raw),
+          },
+        }
+      : { connectionProtector: preSharedKey({ psk: pskFromClusterKey(options.clusterKey) }) }),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
@@ -344,6 +353,12 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
       if (running) redial();
     },
     connectedPeers: () => [...new Set(node.getConnections().map((c) => c.remotePeer.toString()))].sort(),
+    async dropRefusedPeers() {
+      if (!allowPeer) return 0;
+      const refused = node.getConnections().filter((c) => !allowPeer(c.remotePeer.publicKey?.raw));
+      await Promise.all(refused.map((c) => c.close().catch(() => c.abort(new Error('peer refused')))));
+      return refused.length;
+    },
     topicPeers: () => node.services.pubsub.getSubscribers(topic).map((p: PeerId) => p.toString()),
     syncWith,
     on: (event, cb) => events.on(event, cb),

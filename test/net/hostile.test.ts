@@ -146,3 +146,62 @@ test('a local change listener that throws is not blamed on the peer whose update
   assert.equal(a.metrics.droppedInvalid, 0, 'nothing was counted as invalid');
   assert.ok(a.metrics.updatesApplied >= 1);
 });
+
+test('allowPeer: only peers whose key it accepts connect, whatever key they dial with; a removed one is hung up on', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'fizz-gate-'));
+  const nets: ClusterNet[] = [];
+  t.after(async () => {
+    await Promise.all(nets.map((n) => n.stop()));
+    rmSync(root, { recursive: true, force: true });
+  });
+  const allowed = new Set<string>();
+  const asked: string[] = [];
+  const state = new ClusterState({ nodeId: 'member', clock: () => 1 });
+  state.putProject({ name: 'kept' });
+  const mk = (dir: string, s: NetState, gate: boolean) =>
+    createClusterNet({
+      dataDir: join(root, dir),
+      clusterKey: KEY,
+      clusterId: 'gated0000000000a',
+      listen: { host: '127.0.0.1', port: 0 },
+      state: s,
+      logger: quiet,
+      ...(gate
+        ? {
+            allowPeer: (key: Uint8Array) => {
+              const hex = Buffer.from(key).toString('hex');
+              asked.push(hex);
+              return allowed.has(hex);
+            },
+          }
+        : {}),
+    });
+  const member = await mk('member', state, true);
+  const friendState = new ClusterState({ nodeId: 'friend', clock: () => 1 });
+  const friend = await mk('friend', friendState, true);
+  const strangerState = new ClusterState({ nodeId: 'stranger', clock: () => 1 });
+  const stranger = await mk('stranger', strangerState, true);
+  nets.push(member, friend, stranger);
+  for (const n of nets) await n.start();
+  assert.equal(member.topic, friend.topic, 'the pinned cluster id names the topic');
+  const keyOf = async (dir: string) => {
+    const { loadOrCreateIdentity } = await import('../../src/net/keys.js');
+    return Buffer.from((await loadOrCreateIdentity(join(root, dir))).publicKey.raw).toString('hex');
+  };
+  allowed.add(await keyOf('member'));
+  allowed.add(await keyOf('friend'));
+  const strangerKey = await keyOf('stranger');
+  // The stranger holds the same cluster key; it is refused once noise has shown its key.
+  await stranger.dial(member.addresses[0]!).catch(() => {});
+  await until('the member to have been asked about the stranger', () => asked.includes(strangerKey));
+  assert.deepEqual(member.connectedPeers(), []);
+  assert.equal(strangerState.getProject('kept'), undefined);
+  await friend.dial(member.addresses[0]!);
+  await until('the friend to get the state', () => friendState.getProject('kept') !== undefined);
+  assert.deepEqual(member.connectedPeers(), [friend.peerId]);
+  // The friend is removed: the connection it already has is closed, not kept.
+  assert.equal(await member.dropRefusedPeers(), 0);
+  allowed.delete(await keyOf('friend'));
+  assert.equal(await member.dropRefusedPeers(), 1);
+  await until('the friend to be disconnected', () => member.connectedPeers().length === 0);
+});

@@ -33,11 +33,15 @@ export interface Welcome {
   secrets?: string;
   tie: 'availability' | 'safety';
   seeds: string[];
+  /** Node id → Ed25519 public key (base64url) of every registered node (node-keys.ts). */
+  keys?: Record<string, string>;
 }
 
 export interface Joiner {
   node: string;
   name: string;
+  /** The joiner's Ed25519 public key (base64url): bound to its node id once admitted. */
+  key?: string;
 }
 
 export interface AdmissionServerOptions {
@@ -47,6 +51,8 @@ export interface AdmissionServerOptions {
   token: (id: string) => TokenRecord | undefined;
   /** Why this joiner may not join (a removed node), or undefined. */
   refuse: (j: Joiner) => string | undefined;
+  /** Called once a joiner is let in, before its welcome is sealed. */
+  admitted?: (j: Joiner) => void;
   welcome: () => Welcome;
   logger: Logger;
 }
@@ -140,8 +146,15 @@ async function admit(socket: Socket, o: AdmissionServerOptions): Promise<void> {
   const proof = await frames.next();
   checkTag(s, 'joiner', proof.subarray(0, 32));
   const j = open(s, proof.subarray(32), 'joiner') as Partial<Joiner>;
-  if (typeof j?.node !== 'string' || typeof j.name !== 'string') throw new HandshakeError('bad joiner');
-  const reason = o.refuse({ node: j.node, name: j.name });
+  if (
+    typeof j?.node !== 'string' ||
+    typeof j.name !== 'string' ||
+    (j.key !== undefined && typeof j.key !== 'string')
+  )
+    throw new HandshakeError('bad joiner');
+  const joiner: Joiner = { node: j.node, name: j.name, ...(j.key !== undefined ? { key: j.key } : {}) };
+  const reason = o.refuse(joiner);
+  if (!reason) o.admitted?.(joiner);
   send(socket, seal(s, reason ? { ok: false, reason } : { ok: true, ...o.welcome() }, 'member'));
   o.logger.info({ node: j.node, name: j.name, admitted: !reason, reason }, 'admission');
   socket.end();
@@ -200,6 +213,7 @@ export async function requestAdmission(opts: {
       tie: w.tie,
       seeds: w.seeds.filter((x): x is string => typeof x === 'string'),
       ...(typeof w.secrets === 'string' ? { secrets: w.secrets } : {}),
+      ...(w.keys && typeof w.keys === 'object' && !Array.isArray(w.keys) ? { keys: w.keys } : {}),
     };
   } catch (err) {
     if (err instanceof AdmissionError) throw err;

@@ -11,12 +11,14 @@ import type { Logger } from '../logger.js';
 import {
   ADMISSION_PORT_OFFSET,
   AdmissionError,
+  type Joiner,
   requestAdmission,
   startAdmission,
   type Welcome,
 } from './admission.js';
 import { type ClusterConfig, JoinTokenError, parseAddress } from './config.js';
 import { mdnsService } from './mdns.js';
+import { NODE_KEY_BYTES, NodeKeys } from './node-keys.js';
 import { decodeJoinToken, encodeJoinToken } from './token.js';
 import { admissionKey, DEFAULT_TOKEN_TTL_MS, TokenBook, tokenId } from './tokens.js';
 
@@ -36,16 +38,21 @@ export interface AdmissionsOptions {
   logger: Logger;
   /** The SWIM members this node knows (their member name is the node id). */
   members: () => Array<{ name: string; address: string; state: string }>;
+  /** Node id ↔ Ed25519 key bindings (node-keys.ts): an admitted joiner's key goes there
+   * (default: those of `state`). */
+  keys?: NodeKeys;
   /** Cluster addresses found on the LAN for a fingerprint (mDNS); none when not given. */
   discover?: (fingerprint: Uint8Array) => Promise<string[]>;
 }
 
 export class Admissions {
   readonly book: TokenBook;
+  readonly keys: NodeKeys;
   private server: Server | undefined;
 
   constructor(private readonly o: AdmissionsOptions) {
     this.book = new TokenBook(o.state, o.clock);
+    this.keys = o.keys ?? new NodeKeys(o.state);
   }
 
   /** This node's address and those of a few other live members that were not removed. */
@@ -74,11 +81,24 @@ export class Admissions {
       host,
       port: port + ADMISSION_PORT_OFFSET,
       token: (id) => this.book.valid(id),
-      refuse: (j) =>
-        this.book.denied(j.node) ? `node ${j.node} was removed from the cluster (fizz node rm)` : undefined,
-      welcome,
+      refuse: (j) => this.refusal(j),
+      admitted: (j) => this.keys.register(j.node, keyBytes(j.key)!),
+      welcome: () => ({ ...welcome(), keys: this.keys.table() }),
       logger: this.o.logger,
     });
+  }
+
+  /** Why a joiner may not come in: removed, no key, or its node id taken by a live member's key. */
+  private refusal(j: Joiner): string | undefined {
+    if (this.book.denied(j.node)) return `node ${j.node} was removed from the cluster (fizz node rm)`;
+    const key = keyBytes(j.key);
+    if (key === undefined) return 'the joiner sent no node key (a release that predates signed metadata)';
+    const live = this.o
+      .members()
+      .some((m) => m.name === j.node && (m.state === 'alive' || m.state === 'suspect'));
+    if (live && this.keys.boundElsewhere(j.node, key))
+      return `node id ${j.node} belongs to a live member with another key`;
+    return undefined;
   }
 
   async close(): Promise<void> {
@@ -119,7 +139,7 @@ export class Admissions {
   async join(
     text: string,
     peer: string | undefined,
-    joiner: { node: string; name: string },
+    joiner: Joiner,
     timeoutMs?: number,
   ): Promise<{ welcome: Welcome; seed: string }> {
     const token = decodeJoinToken(text);
@@ -173,4 +193,11 @@ export class Admissions {
       );
     throw new AdmissionError(`could not join: ${tried.join('; ')}`);
   }
+}
+
+/** A joiner's key (base64url) as bytes, if it is one. */
+function keyBytes(text: string | undefined): Uint8Array | undefined {
+  if (typeof text !== 'string') return undefined;
+  const k = new Uint8Array(Buffer.from(text, 'base64url'));
+  return k.length === NODE_KEY_BYTES ? k : undefined;
 }

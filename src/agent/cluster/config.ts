@@ -35,6 +35,10 @@ export interface ClusterConfig {
   labels: Record<string, string>;
   /** The cluster's age identity (`AGE-SECRET-KEY-1…`): secrets and configs are sealed to it. */
   secrets?: string;
+  /** The cluster's public id, pinned by a key rotation (before one: derived from `key`). */
+  id?: string;
+  /** Keys accepted besides `key` while a rotation runs (key-rotation.ts). */
+  accept?: string[];
 }
 
 export class ClusterConfigError extends Error {
@@ -93,6 +97,10 @@ export function readClusterConfig(home: string): ClusterConfig | undefined {
     tie: v.tie === 'safety' ? 'safety' : 'availability',
     labels: v.labels && typeof v.labels === 'object' ? { ...v.labels } : {},
     ...(isAgeIdentity(v.secrets) ? { secrets: v.secrets } : {}),
+    ...(typeof v.id === 'string' && /^[0-9a-f]{16}$/.test(v.id) ? { id: v.id } : {}),
+    ...(Array.isArray(v.accept)
+      ? { accept: v.accept.filter((k): k is string => typeof k === 'string' && k.length >= 16) }
+      : {}),
   };
 }
 

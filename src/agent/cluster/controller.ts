@@ -29,8 +29,11 @@ import {
   type TieRule,
   writeClusterConfig,
 } from './config.js';
+import { clusterIdOf } from './key-rotation.js';
 import { mdnsService } from './mdns.js';
 import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
+import { MemberKeys } from './member-keys.js';
+import { NodeKeys } from './node-keys.js';
 import { type QuorumView, quorum, sameView } from './quorum.js';
 import { readStableView, writeStableView } from './stable-view.js';
 import { waitJoined } from './wait-joined.js';
@@ -88,6 +91,9 @@ export interface NodeEntry {
   capacity: number;
   version: string;
   self: boolean;
+  incarnation: number;
+  /** This node only: SWIM messages it dropped, by reason (forged, stale, auth, …). */
+  dropped?: Record<string, number>;
 }
 
 export class ClusterController {
@@ -98,6 +104,8 @@ export class ClusterController {
   private seen = { key: '', since: 0 };
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
+  private readonly keys: NodeKeys;
+  private readonly memberKeys: MemberKeys;
   private responder: MdnsResponder | undefined;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
@@ -106,8 +114,10 @@ export class ClusterController {
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.stable = readStableView(o.home);
+    this.keys = new NodeKeys(o.store.state);
     this.admissions = new Admissions({
       state: o.store.state,
+      keys: this.keys,
       clock: o.clock ?? Date.now,
       logger: o.logger,
       members: () => this.node?.swim.members() ?? [],
@@ -122,6 +132,29 @@ export class ClusterController {
               }),
           }),
     });
+    this.memberKeys = new MemberKeys({
+      home: o.home,
+      nodeId: o.nodeId,
+      state: o.store.state,
+      logger: o.logger,
+      clock: o.clock ?? Date.now,
+      keys: this.keys,
+      admissions: this.admissions,
+      member: () => (this.node && this.config ? { node: this.node, config: this.config } : undefined),
+      setConfig: (c) => {
+        const rekeyed = this.config !== undefined && this.config.key !== c.key;
+        writeClusterConfig(this.o.home, c);
+        this.config = c;
+        // mDNS answers under the key's fingerprint (what a new token names).
+        if (rekeyed) void this.restartResponder(c);
+      },
+    });
+  }
+
+  /** `fizz key rotate`: a new cluster key through every live member, none ever leaving. */
+  async rotateKey(): Promise<{ id: string; members: number }> {
+    this.requireConfig();
+    return this.memberKeys.rotate();
   }
 
   get clustered(): boolean {
@@ -146,6 +179,8 @@ export class ClusterController {
   async resume(): Promise<void> {
     const config = readClusterConfig(this.o.home);
     if (!config) return;
+    // A cluster made before signed metadata has no binding of this node's key: make it.
+    await this.memberKeys.registerSelf(true);
     this.node = await this.startNode(config, config.seeds);
     this.config = config;
   }
@@ -158,6 +193,7 @@ export class ClusterController {
       ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
       secrets: await localIdentity(this.o.home),
     };
+    await this.memberKeys.registerSelf(false);
     const node = await this.startNode(config, []);
     writeClusterConfig(this.o.home, config);
     this.config = config;
@@ -180,7 +216,11 @@ export class ClusterController {
       admitted = await this.admissions.join(
         req.token,
         peer ? formatAddress(peer.host, peer.port) : undefined,
-        { node: this.o.nodeId, name: base.name },
+        {
+          node: this.o.nodeId,
+          name: base.name,
+          key: Buffer.from(await this.memberKeys.publicKey()).toString('base64url'),
+        },
         this.o.joinTimeoutMs,
       );
     } catch (err) {
@@ -190,6 +230,7 @@ export class ClusterController {
       );
     }
     const { welcome, seed } = admitted;
+    this.keys.learn(welcome.keys);
     const seeds = [seed, ...welcome.seeds.filter((s) => s !== seed && s !== base.address)].slice(0, 5);
     const config: ClusterConfig = {
       ...base,
@@ -267,6 +308,8 @@ export class ClusterController {
       capacity: m.meta.capacity?.weight ?? 1,
       version: m.meta.version ?? '',
       self: m.name === this.o.nodeId,
+      incarnation: m.incarnation,
+      ...(m.name === this.o.nodeId ? { dropped: { ...this.node!.swim.stats.dropped } } : {}),
     }));
     return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
   }
@@ -397,6 +440,8 @@ export class ClusterController {
     const node = await startClusterNode({
       dataDir: join(this.o.home, 'cluster'),
       clusterKey: Buffer.from(config.key, 'base64url'),
+      acceptKeys: (config.accept ?? []).map((k) => Buffer.from(k, 'base64url')),
+      clusterId: clusterIdOf(config),
       host,
       port,
       seeds,
@@ -405,6 +450,7 @@ export class ClusterController {
       labels: config.labels,
       store: this.o.store,
       logger: this.o.logger,
+      ...(await this.memberKeys.nodeOptions()),
       ...this.o.nodeOptions,
     });
     this.offMember = node.on('member', () => this.o.onChange());
@@ -422,7 +468,15 @@ export class ClusterController {
       );
     }
     await this.startResponder(config);
+    this.memberKeys.start();
     return node;
+  }
+
+  private async restartResponder(config: ClusterConfig): Promise<void> {
+    const old = this.responder;
+    this.responder = undefined;
+    await old?.stop();
+    if (this.node) await this.startResponder(config);
   }
 
   /** Answers mDNS for the cluster while a member; a LAN that drops multicast only loses that. */
@@ -445,6 +499,7 @@ export class ClusterController {
 
   private async stopNode(node: ClusterNode): Promise<void> {
     this.startingAs = undefined;
+    this.memberKeys.stop();
     this.offMember?.();
     this.offMember = undefined;
     const responder = this.responder;
@@ -480,6 +535,7 @@ export class ClusterController {
       capacity: 1,
       version: '',
       self: true,
+      incarnation: 0,
     };
   }
 }

@@ -40,6 +40,7 @@ export function clusterHandlers(d: ClusterHandlerDeps): ClusterHandlers {
     token: async (ttlMs, withAddresses) => controller.token(ttlMs, withAddresses),
     revoke: async (token) => ({ revoked: controller.revokeTokens(token) }),
     removeNode: async (node) => ({ id: controller.removeNode(node) }),
+    rotateKey: () => controller.rotateKey(),
     async nodes() {
       const statuses = d.state.nodeStatuses();
       const nodes: NodeInfo[] = controller.nodes().map((n) => ({

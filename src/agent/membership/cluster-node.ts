@@ -38,10 +38,17 @@ import {
   selfMeta,
   toPlacementMember,
 } from './member-view.js';
+import { Ed25519MetaSigner, type SignerOptions } from './signed-meta.js';
 
 export interface ClusterNodeOptions {
   dataDir: string;
   clusterKey: string | Uint8Array;
+  /** Other keys SWIM accepts besides the cluster key's (during a key rotation). */
+  acceptKeys?: Array<string | Uint8Array>;
+  /** The cluster's public id; default: derived from the key (ClusterNetOptions). */
+  clusterId?: string;
+  /** Gate libp2p connections by the peer's key instead of pnet (ClusterNetOptions). */
+  allowPeer?: (publicKey: Uint8Array) => boolean;
   /** The address other nodes reach this one at (bound and advertised). */
   host: string;
   /** UDP (SWIM) and TCP (libp2p) port; 0 picks one free for both. */
@@ -62,6 +69,9 @@ export interface ClusterNodeOptions {
   /** A store the caller already opened (the agent's); the node then neither opens nor closes
    * one. Default: `openStore(dataDir/state)`, closed by `stop()`. */
   store?: Store;
+  /** Sign this node's metadata with its Ed25519 identity and check every member's against
+   * the key bound to its node id (signed-meta.ts); none: metadata is not signed. */
+  signing?: Pick<SignerOptions, 'keyOf' | 'refused'>;
   /** While this node sees no other live member, retry joining the seeds this often (default 5 s). */
   rejoinIntervalMs?: number;
 }
@@ -94,6 +104,8 @@ export interface ClusterNode {
   readonly net: ClusterNet;
   readonly swim: Swim;
   readonly transport: Libp2pSwimTransport;
+  /** SWIM's keys: the first seals, every one opens (a key rotation adds, promotes, drops). */
+  readonly keyring: Keyring;
   /** Every member SWIM knows, self included, as placement sees them. */
   members(): PlacementMember[];
   /** The libp2p addresses the network is told to stay connected to. */
@@ -111,9 +123,11 @@ const MEMBER_EVENTS: MemberEventKind[] = ['join', 'update', 'suspect', 'alive', 
 
 export async function startClusterNode(opts: ClusterNodeOptions): Promise<ClusterNode> {
   const log = opts.logger;
-  const peerId = peerIdOf(await loadOrCreateIdentity(opts.dataDir));
+  const identity = await loadOrCreateIdentity(opts.dataDir);
+  const peerId = peerIdOf(identity);
   const name = opts.nodeName ?? peerId;
   const keyring = new Keyring([swimKeyFromClusterKey(opts.clusterKey)]);
+  for (const k of opts.acceptKeys ?? []) keyring.addKey(swimKeyFromClusterKey(k));
   const ownStore = opts.store === undefined;
   const store =
     opts.store ??
@@ -157,6 +171,15 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
       random: systemRandom(),
       clusterId: net.clusterId,
       keyring,
+      ...(opts.signing
+        ? {
+            signer: new Ed25519MetaSigner({
+              clusterId: net.clusterId,
+              secretKey: identity.raw.subarray(0, 32),
+              ...opts.signing,
+            }),
+          }
+        : {}),
       meta: selfMeta({
         multiaddr,
         version: FIZZ_VERSION,
@@ -246,6 +269,7 @@ export async function startClusterNode(opts: ClusterNodeOptions): Promise<Cluste
     net,
     swim,
     transport,
+    keyring,
     members: () => swim.members().map(toPlacementMember),
     libp2pPeers: () => [...peers],
     updateMeta(change) {
@@ -296,6 +320,8 @@ async function openNetwork(
       net = await createClusterNet({
         dataDir: opts.dataDir,
         clusterKey: opts.clusterKey,
+        ...(opts.clusterId ? { clusterId: opts.clusterId } : {}),
+        ...(opts.allowPeer ? { allowPeer: opts.allowPeer } : {}),
         listen: { host: opts.host, port },
         state: store.state,
         logger: opts.logger,

@@ -16,6 +16,8 @@ export function renderNodes(nodes: NodeInfo[], format: 'table' | 'json'): string
         replicas: n.replicas,
         version: n.version,
         self: n.self,
+        ...(n.incarnation !== undefined ? { incarnation: n.incarnation } : {}),
+        ...(n.dropped ? { dropped: n.dropped } : {}),
       })),
     )}\n`;
   return renderTable(

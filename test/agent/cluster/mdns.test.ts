@@ -132,7 +132,7 @@ describe('mDNS discovery', () => {
     try {
       const { token } = member.issue(config, 3600_000, false);
       assert.deepEqual(decodeJoinToken(token).addresses, []);
-      const me = { node: 'node-j', name: 'j' };
+      const me = { node: 'node-j', name: 'j', key: Buffer.alloc(32, 5).toString('base64url') };
       const ok = await joiner([config.address]).join(token, undefined, me);
       assert.equal(ok.seed, config.address);
       assert.equal(ok.welcome.key, config.key);

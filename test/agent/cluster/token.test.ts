@@ -18,7 +18,11 @@ import { silentLogger } from '../../../src/agent/logger.js';
 
 const T0 = 1_700_000_000_000;
 
-function member(port: number, clock: { t: number }) {
+function member(
+  port: number,
+  clock: { t: number },
+  live: Array<{ name: string; address: string; state: string }> = [],
+) {
   const state = new ClusterState({ nodeId: 'm1', clock: () => clock.t });
   const config: ClusterConfig = {
     version: 1,
@@ -33,7 +37,7 @@ function member(port: number, clock: { t: number }) {
     state,
     clock: () => clock.t,
     logger: silentLogger(),
-    members: () => [],
+    members: () => live,
   });
   return { state, config, admissions };
 }
@@ -82,12 +86,22 @@ describe('join tokens and admission', () => {
       logger: silentLogger(),
       members: () => [],
     });
-    const me = { node: 'node-j', name: 'j' };
+    const key = Buffer.alloc(32, 5).toString('base64url');
+    const me = { node: 'node-j', name: 'j', key };
     try {
       const { token } = m.admissions.issue(m.config, 3600_000);
+      const beforeKeyless = bytes(m.state);
+      await assert.rejects(
+        joiner.join(token, undefined, { node: 'node-j', name: 'j' }),
+        /refused this node: the joiner sent no node key/,
+      );
+      assert.equal(bytes(m.state), beforeKeyless);
       const ok = await joiner.join(token, undefined, me);
       assert.equal(ok.welcome.key, m.config.key);
       assert.equal(ok.welcome.tie, 'safety');
+      // The joiner's key is bound to its node id in the state and handed back in the welcome.
+      assert.equal(ok.welcome.keys?.['node-j'], key);
+      assert.equal(Buffer.from(m.admissions.keys.get('node-j') ?? []).toString('base64url'), key);
 
       const before = bytes(m.state);
       const wrong = encodeJoinToken({ ...decodeJoinToken(token), secret: new Uint8Array(32).fill(9) });
@@ -115,7 +129,7 @@ describe('join tokens and admission', () => {
         const t4 = m.admissions.issue(m.config).token;
         other.state.applyUpdate(m.state.encodeUpdate(), 'test');
         await assert.rejects(
-          joiner.join(t4, `127.0.0.1:${port + 1}`, { node: 'node-k', name: 'k' }),
+          joiner.join(t4, `127.0.0.1:${port + 1}`, { node: 'node-k', name: 'k', key }),
           /not the one the token names/,
         );
       } finally {
@@ -123,6 +137,47 @@ describe('join tokens and admission', () => {
       }
     } finally {
       await m.admissions.close();
+    }
+  });
+
+  it("a joiner claiming a live member's node id with another key is refused; the same key is re-admitted", async () => {
+    const clock = { t: T0 };
+    const port = 21_300 + (process.pid % 2000);
+    const {
+      state,
+      config,
+      admissions: m,
+    } = member(port, clock, [{ name: 'node-x', address: '127.0.0.1:1', state: 'alive' }]);
+    const owner = Buffer.alloc(32, 1);
+    m.keys.register('node-x', owner);
+    await m.listen(config, () => config);
+    const joiner = new Admissions({
+      state: new ClusterState({ nodeId: 'j', clock: () => clock.t }),
+      clock: () => clock.t,
+      logger: silentLogger(),
+      members: () => [],
+    });
+    try {
+      const { token } = m.issue(config, 3600_000);
+      const before = bytes(state);
+      await assert.rejects(
+        joiner.join(token, undefined, {
+          node: 'node-x',
+          name: 'x',
+          key: Buffer.alloc(32, 2).toString('base64url'),
+        }),
+        /refused this node: node id node-x belongs to a live member with another key/,
+      );
+      assert.equal(bytes(state), before);
+      assert.deepEqual(Buffer.from(m.keys.get('node-x')!), owner);
+      const ok = await joiner.join(token, undefined, {
+        node: 'node-x',
+        name: 'x',
+        key: owner.toString('base64url'),
+      });
+      assert.equal(ok.welcome.keys?.['node-x'], owner.toString('base64url'));
+    } finally {
+      await m.close();
     }
   });
 

@@ -1,4 +1,5 @@
 import type { CommandClass } from 'clipanion';
+import { KeyRotateCommand } from '../key-rotate.js';
 import { NodeRmCommand } from '../node-rm.js';
 import { ConfigCreateCommand, SecretCreateCommand } from '../object-create.js';
 import { ConfigLsCommand, SecretLsCommand } from '../object-ls.js';
@@ -15,4 +16,5 @@ export const securityCommands: CommandClass[] = [
   ConfigRmCommand,
   TokenRevokeCommand,
   NodeRmCommand,
+  KeyRotateCommand,
 ];
