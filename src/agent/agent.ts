@@ -103,6 +103,8 @@ export interface AgentOptions {
   clustered?: () => boolean;
   /** Passed to the reconciler (ReconcilerOptions.statusExtra). */
   statusExtra?: ReconcilerOptions['statusExtra'];
+  /** Passed to the reconciler (ReconcilerOptions.peerImages). */
+  peerImages?: ReconcilerOptions['peerImages'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
   /** `fizz ps` rows of the replicas other nodes run. */
@@ -199,6 +201,7 @@ export class Agent implements ApiHandlers {
     };
     if (o.members) ro.members = o.members;
     if (o.statusExtra) ro.statusExtra = o.statusExtra;
+    if (o.peerImages) ro.peerImages = o.peerImages;
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     if (o.objects) ro.objectVersion = o.objects.version;

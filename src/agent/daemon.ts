@@ -21,6 +21,7 @@ import type { Logger } from './logger.js';
 import type { ClusterNode } from './membership/cluster-node.js';
 import { startMesh } from './mesh/mesh.js';
 import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
+import { wireImageSpread } from './p2p-images/wire.js';
 import { wireRemote } from './remote/wire.js';
 import { fileObjects } from './secrets/index.js';
 import { StateRebaser } from './state-rebase.js';
@@ -117,6 +118,17 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
   const nodeName = () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.name : undefined);
+  // Images spread peer to peer (p2p-images/): advertised in the status entry, fetched before the registry.
+  const spread = wireImageSpread({
+    archive: meshRuntime.archive,
+    home: paths.home,
+    nodeId,
+    state: store.state,
+    cluster,
+    clock: systemClock,
+    logger,
+    changed: () => kick(),
+  });
   const agent: Agent = new Agent({
     nodeId,
     home: paths.home,
@@ -135,8 +147,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     clustered: () => cluster.clustered,
     statusExtra: () => {
       const info = mesh.info();
-      return info ? { mesh: info } : {};
+      const held = spread.inventory.current();
+      return { ...(info ? { mesh: info } : {}), ...(held.length > 0 ? { held } : {}) };
     },
+    peerImages: { peers: spread.peers, changed: () => spread.inventory.stale() },
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
@@ -170,7 +184,10 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   };
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
   const remote = wireRemote({ agent, cluster, state: store.state, nodeId, logger });
-  onNode = remote.serve;
+  onNode = async (node) => {
+    await remote.serve(node);
+    await spread.serve(node);
+  };
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the
   // stable view (cluster/quorum.ts), so a lone restarted node starts nothing of the others'.
   try {
@@ -202,6 +219,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   await agent.shutdown();
   mesh.close();
   await cluster.stop();
+  await spread.close();
   rebases.abort();
   await rebasing;
   await store.close();

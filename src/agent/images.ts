@@ -28,6 +28,7 @@ import {
 } from './image-policy.js';
 import { type ImageEmit, PullReporter } from './image-progress.js';
 import type { Logger } from './logger.js';
+import type { PeerImageSource } from './p2p-images/fetch.js';
 
 /** One service whose image must be here before its containers are made. */
 export interface ImageWork {
@@ -49,6 +50,10 @@ export interface ImageServiceOptions {
   logger: Logger;
   /** The docker CLI config directory when a request names none (default: DOCKER_CONFIG, else ~/.docker). */
   dockerConfig?: string;
+  /** The cluster's other nodes, asked before the registry for an image this engine lacks. */
+  peers?: PeerImageSource;
+  /** This engine's images changed (pulled, built or loaded). */
+  changed?: () => void;
 }
 
 export function workKey(project: string, service: string): string {
@@ -60,6 +65,19 @@ interface Planned {
   facts: ImageFacts;
   ask: ImageAsk;
   plan: ImagePlan;
+}
+
+/** How the ask of the cluster's other nodes went. */
+interface PeerTry {
+  loaded: boolean;
+  /** Every holder was tried and failed. */
+  error?: string;
+}
+
+/** A failure line, with what the peers said: none has the image, or why none could send it. */
+function withPeers(line: string, peers: PeerTry | undefined): string {
+  if (!peers) return line;
+  return peers.error ? `${line}; from peers: ${peers.error}` : `${line}; no node of the cluster has it`;
 }
 
 function done(errors: string[]): DoneEvent {
@@ -100,6 +118,7 @@ export class ImageService {
     });
     this.pulledAt.set(ref, this.o.clock.now());
     this.o.logger.info({ image: ref }, 'image pulled');
+    this.o.changed?.();
     reporter.status('pulled');
   }
 
@@ -139,12 +158,39 @@ export class ImageService {
         ...(signal ? { signal } : {}),
       });
       this.o.logger.info({ image, service, id }, 'image built');
+      this.o.changed?.();
       ev('built');
       return id;
     } catch (err) {
       this.o.logger.warn({ image, service, err: message(err) }, 'build failed');
       ev('error', message(err));
       throw err;
+    }
+  }
+
+  /** One image from a peer, its progress on the image's line ("from h2 (40%)"). */
+  private async fromPeer(ref: string, w: ImageWork, signal?: AbortSignal): Promise<PeerTry> {
+    const reporter = new PullReporter(ref, w.service, w.emit, () => this.o.clock.now());
+    let shown = -1;
+    try {
+      const got = await this.o.peers!.fetch(
+        ref,
+        (p) => {
+          const pct = p.total > 0 ? Math.min(99, Math.floor((100 * p.done) / p.total)) : 0;
+          if (pct === shown) return;
+          if (shown < 0 || pct >= shown + 5 || pct === 99)
+            reporter.status('pulling', `from ${p.node} (${pct}%)`);
+          shown = pct;
+        },
+        signal,
+      );
+      if (!got) return { loaded: false };
+      reporter.status('pulled', got.node === 'local' ? undefined : `from ${got.node}`);
+      this.o.changed?.();
+      return { loaded: true };
+    } catch (err) {
+      reporter.status('warning', message(err));
+      return { loaded: false, error: message(err) };
     }
   }
 
@@ -191,6 +237,22 @@ export class ImageService {
       }
     }
 
+    // Peers before the registry: an image this engine lacks comes from a node that holds it.
+    const peerTries = new Map<string, Promise<PeerTry>>();
+    for (const p of planned) {
+      const ref = image(p.w);
+      if (!this.o.peers?.clustered() || p.facts.present || p.plan.build === 'always' || peerTries.has(ref))
+        continue;
+      peerTries.set(ref, this.fromPeer(ref, p.w, signal));
+    }
+    const peerOutcome = new Map<string, PeerTry>();
+    for (const [ref, t] of peerTries) peerOutcome.set(ref, await t);
+    for (const p of planned) {
+      if (peerOutcome.get(image(p.w))?.loaded !== true) continue;
+      p.facts = { ...p.facts, present: true };
+      p.plan = planImage(p.facts, p.ask);
+    }
+
     // Pulls, each image once, all at once.
     const pulls = new Map<string, Promise<unknown>>();
     for (const { w, plan } of planned) {
@@ -221,7 +283,7 @@ export class ImageService {
       const ref = image(w);
       const pullErr = pullErrors.get(ref);
       if (pullErr !== undefined && !w.spec.build) {
-        fail(w, message(pullErr));
+        fail(w, withPeers(message(pullErr), peerOutcome.get(ref)));
         continue;
       }
       const next = afterPull(plan, plan.pull && pullErr === undefined ? true : facts.present);
@@ -237,7 +299,7 @@ export class ImageService {
       const ref = image(w);
       try {
         if (next === 'missing') {
-          fail(w, `image "${ref}": ${missingReason(facts, plan, ask)}`);
+          fail(w, withPeers(`image "${ref}": ${missingReason(facts, plan, ask)}`, peerOutcome.get(ref)));
           continue;
         }
         // Only a pulled image has to be asked its id again.

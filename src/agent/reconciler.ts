@@ -19,7 +19,7 @@ import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
 import { ImageStage, type ImagesRequest } from './image-stage.js';
-import { ImageService } from './images.js';
+import { ImageService, type ImageServiceOptions } from './images.js';
 import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
@@ -30,7 +30,9 @@ import { ContainerWaiter } from './waiter.js';
 export interface ReconcilerOptions {
   nodeId: string;
   /** What else this node says about itself in its status entry (its mesh end). */
-  statusExtra?: () => Pick<NodeStatus, 'mesh'>;
+  statusExtra?: () => Pick<NodeStatus, 'mesh' | 'held'>;
+  /** The cluster's image spread (p2p-images/): peers asked before the registry. */
+  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;
@@ -154,7 +156,7 @@ export class Reconciler {
       dependencyTimeoutMs: o.dependencyTimeoutMs,
     });
     this.failures = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
-    this.images = new ImageService({ runtime: o.runtime, clock: o.clock, logger: o.logger });
+    this.images = new ImageService({ runtime: o.runtime, clock: o.clock, logger: o.logger, ...o.peerImages });
     this.imageStage = new ImageStage(this.images);
     this.restarts = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
   }

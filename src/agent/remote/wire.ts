@@ -52,13 +52,7 @@ export function wireRemote(o: {
       return label(r);
     },
   };
-  const peers = (): PeerEntry[] =>
-    (cluster.clusterNode?.swim.members() ?? []).flatMap((m) => {
-      const addr = libp2pAddrOfMember(m);
-      if (m.name === o.nodeId || addr === null) return [];
-      const name = typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name;
-      return [{ id: m.name, name, addr, state: m.state }];
-    });
+  const peers = () => clusterPeers(cluster, o.nodeId);
   const handlers = clusterWide(agent as Parameters<typeof clusterWide>[0], {
     remote: () => {
       const node = cluster.clusterNode;
@@ -85,4 +79,14 @@ export function wireRemote(o: {
         { maxInboundStreams: limits.maxInboundStreams },
       ),
   };
+}
+
+/** The other members with their libp2p address, as SWIM sees them now. */
+export function clusterPeers(cluster: ClusterController, selfId: string): PeerEntry[] {
+  return (cluster.clusterNode?.swim.members() ?? []).flatMap((m) => {
+    const addr = libp2pAddrOfMember(m);
+    if (m.name === selfId || addr === null) return [];
+    const name = typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name;
+    return [{ id: m.name, name, addr, state: m.state }];
+  });
 }
