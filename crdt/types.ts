@@ -47,6 +47,9 @@ export interface NodeStatus {
   /** The images its engine holds, bounded (src/agent/p2p-images/held.ts), so peers can fetch
    * them from it. Unchecked by crdt/: readers validate. */
   held?: HeldImage[];
+  /** Replicas it owns but cannot make yet for want of their image, with why (slot key
+   * `project/service/index`). Unchecked by crdt/: readers validate. */
+  waiting?: Array<{ slot: string; reason: string }>;
   /** Replicas of a rolling update that failed on this node (every node reads them to pause
    * or roll back the same update; src/agent/rollouts.ts). Unchecked by crdt/: readers validate. */
   rollouts?: Array<{

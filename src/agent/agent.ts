@@ -11,6 +11,8 @@ import type {
   DoneEvent,
   DownRequest,
   ExecRequest,
+  ImageListResponse,
+  ImagePushRequest,
   ImagesResponse,
   InfoResponse,
   KillRequest,
@@ -43,11 +45,13 @@ import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
+import { waitingOf } from './image-waits.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
 import { removeOneOffs } from './oneoffs.js';
 import type { PlaceFn } from './ownership.js';
+import type { ImageCommands } from './p2p-images/push.js';
 import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
 import { psResponse } from './ps.js';
 import {
@@ -103,6 +107,8 @@ export interface AgentOptions {
   clustered?: () => boolean;
   /** Passed to the reconciler (ReconcilerOptions.statusExtra). */
   statusExtra?: ReconcilerOptions['statusExtra'];
+  /** `fizz image ls` and `fizz image push` (p2p-images/push.ts). */
+  imageCommands?: Pick<ImageCommands, 'list' | 'push'>;
   /** Passed to the reconciler (ReconcilerOptions.peerImages). */
   peerImages?: ReconcilerOptions['peerImages'];
   /** This node's human name (`fizz ps`'s NODE column). */
@@ -814,12 +820,22 @@ export class Agent implements ApiHandlers {
     return this.reconciler.images.buildCommand(req, emit, signal);
   }
 
+  imageList(): ImageListResponse {
+    return this.o.imageCommands?.list() ?? { images: [] };
+  }
+
+  imagePush(req: ImagePushRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    if (!this.o.imageCommands) throw new AgentRequestError('this agent cannot push images');
+    return this.o.imageCommands.push(req, emit, signal);
+  }
+
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
     return psResponse({
       local: await this.mine(project),
       remote: this.o.remotePs?.(project, all) ?? [],
       node: this.o.nodeName?.(),
-      unplaced: this.reconciler.unplaced,
+      // Placement's, and the replicas a node waits to get the image of (its status entry says).
+      unplaced: [...this.reconciler.unplaced, ...waitingOf(this.o.state.nodeStatuses())],
       project,
       all,
     });

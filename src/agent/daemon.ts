@@ -151,6 +151,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
       return { ...(info ? { mesh: info } : {}), ...(held.length > 0 ? { held } : {}) };
     },
     peerImages: { peers: spread.peers, changed: () => spread.inventory.stale() },
+    imageCommands: spread.commands,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
@@ -183,7 +184,14 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     agent.eventSources.onMembers(cluster.nodes());
   };
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
-  const remote = wireRemote({ agent, cluster, state: store.state, nodeId, logger });
+  const remote = wireRemote({
+    agent,
+    cluster,
+    state: store.state,
+    nodeId,
+    logger,
+    imagePull: (r, emit, s) => spread.commands.pullFor(r, emit, s),
+  });
   onNode = async (node) => {
     await remote.serve(node);
     await spread.serve(node);

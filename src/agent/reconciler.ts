@@ -19,6 +19,7 @@ import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
 import { ImageStage, type ImagesRequest } from './image-stage.js';
+import { ImageWaits } from './image-waits.js';
 import { ImageService, type ImageServiceOptions } from './images.js';
 import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
@@ -136,6 +137,9 @@ export class Reconciler {
   private queue: Pending[] = [];
   private running = false;
   private lastStatus = '';
+  private lastWaitWrite = Number.NEGATIVE_INFINITY;
+  /** Owned replicas that wait for their image, with why (written in the status entry). */
+  readonly imageWaits = new ImageWaits();
   /** Slots moving to another node, since when (make-before-break). */
   private readonly handoffSince = new Map<string, number>();
   private readonly handoffReleased = new Map<string, number>();
@@ -451,9 +455,19 @@ export class Reconciler {
       specs,
       requests: reqs.flatMap((r) => (r.images ? [r.images] : [])),
       emit,
+      wait: (slots, reason) => this.noteWaiting(slots, reason, actual),
       signal: this.abort.signal,
     });
     const actions = staged.actions;
+    this.imageWaits.prune(
+      new Set(owned.map((d) => slotKey(d.slot))),
+      // Made already, or about to be: the image is here.
+      new Set([
+        ...actual.flatMap((c) => slotRefOf(c) ?? []),
+        ...actions.flatMap((a) => (a.kind === 'remove' ? [] : [slotKey(a.slot.slot)])),
+      ]),
+    );
+    for (const [key, reason] of staged.reasons) this.imageWaits.set([key], reason);
     for (const key of staged.failedSlots) this.failures.record(key, clock.now());
     for (const [p, lines] of staged.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
     if (actions.length > 0)
@@ -512,12 +526,22 @@ export class Reconciler {
     return { errors, touched: result.touched, actual, changed: actions.length > 0 };
   }
 
+  /** Replicas wait for an image on its way: said in the status entry at most once a second. */
+  private noteWaiting(slots: string[], reason: string, actual: ContainerInfo[]): void {
+    this.imageWaits.set(slots, reason);
+    const now = this.o.clock.now();
+    if (now - this.lastWaitWrite < 1000) return;
+    this.lastWaitWrite = now;
+    void this.writeStatus(actual).catch(() => {});
+  }
+
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId, this.drainingSlots);
     const extra = this.o.statusExtra?.() ?? {};
     const rollouts = this.o.rollouts?.report() ?? [];
-    const text = JSON.stringify([list, extra, rollouts]);
+    const waiting = this.imageWaits.list();
+    const text = JSON.stringify([list, extra, rollouts, waiting]);
     // Written again when a peer removed it (it took this node for gone) though nothing changed.
     if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
@@ -527,6 +551,7 @@ export class Reconciler {
       updatedAt: this.o.clock.now(),
       ...extra,
       ...(rollouts.length > 0 ? { rollouts } : {}),
+      ...(waiting.length > 0 ? { waiting } : {}),
     });
   }
 

@@ -36,6 +36,10 @@ export const ROUTES = {
   pull: `${API_PREFIX}/pull`,
   /** `fizz build`: build the services' images (the builder's output streamed). */
   build: `${API_PREFIX}/build`,
+  /** `fizz image ls`: the images each node of the cluster holds. */
+  imageList: `${API_PREFIX}/image/ls`,
+  /** `fizz image push`: every other node pulls an image from this one (progress per node). */
+  imagePush: `${API_PREFIX}/image/push`,
 } as const;
 
 /** What happens to one resource while an operation runs, as docker compose prints it. */
@@ -365,4 +369,21 @@ export interface ImagesResponse {
   images: ImageEntry[];
   /** Nodes that could not answer, one line each (in a cluster). */
   errors?: string[];
+}
+
+/** One image one node holds, as `fizz image ls` prints it. */
+export interface HeldImageEntry {
+  node: string;
+  id: string;
+  tags: string[];
+  layers: number;
+}
+
+export interface ImageListResponse {
+  images: HeldImageEntry[];
+}
+
+/** `fizz image push <image>`. */
+export interface ImagePushRequest {
+  image: string;
 }

@@ -22,6 +22,8 @@ export interface ImageArchive {
   list(): Promise<LocalImage[]>;
   save(id: string, signal?: AbortSignal): Promise<AsyncIterable<Buffer>>;
   load(archive: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<void>;
+  /** Names image `id` `repo:tag` (a save by id carries no names). */
+  tag(id: string, repoTag: string): Promise<void>;
 }
 
 export class DockerImageArchive implements ImageArchive {
@@ -83,5 +85,15 @@ export class DockerImageArchive implements ImageArchive {
       const failed = messageError(m);
       if (failed !== undefined) throw new Error(`the engine refused the image: ${failed}`);
     }
+  }
+
+  async tag(id: string, repoTag: string): Promise<void> {
+    await this.ready();
+    const colon = repoTag.lastIndexOf(':');
+    const split = colon > repoTag.lastIndexOf('/');
+    await this.docker.getImage(id).tag({
+      repo: split ? repoTag.slice(0, colon) : repoTag,
+      tag: split ? repoTag.slice(colon + 1) : 'latest',
+    });
   }
 }

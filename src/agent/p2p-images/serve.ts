@@ -150,12 +150,14 @@ export async function serveImage(stream: Stream, o: ServeImageOptions, from: str
   const ping = setInterval(() => void ch.send({ type: 'ping' }).catch(() => {}), o.limits.pingMs);
   let sent = 0;
   try {
+    const t0 = performance.now();
     const dir = await o.cache.acquire(ask.id);
+    const saveMs = Math.round(performance.now() - t0);
     try {
       if (!existsSync(join(dir, 'manifest.json'))) throw new Error('the engine saved no manifest');
       const skip = await leftOut(dir, ask.skip);
       await ch.send({ type: 'event', value: { total: (await sizeOf(dir, '', skip)) + 1024 } });
-      o.logger.info({ from, image: ask.id, skip: ask.skip.length }, 'image transfer: sending');
+      o.logger.info({ from, image: ask.id, skip: ask.skip.length, saveMs }, 'image transfer: sending');
       let pending: Buffer[] = [];
       let size = 0;
       const flush = async () => {

@@ -9,15 +9,18 @@ import type { Clock } from '../clock.js';
 import type { ClusterController } from '../cluster/controller.js';
 import type { Logger } from '../logger.js';
 import type { ClusterNode } from '../membership/cluster-node.js';
+import { RemoteApi } from '../remote/ask.js';
 import { REMOTE_LIMITS } from '../remote/limits.js';
 import { clusterPeers } from '../remote/wire.js';
 import { PeerImages } from './fetch.js';
 import { ImageInventory } from './inventory.js';
+import { ImageCommands } from './push.js';
 import { IMAGE_PROTOCOL, SaveCache, serveImage } from './serve.js';
 
 export interface ImageSpread {
   inventory: ImageInventory;
   peers: PeerImages;
+  commands: ImageCommands;
   serve(node: ClusterNode): Promise<void>;
   close(): Promise<void>;
 }
@@ -54,9 +57,22 @@ export function wireImageSpread(o: {
     logger: o.logger,
     loaded: () => inventory.stale(),
   });
+  const commands = new ImageCommands({
+    archive: o.archive,
+    peers,
+    selfId: o.nodeId,
+    statuses: () => o.state.nodeStatuses(),
+    names: () => new Map(o.cluster.nodes().map((n) => [n.id, n.name])),
+    clusterPeers: () => clusterPeers(o.cluster, o.nodeId),
+    remote: () => {
+      const node = o.cluster.clusterNode;
+      return node ? new RemoteApi(node.net, limits) : undefined;
+    },
+  });
   return {
     inventory,
     peers,
+    commands,
     serve: (node) =>
       node.net.handle(
         IMAGE_PROTOCOL,

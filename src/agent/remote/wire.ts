@@ -32,6 +32,8 @@ export function wireRemote(o: {
   nodeId: string;
   logger: Logger;
   limits?: RemoteLimits;
+  /** `fizz image push` from another node: pull the image from it (p2p-images/push.ts). */
+  imagePull: RemoteLocal['imagePull'];
 }): RemoteWiring {
   const limits = o.limits ?? REMOTE_LIMITS;
   const { agent, cluster } = o;
@@ -51,6 +53,7 @@ export function wireRemote(o: {
       if (!label) throw new Error('this node has no cluster routes');
       return label(r);
     },
+    imagePull: o.imagePull,
   };
   const peers = () => clusterPeers(cluster, o.nodeId);
   const handlers = clusterWide(agent as Parameters<typeof clusterWide>[0], {

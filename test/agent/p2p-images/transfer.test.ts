@@ -38,8 +38,13 @@ function logger(into: Logged[]): Logger {
 /** An engine holding `images`, serving each as its archive (`served` may differ: a tampered copy). */
 function archive(images: LocalImage[], served = new Map<string, Buffer>()) {
   const loads: Buffer[] = [];
-  const a: ImageArchive & { loads: Buffer[] } = {
+  const tags: string[] = [];
+  const a: ImageArchive & { loads: Buffer[]; tags: string[] } = {
     loads,
+    tags,
+    tag: async (id, name) => {
+      tags.push(`${name}=${id}`);
+    },
     list: async () => images,
     save: async (id) => {
       const tar = served.get(id);
@@ -145,6 +150,7 @@ test('a whole image arrives, checked, and is loaded once; a second ask loads not
   const got = await receiver(p, engine, img).fetch('t/x:1', (x) => progress.push(x.done));
   assert.equal(got?.node, 'h1');
   assert.equal(engine.loads.length, 1);
+  assert.deepEqual(engine.tags, [`t/x:1=${img.id}`], 'the loaded image gets its name');
   assert.ok(got!.bytes >= 900_000 && got!.bytes < 1_000_000, `${got?.bytes} bytes on the wire`);
   assert.ok(progress.length > 1 && progress.at(-1) === got!.bytes);
   // Nobody holds a name that is not advertised.
