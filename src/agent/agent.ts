@@ -390,18 +390,28 @@ export class Agent implements ApiHandlers {
     signal: AbortSignal,
   ): Promise<string[]> {
     if (!this.o.clustered?.() || !this.o.memberNames) return [];
+    // A replica its node cannot get the image of is pending too, with the node's reason.
+    const failed = () =>
+      waitingOf(this.o.state.nodeStatuses()).filter(
+        (w) => w.slot.startsWith(`${project}/`) && !w.reason.startsWith('pulling image'),
+      );
     const missing = await awaitCluster({
       state: this.o.state,
       slots: () => this.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
       names: this.o.memberNames,
-      pending: () => new Set(this.reconciler.unplaced.map((u) => u.slot)),
+      pending: () =>
+        new Set([...this.reconciler.unplaced.map((u) => u.slot), ...failed().map((w) => w.slot)]),
       selfId: this.o.nodeId,
       clock: this.o.clock,
       timeoutMs: this.waitTimeoutMs,
       signal,
       emit,
     });
-    return missing.length > 0 ? [`not running on any node yet: ${missing.join(', ')}`] : [];
+    const lines = failed()
+      .filter((w) => services.includes(w.slot.split('/')[1]!))
+      .map((w) => w.reason);
+    if (missing.length > 0) lines.push(`not running on any node yet: ${missing.join(', ')}`);
+    return [...new Set(lines)];
   }
 
   /** `up` in its project's queue: the state written durably, then the pass. */

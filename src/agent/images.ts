@@ -302,11 +302,11 @@ export class ImageService {
           fail(w, withPeers(`image "${ref}": ${missingReason(facts, plan, ask)}`, peerOutcome.get(ref)));
           continue;
         }
-        // Only a pulled image has to be asked its id again.
+        // Only a pulled image, or one a peer sent, has to be asked its id again.
         const id =
           next === 'build'
             ? await builds.get(ref)!
-            : plan.pull
+            : plan.pull || peerOutcome.get(ref)?.loaded
               ? (await this.o.runtime.imageInfo(ref))?.id
               : (await known.get(ref)!).id;
         if (id === undefined) fail(w, `image "${ref}" is not on this machine`);
