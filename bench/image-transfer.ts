@@ -30,9 +30,11 @@ async function build(cluster: Cluster, host: string, tag: string, mb: number, la
   const ctx = join(DIR, tag.replace(/[/:]/g, '-'));
   mkdirSync(ctx, { recursive: true });
   const each = Math.floor((mb * 1024 * 1024) / layers);
-  const runs = Array.from({ length: layers }, (_, i) => `RUN head -c ${each} /dev/urandom > /blob${i}`);
+  // The tag in each step: two images of the same steps would be one image (the build cache).
+  const slug = tag.replace(/[/:]/g, '-');
+  const runs = Array.from({ length: layers }, (_, i) => `RUN head -c ${each} /dev/urandom > /${slug}-${i}`);
   writeFileSync(join(ctx, 'Dockerfile'), ['FROM fizz/busybox:latest', ...runs, ''].join('\n'));
-  await must(cluster, host, ['docker', 'build', '-q', '-t', tag, ctx]);
+  await must(cluster, host, ['docker', 'build', '-q', '--no-cache', '-t', tag, ctx]);
 }
 
 /** The agent log lines of `msg` about `image` since `from` bytes of the log. */
