@@ -101,7 +101,12 @@ const bench: Benchmark = {
       const t0 = performance.now();
       await must(cluster, 'h1', ['fizz', 'image', 'push', 'bench/spread:1']);
       const spreadMs = performance.now() - t0;
-      const loaded = peers.flatMap((h) => logged(cluster, h, 'image loaded from a peer', marks.get(h)));
+      // The push ends on the peers' answers; their log lines may land a moment later.
+      let loaded = peers.flatMap((h) => logged(cluster, h, 'image loaded from a peer', marks.get(h)));
+      for (let i = 0; i < 50 && loaded.length < peers.length; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        loaded = peers.flatMap((h) => logged(cluster, h, 'image loaded from a peer', marks.get(h)));
+      }
       const sent = logged(cluster, 'h1', 'image transfer: sending', marks.get('h1'));
       const bytesOnWire = loaded.reduce((n, l) => n + Number(l.bytes ?? 0), 0);
       const med = (k: string) => round(median(loaded.map((l) => Number(l[k] ?? 0))), 0);
