@@ -127,7 +127,6 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     cluster,
     clock: systemClock,
     logger,
-    changed: () => kick(),
   });
   const agent: Agent = new Agent({
     nodeId,

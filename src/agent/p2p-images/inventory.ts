@@ -2,7 +2,9 @@
  * This node's advertised images (held.ts), kept fresh without a timer of its own: each
  * status write asks for the list (`current()`), which starts a refresh from the engine when
  * the last one is older than `everyMs` (or was marked stale by a load, a pull or a build);
- * the refreshed list is in the next status write.
+ * the refreshed list is in the next status write (the reconciler's tick, 2 s). It asks for
+ * no pass of its own: a pass started behind a `fizz up`'s back would make that up's
+ * containers and pull its images without its progress.
  */
 import type { HeldImage } from '../../../crdt/index.js';
 import type { ImageArchive } from '../../runtime/image-archive.js';
@@ -20,8 +22,6 @@ export class ImageInventory {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly everyMs = 5_000,
-    /** Called when the list changed (a status write is due). */
-    private readonly changed: () => void = () => {},
   ) {}
 
   current(): HeldImage[] {
@@ -40,9 +40,7 @@ export class ImageInventory {
       try {
         const next = advertised(await this.archive.list());
         this.at = this.clock.now();
-        const moved = JSON.stringify(next) !== JSON.stringify(this.list);
         this.list = next;
-        if (moved) this.changed();
       } catch (err) {
         this.logger.debug({ err: (err as Error).message }, 'image list not read');
       } finally {

@@ -39,11 +39,9 @@ export function wireImageSpread(o: {
   cluster: ClusterController;
   clock: Clock;
   logger: Logger;
-  /** A status write is due (the advertised list changed). */
-  changed: () => void;
 }): ImageSpread {
   const limits = REMOTE_LIMITS;
-  const inventory = new ImageInventory(o.archive, o.clock, o.logger, 5_000, o.changed);
+  const inventory = new ImageInventory(o.archive, o.clock, o.logger);
   const cache = new SaveCache(o.archive, join(o.home, 'images-out'));
   const cut = cutFault(process.env.FIZZ_TEST_IMAGE_CUT_AT);
   const peers = new PeerImages({
