@@ -1,7 +1,8 @@
 /**
  * The image step asks the cluster's other nodes before the registry (FakeRuntime; the peer
  * source is a stand-in that puts the image on the engine, as a load does): a replica whose
- * image a peer sent is made with it and the registry is not asked; an image no peer has is
+ * image a peer sent waits with the reason ps shows meanwhile, is made with it, and the
+ * registry is not asked; an image no peer has is
  * pulled; one nobody has fails with a line that says so, and the rest of the project runs.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +18,11 @@ import { project, service, signal, testAgent } from './fixtures.js';
 
 const REG = '127.0.0.1:5998';
 
-function peers(runtime: FakeRuntime, held: Map<string, string>): PeerImageSource & { asked: string[] } {
+function peers(
+  runtime: FakeRuntime,
+  held: Map<string, string>,
+  during: () => void = () => {},
+): PeerImageSource & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
@@ -27,6 +32,7 @@ function peers(runtime: FakeRuntime, held: Map<string, string>): PeerImageSource
       const id = held.get(ref);
       if (!id) return undefined;
       onProgress({ node: 'h2', done: 50, total: 100 });
+      during();
       runtime.registry.setLocal(ref, id);
       return { node: 'h2', bytes: 100 };
     },
@@ -35,7 +41,10 @@ function peers(runtime: FakeRuntime, held: Map<string, string>): PeerImageSource
 
 test('a peer is asked before the registry; the replica is made with what it sent', async () => {
   const runtime = new FakeRuntime();
-  const source = peers(runtime, new Map([[`${REG}/web:1`, 'sha256:beef000000000001']]));
+  let waiting: unknown[] = [];
+  const source = peers(runtime, new Map([[`${REG}/web:1`, 'sha256:beef000000000001']]), () => {
+    waiting = agent.reconciler.imageWaits.list();
+  });
   const { agent } = testAgent({ runtime, peerImages: { peers: source } });
   runtime.registry.remote.set(`${REG}/web:1`, 'sha256:0000000000000bad');
   const events: OpProgress[] = [];
@@ -56,6 +65,9 @@ test('a peer is asked before the registry; the replica is made with what it sent
     e.type === 'progress' && e.resource === 'image' ? [e.detail ?? e.status] : [],
   );
   assert.ok(lines.includes('from h2 (50%)') && lines.includes('from h2'), JSON.stringify(lines));
+  // While it came, the replica waited with the reason `fizz ps` shows; made, it waits no more.
+  assert.deepEqual(waiting, [{ slot: 'demo/web/0', reason: 'pulling image from h2 (50%)' }]);
+  assert.deepEqual(agent.reconciler.imageWaits.list(), []);
 });
 
 test('no peer has it: the registry is asked; nobody has it: the line says so, the rest runs', async () => {
