@@ -28,6 +28,7 @@ import {
 } from './image-policy.js';
 import { type ImageEmit, PullReporter } from './image-progress.js';
 import type { Logger } from './logger.js';
+import { askPeers, type PeerTry, withPeers } from './p2p-images/ask-peers.js';
 import type { PeerImageSource } from './p2p-images/fetch.js';
 
 /** One service whose image must be here before its containers are made. */
@@ -65,19 +66,6 @@ interface Planned {
   facts: ImageFacts;
   ask: ImageAsk;
   plan: ImagePlan;
-}
-
-/** How the ask of the cluster's other nodes went. */
-interface PeerTry {
-  loaded: boolean;
-  /** Every holder was tried and failed. */
-  error?: string;
-}
-
-/** A failure line, with what the peers said: none has the image, or why none could send it. */
-function withPeers(line: string, peers: PeerTry | undefined): string {
-  if (!peers) return line;
-  return peers.error ? `${line}; from peers: ${peers.error}` : `${line}; no node of the cluster has it`;
 }
 
 function done(errors: string[]): DoneEvent {
@@ -168,32 +156,6 @@ export class ImageService {
     }
   }
 
-  /** One image from a peer, its progress on the image's line ("from h2 (40%)"). */
-  private async fromPeer(ref: string, w: ImageWork, signal?: AbortSignal): Promise<PeerTry> {
-    const reporter = new PullReporter(ref, w.service, w.emit, () => this.o.clock.now());
-    let shown = -1;
-    try {
-      const got = await this.o.peers!.fetch(
-        ref,
-        (p) => {
-          const pct = p.total > 0 ? Math.min(99, Math.floor((100 * p.done) / p.total)) : 0;
-          if (pct === shown) return;
-          if (shown < 0 || pct >= shown + 5 || pct === 99)
-            reporter.status('pulling', `from ${p.node} (${pct}%)`);
-          shown = pct;
-        },
-        signal,
-      );
-      if (!got) return { loaded: false };
-      reporter.status('pulled', got.node === 'local' ? undefined : `from ${got.node}`);
-      this.o.changed?.();
-      return { loaded: true };
-    } catch (err) {
-      reporter.status('warning', message(err));
-      return { loaded: false, error: message(err) };
-    }
-  }
-
   /** What the engine says of an image now, and its id when it is here. */
   private async facts(image: string): Promise<{ facts: ImageFacts; id?: string }> {
     const info = await this.o.runtime.imageInfo(image);
@@ -243,7 +205,14 @@ export class ImageService {
       const ref = image(p.w);
       if (!this.o.peers?.clustered() || p.facts.present || p.plan.build === 'always' || peerTries.has(ref))
         continue;
-      peerTries.set(ref, this.fromPeer(ref, p.w, signal));
+      const reporter = new PullReporter(ref, p.w.service, p.w.emit, () => this.o.clock.now());
+      peerTries.set(
+        ref,
+        askPeers(this.o.peers, ref, reporter, signal).then((t) => {
+          if (t.loaded) this.o.changed?.();
+          return t;
+        }),
+      );
     }
     const peerOutcome = new Map<string, PeerTry>();
     for (const [ref, t] of peerTries) peerOutcome.set(ref, await t);

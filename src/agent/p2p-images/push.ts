@@ -10,6 +10,7 @@ import type { ImageArchive } from '../../runtime/image-archive.js';
 import type { RemoteApi } from '../remote/ask.js';
 import type { ImagePullAsk } from '../remote/request.js';
 import { type PeerEntry, reachable } from '../remote/targets.js';
+import { percentOf } from './ask-peers.js';
 import type { PeerImages, TransferProgress } from './fetch.js';
 import { advertised, heldOf, isRef } from './held.js';
 
@@ -83,7 +84,7 @@ export class ImageCommands {
             { op: 'image-pull', body: ask },
             (v) => {
               const p = decodeProgress(v);
-              const pct = p && p.total > 0 ? Math.min(99, Math.floor((100 * p.done) / p.total)) : -1;
+              const pct = p ? percentOf(p) : -1;
               if (pct < 0 || pct < shown + 10) return;
               shown = pct;
               line('pulling', `${pct}%`);
