@@ -107,7 +107,15 @@ export class PeerImages implements PeerImageSource {
     if (holders.length === 0) return undefined;
     const image = holders[0]!.image;
     const local = await this.o.archive.list();
-    if (local.some((i) => i.id === image.id)) return { node: 'local', bytes: 0 };
+    // Saved by id, an archive names nothing: the names the holder gives it, and the one asked for.
+    const name = async () => {
+      const names = new Set([...image.tags, ...(ref.startsWith('sha256:') ? [] : [normalTag(ref)])]);
+      for (const n of names) await this.o.archive.tag(image.id, n);
+    };
+    if (local.some((i) => i.id === image.id)) {
+      await name();
+      return { node: 'local', bytes: 0 };
+    }
     const engineHas = layersHeld(image.layers, local);
     const spool = join(this.o.dir, image.id.slice(7));
     const attempts = this.o.attempts ?? Math.max(3, holders.length + 1);
@@ -130,9 +138,7 @@ export class PeerImages implements PeerImageSource {
         await verifySpool(spool, image.id, engineHas);
         const t2 = performance.now();
         await this.o.archive.load(spoolArchive(spool), signal);
-        // Saved by id, the archive names nothing: the names the holder gives it, and the one asked for.
-        const names = new Set([...image.tags, ...(ref.startsWith('sha256:') ? [] : [normalTag(ref)])]);
-        for (const name of names) await this.o.archive.tag(image.id, name);
+        await name();
         await rm(spool, { recursive: true, force: true });
         // Where the time goes (the image-transfer benchmark reads these).
         const ms = {
