@@ -3,6 +3,10 @@
  * description, and `run` that measures and returns the rows to print and the JSON object
  * with the keys its issue names.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 export interface BenchResult {
   /** [figure, value, note] rows, printed as a table. */
   rows: Array<[string, string | number, string?]>;
@@ -46,4 +50,46 @@ export function percentile(values: number[], p: number): number {
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** One timed run of a process. */
+export interface Run {
+  ms: number;
+  code: number;
+  out: string;
+}
+
+/** Runs `cmd args…` (default: this Node.js) and times it as a whole process. */
+export function timed(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  cmd = process.execPath,
+): Promise<Run> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('close', (code) => resolve({ ms: performance.now() - start, code: code ?? -1, out }));
+  });
+}
+
+export function must(r: Run, what: string): Run {
+  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.out.slice(-2000)}`);
+  return r;
+}
+
+/** Stops the agent of FIZZ_HOME `home`, if one runs. */
+export function stopAgent(home: string): void {
+  try {
+    process.kill(Number(readFileSync(join(home, 'agent.pid'), 'utf8')), 'SIGTERM');
+  } catch {
+    // no agent started, or it is gone already
+  }
 }

@@ -8,12 +8,20 @@
  * The benchmark starts its own agent (a temporary FIZZ_HOME) and project on the local engine,
  * and removes both after. `--no-engine` skips `ps` (no Docker Engine here).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Benchmark, median, parseOptions, percentile, round } from './benchmark.js';
+import {
+  type Benchmark,
+  median,
+  must,
+  parseOptions,
+  percentile,
+  round,
+  stopAgent,
+  timed,
+} from './benchmark.js';
 
 const BIN = fileURLToPath(new URL('../../bin/fizz.js', import.meta.url));
 
@@ -25,32 +33,6 @@ services:
     command: ["sleep", "3600"]
     init: true
 `;
-
-interface Run {
-  ms: number;
-  code: number;
-  out: string;
-}
-
-function timed(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      out += d;
-    });
-    child.on('close', (code) => resolve({ ms: performance.now() - start, code: code ?? -1, out }));
-  });
-}
-
-function must(r: Run, what: string): Run {
-  if (r.code !== 0) throw new Error(`${what} failed (${r.code}): ${r.out.slice(-2000)}`);
-  return r;
-}
 
 const bench: Benchmark = {
   name: 'cli-start',
@@ -112,13 +94,5 @@ const bench: Benchmark = {
     };
   },
 };
-
-function stopAgent(home: string): void {
-  try {
-    process.kill(Number(readFileSync(join(home, 'agent.pid'), 'utf8')), 'SIGTERM');
-  } catch {
-    // no agent started, or it is gone already
-  }
-}
 
 export default bench;

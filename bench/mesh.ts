@@ -7,7 +7,8 @@
  * wireguard-go processes spend per GB, and the failed connections (one every 100 ms) while
  * the host of one of two replicas is killed. Needs root.
  *
- *   npm run bench -- mesh [--mb 200] [--rounds 2] [--requests 2000]
+ *   npm run bench -- mesh [--mb 200] [--rounds 2] [--requests 2000] [--cluster na --subnet 10.236.0]
+ *                       [--lan-mtu 9000]   the hosts' links carry jumbo frames (the mesh follows: MTU − 80)
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -64,9 +65,13 @@ const bench: Benchmark = {
     const mb = Number(opts.get('mb') ?? 200);
     const rounds = Number(opts.get('rounds') ?? 2);
     const requests = Number(opts.get('requests') ?? 2000);
+    // Its own cluster name and /24, so that it can run beside the tests (default: mesh.test.ts's).
+    const subnet = opts.get('subnet') ?? '10.236.0';
+    const lanMtu = opts.has('lan-mtu') ? Number(opts.get('lan-mtu')) : undefined;
     const cluster = new Cluster({
-      name: 'na',
-      subnet: '10.236.0',
+      name: opts.get('cluster') ?? 'na',
+      subnet,
+      ...(lanMtu !== undefined ? { mtu: lanMtu } : {}),
       progress: (l) => process.stderr.write(`${l}\n`),
     });
     const client = async (argv: string[]) => {
@@ -81,7 +86,7 @@ const bench: Benchmark = {
       await cluster.up(3);
       const up = await cluster.exec('h1', ['fizz', 'up', '-d'], { cwd: DIR, timeoutMs: 120_000 });
       if (up.code !== 0) throw new Error(`fizz up: ${up.stderr}`);
-      const paths = { fizz: '10.236.0.11', direct: '10.236.0.12' } as const;
+      const paths = { fizz: `${subnet}.11`, direct: `${subnet}.12` } as const;
       // Until both paths answer (placement, the mesh's rules and the handshake).
       for (const host of Object.values(paths))
         for (let i = 0; ; i++) {
@@ -128,6 +133,7 @@ const bench: Benchmark = {
         fizz_p99_ms: round(p99('fizz'), 3),
         direct_p99_ms: round(p99('direct'), 3),
         failover_probes: probes.length,
+        lan_mtu: lanMtu ?? 1500,
       };
       return {
         rows: [
@@ -143,6 +149,7 @@ const bench: Benchmark = {
           ['added_p50_ms', json.added_p50_ms, 'bar < 1 ms'],
           ['added_p99_ms', json.added_p99_ms, ''],
           ['cpu_s_per_gb', json.cpu_s_per_gb, 'wireguard-go on both ends, user+system'],
+          ['lan_mtu', json.lan_mtu, "the hosts' links; the mesh takes 80 less"],
           ['failover_errors', failoverErrors, `of ${probes.length} connections, 1 per 100 ms, h3 killed`],
         ],
         json,

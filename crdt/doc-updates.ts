@@ -11,6 +11,7 @@
  */
 import * as Y from 'yjs';
 import { ListenerError, UpdateDecodeError } from './errors.js';
+import { checkUpdate } from './update-check.js';
 
 export type UpdateListener = (update: Uint8Array, origin: unknown, local: boolean) => void;
 
@@ -65,7 +66,7 @@ export class DocUpdates {
       // Decoded whole first: Yjs integrates the structs of an update before it reads the
       // rest, so bytes broken further on would otherwise change part of the document before
       // failing (34 of the 35 such single-byte mutations in update-bytes.test.ts fail here).
-      if (!checked) Y.decodeUpdateV2(bytes);
+      if (!checked) checkUpdate(bytes);
       Y.applyUpdateV2(this.doc, bytes, origin);
     } catch (cause) {
       failure = cause;

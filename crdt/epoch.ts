@@ -30,6 +30,7 @@ import type { UpdateListener } from './doc-updates.js';
 import { frame, MAX_EPOCH, unframe } from './epoch-frame.js';
 import { UpdateDecodeError } from './errors.js';
 import type { Entry } from './lww.js';
+import { checkUpdate } from './update-check.js';
 
 /** How long the document of the previous epoch is kept for late changes (10 minutes). */
 export const RETAIN_PREVIOUS_MS = 10 * 60_000;
@@ -99,7 +100,7 @@ export class Epochs {
   private adopt(epoch: number, body: Uint8Array, origin: unknown, replay: boolean): void {
     const next = this.fresh(true);
     try {
-      if (!replay) Y.decodeUpdateV2(body);
+      if (!replay) checkUpdate(body);
       Y.applyUpdateV2(next.doc, body, origin);
     } catch (cause) {
       next.destroy();
@@ -122,7 +123,7 @@ export class Epochs {
     if (!prev || prev.epoch !== epoch) return;
     const before = entries(prev.ds);
     try {
-      Y.decodeUpdateV2(body);
+      checkUpdate(body);
       Y.applyUpdateV2(prev.ds.doc, body, origin);
     } catch (cause) {
       throw new UpdateDecodeError(`update of epoch ${epoch} (${body.length} bytes) does not decode`, {

@@ -6,7 +6,9 @@
  * on disk. Writes are grouped: all updates made while a write is in flight go out in the
  * next one. When the log passes a size or record limit it is compacted: a new snapshot,
  * then the log truncated to its header. Any crash between those steps leaves a snapshot and
- * a log that together hold everything (Yjs updates are idempotent).
+ * a log that together hold everything (Yjs updates are idempotent). A project's removal
+ * (`fizz down`, here or on a peer) compacts at once when the files are not tiny: the
+ * removed spec, which may be megabytes, then leaves the disk with the project.
  *
  * On open, damage is detected (log-repair.ts): every intact record is kept, also those after
  * bytes damaged mid-log; the bad bytes are saved beside the log (`state.log.bad`), the log is
@@ -90,6 +92,11 @@ export interface StoreOptions {
   compactBytes?: number;
   /** …or this many records (default 10,000). */
   compactRecords?: number;
+  /**
+   * A project removed while snapshot and log hold more than this compacts them at once
+   * (default 64 KiB), so its spec leaves the disk with it, not at the next size limit.
+   */
+  compactOnRemovalBytes?: number;
 }
 
 export interface StoreStats {
@@ -138,6 +145,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
   const fsync = options.fsync !== false;
   const compactBytes = options.compactBytes ?? 4 * 1024 * 1024;
   const compactRecords = options.compactRecords ?? 10_000;
+  const compactOnRemovalBytes = options.compactOnRemovalBytes ?? 64 * 1024;
   const problems: StoreProblem[] = [];
   const report = (p: StoreProblem) => {
     problems.push(p);
@@ -276,6 +284,11 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
   // A new epoch (epoch.ts) makes every record before it dead weight: compact right after it.
   let loggedEpoch = state.epoch;
   let failure: unknown = null;
+  // Set by a removal (local or from a peer), before its update is written.
+  let removed = false;
+  const offRemoved = state.on('change', (e) => {
+    if (e.kind === 'project-removed') removed = true;
+  });
 
   const unsubscribe = state.onUpdate((update, origin) => {
     if (origin === LOAD) return;
@@ -296,7 +309,8 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     if (fsync) await fh.datasync();
     logBytes += bytes.length;
     logRecords += batch.length;
-    if (logBytes >= compactBytes || logRecords >= compactRecords || state.epoch !== loggedEpoch) {
+    const shed = removed && snapshotBytes + logBytes > compactOnRemovalBytes;
+    if (logBytes >= compactBytes || logRecords >= compactRecords || state.epoch !== loggedEpoch || shed) {
       loggedEpoch = state.epoch;
       await compactNow();
     }
@@ -324,6 +338,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
     if (fsync) await fh.datasync();
     logBytes = LOG_MAGIC.length;
     logRecords = 0;
+    removed = false;
     compactions++;
     options.logger?.info?.({ snapshotBytes }, 'state store compacted');
   }
@@ -370,6 +385,7 @@ async function openLocked(dir: string, options: StoreOptions, unlock: () => void
       );
       closed = true;
       unsubscribe();
+      offRemoved();
       await chain.catch(() => {});
       // Everything of this client id is in the log now; writes after close go to another.
       const client = state.releaseClient();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure a Docker Engine answers on this machine and that the offline test images
 # exist. Installs Debian's docker.io, busybox-static, docker-compose, docker-registry (a
-# registry on loopback for the pull tests) and apache2-utils (htpasswd) when missing,
+# registry on loopback for the pull tests), apache2-utils (htpasswd), openssh-server and
+# tcpdump (the security tests) when missing,
 # starts dockerd in the background when nothing answers, and builds the images from
 # busybox-static with `docker import` (no registry is reachable: nothing is pulled).
 set -euo pipefail
@@ -23,6 +24,10 @@ command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
 command -v wireguard-go >/dev/null 2>&1 || need_pkgs+=(wireguard-go)
 command -v wg >/dev/null 2>&1 || need_pkgs+=(wireguard-tools)
 command -v iptables-restore >/dev/null 2>&1 || need_pkgs+=(iptables)
+# `fizz --host ssh://` is tested against a private sshd on loopback (never started as a
+# service: there is no init here), and the cluster's traffic is captured with tcpdump.
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+command -v tcpdump >/dev/null 2>&1 || need_pkgs+=(tcpdump)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

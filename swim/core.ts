@@ -32,6 +32,12 @@ export interface SwimStats {
   declaredDead: number;
   /** Times this node refuted a suspicion or death of itself. */
   refutations: number;
+  /** Probes this node started, and those that got no ack in their period (the target is then suspected). */
+  probes: number;
+  probesFailed: number;
+  /** Members this node's view turned suspect, and suspects it saw alive again (their refutation). */
+  suspicions: number;
+  suspicionsRefuted: number;
   /** Dead or left members removed from the member list (`gossipToTheDeadTime` after). */
   reaped: number;
 }
@@ -73,6 +79,10 @@ export class Core {
     dropped: { auth: 0, cluster: 0, version: 0, decode: 0 },
     declaredDead: 0,
     refutations: 0,
+    probes: 0,
+    probesFailed: 0,
+    suspicions: 0,
+    suspicionsRefuted: 0,
     reaped: 0,
   };
   private readonly packetWriter: Writer;

@@ -47,6 +47,7 @@ export class Prober {
       return;
     }
     const seq = core.nextSeq();
+    core.stats.probes++;
     const p: Pending = {
       owner: this,
       relay: false,
@@ -107,6 +108,7 @@ export class Prober {
     if (core.stopped) return;
     const target = p.target!;
     if (!p.acked) {
+      core.stats.probesFailed++;
       if (core.config.lifeguard) {
         // Relays that could not even nack suggest the trouble is ours, not the target's.
         const missing = p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1;

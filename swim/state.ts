@@ -93,8 +93,10 @@ export function aliveNode(core: Core, a: AliveMsg, bootstrap = false): void {
   }
   if (prev !== MemberState.Alive) setState(core, m, MemberState.Alive);
   core.broadcast(a.node, a);
-  if (prev === MemberState.Suspect) core.emit('alive', m);
-  else if (prev === MemberState.Dead || prev === MemberState.Left) core.emit('join', m);
+  if (prev === MemberState.Suspect) {
+    core.stats.suspicionsRefuted++;
+    core.emit('alive', m);
+  } else if (prev === MemberState.Dead || prev === MemberState.Left) core.emit('join', m);
   if (changed && prev !== MemberState.Dead && prev !== MemberState.Left) core.emit('update', m);
 }
 
@@ -121,6 +123,7 @@ export function suspectNode(core: Core, s: SuspectMsg): void {
   }
   m.incarnation = s.incarnation;
   setState(core, m, MemberState.Suspect);
+  core.stats.suspicions++;
   core.broadcast(s.node, s);
   core.emit('suspect', m);
   const n = core.liveCount;

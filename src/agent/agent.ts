@@ -15,6 +15,7 @@ import type {
   ImagePushRequest,
   ImagesResponse,
   InfoResponse,
+  InspectResponse,
   KillRequest,
   LogEvent,
   LsResponse,
@@ -30,7 +31,14 @@ import type { ObjectHandlers } from '../api/secrets-api.js';
 import type { ApiHandlers, Emit, LogsQuery } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import type { PlacementMember } from '../placement/types.js';
-import { canonicalJson, type ObjectVersion, toDesiredSlots, waves } from '../reconcile/index.js';
+import {
+  canonicalJson,
+  keyOf,
+  type ObjectVersion,
+  slotOfLabels,
+  toDesiredSlots,
+  waves,
+} from '../reconcile/index.js';
 import { historyOf, rolledBack, rolloutOf, withRevisions } from '../reconcile/revisions.js';
 import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, type ExecSession, LABELS, type Runtime } from '../runtime/types.js';
@@ -46,6 +54,7 @@ import { foreignContainers, foreignMessage } from './foreign.js';
 import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
 import { waitingOf } from './image-waits.js';
+import { inspectService, LOCAL_NODE, localEndpoints, type ServiceNetView } from './inspect.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
@@ -64,7 +73,7 @@ import {
 import { MemoryRecreateJournal, type RecreateJournal } from './recreate-journal.js';
 import { awaitRollouts } from './rollout-wait.js';
 import { Rollouts } from './rollouts.js';
-import { overridesAfterUp, scaleError } from './scale.js';
+import { containerNameScaleError, overridesAfterUp, scaleError } from './scale.js';
 import { StateTrust } from './trust.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
 import { isCompleted, isHealthy } from './waiter.js';
@@ -113,6 +122,8 @@ export interface AgentOptions {
   peerImages?: ReconcilerOptions['peerImages'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
+  /** The mesh's view of services: `fizz inspect`'s endpoints, where published ports answer. */
+  serviceNet?: ServiceNetView;
   /** `fizz ps` rows of the replicas other nodes run. */
   remotePs?: (project: string | undefined, all: boolean) => PsEntry[];
   /** The cluster routes (init, join, nodes, …). */
@@ -128,6 +139,8 @@ export interface AgentOptions {
   trust?: StateTrust;
   /** Unfinished `up --force-recreate`s, finished by `run()` (default: in memory only). */
   recreates?: RecreateJournal;
+  /** Passed to the reconciler (ReconcilerOptions.onPass: metrics). */
+  onPass?: ReconcilerOptions['onPass'];
 }
 
 /** A failing operation's `done` line. */
@@ -211,6 +224,7 @@ export class Agent implements ApiHandlers {
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     if (o.objects) ro.objectVersion = o.objects.version;
+    if (o.onPass) ro.onPass = o.onPass;
     this.reconciler = new Reconciler(ro);
     this.engineOps = new EngineOps(o.state, o.runtime, this.reconciler, o.nodeId);
     this.waitTimeoutMs = o.waitTimeoutMs ?? 120_000;
@@ -361,6 +375,8 @@ export class Agent implements ApiHandlers {
       return done([
         `project "${file.name}" has no service ${[...new Set(unknown)].map((s) => `"${s}"`).join(', ')}`,
       ]);
+    const unique = req.scale ? containerNameScaleError(file, req.scale) : undefined;
+    if (unique) return done([unique]);
     const targets = upTargets(file, named, req.noDeps ?? false);
     const foreign = await foreignContainers(this.o.runtime, this.o.state, this.o.nodeId, file.name).catch(
       () => [],
@@ -840,15 +856,43 @@ export class Agent implements ApiHandlers {
   }
 
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
+    const local = await this.mine(project);
     return psResponse({
-      local: await this.mine(project),
+      local,
+      restarts: await this.restartCounts(local),
       remote: this.o.remotePs?.(project, all) ?? [],
       node: this.o.nodeName?.(),
       // Placement's, and the replicas a node waits to get the image of (its status entry says).
       unplaced: [...this.reconciler.unplaced, ...waitingOf(this.o.state.nodeStatuses())],
       project,
       all,
+      ...(this.o.serviceNet ? { answersOn: this.o.serviceNet.answersOn.bind(this.o.serviceNet) } : {}),
     });
+  }
+
+  /** `fizz inspect SERVICE`: its replicas wherever they run, and where its ports answer. */
+  async inspect(project: string, service: string): Promise<InspectResponse> {
+    const found = this.services(project, [service]);
+    if (typeof found === 'string') throw new AgentRequestError(found);
+    const spec = (this.o.state.getProject(project) as ProjectSpec).services[service]!;
+    const net = this.o.serviceNet;
+    const endpoints =
+      net?.endpoints(project, service) ??
+      localEndpoints(await this.mine(project), service, this.o.nodeName?.() ?? LOCAL_NODE);
+    return inspectService({ project, service, spec, endpoints, net });
+  }
+
+  /** PsEntry.restarts of each container: the engine's count (one inspect each) plus the agent's heals of its slot. */
+  private async restartCounts(containers: ContainerInfo[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    await Promise.all(
+      containers.map(async (c) => {
+        const engine = await this.o.runtime.inspect(c.id).catch(() => undefined);
+        const slot = slotOfLabels(c.labels);
+        out.set(c.id, (engine?.restartCount ?? 0) + (slot ? this.reconciler.healCount(keyOf(slot)) : 0));
+      }),
+    );
+    return out;
   }
 
   async logs(query: LogsQuery, emit: (event: LogEvent) => void, signal: AbortSignal): Promise<void> {

@@ -4,7 +4,6 @@
  */
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { type HomePaths, homePaths } from '../api/paths.js';
 import { closeApi, listenApi } from '../api/server.js';
 import { place } from '../placement/index.js';
@@ -12,8 +11,12 @@ import { LABELS } from '../runtime/types.js';
 import { FIZZ_VERSION } from '../version.js';
 import { Agent } from './agent.js';
 import { systemClock } from './clock.js';
+import { formatAddress } from './cluster/config.js';
 import { ClusterController } from './cluster/controller.js';
 import { clusterHandlers, remoteReplicas } from './cluster/handlers.js';
+import { Dashboard, withDashboard } from './dashboard/index.js';
+import { parseDashboardAddress, settingOff } from './dashboard/settings.js';
+import { agentSource } from './dashboard/source.js';
 import { checkHomeOwner } from './home-owner.js';
 import { openHome } from './home-state.js';
 import { acquireAgentLock } from './lock.js';
@@ -21,6 +24,9 @@ import type { Logger } from './logger.js';
 import type { ClusterNode } from './membership/cluster-node.js';
 import { startMesh } from './mesh/mesh.js';
 import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
+import { FizzMetrics } from './metrics/fizz-metrics.js';
+import { closeMetrics, parseMetricsAddress, serveMetrics } from './metrics/server.js';
+import { type NodeLogger, nodeLogger } from './node-logger.js';
 import { wireImageSpread } from './p2p-images/wire.js';
 import { wireRemote } from './remote/wire.js';
 import { fileObjects } from './secrets/index.js';
@@ -34,21 +40,29 @@ export interface DaemonOptions {
   until?: Promise<void>;
   /** Called once the socket answers. */
   onReady?: (socket: string) => void;
+  /** `fizz agent --dashboard ADDR` (`off`: off even if FIZZ_DASHBOARD or a saved setting says otherwise). */
+  dashboard?: string;
+  /** `IP:PORT` to serve Prometheus metrics on (metrics/); none by default. */
+  metrics?: string;
 }
 
 /** Runs the agent until a signal arrives; resolves when it has stopped cleanly. */
 export async function runDaemon(options: DaemonOptions): Promise<void> {
+  // A mistyped --dashboard fails here, before anything starts.
+  if (options.dashboard !== undefined && !settingOff(options.dashboard))
+    parseDashboardAddress(options.dashboard);
   const paths = homePaths(options.home);
   mkdirSync(paths.home, { recursive: true, mode: 0o700 });
   checkHomeOwner(paths);
   chmodSync(paths.home, 0o700);
-  const logger = pino({
-    level: options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
-  }) as unknown as Logger;
+  const { logger, nameFrom } = nodeLogger(
+    paths.home,
+    options.logLevel ?? process.env.FIZZ_LOG_LEVEL ?? 'info',
+  );
   const release = acquireAgentLock(join(paths.home, 'agent.lock'), paths.socket);
   const unwatch = watchFailures(logger);
   try {
-    await serve(paths, options, logger);
+    await serve(paths, options, logger, nameFrom);
   } finally {
     unwatch();
     release();
@@ -78,7 +92,14 @@ function watchFailures(logger: Logger): () => void {
   };
 }
 
-async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): Promise<void> {
+async function serve(
+  paths: HomePaths,
+  options: DaemonOptions,
+  logger: Logger,
+  nameFrom: NodeLogger['nameFrom'],
+): Promise<void> {
+  // Checked before anything starts: a bad address is the user's to fix.
+  const metricsAt = options.metrics ? parseMetricsAddress(options.metrics) : undefined;
   const { nodeId, store, trust, downs, projectFiles, recreates } = await openHome(paths, logger);
   const meshRuntime = new MeshDockerRuntime();
   let kick = () => {};
@@ -95,6 +116,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     },
     onNode: (node) => onNode(node),
   });
+  nameFrom(() => cluster.selfName);
   // The engine's runtime (on the mesh), with each container's secrets and configs mounted from a tmpfs.
   const objects = fileObjects({
     home: paths.home,
@@ -103,7 +125,17 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     runtime: meshRuntime,
     onChange: () => kick(),
   });
-  const runtime = objects.runtime;
+  const metrics = metricsAt
+    ? new FizzMetrics({
+        version: FIZZ_VERSION,
+        nodes: () => cluster.nodes(),
+        clusterNode: () => cluster.clusterNode,
+        mdns: () => cluster.mdnsStats,
+        documentBytes: () => store.state.encodeUpdate().length,
+        elapsedMs: () => performance.now(),
+      })
+    : undefined;
+  const runtime = metrics ? metrics.timed(objects.runtime) : objects.runtime;
   const mesh = startMesh({
     home: paths.home,
     nodeId,
@@ -153,6 +185,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     imageCommands: spread.commands,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
+    serviceNet: mesh,
     remotePs: (project, all) => remoteReplicas(cluster, store.state, project, all),
     cluster: clusterHandlers({
       controller: cluster,
@@ -169,6 +202,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
             wanted.has(c.labels[LABELS.project] ?? ''),
         ).length;
       },
+      beforeLeave: () => agent.reconciler.stop(),
       onLeft: () => {
         left = true;
         setImmediate(() => stopNow());
@@ -176,6 +210,7 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
     }),
     recreates,
     objects,
+    ...(metrics ? { onPass: (p) => metrics.onPass(p) } : {}),
   });
   kick = () => {
     agent.reconciler.kick();
@@ -208,8 +243,23 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   const rebases = new AbortController();
   const rebaser = new StateRebaser({ state: store.state, clock: systemClock, random: Math.random, logger });
   const rebasing = rebaser.run(rebases.signal);
-  const server = await listenApi(paths.socket, remote.handlers);
+  // `fizz dashboard` (dashboard/): off unless the flag, FIZZ_DASHBOARD or a saved setting asks for it.
+  const dashboard = new Dashboard({
+    home: paths.home,
+    logger,
+    clock: systemClock,
+    source: agentSource(agent, store.state),
+    advertise: () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.address : undefined),
+  });
+  const server = await listenApi(paths.socket, withDashboard(remote.handlers, dashboard));
+  const metricsServer = metrics && metricsAt ? await serveMetrics(metricsAt, metrics.registry) : undefined;
+  if (metricsAt)
+    logger.info(
+      { metrics: `http://${formatAddress(metricsAt.host, metricsAt.port)}/metrics` },
+      'metrics served',
+    );
   writeFileSync(paths.pid, `${process.pid}\n`);
+  await dashboard.startup(options.dashboard);
   agent.run().catch((err) => logger.warn({ err: (err as Error).message }, 'interrupted downs not finished'));
   logger.info({ nodeId, socket: paths.socket, pid: process.pid, version: FIZZ_VERSION }, 'agent ready');
   options.onReady?.(paths.socket);
@@ -223,6 +273,8 @@ async function serve(paths: HomePaths, options: DaemonOptions, logger: Logger): 
   });
   logger.info({}, 'agent stopping');
   await closeApi(server, paths.socket);
+  if (metricsServer) await closeMetrics(metricsServer);
+  await dashboard.close();
   await agent.shutdown();
   mesh.close();
   await cluster.stop();

@@ -39,6 +39,8 @@ export class EventSources {
   private readonly containers = new Map<string, Map<string, Snap>>();
   private readonly revs = new Map<string, number>();
   private placed: Map<string, string> | undefined;
+  /** Every name seen, so a dead or departed node (no longer a member) is still named. */
+  private readonly seenNames = new Map<string, string>();
 
   constructor(
     private readonly log: EventLog,
@@ -73,7 +75,8 @@ export class EventSources {
   }
 
   private name(id: string): string {
-    return this.names().get(id) ?? id;
+    for (const [k, v] of this.names()) this.seenNames.set(k, v);
+    return this.seenNames.get(id) ?? id;
   }
 
   /**
@@ -82,7 +85,8 @@ export class EventSources {
    * engine's own action name.
    */
   onEngine(ev: { containerId: string; action: string; labels: Record<string, string> }): void {
-    const replica = Number(ev.labels[LABELS.slot]);
+    // Replicas are numbered from 1 in events, as in container names (web-1); slots from 0.
+    const replica = Number(ev.labels[LABELS.slot]) + 1;
     this.log.add({
       type: 'container',
       action: ev.action,

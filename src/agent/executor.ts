@@ -10,6 +10,7 @@
 
 import type { ProgressEvent } from '../api/protocol.js';
 import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
+import { containerName } from '../reconcile/index.js';
 import type { Action, DesiredSlot } from '../reconcile/types.js';
 import { serviceNetworks, serviceVolumeNames } from '../runtime/resources.js';
 import { type ContainerInfo, type CreateRequest, LABELS, type Runtime, slotKey } from '../runtime/types.js';
@@ -90,7 +91,13 @@ export class Executor {
   ) {}
 
   private createRequest(project: ProjectSpec, slot: DesiredSlot): CreateRequest {
+    const shared = slot.spec.network_mode?.startsWith('service:')
+      ? slot.spec.network_mode.slice(8)
+      : undefined;
     return {
+      ...(shared !== undefined
+        ? { networkContainer: containerName(project.name, shared, 0, project.services[shared]) }
+        : {}),
       slot: slot.slot,
       name: slot.name,
       spec: slot.spec,

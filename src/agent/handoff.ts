@@ -9,7 +9,16 @@
  * node's status entry, so every node's mesh (this one's too) stops sending it new
  * connections through ingress and DNS before it stops; without that, the old owner's
  * published port refuses connections until its ingress rules follow, and other nodes keep
- * DNATing to an address that is gone. Pure.
+ * DNATing to an address that is gone.
+ *
+ * A fixed host port cannot be made before it is broken on one node: when a slot coming to
+ * this node publishes a host port that a replica leaving it holds (a swap or a chain of
+ * moves between nodes that each run one replica of a port-bound service), waiting for the
+ * leaving replica's new owner could wait forever, as that owner may be held the same way.
+ * Such a replica is released at once (it still drains), and the incoming slot waits,
+ * reported in `blocked`, until the port is free. The service keeps its other replicas
+ * meanwhile, and ingress sends this node's connections to them while the port is drained.
+ * Pure.
  */
 import type { NodeStatus } from '../../crdt/index.js';
 import type { DesiredSlot } from '../reconcile/types.js';
@@ -31,6 +40,38 @@ export interface HandoffInput {
   /** The drain after the release: when each slot was released (kept across passes; updated
    * here), and the slots draining now (filled here). */
   drain?: { ms: number; released: Map<string, number>; draining: Set<string> };
+  /** Filled with the slots placed here that must not start yet: a kept replica holds their host port. */
+  blocked?: Set<string>;
+}
+
+/** The fixed host ports a service publishes, as `protocol/ip:port` (ranges expanded, up to 1,024). */
+export function hostPorts(d: DesiredSlot): string[] {
+  const out: string[] = [];
+  for (const p of d.spec.ports ?? []) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(p.published ?? '');
+    if (!m) continue;
+    const lo = Number(m[1]);
+    const hi = Math.min(Number(m[2] ?? m[1]), lo + 1023);
+    for (let port = lo; port <= hi; port++)
+      if (port > 0) out.push(`${p.protocol}/${p.host_ip ?? ''}:${port}`);
+  }
+  return out;
+}
+
+/** Whether two sets of host ports clash (the same port, on the same or on every address). */
+function clash(a: string[], b: Set<string>): boolean {
+  for (const x of a) {
+    const [proto, rest] = x.split('/') as [string, string];
+    const port = rest.slice(rest.lastIndexOf(':') + 1);
+    for (const y of b) {
+      const [proto2, rest2] = y.split('/') as [string, string];
+      if (proto !== proto2 || rest2.slice(rest2.lastIndexOf(':') + 1) !== port) continue;
+      const ip = rest.slice(0, rest.lastIndexOf(':'));
+      const ip2 = rest2.slice(0, rest2.lastIndexOf(':'));
+      if (ip === ip2 || ip === '' || ip2 === '' || ip === '0.0.0.0' || ip2 === '0.0.0.0') return true;
+    }
+  }
+  return false;
 }
 
 export function hasHealthcheck(d: DesiredSlot): boolean {
@@ -55,30 +96,54 @@ export function runsThere(status: NodeStatus | undefined, d: DesiredSlot): boole
 }
 
 /** The slot keys whose container this node keeps though another node now owns them. */
+function refOf(c: ContainerInfo): { project: string; service: string; replica: number } | undefined {
+  const project = c.labels[LABELS.project];
+  const service = c.labels[LABELS.service];
+  const replica = Number(c.labels[LABELS.slot]);
+  return project && service && Number.isInteger(replica) ? { project, service, replica } : undefined;
+}
+
 export function keptForHandoff(input: HandoffInput): Set<string> {
   const keep = new Set<string>();
   const moving = new Set<string>();
   const drain = input.drain;
   drain?.draining.clear();
+  input.blocked?.clear();
+  // Host ports of the slots placed here that run nowhere here yet.
+  const runningHere = new Set<string>();
+  for (const c of input.actual) {
+    const ref = refOf(c);
+    if (ref && c.labels[LABELS.node] === input.nodeId && c.state === 'running') runningHere.add(slotKey(ref));
+  }
+  const incoming = new Map<string, string[]>();
+  for (const [key, owner] of input.assignment) {
+    const d = input.desired.get(key);
+    if (owner !== input.nodeId || !d || !d.running || runningHere.has(key)) continue;
+    const ports = hostPorts(d);
+    if (ports.length > 0) incoming.set(key, ports);
+  }
+  const incomingPorts = new Set([...incoming.values()].flat());
+  const keptPorts = new Set<string>();
   for (const c of input.actual) {
     if (c.labels[LABELS.node] !== input.nodeId || c.state !== 'running') continue;
-    const project = c.labels[LABELS.project];
-    const service = c.labels[LABELS.service];
-    const replica = Number(c.labels[LABELS.slot]);
-    if (!project || !service || !Number.isInteger(replica)) continue;
-    const key = slotKey({ project, service, replica });
+    const ref = refOf(c);
+    if (!ref) continue;
+    const key = slotKey(ref);
     const d = input.desired.get(key);
     const owner = input.assignment.get(key);
     if (!d || owner === undefined || owner === input.nodeId) continue;
     moving.add(key);
     const first = input.since.get(key) ?? input.now;
     input.since.set(key, first);
+    const ports = hostPorts(d);
     const held =
       drain?.released.has(key) !== true &&
+      !clash(ports, incomingPorts) &&
       !runsThere(input.statuses.get(owner), d) &&
       input.now - first < input.timeoutMs;
     if (held) {
       keep.add(key);
+      for (const p of ports) keptPorts.add(p);
       continue;
     }
     if (!drain || drain.ms <= 0) continue;
@@ -87,8 +152,10 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
     if (input.now - released < drain.ms) {
       keep.add(key);
       drain.draining.add(key);
+      for (const p of ports) keptPorts.add(p);
     }
   }
+  if (input.blocked) for (const [key, ports] of incoming) if (clash(ports, keptPorts)) input.blocked.add(key);
   for (const key of input.since.keys()) if (!moving.has(key)) input.since.delete(key);
   if (drain) for (const key of drain.released.keys()) if (!moving.has(key)) drain.released.delete(key);
   return keep;

@@ -6,27 +6,6 @@ import { keepDamagedCopy } from './damaged-file.js';
 
 const ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export class NodeIdError extends Error {
-  override readonly name = 'NodeIdError';
-}
-
-export function loadNodeId(home: string): string {
-  const file = join(home, 'node-id');
-  let text: string | undefined;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch {
-    text = undefined;
-  }
-  if (text !== undefined) {
-    if (!ID.test(text)) throw new NodeIdError(`${file} does not hold a node id; remove it to make a new one`);
-    return text;
-  }
-  const id = `node-${randomUUID()}`;
-  writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
-  return id;
-}
-
 function readId(file: string): string | 'damaged' | undefined {
   let text: string;
   try {

@@ -2,7 +2,7 @@
  * `fizz ps`: this node's containers as the engine lists them, the other nodes' replicas from
  * their status entries, and the replicas no node can run, with placement's reason. Pure.
  */
-import type { PsEntry, PsResponse } from '../api/protocol.js';
+import type { PortAnswer, PsEntry, PsResponse } from '../api/protocol.js';
 import { type ContainerInfo, LABELS } from '../runtime/types.js';
 import { replicaOf } from './container-ops.js';
 
@@ -14,11 +14,32 @@ export interface PsInput {
   /** This node's name, in a cluster (the NODE column). */
   node: string | undefined;
   unplaced: Array<{ slot: string; reason: string }>;
+  /** Restarts by container id (PsEntry.restarts), for this node's containers. */
+  restarts?: ReadonlyMap<string, number>;
   project: string | undefined;
   all: boolean;
+  /** Where the mesh's ingress answers a published port on every node, if it does (mesh.ts). */
+  answersOn?: (
+    project: string,
+    service: string,
+    published: number,
+    protocol: string,
+  ) => PortAnswer[] | undefined;
 }
 
-function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
+/** The entry with `answersOn` on each published port that ingress answers on every node. */
+function withIngress(e: PsEntry, answersOn: NonNullable<PsInput['answersOn']>): PsEntry {
+  return {
+    ...e,
+    ports: e.ports.map((p) => {
+      const on =
+        p.published === undefined ? undefined : answersOn(e.project, e.service, p.published, p.protocol);
+      return on ? { ...p, answersOn: on } : p;
+    }),
+  };
+}
+
+function localEntry(c: ContainerInfo, node: string | undefined, restarts?: number): PsEntry {
   const e: PsEntry = {
     project: c.labels[LABELS.project] ?? '',
     service: c.labels[LABELS.service] ?? '',
@@ -36,14 +57,16 @@ function localEntry(c: ContainerInfo, node: string | undefined): PsEntry {
   if (c.command !== undefined) e.command = c.command;
   if (c.status !== undefined) e.status = c.status;
   if (node !== undefined) e.node = node;
+  if (restarts !== undefined) e.restarts = restarts;
   return e;
 }
 
 export function psResponse(i: PsInput): PsResponse {
   const entries = i.local
     .filter((c) => i.all || SHOWN.has(c.state))
-    .map((c) => localEntry(c, i.node))
+    .map((c) => localEntry(c, i.node, i.restarts?.get(c.id)))
     .concat(i.remote)
+    .map((e) => (i.answersOn ? withIngress(e, i.answersOn) : e))
     .sort((a, b) =>
       a.project !== b.project
         ? a.project.localeCompare(b.project)

@@ -18,6 +18,7 @@ import { BackoffBook } from './backoff-book.js';
 import type { Clock } from './clock.js';
 import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
+import { HealBook, slotRefOf } from './heal-book.js';
 import { ImageStage, type ImagesRequest } from './image-stage.js';
 import { ImageWaits } from './image-waits.js';
 import { ImageService, type ImageServiceOptions } from './images.js';
@@ -70,6 +71,8 @@ export interface ReconcilerOptions {
   onEngineEvent?: (ev: RuntimeEvent) => void;
   /** Each pass's placement (slot key → node id), for the events log. */
   onPlacement?: (assignment: Map<string, string>) => void;
+  /** After each pass: how long it took, what it planned, how many slots no node can take (metrics). */
+  onPass?: (p: { ms: number; actions: Action[]; pending: number }) => void;
 }
 
 /** What a caller (an API operation) wants from the next pass. */
@@ -132,6 +135,8 @@ export class Reconciler {
   private readonly failures: BackoffBook;
   private readonly restarts: BackoffBook;
   private readonly made = new Set<string>();
+  /** Containers removed by hand, and how often each slot was healed (heal-book.ts). */
+  private readonly heals = new HealBook();
   /** Containers `fizz kill` ended: no restart policy starts them again (see `hold`). */
   private readonly held = new Set<string>();
   private queue: Pending[] = [];
@@ -145,6 +150,8 @@ export class Reconciler {
   private readonly handoffReleased = new Map<string, number>();
   /** Slot keys draining as of the last pass (handoff.ts): marked in the status entry. */
   private readonly drainingSlots = new Set<string>();
+  /** Slots placed here that wait for a leaving replica to free their host port (handoff.ts). */
+  private readonly portBlocked = new Set<string>();
   /** Slots no member can take, with the reason, as of the last pass. */
   unplaced: Array<{ slot: string; reason: string }> = [];
   private readonly abort = new AbortController();
@@ -341,6 +348,7 @@ export class Reconciler {
 
   private async pass(reqs: PassRequest[]): Promise<PassResult> {
     const { runtime, clock, nodeId } = this.o;
+    const started = clock.now();
     const specs = this.projectSpecs();
     const { slots, broken } = this.desired(specs);
     for (const name of broken.keys()) specs.delete(name);
@@ -375,6 +383,7 @@ export class Reconciler {
         released: this.handoffReleased,
         draining: this.drainingSlots,
       },
+      blocked: this.portBlocked,
     });
     // A pass when the drain ends, not at the next tick.
     if (this.drainingSlots.size > 0)
@@ -425,6 +434,7 @@ export class Reconciler {
     const rerun = new Set(reqs.flatMap((r) => r.rerunExited ?? []));
     const forceRecreate = new Set(reqs.flatMap((r) => r.forceRecreate ?? []));
     this.releaseHeld(actual, rerun);
+    this.heals.begin(actual, owned, rerun);
     const planInput: PlanInput = {
       owned,
       actual,
@@ -433,6 +443,7 @@ export class Reconciler {
       rerunExited: rerun,
       forceRecreate,
       heldExited: new Set(this.held),
+      vanished: this.heals.vanished(),
       keep,
       clustered: this.o.clustered?.() ?? false,
       ...(shaped ? { startFirst: shaped.startFirst, keepTwins: shaped.keepTwins } : {}),
@@ -443,6 +454,8 @@ export class Reconciler {
     const allowed = (a: Action) => {
       if (a.kind === 'remove' || a.kind === 'stop') return true;
       if (errors.has(a.slot.slot.project)) return false;
+      // Not a failure: the pass at the end of the drain starts it.
+      if (this.portBlocked.has(slotKey(a.slot.slot))) return false;
       return userProjects.has(a.slot.slot.project) || this.failures.allowed(slotKey(a.slot.slot), now);
     };
     // Images first: pulled or built as asked; a service without its image keeps what it runs.
@@ -515,6 +528,7 @@ export class Reconciler {
     for (const a of actions)
       if (a.kind === 'restart' && result.doneSlots.has(slotKey(a.slot.slot)))
         this.restarts.record(slotKey(a.slot.slot), clock.now());
+    this.heals.end(actions, result.doneSlots, result.failedSlots);
     for (const [p, lines] of result.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
     // A failure may come from a network or volume removed behind the agent's back: check them again next pass.
     for (const p of errors.keys()) {
@@ -522,6 +536,7 @@ export class Reconciler {
       if (spec) this.forget(neededNames(spec));
     }
     for (const [p, lines] of errors) this.o.logger.warn({ project: p, errors: lines }, 'reconcile failures');
+    this.o.onPass?.({ ms: clock.now() - started, actions, pending: unplaced.length });
 
     return { errors, touched: result.touched, actual, changed: actions.length > 0 };
   }
@@ -569,6 +584,11 @@ export class Reconciler {
   /** `fizz restart` started these containers again: their policy applies once more. */
   release(ids: string[]): void {
     for (const id of ids) this.held.delete(id);
+  }
+
+  /** How often this agent healed the slot: unhealthy restarts and recreations after a removal by hand. */
+  healCount(key: string): number {
+    return this.heals.count(key);
   }
 
   /** Drops holds on containers gone or named by this pass's `rerunExited`. */
@@ -619,12 +639,4 @@ function failureReasons(failed: Set<string>, errors: Map<string, string[]>): Map
 function neededNames(spec: ProjectSpec): string[] {
   const need = neededResources(spec);
   return [...need.networks.map((n) => n.name), ...need.volumes.map((v) => v.name)];
-}
-
-function slotRefOf(c: ContainerInfo): string | undefined {
-  const project = c.labels[LABELS.project];
-  const service = c.labels[LABELS.service];
-  const replica = Number(c.labels[LABELS.slot]);
-  if (!project || !service || !Number.isInteger(replica)) return undefined;
-  return slotKey({ project, service, replica });
 }

@@ -74,6 +74,12 @@ export class Rollouts {
   private readonly acted = new Set<string>();
   /** `project/service` → the rollout as the last pass saw it. */
   readonly seen = new Map<string, SeenRollout>();
+  /**
+   * When this node first saw each new container ready, by rollout: the engine's container
+   * list (and so every status entry) carries no start time, and a wave's delay counts from
+   * there. Observed here, so each node's clock measures it; a restarted agent waits it again.
+   */
+  private readonly readySeen = new Map<string, Map<string, number>>();
 
   constructor(private readonly o: RolloutsOptions) {}
 
@@ -108,7 +114,7 @@ export class Rollouts {
         const view = rolloutView({
           rollout,
           replicas: slots.map((d) => d.slot.replica),
-          ready: this.ready(statuses, input.live, mine, target),
+          ready: this.ready(rollout.id, statuses, input.live, mine, target),
           failed: this.failures(statuses, rollout),
           exempt: new Set(
             slots.filter((d) => !d.running || input.unplaced.has(slotKey(d.slot))).map((d) => d.slot.replica),
@@ -136,6 +142,8 @@ export class Rollouts {
       }
     }
     for (const id of this.failed.keys()) if (!ids.has(id)) this.failed.delete(id);
+    for (const id of this.readySeen.keys())
+      if (!ids.has(id) || this.completed.has(id)) this.readySeen.delete(id);
     return out;
   }
 
@@ -169,8 +177,9 @@ export class Rollouts {
     return rev && hash ? { ...d, spec: rev.spec, specHash: hash } : d;
   }
 
-  /** Replicas seen running (healthy where checked) at the new spec, with since when. */
+  /** Replicas seen running (healthy where checked) at the new spec, with since when (this node saw it so). */
   private ready(
+    id: string,
     statuses: Map<string, NodeStatus>,
     live: Set<string>,
     mine: ContainerInfo[],
@@ -178,9 +187,13 @@ export class Rollouts {
   ): Map<number, number> {
     const out = new Map<number, number>();
     const checked = hasHealthcheck(target);
-    const take = (replica: number, c: Pick<NodeContainer, 'state' | 'health' | 'startedAt'>) => {
+    const seen = this.readySeen.get(id) ?? new Map<string, number>();
+    this.readySeen.set(id, seen);
+    const now = this.o.clock.now();
+    const take = (replica: number, c: Pick<NodeContainer, 'id' | 'state' | 'health'>) => {
       if (c.state !== 'running' || (checked && c.health !== 'healthy')) return;
-      const since = c.startedAt ?? this.o.clock.now();
+      const since = seen.get(c.id) ?? now;
+      seen.set(c.id, since);
       out.set(replica, Math.min(since, out.get(replica) ?? since));
     };
     for (const [node, status] of statuses) {

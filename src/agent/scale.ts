@@ -24,7 +24,22 @@ export function scaleError(
   const global = Object.keys(scale).filter((s) => isGlobal(spec.services[s]!));
   if (global.length > 0)
     return `service ${global.map((s) => `"${s}"`).join(', ')} runs one replica per node (deploy.mode: global) and cannot be scaled`;
-  return undefined;
+  return containerNameScaleError(spec, scale);
+}
+
+/** Why `scale` gives more than one replica to a service with a `container_name` (`fizz scale`, `up --scale`). */
+export function containerNameScaleError(
+  spec: ProjectSpec,
+  scale: Record<string, number>,
+): string | undefined {
+  const named = Object.entries(scale).filter(([s, n]) => n > 1 && spec.services[s]?.container_name);
+  if (named.length === 0) return undefined;
+  return named
+    .map(
+      ([s, n]) =>
+        `service "${s}" has container_name "${spec.services[s]!.container_name}": it cannot run ${n} replicas (a container name is unique)`,
+    )
+    .join('; ');
 }
 
 /**

@@ -7,6 +7,7 @@ import { type IncomingMessage, request } from 'node:http';
 import {
   decodeImagesResponse,
   decodeInfo,
+  decodeInspectResponse,
   decodeLogLine,
   decodeLsResponse,
   decodeOpEvent,
@@ -27,6 +28,7 @@ import {
   type ImagePushRequest,
   type ImagesResponse,
   type InfoResponse,
+  type InspectResponse,
   type KillRequest,
   type LogEvent,
   type LogNotice,
@@ -40,6 +42,7 @@ import {
   type TopResponse,
   type UpRequest,
 } from './protocol.js';
+import { DialAgent, type Dialer, transportOptions } from './transport.js';
 
 export interface LogsOptions {
   project: string;
@@ -55,14 +58,23 @@ export class AgentClient {
   /** The agent's last answer to `info` (its warnings are shown by every command). */
   lastInfo: InfoResponse | undefined;
 
-  constructor(readonly socket: string) {}
+  /** Connections `dial` opened, kept for the next request. */
+  private readonly dialer: DialAgent | undefined;
+
+  /** `socket` names the agent in messages; `dial`, when given, replaces connecting to it. */
+  constructor(
+    readonly socket: string,
+    dial?: Dialer,
+  ) {
+    this.dialer = dial ? new DialAgent(dial) : undefined;
+  }
 
   private send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
         {
-          socketPath: this.socket,
+          ...transportOptions(this.socket, this.dialer),
           method,
           path,
           headers: payload
@@ -195,7 +207,7 @@ export class AgentClient {
 
   /** `fizz exec`: runs the command, streaming its input and output; resolves with its exit code. */
   exec(req: ExecRequest, io: ExecIo): Promise<number> {
-    return runExec(this.socket, req, io);
+    return runExec(this.socket, req, io, this.dialer);
   }
 
   /** `fizz ls`: the projects the agent knows (`all`: with nothing running too). */
@@ -248,6 +260,11 @@ export class AgentClient {
   /** `fizz top`: the processes of the services' running containers. */
   async top(project: string, services: string[] = []): Promise<TopResponse> {
     return decodeTopResponse(await this.json(`${ROUTES.top}?${this.query(project, services)}`));
+  }
+
+  /** `fizz inspect SERVICE`: its endpoints and where its published ports answer. */
+  async inspect(project: string, service: string): Promise<InspectResponse> {
+    return decodeInspectResponse(await this.json(`${ROUTES.inspect}?${this.query(project, [service])}`));
   }
 
   /** `fizz images`: the image of each container of the project. */

@@ -11,6 +11,7 @@ import {
   type ErrorBody,
   type ImagesResponse,
   type InfoResponse,
+  type InspectResponse,
   type KillRequest,
   type LogEvent,
   type LogNotice,
@@ -348,4 +349,35 @@ export function decodeImagesResponse(v: unknown): ImagesResponse {
   }
   if (o.errors !== undefined) strList(o, 'errors', 'images');
   return o as unknown as ImagesResponse;
+}
+
+export function decodeInspectResponse(v: unknown): InspectResponse {
+  const o = obj(v, 'inspect');
+  str(o, 'project', 'inspect');
+  str(o, 'service', 'inspect');
+  if (!Array.isArray(o.endpoints)) throw new ApiDecodeError('inspect.endpoints: not a list');
+  for (const x of o.endpoints) {
+    const e = obj(x, 'inspect.endpoints[]');
+    for (const k of ['node', 'state', 'health']) str(e, k, 'inspect.endpoints[]');
+    optStr(e, 'meshAddress', 'inspect.endpoints[]');
+    if (typeof e.replica !== 'number') throw new ApiDecodeError('inspect.endpoints[].replica: not a number');
+    if (typeof e.ready !== 'boolean') throw new ApiDecodeError('inspect.endpoints[].ready: not a boolean');
+    const a = obj(e.addresses, 'inspect.endpoints[].addresses');
+    if (!Object.values(a).every((ip) => typeof ip === 'string'))
+      throw new ApiDecodeError('inspect.endpoints[].addresses: not strings');
+  }
+  if (!Array.isArray(o.ports)) throw new ApiDecodeError('inspect.ports: not a list');
+  for (const x of o.ports) {
+    const p = obj(x, 'inspect.ports[]');
+    for (const k of ['target', 'published'])
+      if (typeof p[k] !== 'number') throw new ApiDecodeError(`inspect.ports[].${k}: not a number`);
+    str(p, 'protocol', 'inspect.ports[]');
+    if (!Array.isArray(p.answersOn)) throw new ApiDecodeError('inspect.ports[].answersOn: not a list');
+    for (const a of p.answersOn) {
+      const n = obj(a, 'inspect.ports[].answersOn[]');
+      str(n, 'node', 'inspect.ports[].answersOn[]');
+      str(n, 'address', 'inspect.ports[].answersOn[]');
+    }
+  }
+  return o as unknown as InspectResponse;
 }

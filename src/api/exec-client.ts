@@ -17,6 +17,7 @@ import {
   resizeFrame,
 } from './exec-stream.js';
 import { type ExecRequest, ROUTES } from './protocol.js';
+import { type DialAgent, transportOptions } from './transport.js';
 
 export interface ExecIo {
   /** Piped to the command; absent: the command's stdin is closed at once. */
@@ -31,10 +32,14 @@ export interface ExecIo {
 
 const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK']);
 
-function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket; head: Buffer }> {
+function upgrade(
+  socketPath: string,
+  req: ExecRequest,
+  dialer: DialAgent | undefined,
+): Promise<{ socket: Socket; head: Buffer }> {
   return new Promise((resolve, reject) => {
     const r = request({
-      socketPath,
+      ...transportOptions(socketPath, dialer),
       method: 'GET',
       path: ROUTES.exec,
       headers: { Connection: 'Upgrade', Upgrade: EXEC_UPGRADE },
@@ -52,8 +57,13 @@ function upgrade(socketPath: string, req: ExecRequest): Promise<{ socket: Socket
 }
 
 /** Runs `req` through the agent; resolves with the command's exit code. */
-export async function runExec(socketPath: string, req: ExecRequest, io: ExecIo): Promise<number> {
-  const { socket, head } = await upgrade(socketPath, req);
+export async function runExec(
+  socketPath: string,
+  req: ExecRequest,
+  io: ExecIo,
+  dialer?: DialAgent,
+): Promise<number> {
+  const { socket, head } = await upgrade(socketPath, req, dialer);
   const cleanups: Array<() => void> = [];
   try {
     return await new Promise<number>((resolve, reject) => {

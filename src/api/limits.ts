@@ -27,7 +27,10 @@ export interface ApiLimits {
 export const DEFAULT_API_LIMITS: ApiLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 1_000,
+  // Node's HTTP agent reuses a connection only when the server's keep-alive hint leaves it a
+  // second of margin: at 1 s no connection was reused, and each request of `fizz --host`
+  // paid for a new ssh session.
+  keepAliveTimeoutMs: 5_000,
   checkIntervalMs: 1_000,
   maxConnections: 256,
   maxBodyBytes: 16 << 20,

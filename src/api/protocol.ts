@@ -40,6 +40,8 @@ export const ROUTES = {
   imageList: `${API_PREFIX}/image/ls`,
   /** `fizz image push`: every other node pulls an image from this one (progress per node). */
   imagePush: `${API_PREFIX}/image/push`,
+  /** `fizz inspect SERVICE`: a service's endpoints and where its published ports answer. */
+  inspect: `${API_PREFIX}/inspect`,
 } as const;
 
 /** What happens to one resource while an operation runs, as docker compose prints it. */
@@ -237,7 +239,7 @@ export interface PsEntry {
   state: ContainerState;
   health: HealthState;
   exitCode?: number;
-  ports: PublishedPort[];
+  ports: PsPort[];
   createdAt: number;
   startedAt?: number;
   /** The command line, as the engine lists it. */
@@ -246,6 +248,54 @@ export interface PsEntry {
   status?: string;
   /** The name of the node that runs it. */
   node?: string;
+  /**
+   * Restarts of the replica: the engine's (its restart policy) plus Fizz's own (unhealthy
+   * restarts, recreations after a removal by hand) since the node's agent started. Only
+   * for replicas of the node that answers; undefined for other nodes'.
+   */
+  restarts?: number;
+}
+
+/** A node where a published port answers: its name (or `local` outside a cluster) and host address. */
+export interface PortAnswer {
+  node: string;
+  address: string;
+}
+
+/** A container's port; `answersOn` when the mesh's ingress answers it on every live node. */
+export interface PsPort extends PublishedPort {
+  answersOn?: PortAnswer[];
+}
+
+/** One replica of a service, wherever it runs (`fizz inspect`). */
+export interface InspectEndpoint {
+  /** The node's name (`local` outside a cluster). */
+  node: string;
+  replica: number;
+  /** The node's address on the mesh (its WireGuard interface), in a cluster. */
+  meshAddress?: string;
+  /** Engine network name → the container's IPv4 address there. */
+  addresses: Record<string, string>;
+  state: string;
+  health: string;
+  /** Takes new connections (running, not unhealthy or starting, on a live node). */
+  ready: boolean;
+}
+
+export interface InspectPort {
+  target: number;
+  published: number;
+  protocol: string;
+  /** On every live node (the mesh's ingress), not only where a replica runs. */
+  everywhere: boolean;
+  answersOn: PortAnswer[];
+}
+
+export interface InspectResponse {
+  project: string;
+  service: string;
+  endpoints: InspectEndpoint[];
+  ports: InspectPort[];
 }
 
 export interface PsResponse {

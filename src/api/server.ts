@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { CLUSTER_REFUSALS, type ClusterHandlers, clusterRoute } from './cluster-api.js';
+import { type DashboardHandlers, dashboardRoute } from './dashboard-api.js';
 import {
   decodeDownRequest,
   decodeKillRequest,
@@ -31,6 +32,7 @@ import {
   type ImagePushRequest,
   type ImagesResponse,
   type InfoResponse,
+  type InspectResponse,
   type KillRequest,
   type LogEvent,
   type LogNotice,
@@ -79,6 +81,8 @@ export interface ApiHandlers {
   /** `fizz top` and `fizz images` (services empty: all); an unknown project or service throws `AgentRequestError`. */
   top?(project: string, services: string[]): Promise<TopResponse>;
   images?(project: string, services: string[]): Promise<ImagesResponse>;
+  /** `fizz inspect SERVICE`; an unknown project or service throws `AgentRequestError`. */
+  inspect?(project: string, service: string): Promise<InspectResponse>;
   /** `fizz init`, `join`, `token`, `nodes`, `label`, `leave` (cluster-api.ts). */
   cluster?: ClusterHandlers;
   /** `fizz secret` and `fizz config create|ls|rm` (secrets-api.ts). */
@@ -91,6 +95,8 @@ export interface ApiHandlers {
   /** `fizz image ls` and `fizz image push` (src/agent/p2p-images/). */
   imageList?(): ImageListResponse;
   imagePush?(req: ImagePushRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  /** `fizz dashboard` (dashboard-api.ts). */
+  dashboard?: DashboardHandlers;
 }
 
 /** Another agent already answers on the socket. */
@@ -192,6 +198,12 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
           return sendJson(res, 200, await handler(project, url.searchParams.getAll('service')));
         }
       }
+      if (req.method === 'GET' && path === ROUTES.inspect && handlers.inspect) {
+        const project = url.searchParams.get('project');
+        const service = url.searchParams.get('service');
+        if (!project || !service) throw new ApiDecodeError('inspect: project or service missing');
+        return sendJson(res, 200, await handlers.inspect(project, service));
+      }
       if (req.method === 'GET' && path === ROUTES.logs) {
         const project = url.searchParams.get('project');
         if (!project) throw new ApiDecodeError('logs: project missing');
@@ -231,6 +243,7 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
         return;
       if (handlers.objects && (await objectRoute(handlers.objects, req, res, path, readBody))) return;
       if (handlers.ops && (await opsRoute(handlers.ops, req, res, url, abort.signal, readBody))) return;
+      if (handlers.dashboard && (await dashboardRoute(handlers.dashboard, req, res, path, readBody))) return;
       if (req.method === 'POST') {
         if (path === ROUTES.up) {
           const body = decodeUpRequest(await readBody(req));

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AgentClient } from '../api/client.js';
 import { AgentStartError, AgentUnreachableError } from '../api/errors.js';
 import type { HomePaths } from '../api/paths.js';
+import { parseHost, sshDialer } from './ssh-host.js';
 
 export interface ConnectOptions {
   paths: HomePaths;
@@ -17,8 +18,11 @@ export interface ConnectOptions {
   startTimeoutMs?: number;
   /** Told when an agent is being started. */
   onStart?: (logFile: string) => void;
-  /** The environment the started agent gets (default: this process's). */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The command's environment (`this.context.env`): the started agent gets it, and its
+   * FIZZ_HOST (`--host`) sends every request to that node's agent through ssh instead.
+   */
+  env: NodeJS.ProcessEnv;
 }
 
 const BIN = fileURLToPath(new URL('../../../bin/fizz.js', import.meta.url));
@@ -52,6 +56,14 @@ export function startFailure(file: string, from: number): string {
 
 export async function connectAgent(options: ConnectOptions): Promise<AgentClient> {
   const { paths } = options;
+  const { env } = options;
+  if (env.FIZZ_HOST) {
+    // The node's `fizz system dial-stdio` starts its agent when none runs.
+    const target = parseHost(env.FIZZ_HOST);
+    const remote = new AgentClient(target.url, sshDialer(target, env));
+    await remote.info();
+    return remote;
+  }
   const client = new AgentClient(paths.socket);
   if (await answers(client)) return client;
   if (!options.autoStart) throw new AgentUnreachableError(paths.socket);
@@ -65,7 +77,7 @@ export async function connectAgent(options: ConnectOptions): Promise<AgentClient
   const child = spawn(process.execPath, [...process.execArgv, BIN, 'agent'], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...(options.env ?? process.env), FIZZ_HOME: paths.home },
+    env: { ...env, FIZZ_HOME: paths.home },
   });
   closeSync(log);
   let exited: number | null = null;

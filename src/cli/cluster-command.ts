@@ -26,6 +26,7 @@ export abstract class ClusterCommand extends Command {
     return connectAgent({
       paths: cliHomePaths(),
       autoStart: true,
+      env: this.context.env,
       onStart: (log) =>
         this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
     });

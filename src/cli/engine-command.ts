@@ -74,7 +74,7 @@ export abstract class EngineCommand extends ProjectCommand {
   async local(): Promise<{ engine: DirectEngine; nodeId: string }> {
     const client = await this.agent();
     const nodeId = (client.lastInfo ?? (await client.info())).nodeId;
-    return { engine: await directEngine(), nodeId };
+    return { engine: await directEngine(this.context.env), nodeId };
   }
 
   /** This agent's containers of the project's services (all when none are named). */

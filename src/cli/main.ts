@@ -2,6 +2,7 @@ import { Builtins, Cli, type Command } from 'clipanion';
 import { FIZZ_VERSION } from '../version.js';
 import { commandsFor } from './command-select.js';
 import { commands } from './commands/index.js';
+import { AGENT_ERRORS } from './project-command.js';
 import { optionDefinition } from './usage-names.js';
 
 /** Clipanion's CLI with options shown as docker compose shows them (usage-names.ts). */
@@ -49,11 +50,41 @@ function colorDepth(env: NodeJS.ProcessEnv, isTTY: boolean | undefined): number 
   return isTTY ? 8 : 1;
 }
 
+/**
+ * `fizz --host ssh://node CMD …` (`-H`, as docker's): the global option comes before the
+ * command and becomes FIZZ_HOST of the command's environment (ssh-host.ts).
+ */
+export function splitHost(argv: string[]): { host?: string; rest: string[] } | { error: string } {
+  let host: string | undefined;
+  let i = 0;
+  while (i < argv.length) {
+    const a = argv[i]!;
+    if (a === '--host' || a === '-H') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('-'))
+        return { error: `${a} wants ssh://[user@]host[:port]` };
+      host = value;
+      i += 2;
+    } else if (a.startsWith('--host=')) {
+      host = a.slice('--host='.length);
+      i += 1;
+    } else break;
+  }
+  return { host, rest: argv.slice(i) };
+}
+
 /** Runs `fizz` with the given arguments and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  const split = splitHost(args);
+  if ('error' in split) {
+    process.stderr.write(`error: ${split.error}\n`);
+    return 2;
+  }
+  const argv = split.rest;
   const depth = colorDepth(process.env, process.stdout.isTTY);
   const cli = buildCli(depth > 1, argv);
-  const context = { ...Cli.defaultContext, colorDepth: depth };
+  const env = split.host === undefined ? process.env : { ...process.env, FIZZ_HOST: split.host };
+  const context = { ...Cli.defaultContext, colorDepth: depth, env };
   let command: Command;
   try {
     command = cli.process(argv, context);
@@ -86,6 +117,7 @@ function isUsageError(err: unknown): boolean {
 export function failureText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const message = e?.message ?? String(err);
+  if (e?.name && AGENT_ERRORS.has(e.name)) return message;
   switch (e?.code) {
     case 'EACCES':
     case 'EPERM':

@@ -20,6 +20,8 @@ export const AGENT_ERRORS = new Set([
   'AgentAccessError',
   'AgentGoneError',
   'HomeOwnerError',
+  'HostAddressError',
+  'RemoteHostError',
 ]);
 
 /** What the agent says every command must tell (a damaged state and what it keeps), on stderr. */
@@ -47,6 +49,7 @@ export abstract class ProjectCommand extends ComposeCommand {
     const client = await connectAgent({
       paths: cliHomePaths(),
       autoStart: true,
+      env: this.context.env,
       onStart: (log) =>
         this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
     });
@@ -57,8 +60,14 @@ export abstract class ProjectCommand extends ComposeCommand {
   /**
    * The project name: from the compose file, or `-p` when no file loads. With a file, the
    * `services` named on the command line must be in it (docker compose: "no such service").
+   * A scan of the file's top-level keys gives the name (compose/peek.ts), so these commands
+   * neither parse nor validate a big file; the full load runs only when the scan cannot be
+   * sure, or to report a named service it did not find.
    */
   async projectNameOnly(run: (name: string) => Promise<number>, services: string[] = []): Promise<number> {
+    const { peekProject } = await import('../compose/peek.js');
+    const peeked = await peekProject(this.composeLoadOptions());
+    if (peeked && services.every((s) => peeked.services?.has(s))) return run(peeked.name);
     let spec: ProjectSpec;
     try {
       spec = await this.loadProject();

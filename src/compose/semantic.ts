@@ -9,6 +9,7 @@ import type { Issues } from './issues.js';
 import { didYouMean } from './levenshtein.js';
 import { type AssumedDefined, isAssumed } from './salvage.js';
 import type { ProjectSpec, ServiceSpec } from './types.js';
+import { checkXFizz } from './x-fizz.js';
 
 type Extra = ServiceSpec & {
   volumes_from?: string[];
@@ -57,6 +58,7 @@ export function checkProject(
   const services = Object.keys(project.services);
   for (const [name, svc] of Object.entries(project.services)) {
     const at = (...p: Array<string | number>) => ['services', name, ...p];
+    checkXFizz(name, svc['x-fizz'], issues);
     if (!svc.image && !svc.build)
       issues.add(
         new ComposeValueError(`service "${name}" has neither an image nor a build context specified`, {

@@ -40,6 +40,8 @@ export interface ClusterNetOptions {
 
 export interface NetMetrics extends SyncMetrics {
   messagesReceived: number;
+  /** Bytes of the gossiped state messages received (before decoding). */
+  receivedBytes: number;
   updatesApplied: number;
   published: number;
   publishedBytes: number;

@@ -41,6 +41,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
   const events = new Emitter<ClusterNetEvents>();
   const metrics: NetMetrics = {
     messagesReceived: 0,
+    receivedBytes: 0,
     updatesApplied: 0,
     droppedInvalid: 0,
     published: 0,
@@ -135,6 +136,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     const { msg, propagationSource } = evt.detail;
     if (msg.topic !== topic) return;
     metrics.messagesReceived++;
+    metrics.receivedBytes += msg.data.length;
     // Messages are unsigned (see above): blame the peer that handed it to us.
     const from = propagationSource.toString();
     try {

@@ -5,6 +5,7 @@
  * every node.
  */
 import { ConstraintSyntaxError } from './constraints.js';
+import { placeFollowers, splitFollowers } from './follow.js';
 import { hashString } from './hash.js';
 import { capacityOf, maxPerNodeOf, Seats, ServiceCounts, slotWeight } from './seats.js';
 import type {
@@ -105,7 +106,9 @@ export function place(
   members: PlacementMember[],
   opts: PlacementOptions = {},
 ): PlacementResult {
-  return placeOver(placeHomes(slots, members, opts), members);
+  const { leaders, followers } = splitFollowers(slots);
+  const result = placeOver(placeHomes(leaders, members, opts), members);
+  return followers.length === 0 ? result : placeFollowers(result, followers, members, slotKeyOf);
 }
 
 /** Pass 1 of `place`, kept so that a change of statuses only costs pass 2 (`placeOver`). */

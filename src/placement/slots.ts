@@ -61,6 +61,12 @@ export function placementSlot(slot: SlotRef, spec: ServiceSpec, origin?: string)
   const r = spec.deploy?.resources?.reservations;
   if (r && ((r.cpus ?? 0) > 0 || (r.memory ?? 0) > 0))
     out.reserve = { ...(r.cpus ? { cpus: r.cpus } : {}), ...(r.memory ? { memory: r.memory } : {}) };
+  const shared = spec.network_mode?.startsWith('service:') ? spec.network_mode.slice(8) : undefined;
+  if (shared !== undefined)
+    out.follows = {
+      slot: `${slot.project}/${shared}/0`,
+      why: `network_mode: service:${shared} runs it beside ${shared}'s first replica`,
+    };
   const why = origin === undefined ? undefined : pinReason(spec);
   if (why !== undefined && origin !== undefined) {
     // A constraint like any other, so placement masks it; `pinned` words the reason.

@@ -15,6 +15,8 @@ export interface PlacementSlot extends SlotRef {
   reserve?: Resources;
   /** Only this node (id) may run it, for this reason (a host path or a volume lives there). */
   pinned?: { node: string; reason: string };
+  /** Runs on the node of this other slot (key), for this reason (`network_mode: service:x`); see follow.ts. */
+  follows?: { slot: string; why: string };
 }
 
 /** CPUs (cores) and memory (bytes). */

@@ -3,7 +3,8 @@ export { type BackoffOptions, nextBackoff } from './backoff.js';
 export { DependencyCycleError } from './errors.js';
 export { canonicalJson, containerShape, SPEC_HASH_LENGTH, specHash } from './hash.js';
 export { keyOf, LABEL, slotOfLabels } from './labels.js';
-export { isUp, plan, restartsWhenExited } from './plan.js';
+export { isUp, plan, REMOVED_BY_HAND, restartsWhenExited } from './plan.js';
+export { type SelfHealing, selfHealing } from './self-heal.js';
 export {
   containerName,
   type ObjectVersion,

@@ -5,6 +5,7 @@
 import type { ServiceSpec } from '../compose/types.js';
 import type { ContainerInfo } from '../runtime/types.js';
 import { keyOf, LABEL, slotOfLabels } from './labels.js';
+import { selfHealing } from './self-heal.js';
 import type { Action, DesiredSlot, PlanInput } from './types.js';
 
 /** Actions are returned in this order, so names and ports are freed before they are reused. */
@@ -16,6 +17,9 @@ const KIND_ORDER: Record<Action['kind'], number> = {
   start: 4,
   restart: 5,
 };
+
+/** The reason of a `create` that makes again a container removed behind the agent's back. */
+export const REMOVED_BY_HAND = 'removed by hand';
 
 const ALIVE_STATES = new Set(['running', 'restarting', 'paused']);
 
@@ -70,7 +74,11 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
   }
   switch (c.state) {
     case 'running':
-      if (c.health === 'unhealthy' && input.restartAllowed?.has(key))
+      if (
+        c.health === 'unhealthy' &&
+        input.restartAllowed?.has(key) &&
+        selfHealing(want.spec).restartUnhealthy
+      )
         return { kind: 'restart', slot: want, container: c, reason: 'unhealthy' };
       return undefined;
     case 'created':
@@ -96,7 +104,11 @@ function keeperAction(input: PlanInput, want: DesiredSlot, c: ContainerInfo): Ac
  * - a kept container with another hash is recreated; one that should run and is only
  *   created is started; an exited one is started again only under a restart policy that
  *   would do so (or when listed in `rerunExited`); one that should not run is stopped;
- * - an unhealthy running one is restarted only when its slot is in `restartAllowed`;
+ * - an unhealthy running one is restarted only when its slot is in `restartAllowed` and its
+ *   service's `x-fizz` does not say `restart_unhealthy: false`;
+ * - a slot in `vanished` (its container was removed by hand) gets its container again
+ *   unless its service says `recreate_removed: false`; then only an `up` or `start` naming
+ *   it (`rerunExited`) makes it again;
  * - a container of a managed project whose slot this node does not own is removed, unless
  *   `keep` names its slot (a move waiting for the new owner);
  * - containers of other projects, one-off containers (`fizz run`) and containers being
@@ -149,8 +161,13 @@ export function plan(input: PlanInput): Action[] {
     const found = bySlot.get(key) ?? [];
     if (found.length === 0) {
       // A container of this slot is being removed: wait for it, its name is still taken.
-      if (!busySlots.has(key))
-        actions.push({ kind: 'create', slot: want, start: want.running, reason: 'missing' });
+      if (busySlots.has(key)) continue;
+      if (input.vanished?.has(key) && !namesSlot(input.rerunExited, want)) {
+        if (selfHealing(want.spec).recreateRemoved)
+          actions.push({ kind: 'create', slot: want, start: want.running, reason: REMOVED_BY_HAND });
+        continue;
+      }
+      actions.push({ kind: 'create', slot: want, start: want.running, reason: 'missing' });
       continue;
     }
     const matching = found.filter((c) => c.labels[LABEL.specHash] === want.specHash).sort(keeperOrder);

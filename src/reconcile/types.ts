@@ -68,6 +68,11 @@ export interface PlanInput {
   startFirst?: Set<string>;
   /** Containers (ids) of a start-first slot kept beside its new container until that one is ready. */
   keepTwins?: Set<string>;
+  /**
+   * Slots (slotKey) whose container was there at an earlier pass and is gone though this
+   * node did not remove it (removed by hand): made again unless the service turns that off.
+   */
+  vanished?: Set<string>;
   /** In a cluster a service with no restart policy runs under `any` (see restartsWhenExited). */
   clustered?: boolean;
 }

@@ -25,6 +25,7 @@ export interface InspectData {
   Image?: string;
   Path?: string;
   Args?: string[];
+  RestartCount?: number;
   Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean };
   State?: {
     Status?: string;
@@ -131,5 +132,6 @@ export function fromInspect(d: InspectData): ContainerInfo {
     ...(startedAt === undefined ? {} : { startedAt }),
     ports: ports.sort((a, b) => a.target - b.target || (a.published ?? 0) - (b.published ?? 0)),
     ...(d.Path ? { command: [d.Path, ...(d.Args ?? [])].join(' ') } : {}),
+    ...(typeof d.RestartCount === 'number' ? { restartCount: d.RestartCount } : {}),
   };
 }

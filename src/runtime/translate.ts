@@ -284,7 +284,8 @@ function endpoint(spec: ServiceSpec, net: CreateRequest['networks'][number]): En
 /** `service:x` of compose means "the network stack of x's first container". */
 function networkMode(req: CreateRequest): string | undefined {
   const mode = req.spec.network_mode;
-  if (mode?.startsWith('service:')) return `container:${req.slot.project}-${mode.slice(8)}-1`;
+  if (mode?.startsWith('service:'))
+    return `container:${req.networkContainer ?? `${req.slot.project}-${mode.slice(8)}-1`}`;
   return mode;
 }
 

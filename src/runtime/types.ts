@@ -56,6 +56,8 @@ export interface ContainerInfo {
   command?: string;
   /** The engine's own status text (`Up 5 minutes (healthy)`, `Exited (0) 2 seconds ago`), when it says. */
   status?: string;
+  /** How often the engine restarted it under its restart policy (inspect only). */
+  restartCount?: number;
   /** Engine network name → IPv4 address, for the networks that gave it one. */
   addresses?: Record<string, string>;
 }
@@ -96,6 +98,11 @@ export interface CreateRequest {
   volumeNames: Record<string, string>;
   /** Extra labels (node id etc.), merged over the service's own. */
   labels: Record<string, string>;
+  /**
+   * `network_mode: service:x`: the name of x's first container, whose network stack this one
+   * joins (x's `container_name` when it has one); default `<project>-x-1`.
+   */
+  networkContainer?: string;
   /**
    * A `fizz run` container instead of a slot's: labelled `fizz.oneoff` with no slot, stdin
    * closed when the attached client detaches it, removed by the engine on exit with `autoRemove`.

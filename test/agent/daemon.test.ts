@@ -30,7 +30,7 @@ test('auto-start: a detached agent answers on a 0600 socket, keeps its node id, 
   let pid: number | undefined;
   try {
     await assert.rejects(
-      connectAgent({ paths, autoStart: false }),
+      connectAgent({ paths, autoStart: false, env }),
       (e: Error) => e.name === AgentUnreachableError.name,
     );
     let started = '';

@@ -10,11 +10,13 @@ import {
   formatCommand,
   formatStatus,
   humanDuration,
+  PS_FIELDS,
   psJson,
   psTable,
   renderPs,
   statusFilter,
 } from '../../src/cli/commands/ps.js';
+import { formatOption } from '../../src/cli/go-template.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 
@@ -169,4 +171,26 @@ test('status filters: --status (repeatable) and --filter status=, unknown states
   assert.throws(() => statusFilter(['sleeping'], undefined), UsageError);
   assert.throws(() => statusFilter([], 'name=web'), /only status=<state>/);
   assert.throws(() => statusFilter([], 'status=up'), /invalid status "up"/);
+});
+
+test('RESTARTS: a column after STATUS only when a replica was restarted; Restarts in JSON and templates', () => {
+  const plain = psTable([entry({ restarts: 0 })], NOW);
+  assert.doesNotMatch(plain, /RESTARTS/);
+  const table = psTable(
+    [entry({ restarts: 3 }), entry({ name: 'shop-web-2', replica: 1, id: 'b', restarts: undefined })],
+    NOW,
+  ).split('\n');
+  assert.match(table[0]!, /^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +RESTARTS +PORTS$/);
+  assert.match(table[1]!, /Up 5 minutes +3 *$/);
+  assert.match(table[2]!, /Up 5 minutes +- *$/);
+  assert.equal(psJson(entry({ restarts: 2 }), NOW).Restarts, 2);
+  assert.equal('Restarts' in psJson(entry(), NOW), false);
+  const out = renderPs([entry({ restarts: 4 })], {
+    quiet: false,
+    services: false,
+    format: formatOption('{{.Name}} {{.Restarts}}', PS_FIELDS),
+    noTrunc: false,
+    now: NOW,
+  });
+  assert.equal(out, 'shop-web-1 4\n');
 });

@@ -60,14 +60,19 @@ export async function agentAnswers(h: HostLayout): Promise<boolean> {
 }
 
 /** Starts `fizz agent` for the host in the background; resolves with its pid once it answers. */
-export async function startAgent(c: ClusterLayout, h: HostLayout, timeoutMs = 30_000): Promise<number> {
+export async function startAgent(
+  c: ClusterLayout,
+  h: HostLayout,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<number> {
   mkdirSync(h.home, { recursive: true, mode: 0o700 });
   const log = openSync(h.agentLog, 'a');
   const argv = inNetns(h.netnsPath, [process.execPath, FIZZ_BIN, 'agent']);
   const child = spawn(argv[0]!, argv.slice(1), {
     detached: true,
     cwd: h.dir,
-    env: hostEnv(c, h),
+    env: { ...hostEnv(c, h), ...extraEnv },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

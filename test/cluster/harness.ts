@@ -4,7 +4,7 @@
  * loss, heal). Used by node:test tests, benchmarks and `npm run cluster` (cli.ts). Needs root.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentAnswers, agentPid, CHECKOUT, hostEnv, startAgent, writeFizzWrapper } from './agent.js';
 import { engineAnswers, enginePid, loadImages, mainEngineReady, saveImages, startEngine } from './engine.js';
@@ -37,6 +37,10 @@ export interface ClusterOptions extends Partial<ClusterConfig> {
   images?: string[];
   /** Progress lines ("h2: engine ready"); silent by default. */
   progress?: (line: string) => void;
+  /** Set in every host's agent environment (e.g. FIZZ_METRICS), beside the harness's own. */
+  agentEnv?: Record<string, string>;
+  /** The MTU of the hosts' links (default the kernel's, 1500): 9000 models a LAN with jumbo frames. */
+  mtu?: number;
 }
 
 export interface UpOptions {
@@ -80,12 +84,16 @@ export class Cluster {
   readonly layout: ClusterLayout;
   readonly images: string[];
   private readonly progress: (line: string) => void;
+  private readonly agentEnv: Record<string, string>;
+  private readonly mtu: number | undefined;
 
   constructor(options: ClusterOptions = {}) {
-    const { images, progress, ...config } = options;
+    const { images, progress, agentEnv, mtu, ...config } = options;
+    this.mtu = mtu;
     this.layout = clusterLayout({ ...DEFAULT_CONFIG, ...config });
     this.images = images ?? ['fizz/busybox:latest'];
     this.progress = progress ?? (() => {});
+    this.agentEnv = agentEnv ?? {};
   }
 
   get dir(): string {
@@ -147,7 +155,7 @@ export class Cluster {
    * Boots one more host (the next index) into the running cluster and joins it with the
    * token `up` kept; resolves once the first host sees it alive. Returns its name.
    */
-  async add(options: { joinTimeoutMs?: number } = {}): Promise<string> {
+  async add(options: { joinTimeoutMs?: number; nodeId?: string } = {}): Promise<string> {
     const state = this.state();
     if (!state) throw new Error(`cluster ${this.layout.config.name} is not up`);
     const index = Math.max(...state.hosts.map((r) => hostIndex(r.name) ?? 0)) + 1;
@@ -155,7 +163,7 @@ export class Cluster {
     const h = hostLayout(this.layout, index);
     writeState(this.layout.stateFile, { ...state, hosts: [...state.hosts, { name: h.name }] });
     await saveImages(this.images, this.layout.imagesTar);
-    await this.bootHost(h);
+    await this.bootHost(h, options.nodeId);
     rmSync(this.layout.imagesTar, { force: true });
     const first = this.hosts()[0]!;
     if (state.token) {
@@ -179,14 +187,20 @@ export class Cluster {
     return h.name;
   }
 
-  private async bootHost(h: HostLayout): Promise<void> {
+  /** `nodeId`: the agent's node id (FIZZ_HOME/node-id) instead of a random one. */
+  private async bootHost(h: HostLayout, nodeId?: string): Promise<void> {
     await net.createHostNetwork(this.layout, h);
+    if (this.mtu !== undefined) await net.setLinkMtu(this.layout, h, this.mtu);
     this.progress(`${h.name}: namespace ${h.netns}, ${h.address}`);
     const engine = await startEngine(h);
     this.progress(`${h.name}: engine ready (pid ${engine})`);
     await loadImages(h, this.layout.imagesTar);
     this.progress(`${h.name}: images loaded`);
-    const agent = await startAgent(this.layout, h);
+    if (nodeId !== undefined) {
+      mkdirSync(h.home, { recursive: true, mode: 0o700 });
+      writeFileSync(join(h.home, 'node-id'), `${nodeId}\n`, { mode: 0o600 });
+    }
+    const agent = await startAgent(this.layout, h, this.agentEnv);
     this.progress(`${h.name}: agent ready (pid ${agent})`);
   }
 
@@ -249,7 +263,7 @@ export class Cluster {
       this.progress(`${name}: engine ready (pid ${pid})`);
     }
     if (!agentPid(h) || !(await agentAnswers(h))) {
-      const pid = await startAgent(this.layout, h);
+      const pid = await startAgent(this.layout, h, this.agentEnv);
       this.progress(`${name}: agent ready (pid ${pid})`);
     }
     this.mark(name, false);

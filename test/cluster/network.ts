@@ -75,6 +75,13 @@ export async function createHostNetwork(c: ClusterLayout, h: HostLayout): Promis
   await must(ipt(h, 'raw', '-I', 'PREROUTING', '-i', 'eth0', '-j', IN));
 }
 
+/** The host's link to the bridge carries `mtu` (a LAN with jumbo frames): both veth ends, then the bridge. */
+export async function setLinkMtu(c: ClusterLayout, h: HostLayout, mtu: number): Promise<void> {
+  await must(['ip', 'link', 'set', h.veth, 'mtu', String(mtu)]);
+  await must(['ip', '-n', h.netns, 'link', 'set', 'eth0', 'mtu', String(mtu)]);
+  await must(['ip', 'link', 'set', c.bridge, 'mtu', String(mtu)]);
+}
+
 /** Deleting the namespace destroys its end of the veth pair, and so the pair. */
 export async function removeHostNetwork(h: HostLayout): Promise<void> {
   if (existsSync(h.netnsPath)) await must(['ip', 'netns', 'del', h.netns]);

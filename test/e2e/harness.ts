@@ -240,3 +240,12 @@ export async function httpGet(url: string): Promise<{ status: number; body: stri
     return undefined;
   }
 }
+
+/** Sends `signal` to a child this test started and resolves once it has exited. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}

@@ -149,6 +149,7 @@ export function transportCompliance(label: string, makeHarness: () => Promise<Ha
       const c = await cluster(h, 4);
       const suspected: string[] = [];
       c[1]!.on('suspect', (m) => suspected.push(m.name));
+      const counted = c[1]!.stats.suspicions;
       const victim = c[3]!;
       await h.kill((victim as unknown as { core: { transport: Transport } }).core.transport);
       await victim.stop();
@@ -158,6 +159,13 @@ export function transportCompliance(label: string, makeHarness: () => Promise<Ha
         'all mark node3 dead',
       );
       assert.ok(suspected.includes('node3') || c[1]!.stateOf('node3') === 'dead');
+      // The counts the metrics read: one per suspect event, and the probes that found node3 gone.
+      assert.equal(c[1]!.stats.suspicions - counted, suspected.length);
+      assert.ok(others.every((s) => s.stats.probes > 0));
+      assert.ok(
+        others.some((s) => s.stats.probesFailed > 0),
+        'no failed probe counted',
+      );
     }));
 
   test(`${label}: a restarted node rejoins with a higher incarnation`, () =>

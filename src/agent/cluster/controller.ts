@@ -101,6 +101,8 @@ export class ClusterController {
   private responder: MdnsResponder | undefined;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
+  /** The name of a node being started (a join logs under it before the config is written). */
+  private startingAs: string | undefined;
 
   constructor(private readonly o: ClusterControllerOptions) {
     this.stable = readStableView(o.home);
@@ -128,6 +130,11 @@ export class ClusterController {
 
   get clusterNode(): ClusterNode | undefined {
     return this.node;
+  }
+
+  /** This node's name: the cluster config's, or the host's outside a cluster. */
+  get selfName(): string {
+    return this.config?.name ?? this.startingAs ?? defaultNodeName();
   }
 
   /** The mDNS responder's counts (answered, rate-limited, malformed), while it runs. */
@@ -386,6 +393,7 @@ export class ClusterController {
 
   private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
     const { host, port } = parseAddress(config.address);
+    this.startingAs = config.name;
     const node = await startClusterNode({
       dataDir: join(this.o.home, 'cluster'),
       clusterKey: Buffer.from(config.key, 'base64url'),
@@ -436,6 +444,7 @@ export class ClusterController {
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
+    this.startingAs = undefined;
     this.offMember?.();
     this.offMember = undefined;
     const responder = this.responder;

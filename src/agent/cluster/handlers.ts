@@ -19,6 +19,11 @@ export interface ClusterHandlerDeps {
   logger: Logger;
   /** How many of this node's containers still run a replica of a project in the state. */
   runningHere: () => Promise<number>;
+  /**
+   * Once this node's replicas have moved, before it leaves the membership: stops the
+   * reconcile loop, whose next pass would otherwise place every slot on this node alone.
+   */
+  beforeLeave: () => Promise<void>;
   /** After a leave: the agent drops its copy of the cluster's state and stops. */
   onLeft: () => void;
   /** How long `leave` waits for this node's replicas to move, ms (default 120 s). */
@@ -62,6 +67,7 @@ export function clusterHandlers(d: ClusterHandlerDeps): ClusterHandlers {
       }
       if (left > 0)
         d.logger.warn({ left }, 'leaving with replicas that did not move in time (no member took them)');
+      await d.beforeLeave();
       await controller.leave();
       emit({ type: 'progress', resource: 'container', name: 'this node', service: '', status: 'stopped' });
       d.onLeft();

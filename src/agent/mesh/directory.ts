@@ -49,6 +49,8 @@ export function isReady(state: string, health: string | undefined): boolean {
 export class Directory {
   /** engine network → name → [project, service] */
   private readonly names = new Map<string, Map<string, Array<[string, string]>>>();
+  /** `project/service` → its `links` (alias → linked service). */
+  private readonly links = new Map<string, Map<string, string>>();
   private readonly endpoints: Endpoint[] = [];
 
   constructor(private readonly input: DirectoryInput) {
@@ -79,13 +81,25 @@ export class Directory {
 
   private indexProject(p: ProjectSpec): void {
     for (const [service, s] of Object.entries(p.services)) {
+      const links = (s as { links?: string[] }).links ?? [];
+      if (links.length > 0)
+        this.links.set(
+          `${p.name}/${service}`,
+          new Map(
+            links.map((l) => {
+              const [target, alias] = l.split(':');
+              return [(alias ?? target!).toLowerCase(), target!];
+            }),
+          ),
+        );
       if (s.network_mode !== undefined) continue;
       for (const [key, sn] of Object.entries(s.networks ?? {})) {
         const net = p.networks[key]?.name;
         if (!net) continue;
         const byName = this.names.get(net) ?? new Map<string, Array<[string, string]>>();
         this.names.set(net, byName);
-        for (const n of new Set([service, `${service}.${p.name}`, ...(sn?.aliases ?? [])])) {
+        const own = s.container_name ? [s.container_name] : [];
+        for (const n of new Set([service, `${service}.${p.name}`, ...own, ...(sn?.aliases ?? [])])) {
           const k = n.toLowerCase();
           const list = byName.get(k) ?? [];
           if (!list.some(([pp, ss]) => pp === p.name && ss === service)) list.push([p.name, service]);
@@ -95,10 +109,10 @@ export class Directory {
     }
   }
 
-  /** The addresses `name` resolves to for a container on engine network `network`, or
-   * undefined when no service there has that name. */
-  resolve(network: string, name: string): string[] | undefined {
-    const services = this.names.get(network)?.get(name.toLowerCase());
+  /** The addresses `name` resolves to for the container at `source` on engine network
+   * `network`, or undefined when no service there has that name (nor a link of the asker's). */
+  resolve(network: string, name: string, source?: string): string[] | undefined {
+    const services = this.names.get(network)?.get(name.toLowerCase()) ?? this.linked(network, name, source);
     if (!services) return undefined;
     const out: string[] = [];
     for (const e of this.endpoints) {
@@ -107,6 +121,17 @@ export class Directory {
       if (ip) out.push(ip);
     }
     return out;
+  }
+
+  /** `links: [db:database]` of the asking container's service: `database` is db, on a shared network. */
+  private linked(network: string, name: string, source?: string): Array<[string, string]> | undefined {
+    const asker = source && this.endpoints.find((e) => e.addresses[network] === source);
+    const target = asker
+      ? this.links.get(`${asker.project}/${asker.service}`)?.get(name.toLowerCase())
+      : undefined;
+    if (!asker || target === undefined) return undefined;
+    const onNetwork = this.names.get(network)?.get(target.toLowerCase());
+    return onNetwork?.filter(([p, s]) => p === asker.project && s === target);
   }
 
   /** Every replica of a service anywhere, ready or not. */

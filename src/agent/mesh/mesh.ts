@@ -9,10 +9,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterState, MeshInfo, NodeStatus } from '../../../crdt/index.js';
+import type { InspectEndpoint, PortAnswer } from '../../api/protocol.js';
 import type { ProjectSpec } from '../../compose/types.js';
 import type { DockerRuntime } from '../../runtime/docker.js';
 import type { NetworkOptions } from '../../runtime/types.js';
 import type { ClusterController } from '../cluster/controller.js';
+import type { ServiceNetView } from '../inspect.js';
 import type { Logger } from '../logger.js';
 import {
   blockCidr,
@@ -28,11 +30,12 @@ import {
   nodeAddress,
 } from './addressing.js';
 import { type CommandRunner, runCommand } from './command.js';
-import { Directory, type Endpoint } from './directory.js';
+import { Directory } from './directory.js';
 import { MeshDnsServer } from './dns-server.js';
 import { applyRules, type LocalNetwork, meshRules, removeRules } from './firewall.js';
 import type { MeshDockerRuntime } from './mesh-runtime.js';
-import { loadOrCreateKey, MESH_MTU, type WgPeer, WireGuardInterface } from './wireguard.js';
+import { hostOf, MeshView } from './view.js';
+import { loadOrCreateKey, meshMtu, type WgPeer, WireGuardInterface } from './wireguard.js';
 
 /** The mesh's UDP port is the cluster port + 1 (7172 by default). */
 export const MESH_PORT_OFFSET = 1;
@@ -49,6 +52,8 @@ export class MeshFullError extends Error {
 
 export interface MeshMember {
   id: string;
+  /** Its name (`fizz nodes`), for `fizz ps` and `fizz inspect`. */
+  name: string;
   /** host:port of its cluster endpoint. */
   address: string;
   state: string;
@@ -77,11 +82,15 @@ interface Active {
   iface: WireGuardInterface;
   dns: MeshDnsServer;
   address: string;
+  /** The tunnel's MTU, and the MTU of the networks made on the mesh. */
+  mtu: number;
 }
 
-export class Mesh {
+export class Mesh implements ServiceNetView {
   private active: Active | undefined;
   private directory: Directory | undefined;
+  /** What `fizz ps` and `fizz inspect` read, as of the last sync. */
+  private view: MeshView | undefined;
   /** Local mesh network subnet (/24 base as int) → engine network name. */
   private localNets = new Map<number, string>();
   private lastRules = '';
@@ -133,13 +142,20 @@ export class Mesh {
     return {
       ...opts,
       subnet: networkSubnet(a.info.block, i),
-      options: { ...opts.options, 'com.docker.network.driver.mtu': String(MESH_MTU) },
+      options: { ...opts.options, 'com.docker.network.driver.mtu': String(a.mtu) },
     };
   }
 
-  /** The replicas of a service anywhere in the cluster, as the mesh sees them. */
-  endpoints(project: string, service: string): Endpoint[] {
-    return this.directory?.serviceEndpoints(project, service) ?? [];
+  endpoints(project: string, service: string): InspectEndpoint[] | undefined {
+    return this.view?.endpoints(project, service);
+  }
+
+  answersOn(project: string, service: string, published: number, protocol: string): PortAnswer[] | undefined {
+    return this.view?.answersOn(project, service, published, protocol);
+  }
+
+  hostAddress(node: string): string | undefined {
+    return this.view?.hostAddress(node);
   }
 
   /** The DNS answer for a query from `source`. */
@@ -147,7 +163,7 @@ export class Mesh {
     if (!this.directory || !inPool(source)) return undefined;
     const network = this.localNets.get(ipToInt(source) & ~255);
     if (network === undefined) return undefined;
-    const found = this.directory.resolve(network, name);
+    const found = this.directory.resolve(network, name, source);
     // Clients take the first address: a shuffled answer spreads connections over replicas.
     return found === undefined ? undefined : shuffle(found, this.random);
   }
@@ -190,8 +206,11 @@ export class Mesh {
     for (const m of members) {
       const mesh = statuses.get(m.id)?.mesh;
       if (m.self || !live.has(m.id) || !mesh) continue;
-      const host = m.address.slice(0, m.address.lastIndexOf(':'));
-      peers.push({ key: mesh.key, endpoint: `${host}:${mesh.port}`, allowedIps: blockCidr(mesh.block) });
+      peers.push({
+        key: mesh.key,
+        endpoint: `${hostOf(m.address)}:${mesh.port}`,
+        allowedIps: blockCidr(mesh.block),
+      });
     }
     await a.iface.setPeers(peers);
 
@@ -228,7 +247,8 @@ export class Mesh {
           if (inPool(ip)) published.push({ ip, protocol: p.protocol, target: p.target });
       }
     }
-    const rules = meshRules({ iface: a.iface.name, networks, published, ingress: directory.ingress() });
+    const ingress = directory.ingress();
+    const rules = meshRules({ iface: a.iface.name, networks, published, ingress });
     if (rules !== this.lastRules) {
       await applyRules(this.run, rules);
       this.lastRules = rules;
@@ -238,6 +258,7 @@ export class Mesh {
     }
     this.localNets = localNets;
     this.directory = directory;
+    this.view = new MeshView(directory, members, statuses, ingress);
   }
 
   private async start(statuses: Map<string, NodeStatus>): Promise<void> {
@@ -252,11 +273,12 @@ export class Mesh {
     const key = loadOrCreateKey(keyFile).publicKey;
     const iface = new WireGuardInterface(interfaceName(this.o.nodeId), this.run);
     const address = nodeAddress(block);
-    await iface.up(keyFile, port, address);
+    const mtu = await meshMtu(this.run, hostOf(self));
+    await iface.up(keyFile, port, address, mtu);
     const dns = new MeshDnsServer((src, name) => this.resolve(src, name), this.o.logger);
     await dns.listen(address);
-    this.active = { info: { key, port, block }, iface, dns, address };
-    this.o.logger.info({ iface: iface.name, address, port, block }, 'mesh up');
+    this.active = { info: { key, port, block }, iface, dns, address, mtu };
+    this.o.logger.info({ iface: iface.name, address, port, block, mtu }, 'mesh up');
     this.o.onInfo();
   }
 
@@ -278,6 +300,7 @@ export class Mesh {
     const a = this.active!;
     this.active = undefined;
     this.directory = undefined;
+    this.view = undefined;
     a.dns.close();
     await removeRules(this.run);
     await a.iface.down();

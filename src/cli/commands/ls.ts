@@ -69,6 +69,7 @@ export class LsCommand extends Command {
     try {
       const client = await connectAgent({
         paths: cliHomePaths(),
+        env: this.context.env,
         autoStart: true,
         onStart: (log) =>
           this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),

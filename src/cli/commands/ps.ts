@@ -4,15 +4,18 @@ import { type Formatted, formatOption, renderFormat } from '../go-template.js';
 import { ProjectCommand } from '../project-command.js';
 import { renderTable } from '../table.js';
 
-/** `0.0.0.0:8080->80/tcp, 443/tcp`, as docker compose ps prints ports. */
+/**
+ * `0.0.0.0:8080->80/tcp, 443/tcp`, as docker compose ps prints ports; in a cluster, `*:8080`
+ * for a port the mesh's ingress answers on every node.
+ */
 export function formatPorts(entry: Pick<PsEntry, 'ports'>): string {
-  return entry.ports
-    .map((p) =>
-      p.published !== undefined
-        ? `${p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
-        : `${p.target}/${p.protocol}`,
-    )
-    .join(', ');
+  const shown = entry.ports.map((p) =>
+    p.published !== undefined
+      ? `${p.answersOn ? '*' : p.hostIp || '0.0.0.0'}:${p.published}->${p.target}/${p.protocol}`
+      : `${p.target}/${p.protocol}`,
+  );
+  // The engine's IPv4 and IPv6 bindings of one port are one `*:` entry.
+  return [...new Set(shown)].join(', ');
 }
 
 export function formatState(entry: Pick<PsEntry, 'state' | 'exitCode'>): string {
@@ -67,11 +70,14 @@ export function formatCommand(command: string | undefined, noTrunc = false): str
 
 /**
  * docker compose ps's table: NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS; in a
- * cluster NODE follows SERVICE.
+ * cluster NODE follows SERVICE; RESTARTS follows STATUS when a listed replica was
+ * restarted (PsEntry.restarts; `-` for a replica whose count its node does not report).
  */
 export function psTable(entries: PsEntry[], now: number, noTrunc = false): string {
   const clustered = entries.some((e) => e.node !== undefined);
+  const restarted = entries.some((e) => (e.restarts ?? 0) > 0);
   const header = ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'];
+  if (restarted) header.splice(6, 0, 'RESTARTS');
   if (clustered) header.splice(4, 0, 'NODE');
   return renderTable(
     header,
@@ -85,6 +91,7 @@ export function psTable(entries: PsEntry[], now: number, noTrunc = false): strin
         formatStatus(e, now),
         formatPorts(e),
       ];
+      if (restarted) row.splice(6, 0, e.restarts === undefined ? '-' : String(e.restarts));
       if (clustered) row.splice(4, 0, e.node ?? '');
       return row;
     }),
@@ -147,8 +154,16 @@ export class PsCommand extends ProjectCommand {
     description: 'list the containers of a compose project',
     details: `
       Columns as docker compose ps: NAME, IMAGE, COMMAND, SERVICE, CREATED, STATUS, PORTS.
-      \`--format json\` has docker compose's field names plus \`Replica\` (1-based). Only
-      running containers unless \`-a\` or a status filter is given.
+      \`--format json\` has docker compose's field names plus \`Replica\` (1-based) and
+      \`Restarts\`. Only running containers unless \`-a\` or a status filter is given. In a
+      cluster, a port published through the mesh answers on every node: PORTS shows
+      \`*:8080->80/tcp\`, and its JSON publisher lists the nodes (\`Nodes\`: name and address).
+
+      A RESTARTS column follows STATUS when a replica was restarted: the engine's restarts
+      under the service's restart policy, plus Fizz's own (an unhealthy container restarted,
+      a container removed by hand made again) since this node's agent started. Each is
+      turned off per service with \`x-fizz: { restart_unhealthy: false }\` and
+      \`x-fizz: { recreate_removed: false }\`.
     `,
     examples: [
       ['Running containers', '$0 ps'],
@@ -221,6 +236,7 @@ export const PS_FIELDS = [
   'Publishers',
   'CreatedAt',
   'Node',
+  'Restarts',
 ] as const;
 
 /** `table {{…}}` column titles docker compose gives fields whose name is not the title. */
@@ -248,8 +264,10 @@ export function psJson(e: PsEntry, now: number): Record<string, unknown> {
       TargetPort: p.target,
       PublishedPort: p.published ?? 0,
       Protocol: p.protocol,
+      ...(p.answersOn ? { Nodes: p.answersOn.map((a) => ({ Node: a.node, Address: a.address })) } : {}),
     })),
     CreatedAt: new Date(e.createdAt).toISOString(),
     ...(e.node !== undefined ? { Node: e.node } : {}),
+    ...(e.restarts !== undefined ? { Restarts: e.restarts } : {}),
   };
 }

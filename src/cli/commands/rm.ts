@@ -77,14 +77,14 @@ export class RmCommand extends ProjectCommand {
         this.stderrTty,
       );
       if (!done.ok) return 1;
-      const engine = await directEngine();
+      const engine = await directEngine(this.context.env);
       for (const v of anonymous) await engine.removeVolume(v);
       return 0;
     }, this.services);
   }
 
   private async anonymousVolumes(entries: PsEntry[]): Promise<string[]> {
-    const engine = await directEngine();
+    const engine = await directEngine(this.context.env);
     return (await Promise.all(entries.map((e) => engine.anonymousVolumes(e.id)))).flat();
   }
 

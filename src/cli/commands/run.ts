@@ -6,7 +6,7 @@ import type { DirectEngine } from '../../runtime/direct.js';
 import { serviceImage } from '../../runtime/image-name.js';
 import { ensureResources } from '../../runtime/resources.js';
 import { configFilePaths } from '../config-files.js';
-import { directEngine } from '../engine.js';
+import { directEngine, refuseRemote } from '../engine.js';
 import {
   oneOffName,
   oneOffRequest,
@@ -94,6 +94,7 @@ export class RunCommand extends ProjectCommand {
   }
 
   async execute(): Promise<number> {
+    refuseRemote(this.context.env);
     if (this.name !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(this.name))
       throw new UsageError(`--name wants a container name ([a-zA-Z0-9][a-zA-Z0-9_.-]*), not "${this.name}"`);
     const stdin = this.context.stdin as NodeJS.ReadStream;
@@ -106,7 +107,7 @@ export class RunCommand extends ProjectCommand {
       const client = await this.agent();
       const nodeId = (client.lastInfo ?? (await client.info())).nodeId;
       if (!(await this.dependencies(client, project))) return 1;
-      const engine = await directEngine();
+      const engine = await directEngine(this.context.env);
       await ensureResources(engine, project, new Set(), () => {}, nodeId);
       if (!(await this.image(client, engine, project))) return 1;
       const name = this.name ?? oneOffName(project.name, this.service, randomBytes(6).toString('hex'));

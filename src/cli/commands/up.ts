@@ -183,7 +183,7 @@ export class UpCommand extends ProjectCommand {
   /** The second Ctrl+C: SIGKILL to this agent's running containers of `services` (all when empty), through the engine at once. */
   private async killNow(client: AgentClient, project: string, services: string[]): Promise<void> {
     const nodeId = (client.lastInfo ?? (await client.info())).nodeId;
-    const engine = await directEngine();
+    const engine = await directEngine(this.context.env);
     const running = serviceContainers(await engine.list(project), nodeId, services).filter(
       (c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused',
     );

@@ -47,7 +47,9 @@ export class VersionCommand extends Command {
     }
     let info: InfoResponse | undefined;
     try {
-      info = await (await connectAgent({ paths: cliHomePaths(), autoStart: false })).info(true);
+      info = await (
+        await connectAgent({ paths: cliHomePaths(), autoStart: false, env: this.context.env })
+      ).info(true);
     } catch (err) {
       if (!(err instanceof AgentUnreachableError)) throw err;
     }

@@ -36,7 +36,7 @@ export function liveSources(env: NodeJS.ProcessEnv, cwd: string): CompletionSour
     },
     async nodes() {
       try {
-        const client = await connectAgent({ paths: cliHomePaths(env), autoStart: false });
+        const client = await connectAgent({ paths: cliHomePaths(env), autoStart: false, env });
         return (await clusterNodes(client)).nodes.map((n) => n.name);
       } catch {
         return [];

@@ -118,6 +118,69 @@ describe('make-before-break: the old owner keeps a moving replica until the new 
     assert.equal(since.size, 0);
   });
 
+  it('a fixed host port cannot be made before broken: a swap releases at once, and the incoming slot waits for the drain', () => {
+    // n1 runs web/0 on :8080, n2 runs web/1 on :8080; placement swaps them. Held both ways,
+    // each would wait for the other forever.
+    const spec = service({ ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }] });
+    const drain = { ms: 2000, released: new Map<string, number>(), draining: new Set<string>() };
+    const since = new Map<string, number>();
+    const blocked = new Set<string>();
+    const at = (now: number, actual = [mine('c0', 'web', 0)]) => [
+      ...keptForHandoff({
+        nodeId: 'n1',
+        actual,
+        desired: new Map([
+          ['p/web/0', desired('p', 'web', 0, 'h1', true, spec)],
+          ['p/web/1', desired('p', 'web', 1, 'h1', true, spec)],
+        ]),
+        assignment: new Map([
+          ['p/web/0', 'n2'],
+          ['p/web/1', 'n1'],
+        ]),
+        statuses: new Map([['n2', status([{ svc: 'web', replica: 1 }])]]),
+        since,
+        now,
+        timeoutMs: 60_000,
+        drain,
+        blocked,
+      }),
+    ];
+    assert.deepEqual(at(1000), ['p/web/0'], 'kept, but only to drain');
+    assert.deepEqual([...drain.draining], ['p/web/0']);
+    assert.deepEqual([...blocked], ['p/web/1'], 'web/1 may not start while web/0 holds :8080');
+    assert.deepEqual(at(2999), ['p/web/0']);
+    assert.deepEqual(at(3000), [], 'drained: it stops');
+    assert.deepEqual([...blocked], [], 'and web/1 may start in the same pass (removals go first)');
+    assert.deepEqual(at(3100, []), []);
+    assert.deepEqual([...blocked], []);
+  });
+
+  it('a move that needs no port of a leaving replica is still make-before-break', () => {
+    const spec = service({ ports: [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }] });
+    const other = service({ ports: [{ mode: 'ingress', target: 80, published: '9090', protocol: 'udp' }] });
+    const blocked = new Set<string>();
+    const kept = keptForHandoff({
+      nodeId: 'n1',
+      actual: [mine('c0', 'web', 0)],
+      desired: new Map([
+        ['p/web/0', desired('p', 'web', 0, 'h1', true, spec)],
+        ['p/dns/0', desired('p', 'dns', 0, 'h1', true, other)],
+      ]),
+      assignment: new Map([
+        ['p/web/0', 'n2'],
+        ['p/dns/0', 'n1'],
+      ]),
+      statuses: new Map(),
+      since: new Map(),
+      now: 1000,
+      timeoutMs: 60_000,
+      drain: { ms: 2000, released: new Map(), draining: new Set() },
+      blocked,
+    });
+    assert.deepEqual([...kept], ['p/web/0'], 'held until n2 runs it');
+    assert.deepEqual([...blocked], []);
+  });
+
   it('plan leaves a kept container alone and removes it once released', () => {
     const c = mine('c0', 'web', 0);
     const base = { owned: [], actual: [c], projects: new Set(['p']) };

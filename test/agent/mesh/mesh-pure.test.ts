@@ -24,6 +24,7 @@ import {
   TYPE_A,
 } from '../../../src/agent/mesh/dns-codec.js';
 import { meshRules } from '../../../src/agent/mesh/firewall.js';
+import { MESH_MTU, meshMtu } from '../../../src/agent/mesh/wireguard.js';
 import type { ProjectSpec } from '../../../src/compose/types.js';
 
 function query(name: string, type = TYPE_A): Buffer {
@@ -192,4 +193,26 @@ test('rules: isolation per network, published ports open to the tunnel, ingress 
     /--dport 53 -m statistic --mode random --probability 0\.50000 -j DNAT --to-destination 100\.65\.1\.2:5353/,
   );
   assert.match(text, /--dport 53 -j DNAT --to-destination 100\.66\.1\.2:5353/);
+});
+
+test("the tunnel's MTU is the cluster address's link MTU less 80, within 1280-9000; 1420 when not found", async () => {
+  const ip =
+    (links: Record<string, number>) =>
+    async (argv: string[]): Promise<string> => {
+      if (argv.includes('addr'))
+        return [
+          '1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever',
+          '2: eth0    inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\\       valid_lft forever',
+          '3: eth1    inet 10.1.0.5/24 scope global eth1',
+        ].join('\n');
+      const dev = argv.at(-1)!;
+      if (links[dev] === undefined) throw new Error(`no ${dev}`);
+      return `2: ${dev}@if9: <BROADCAST,UP> mtu ${links[dev]} qdisc noqueue state UP`;
+    };
+  assert.equal(await meshMtu(ip({ eth0: 9000 }), '10.0.0.5'), 8920);
+  assert.equal(await meshMtu(ip({ eth0: 1500, eth1: 65536 }), '10.1.0.5'), 9000);
+  assert.equal(await meshMtu(ip({ eth0: 1300 }), '10.0.0.5'), 1280);
+  assert.equal(await meshMtu(ip({ eth0: 9000 }), '10.0.0.50'), MESH_MTU, 'no interface holds it');
+  assert.equal(await meshMtu(ip({}), '10.0.0.5'), MESH_MTU, 'ip link failed');
+  assert.equal(MESH_MTU, 1420);
 });

@@ -4,9 +4,11 @@ import { AttachCommand } from '../attach.js';
 import { BuildCommand } from '../build.js';
 import { CpCommand } from '../cp.js';
 import { CreateCommand } from '../create.js';
+import { DialStdioCommand } from '../dial-stdio.js';
 import { DownCommand } from '../down.js';
 import { ExecCommand } from '../exec.js';
 import { ImagesCommand } from '../images.js';
+import { InspectCommand } from '../inspect.js';
 import { KillCommand } from '../kill.js';
 import { LogsCommand } from '../logs.js';
 import { LsCommand } from '../ls.js';
@@ -40,6 +42,7 @@ export const agentCommands: CommandClass[] = [
   KillCommand,
   PortCommand,
   ImagesCommand,
+  InspectCommand,
   TopCommand,
   PauseCommand,
   UnpauseCommand,
@@ -52,4 +55,5 @@ export const agentCommands: CommandClass[] = [
   StatsCommand,
   WaitCommand,
   AttachCommand,
+  DialStdioCommand,
 ];

@@ -1,0 +1,27 @@
+/**
+ * How the CLI's requests reach an agent: its unix socket, or byte streams a dialer opens
+ * (`fizz --host ssh://…` dials through a child `ssh`, src/cli/ssh-host.ts). Dialed streams
+ * are kept alive between the requests of one command, so `fizz ps` (info, then ps) pays
+ * for one ssh connection, not two.
+ */
+import { Agent, type RequestOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Opens a byte stream to an agent's API. */
+export type Dialer = () => Duplex;
+
+/** An HTTP agent whose connections `dial` opens, reused while the command runs. */
+export class DialAgent extends Agent {
+  constructor(private readonly dial: Dialer) {
+    super({ keepAlive: true });
+  }
+
+  override createConnection(): Duplex {
+    return this.dial();
+  }
+}
+
+/** The `http.request` options that send a request through `agent`, else to `socket`. */
+export function transportOptions(socket: string, agent?: DialAgent): RequestOptions {
+  return agent ? { agent } : { socketPath: socket };
+}
