@@ -1,7 +1,8 @@
 /**
  * `image-transfer`: on 5 real hosts (the harness of test/cluster; no registry anywhere),
  * a ~100 MB image built offline on h1 from generated layers is spread to the 4 other hosts
- * by `fizz image push` (each pulls it over /fizz/image/1). Beside it, the floor, in the same
+ * by `fizz image push` (each pulls it over /fizz/image/1, in waves from the nodes that
+ * have it). Beside it, the floor, in the same
  * run: `docker save | docker load` of the same image between two engines of this machine
  * (a local pipe, no network, no checks). Then a second image of the same size: the time
  * from `fizz up` of 5 replicas on h1 to the first replica running on a host that lacked it.
@@ -107,7 +108,11 @@ const bench: Benchmark = {
         await new Promise((r) => setTimeout(r, 100));
         loaded = peers.flatMap((h) => logged(cluster, h, 'image loaded from a peer', marks.get(h)));
       }
-      const sent = logged(cluster, 'h1', 'image transfer: sending', marks.get('h1'));
+      // Every node that has it may send (a push goes in waves); each saves once into its cache.
+      const sent = ['h1', ...peers].flatMap((h) =>
+        logged(cluster, h, 'image transfer: sending', marks.get(h)),
+      );
+      const saveMs = Math.max(0, ...sent.map((l) => Number(l.saveMs ?? 0)));
       const bytesOnWire = loaded.reduce((n, l) => n + Number(l.bytes ?? 0), 0);
       const med = (k: string) => round(median(loaded.map((l) => Number(l[k] ?? 0))), 0);
 
@@ -156,11 +161,7 @@ const bench: Benchmark = {
         ['spread_ms', round(spreadMs, 0), `fizz image push to ${peers.length} peers`],
         ['ratio', round(ratio, 2), 'bar: < 2'],
         ['bytes_on_wire', bytesOnWire, `archive bytes received by the ${loaded.length} peers`],
-        [
-          'sender save_ms',
-          round(median(sent.map((l) => Number(l.saveMs ?? 0))), 0),
-          'h1: docker save into its cache',
-        ],
+        ['save_ms', round(saveMs, 0), 'a sender: docker save into its cache (the slowest)'],
         ['receive_ms (median)', med('receiveMs'), 'a peer: the archive over the wire into its spool'],
         ['verify_ms (median)', med('verifyMs'), 'a peer: every digest checked'],
         ['load_ms (median)', med('loadMs'), 'a peer: docker load of the spool'],
@@ -176,7 +177,7 @@ const bench: Benchmark = {
           ratio: round(ratio, 2),
           bytes_on_wire: bytesOnWire,
           first_replica_ms: round(firstMs, 0),
-          save_ms: round(median(sent.map((l) => Number(l.saveMs ?? 0))), 0),
+          save_ms: round(saveMs, 0),
           receive_ms: med('receiveMs'),
           verify_ms: med('verifyMs'),
           load_ms: med('loadMs'),

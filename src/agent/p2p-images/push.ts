@@ -1,8 +1,9 @@
 /**
  * `fizz image ls` and `fizz image push`. The list is what every node advertises in its
  * status entry (held.ts). A push keeps the pull model: this node asks each other node to
- * pull the image from it (`image-pull` over `/fizz/api/1`, with the image's id and layers so
- * the node need not wait for this node's status to reach it), and relays each one's progress.
+ * pull the image (`image-pull` over `/fizz/api/1`, with the image's id and layers so the
+ * node need not wait for the holder's status to reach it), from this node or from one that
+ * got it in an earlier wave, and relays each one's progress.
  */
 import type { NodeStatus } from '../../../crdt/index.js';
 import type { DoneEvent, ImageListResponse, ImagePushRequest, OpProgress } from '../../api/protocol.js';
@@ -64,42 +65,65 @@ export class ImageCommands {
       });
       return { type: 'done', ok: true, errors: [] };
     }
+    // In waves that double: each node that has it serves one more in the next wave, so no
+    // node sends more than a couple of copies (one sender for all was the bottleneck).
     const errors: string[] = [];
-    const ask: ImagePullAsk = { image: req.image, from: this.o.selfId, held: mine };
-    await Promise.all(
-      targets.map(async (peer) => {
-        const line = (status: 'pulling' | 'pulled' | 'error', detail?: string) =>
-          emit({
-            type: 'progress',
-            resource: 'image',
-            name: `${req.image} (${peer.name})`,
-            status,
-            ...(detail ? { detail } : {}),
-          });
-        line('pulling');
-        let shown = -1;
-        try {
-          const r = (await api.call(
-            peer,
-            { op: 'image-pull', body: ask },
-            (v) => {
-              const p = decodeProgress(v);
-              const pct = p ? percentOf(p) : -1;
-              if (pct < 0 || pct < shown + 10) return;
-              shown = pct;
-              line('pulling', `${pct}%`);
-            },
-            signal,
-          )) as { node?: unknown; bytes?: unknown } | undefined;
-          line('pulled', r?.node === 'local' ? 'already there' : `${Number(r?.bytes) || 0} bytes`);
-        } catch (err) {
-          const why = (err as Error).message;
-          line('error', why);
-          errors.push(`${peer.name}: ${why}`);
-        }
-      }),
-    );
+    const sources = [this.o.selfId];
+    const queue = [...targets];
+    while (queue.length > 0) {
+      const wave = queue.splice(0, sources.length);
+      const failed = await Promise.all(
+        wave.map((peer, i) =>
+          this.pushTo(api, peer, { image: req.image, from: sources[i]!, held: mine }, emit, signal),
+        ),
+      );
+      wave.forEach((peer, i) => {
+        const why = failed[i];
+        if (why === undefined) sources.push(peer.id);
+        else errors.push(`${peer.name}: ${why}`);
+      });
+    }
     return { type: 'done', ok: errors.length === 0, errors };
+  }
+
+  /** Asks `peer` to pull the image from `ask.from`; resolves with why it failed, if it did. */
+  private async pushTo(
+    api: RemoteApi,
+    peer: PeerEntry,
+    ask: ImagePullAsk,
+    emit: (e: OpProgress) => void,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    const line = (status: 'pulling' | 'pulled' | 'error', detail?: string) =>
+      emit({
+        type: 'progress',
+        resource: 'image',
+        name: `${ask.image} (${peer.name})`,
+        status,
+        ...(detail ? { detail } : {}),
+      });
+    line('pulling');
+    let shown = -10;
+    try {
+      const r = (await api.call(
+        peer,
+        { op: 'image-pull', body: ask },
+        (v) => {
+          const p = decodeProgress(v);
+          const pct = p ? percentOf(p) : -1;
+          if (pct < shown + 10) return;
+          shown = pct;
+          line('pulling', `from ${p!.node} (${pct}%)`);
+        },
+        signal,
+      )) as { node?: unknown; bytes?: unknown } | undefined;
+      line('pulled', r?.node === 'local' ? 'already there' : `${Number(r?.bytes) || 0} bytes`);
+      return undefined;
+    } catch (err) {
+      const why = (err as Error).message;
+      line('error', why);
+      return why;
+    }
   }
 
   /** This node, asked by `from` to pull: over /fizz/image/1 from it (or another holder). */

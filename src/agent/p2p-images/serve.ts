@@ -115,9 +115,36 @@ async function sizeOf(dir: string, rel: string, skip: Set<string>): Promise<numb
   return total;
 }
 
+/**
+ * At most `n` archives sent by this node at once; the other askers wait their turn (pinged,
+ * so they do not give up). Shared fairly, four at once all finish late: in turn, the first
+ * replica starts sooner, and a node that got the image can serve the next asker.
+ */
+export class SendSlots {
+  private busy = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly n: number) {}
+
+  async take(): Promise<() => void> {
+    if (this.busy < this.n) this.busy++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.busy--;
+    };
+  }
+}
+
 export interface ServeImageOptions {
   archive: ImageArchive;
   cache: SaveCache;
+  /** How many archives this node sends at once (default: no limit). */
+  slots?: SendSlots;
   limits: RemoteLimits;
   logger: Logger;
   /** Test fault: cut the stream once this many archive bytes were sent (FIZZ_TEST_IMAGE_CUT_AT). */
@@ -149,7 +176,9 @@ export async function serveImage(stream: Stream, o: ServeImageOptions, from: str
   });
   const ping = setInterval(() => void ch.send({ type: 'ping' }).catch(() => {}), o.limits.pingMs);
   let sent = 0;
+  const release = (await o.slots?.take()) ?? (() => {});
   try {
+    if (stop) throw new Error('the asking node went away');
     const t0 = performance.now();
     const dir = await o.cache.acquire(ask.id);
     const saveMs = Math.round(performance.now() - t0);
@@ -197,6 +226,7 @@ export async function serveImage(stream: Stream, o: ServeImageOptions, from: str
     if (/FIZZ_TEST_IMAGE_CUT_AT|went away/.test(e.message)) ch.abort(e);
     else await fail(e);
   } finally {
+    release();
     clearInterval(ping);
   }
 }

@@ -15,7 +15,7 @@ import { clusterPeers } from '../remote/wire.js';
 import { PeerImages } from './fetch.js';
 import { ImageInventory } from './inventory.js';
 import { ImageCommands } from './push.js';
-import { IMAGE_PROTOCOL, SaveCache, serveImage } from './serve.js';
+import { IMAGE_PROTOCOL, SaveCache, SendSlots, serveImage } from './serve.js';
 
 export interface ImageSpread {
   inventory: ImageInventory;
@@ -44,6 +44,7 @@ export function wireImageSpread(o: {
   const inventory = new ImageInventory(o.archive, o.clock, o.logger);
   const cache = new SaveCache(o.archive, join(o.home, 'images-out'));
   const cut = cutFault(process.env.FIZZ_TEST_IMAGE_CUT_AT);
+  const slots = new SendSlots(2);
   const peers = new PeerImages({
     archive: o.archive,
     dir: join(o.home, 'images-in'),
@@ -77,7 +78,7 @@ export function wireImageSpread(o: {
         (stream, remote) =>
           serveImage(
             stream,
-            { archive: o.archive, cache, limits, logger: o.logger, ...(cut ? { cut } : {}) },
+            { archive: o.archive, cache, slots, limits, logger: o.logger, ...(cut ? { cut } : {}) },
             remote.peerId,
           ).catch((err: Error) =>
             o.logger.warn({ from: remote.peerId, err: err.message }, 'image transfer: stream failed'),

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { ClusterState, type NodeStatus } from '../../../crdt/index.js';
 import type { Logger } from '../../../src/agent/logger.js';
 import { PeerImages } from '../../../src/agent/p2p-images/fetch.js';
-import { IMAGE_PROTOCOL, SaveCache, serveImage } from '../../../src/agent/p2p-images/serve.js';
+import { IMAGE_PROTOCOL, SaveCache, SendSlots, serveImage } from '../../../src/agent/p2p-images/serve.js';
 import { FrameChannel } from '../../../src/agent/remote/channel.js';
 import { REMOTE_LIMITS } from '../../../src/agent/remote/limits.js';
 import { type ClusterNet, createClusterNet } from '../../../src/net/index.js';
@@ -217,4 +217,30 @@ test('a node that is sent data it did not ask for refuses it', async (t) => {
   await assert.rejects(ch.next(5_000));
   assert.ok(p.log.some((l) => l.msg === 'image transfer: request refused'));
   assert.equal(sender.loads.length, 0);
+});
+
+test('a node sends at most its slots of archives at once; the next asker goes when one ends', async () => {
+  const slots = new SendSlots(2);
+  const a = await slots.take();
+  const b = await slots.take();
+  let third = false;
+  const c = slots.take().then((release) => {
+    third = true;
+    return release;
+  });
+  await Promise.resolve();
+  assert.equal(third, false, 'the third waits');
+  a();
+  a(); // a second release of the same slot frees nothing more
+  const releaseC = await c;
+  assert.equal(third, true);
+  let fourth = false;
+  const d = slots.take().then(() => {
+    fourth = true;
+  });
+  await Promise.resolve();
+  assert.equal(fourth, false, 'b and c hold both slots');
+  b();
+  await d;
+  releaseC();
 });
