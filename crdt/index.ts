@@ -23,6 +23,7 @@ export { openStore } from './store.js';
 export type {
   ClusterStateEvents,
   ClusterStateOptions,
+  HeldImage,
   MeshInfo,
   NodeContainer,
   NodeStatus,

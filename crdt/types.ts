@@ -44,6 +44,12 @@ export interface NodeStatus {
   updatedAt: number;
   /** The node's end of the encrypted mesh, when it runs one (src/agent/mesh/). */
   mesh?: MeshInfo;
+  /** The images its engine holds, bounded (src/agent/p2p-images/held.ts), so peers can fetch
+   * them from it. Unchecked by crdt/: readers validate. */
+  held?: HeldImage[];
+  /** Replicas it owns but cannot make yet for want of their image, with why (slot key
+   * `project/service/index`). Unchecked by crdt/: readers validate. */
+  waiting?: Array<{ slot: string; reason: string }>;
   /** Replicas of a rolling update that failed on this node (every node reads them to pause
    * or roll back the same update; src/agent/rollouts.ts). Unchecked by crdt/: readers validate. */
   rollouts?: Array<{
@@ -52,6 +58,13 @@ export interface NodeStatus {
     id: string;
     failed: Array<{ replica: number; reason: string }>;
   }>;
+}
+
+/** One image a node holds: its id, names and layers (the config's rootfs diff ids, in order). */
+export interface HeldImage {
+  id: string;
+  tags: string[];
+  layers: string[];
 }
 
 export interface MeshInfo {

@@ -11,6 +11,8 @@ import type {
   DoneEvent,
   DownRequest,
   ExecRequest,
+  ImageListResponse,
+  ImagePushRequest,
   ImagesResponse,
   InfoResponse,
   InspectResponse,
@@ -51,12 +53,14 @@ import { startExec } from './exec.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { historyResponse } from './history.js';
 import { imagesOfUp } from './image-stage.js';
+import { waitingOf } from './image-waits.js';
 import { inspectService, LOCAL_NODE, localEndpoints, type ServiceNetView } from './inspect.js';
 import type { Logger } from './logger.js';
 import { followLogs, mergeLogs } from './logs.js';
 import { listProjects } from './ls.js';
 import { removeOneOffs } from './oneoffs.js';
 import type { PlaceFn } from './ownership.js';
+import type { ImageCommands } from './p2p-images/push.js';
 import { MemoryProjectFiles, type ProjectFiles } from './project-files.js';
 import { psResponse } from './ps.js';
 import {
@@ -112,6 +116,10 @@ export interface AgentOptions {
   clustered?: () => boolean;
   /** Passed to the reconciler (ReconcilerOptions.statusExtra). */
   statusExtra?: ReconcilerOptions['statusExtra'];
+  /** `fizz image ls` and `fizz image push` (p2p-images/push.ts). */
+  imageCommands?: Pick<ImageCommands, 'list' | 'push'>;
+  /** Passed to the reconciler (ReconcilerOptions.peerImages). */
+  peerImages?: ReconcilerOptions['peerImages'];
   /** This node's human name (`fizz ps`'s NODE column). */
   nodeName?: () => string | undefined;
   /** The mesh's view of services: `fizz inspect`'s endpoints, where published ports answer. */
@@ -212,6 +220,7 @@ export class Agent implements ApiHandlers {
     };
     if (o.members) ro.members = o.members;
     if (o.statusExtra) ro.statusExtra = o.statusExtra;
+    if (o.peerImages) ro.peerImages = o.peerImages;
     if (o.clustered) ro.clustered = o.clustered;
     if (o.random) ro.random = o.random;
     if (o.objects) ro.objectVersion = o.objects.version;
@@ -397,18 +406,28 @@ export class Agent implements ApiHandlers {
     signal: AbortSignal,
   ): Promise<string[]> {
     if (!this.o.clustered?.() || !this.o.memberNames) return [];
+    // A replica its node cannot get the image of is pending too, with the node's reason.
+    const failed = () =>
+      waitingOf(this.o.state.nodeStatuses()).filter(
+        (w) => w.slot.startsWith(`${project}/`) && !w.reason.startsWith('pulling image'),
+      );
     const missing = await awaitCluster({
       state: this.o.state,
       slots: () => this.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
       names: this.o.memberNames,
-      pending: () => new Set(this.reconciler.unplaced.map((u) => u.slot)),
+      pending: () =>
+        new Set([...this.reconciler.unplaced.map((u) => u.slot), ...failed().map((w) => w.slot)]),
       selfId: this.o.nodeId,
       clock: this.o.clock,
       timeoutMs: this.waitTimeoutMs,
       signal,
       emit,
     });
-    return missing.length > 0 ? [`not running on any node yet: ${missing.join(', ')}`] : [];
+    const lines = failed()
+      .filter((w) => services.includes(w.slot.split('/')[1]!))
+      .map((w) => w.reason);
+    if (missing.length > 0) lines.push(`not running on any node yet: ${missing.join(', ')}`);
+    return [...new Set(lines)];
   }
 
   /** `up` in its project's queue: the state written durably, then the pass. */
@@ -827,6 +846,15 @@ export class Agent implements ApiHandlers {
     return this.reconciler.images.buildCommand(req, emit, signal);
   }
 
+  imageList(): ImageListResponse {
+    return this.o.imageCommands?.list() ?? { images: [] };
+  }
+
+  imagePush(req: ImagePushRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent> {
+    if (!this.o.imageCommands) throw new AgentRequestError('this agent cannot push images');
+    return this.o.imageCommands.push(req, emit, signal);
+  }
+
   async ps(project: string | undefined, all: boolean): Promise<PsResponse> {
     const local = await this.mine(project);
     return psResponse({
@@ -834,7 +862,8 @@ export class Agent implements ApiHandlers {
       restarts: await this.restartCounts(local),
       remote: this.o.remotePs?.(project, all) ?? [],
       node: this.o.nodeName?.(),
-      unplaced: this.reconciler.unplaced,
+      // Placement's, and the replicas a node waits to get the image of (its status entry says).
+      unplaced: [...this.reconciler.unplaced, ...waitingOf(this.o.state.nodeStatuses())],
       project,
       all,
       ...(this.o.serviceNet ? { answersOn: this.o.serviceNet.answersOn.bind(this.o.serviceNet) } : {}),

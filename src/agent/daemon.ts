@@ -27,6 +27,7 @@ import { MeshDockerRuntime } from './mesh/mesh-runtime.js';
 import { FizzMetrics } from './metrics/fizz-metrics.js';
 import { closeMetrics, parseMetricsAddress, serveMetrics } from './metrics/server.js';
 import { type NodeLogger, nodeLogger } from './node-logger.js';
+import { wireImageSpread } from './p2p-images/wire.js';
 import { wireRemote } from './remote/wire.js';
 import { fileObjects } from './secrets/index.js';
 import { StateRebaser } from './state-rebase.js';
@@ -149,6 +150,16 @@ async function serve(
   let stopNow = () => {};
   // Only in a cluster: `fizz ps` shows a NODE column when its rows name one.
   const nodeName = () => (cluster.clustered ? cluster.nodes().find((n) => n.self)?.name : undefined);
+  // Images spread peer to peer (p2p-images/): advertised in the status entry, fetched before the registry.
+  const spread = wireImageSpread({
+    archive: meshRuntime.archive,
+    home: paths.home,
+    nodeId,
+    state: store.state,
+    cluster,
+    clock: systemClock,
+    logger,
+  });
   const agent: Agent = new Agent({
     nodeId,
     home: paths.home,
@@ -167,8 +178,11 @@ async function serve(
     clustered: () => cluster.clustered,
     statusExtra: () => {
       const info = mesh.info();
-      return info ? { mesh: info } : {};
+      const held = spread.inventory.current();
+      return { ...(info ? { mesh: info } : {}), ...(held.length > 0 ? { held } : {}) };
     },
+    peerImages: { peers: spread.peers, changed: () => spread.inventory.stale() },
+    imageCommands: spread.commands,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,
     serviceNet: mesh,
@@ -204,8 +218,18 @@ async function serve(
     agent.eventSources.onMembers(cluster.nodes());
   };
   // `fizz logs`, `exec`, `restart`, … reach the replicas on other nodes (remote/).
-  const remote = wireRemote({ agent, cluster, state: store.state, nodeId, logger });
-  onNode = remote.serve;
+  const remote = wireRemote({
+    agent,
+    cluster,
+    state: store.state,
+    nodeId,
+    logger,
+    imagePull: (r, emit, s) => spread.commands.pullFor(r, emit, s),
+  });
+  onNode = async (node) => {
+    await remote.serve(node);
+    await spread.serve(node);
+  };
   // Rejoins through the saved seeds before the first pass; placement meanwhile holds to the
   // stable view (cluster/quorum.ts), so a lone restarted node starts nothing of the others'.
   try {
@@ -254,6 +278,7 @@ async function serve(
   await agent.shutdown();
   mesh.close();
   await cluster.stop();
+  await spread.close();
   rebases.abort();
   await rebasing;
   await store.close();

@@ -45,6 +45,8 @@ export interface StageInput {
   specs: Map<string, ProjectSpec>;
   requests: ImagesRequest[];
   emit: (project: string, event: OpProgress) => void;
+  /** These slots wait for their image, for this reason (an image coming from a peer). */
+  wait?: (slots: string[], reason: string) => void;
   signal?: AbortSignal;
 }
 
@@ -54,6 +56,8 @@ export interface StageResult {
   errors: Map<string, string[]>;
   /** Slots (slotKey) left without their container for want of an image: they back off. */
   failedSlots: string[];
+  /** Why each of `failedSlots` has no image. */
+  reasons: Map<string, string>;
 }
 
 /** Whether an action makes a container, so needs the image. */
@@ -74,6 +78,10 @@ export class ImageStage {
     const owned = new Map<string, DesiredSlot>();
     for (const d of input.owned) owned.set(workKey(d.slot.project, d.slot.service), d);
     const works = new Map<string, ImageWork>();
+    const slotsOf = new Map<string, string[]>();
+    for (const a of input.actions)
+      if (needsImage(a) && a.kind !== 'remove')
+        slotsOf.set(serviceOf(a)!, [...(slotsOf.get(serviceOf(a)!) ?? []), slotKey(a.slot.slot)]);
     const add = (key: string, trigger: ImageWork['trigger'], r?: ImagesRequest) => {
       const d = owned.get(key);
       if (!d || works.has(key)) return;
@@ -82,7 +90,17 @@ export class ImageStage {
         service: d.slot.service,
         spec: d.spec,
         trigger,
-        emit: (ev) => input.emit(d.slot.project, ev),
+        emit: (ev) => {
+          // An image on its way from a peer: the replicas waiting for it say so in `fizz ps`.
+          if (
+            ev.type === 'progress' &&
+            ev.resource === 'image' &&
+            ev.status === 'pulling' &&
+            ev.detail?.startsWith('from ')
+          )
+            input.wait?.(slotsOf.get(key) ?? [], `pulling image from ${ev.detail.slice(5)}`);
+          input.emit(d.slot.project, ev);
+        },
       };
       if (r) {
         const flags: NonNullable<ImageWork['flags']> = {};
@@ -104,7 +122,8 @@ export class ImageStage {
       }
     }
     for (const a of input.actions) if (needsImage(a)) add(serviceOf(a)!, 'background');
-    if (works.size === 0) return { actions: input.actions, errors: new Map(), failedSlots: [] };
+    if (works.size === 0)
+      return { actions: input.actions, errors: new Map(), failedSlots: [], reasons: new Map() };
 
     const outcomes = await this.images.ensure([...works.values()], input.signal);
 
@@ -126,19 +145,23 @@ export class ImageStage {
     const actions = changed.length ? input.replan(changed) : input.actions;
 
     const errors = new Map<string, string[]>();
-    const failed = new Set<string>();
+    const failed = new Map<string, string>();
     for (const [key, o] of outcomes) {
       if (o.ok) continue;
-      failed.add(key);
+      failed.set(key, o.error);
       const project = key.slice(0, key.indexOf('/'));
       errors.set(project, [...(errors.get(project) ?? []), o.error]);
     }
     const failedSlots: string[] = [];
+    const reasons = new Map<string, string>();
     const kept = actions.filter((a) => {
       if (!needsImage(a) || !failed.has(serviceOf(a)!)) return true;
-      if (a.kind !== 'remove') failedSlots.push(slotKey(a.slot.slot));
+      if (a.kind !== 'remove') {
+        failedSlots.push(slotKey(a.slot.slot));
+        reasons.set(slotKey(a.slot.slot), failed.get(serviceOf(a)!)!);
+      }
       return false;
     });
-    return { actions: kept, errors, failedSlots };
+    return { actions: kept, errors, failedSlots, reasons };
   }
 }

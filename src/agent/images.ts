@@ -28,6 +28,8 @@ import {
 } from './image-policy.js';
 import { type ImageEmit, PullReporter } from './image-progress.js';
 import type { Logger } from './logger.js';
+import { askPeers, type PeerTry, withPeers } from './p2p-images/ask-peers.js';
+import type { PeerImageSource } from './p2p-images/fetch.js';
 
 /** One service whose image must be here before its containers are made. */
 export interface ImageWork {
@@ -49,6 +51,10 @@ export interface ImageServiceOptions {
   logger: Logger;
   /** The docker CLI config directory when a request names none (default: DOCKER_CONFIG, else ~/.docker). */
   dockerConfig?: string;
+  /** The cluster's other nodes, asked before the registry for an image this engine lacks. */
+  peers?: PeerImageSource;
+  /** This engine's images changed (pulled, built or loaded). */
+  changed?: () => void;
 }
 
 export function workKey(project: string, service: string): string {
@@ -100,6 +106,7 @@ export class ImageService {
     });
     this.pulledAt.set(ref, this.o.clock.now());
     this.o.logger.info({ image: ref }, 'image pulled');
+    this.o.changed?.();
     reporter.status('pulled');
   }
 
@@ -139,6 +146,7 @@ export class ImageService {
         ...(signal ? { signal } : {}),
       });
       this.o.logger.info({ image, service, id }, 'image built');
+      this.o.changed?.();
       ev('built');
       return id;
     } catch (err) {
@@ -191,6 +199,29 @@ export class ImageService {
       }
     }
 
+    // Peers before the registry: an image this engine lacks comes from a node that holds it.
+    const peerTries = new Map<string, Promise<PeerTry>>();
+    for (const p of planned) {
+      const ref = image(p.w);
+      if (!this.o.peers?.clustered() || p.facts.present || p.plan.build === 'always' || peerTries.has(ref))
+        continue;
+      const reporter = new PullReporter(ref, p.w.service, p.w.emit, () => this.o.clock.now());
+      peerTries.set(
+        ref,
+        askPeers(this.o.peers, ref, reporter, signal).then((t) => {
+          if (t.loaded) this.o.changed?.();
+          return t;
+        }),
+      );
+    }
+    const peerOutcome = new Map<string, PeerTry>();
+    for (const [ref, t] of peerTries) peerOutcome.set(ref, await t);
+    for (const p of planned) {
+      if (peerOutcome.get(image(p.w))?.loaded !== true) continue;
+      p.facts = { ...p.facts, present: true };
+      p.plan = planImage(p.facts, p.ask);
+    }
+
     // Pulls, each image once, all at once.
     const pulls = new Map<string, Promise<unknown>>();
     for (const { w, plan } of planned) {
@@ -221,7 +252,7 @@ export class ImageService {
       const ref = image(w);
       const pullErr = pullErrors.get(ref);
       if (pullErr !== undefined && !w.spec.build) {
-        fail(w, message(pullErr));
+        fail(w, withPeers(message(pullErr), peerOutcome.get(ref)));
         continue;
       }
       const next = afterPull(plan, plan.pull && pullErr === undefined ? true : facts.present);
@@ -237,14 +268,14 @@ export class ImageService {
       const ref = image(w);
       try {
         if (next === 'missing') {
-          fail(w, `image "${ref}": ${missingReason(facts, plan, ask)}`);
+          fail(w, withPeers(`image "${ref}": ${missingReason(facts, plan, ask)}`, peerOutcome.get(ref)));
           continue;
         }
-        // Only a pulled image has to be asked its id again.
+        // Only a pulled image, or one a peer sent, has to be asked its id again.
         const id =
           next === 'build'
             ? await builds.get(ref)!
-            : plan.pull
+            : plan.pull || peerOutcome.get(ref)?.loaded
               ? (await this.o.runtime.imageInfo(ref))?.id
               : (await known.get(ref)!).id;
         if (id === undefined) fail(w, `image "${ref}" is not on this machine`);

@@ -20,7 +20,8 @@ import { Executor } from './executor.js';
 import { keptForHandoff } from './handoff.js';
 import { HealBook, slotRefOf } from './heal-book.js';
 import { ImageStage, type ImagesRequest } from './image-stage.js';
-import { ImageService } from './images.js';
+import { ImageWaits } from './image-waits.js';
+import { ImageService, type ImageServiceOptions } from './images.js';
 import type { Logger } from './logger.js';
 import { statusContainers } from './node-status.js';
 import { ownedSlots, type PlaceFn } from './ownership.js';
@@ -31,7 +32,9 @@ import { ContainerWaiter } from './waiter.js';
 export interface ReconcilerOptions {
   nodeId: string;
   /** What else this node says about itself in its status entry (its mesh end). */
-  statusExtra?: () => Pick<NodeStatus, 'mesh'>;
+  statusExtra?: () => Pick<NodeStatus, 'mesh' | 'held'>;
+  /** The cluster's image spread (p2p-images/): peers asked before the registry. */
+  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;
@@ -139,6 +142,9 @@ export class Reconciler {
   private queue: Pending[] = [];
   private running = false;
   private lastStatus = '';
+  private lastWaitWrite = Number.NEGATIVE_INFINITY;
+  /** Owned replicas that wait for their image, with why (written in the status entry). */
+  readonly imageWaits = new ImageWaits();
   /** Slots moving to another node, since when (make-before-break). */
   private readonly handoffSince = new Map<string, number>();
   private readonly handoffReleased = new Map<string, number>();
@@ -161,7 +167,7 @@ export class Reconciler {
       dependencyTimeoutMs: o.dependencyTimeoutMs,
     });
     this.failures = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
-    this.images = new ImageService({ runtime: o.runtime, clock: o.clock, logger: o.logger });
+    this.images = new ImageService({ runtime: o.runtime, clock: o.clock, logger: o.logger, ...o.peerImages });
     this.imageStage = new ImageStage(this.images);
     this.restarts = new BackoffBook(o.backoffBaseMs, o.backoffCapMs, o.random);
   }
@@ -462,9 +468,19 @@ export class Reconciler {
       specs,
       requests: reqs.flatMap((r) => (r.images ? [r.images] : [])),
       emit,
+      wait: (slots, reason) => this.noteWaiting(slots, reason, actual),
       signal: this.abort.signal,
     });
     const actions = staged.actions;
+    this.imageWaits.prune(
+      new Set(owned.map((d) => slotKey(d.slot))),
+      // Made already, or about to be: the image is here.
+      new Set([
+        ...actual.flatMap((c) => slotRefOf(c) ?? []),
+        ...actions.flatMap((a) => (a.kind === 'remove' ? [] : [slotKey(a.slot.slot)])),
+      ]),
+    );
+    for (const [key, reason] of staged.reasons) this.imageWaits.set([key], reason);
     for (const key of staged.failedSlots) this.failures.record(key, clock.now());
     for (const [p, lines] of staged.errors) errors.set(p, [...(errors.get(p) ?? []), ...lines]);
     if (actions.length > 0)
@@ -525,12 +541,22 @@ export class Reconciler {
     return { errors, touched: result.touched, actual, changed: actions.length > 0 };
   }
 
+  /** Replicas wait for an image on its way: said in the status entry at most once a second. */
+  private noteWaiting(slots: string[], reason: string, actual: ContainerInfo[]): void {
+    this.imageWaits.set(slots, reason);
+    const now = this.o.clock.now();
+    if (now - this.lastWaitWrite < 1000) return;
+    this.lastWaitWrite = now;
+    void this.writeStatus(actual).catch(() => {});
+  }
+
   /** Writes this node's status entry when what it runs changed (not on every tick). */
   private async writeStatus(containers: ContainerInfo[]): Promise<void> {
     const list = statusContainers(containers, this.o.nodeId, this.drainingSlots);
     const extra = this.o.statusExtra?.() ?? {};
     const rollouts = this.o.rollouts?.report() ?? [];
-    const text = JSON.stringify([list, extra, rollouts]);
+    const waiting = this.imageWaits.list();
+    const text = JSON.stringify([list, extra, rollouts, waiting]);
     // Written again when a peer removed it (it took this node for gone) though nothing changed.
     if (text === this.lastStatus && this.o.state.nodeStatuses().has(this.o.nodeId)) return;
     this.lastStatus = text;
@@ -540,6 +566,7 @@ export class Reconciler {
       updatedAt: this.o.clock.now(),
       ...extra,
       ...(rollouts.length > 0 ? { rollouts } : {}),
+      ...(waiting.length > 0 ? { waiting } : {}),
     });
   }
 

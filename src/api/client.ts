@@ -16,6 +16,7 @@ import {
   parseJson,
   refusal,
 } from './decode.js';
+import { decodeImageListResponse } from './decode-images.js';
 import { AgentAccessError, AgentGoneError, AgentUnreachableError } from './errors.js';
 import { type ExecIo, runExec } from './exec-client.js';
 import { readLines } from './ndjson.js';
@@ -23,6 +24,8 @@ import {
   type BuildRequest,
   type DownRequest,
   type ExecRequest,
+  type ImageListResponse,
+  type ImagePushRequest,
   type ImagesResponse,
   type InfoResponse,
   type InspectResponse,
@@ -236,6 +239,16 @@ export class AgentClient {
   /** `fizz build`: the services' images, the builder's output streamed. */
   build(req: BuildRequest): AsyncGenerator<OpEvent> {
     return this.op(ROUTES.build, req);
+  }
+
+  /** `fizz image ls`: the images each node holds. */
+  async imageList(): Promise<ImageListResponse> {
+    return decodeImageListResponse(await this.json(ROUTES.imageList));
+  }
+
+  /** `fizz image push`: every other node pulls the image from this one. */
+  imagePush(req: ImagePushRequest): AsyncGenerator<OpEvent> {
+    return this.op(ROUTES.imagePush, req);
   }
 
   private query(project: string, services: string[]): string {

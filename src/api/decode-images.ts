@@ -1,7 +1,7 @@
 /** Decoders of `fizz pull` and `fizz build` requests (see decode.ts: every byte is hostile). */
-import { decodeProjectSpec, type Obj, obj, optStr, strList } from './decode.js';
+import { decodeProjectSpec, type Obj, obj, optStr, str, strList } from './decode.js';
 import { ApiDecodeError } from './errors.js';
-import type { BuildRequest, PullRequest } from './protocol.js';
+import type { BuildRequest, ImageListResponse, ImagePushRequest, PullRequest } from './protocol.js';
 
 function optBool(o: Obj, key: string, what: string): boolean | undefined {
   const v = o[key];
@@ -37,4 +37,23 @@ export function decodeBuildRequest(v: unknown): BuildRequest {
   const dockerConfig = optStr(o, 'dockerConfig', 'build');
   if (dockerConfig !== undefined) req.dockerConfig = dockerConfig;
   return req;
+}
+
+export function decodeImagePushRequest(v: unknown): ImagePushRequest {
+  const image = str(obj(v, 'image push'), 'image', 'image push');
+  if (image.length === 0 || image.length > 512 || /\s/.test(image))
+    throw new ApiDecodeError('image push.image: not an image reference');
+  return { image };
+}
+
+export function decodeImageListResponse(v: unknown): ImageListResponse {
+  const o = obj(v, 'image ls');
+  if (!Array.isArray(o.images)) throw new ApiDecodeError('image ls.images: not a list');
+  for (const i of o.images) {
+    const e = obj(i, 'image ls.images[]');
+    for (const k of ['node', 'id']) str(e, k, 'image ls.images[]');
+    strList(e, 'tags', 'image ls.images[]');
+    if (typeof e.layers !== 'number') throw new ApiDecodeError('image ls.images[].layers: not a number');
+  }
+  return o as unknown as ImageListResponse;
 }

@@ -36,6 +36,10 @@ export const ROUTES = {
   pull: `${API_PREFIX}/pull`,
   /** `fizz build`: build the services' images (the builder's output streamed). */
   build: `${API_PREFIX}/build`,
+  /** `fizz image ls`: the images each node of the cluster holds. */
+  imageList: `${API_PREFIX}/image/ls`,
+  /** `fizz image push`: every other node pulls an image from this one (progress per node). */
+  imagePush: `${API_PREFIX}/image/push`,
   /** `fizz inspect SERVICE`: a service's endpoints and where its published ports answer. */
   inspect: `${API_PREFIX}/inspect`,
 } as const;
@@ -415,4 +419,21 @@ export interface ImagesResponse {
   images: ImageEntry[];
   /** Nodes that could not answer, one line each (in a cluster). */
   errors?: string[];
+}
+
+/** One image one node holds, as `fizz image ls` prints it. */
+export interface HeldImageEntry {
+  node: string;
+  id: string;
+  tags: string[];
+  layers: number;
+}
+
+export interface ImageListResponse {
+  images: HeldImageEntry[];
+}
+
+/** `fizz image push <image>`. */
+export interface ImagePushRequest {
+  image: string;
 }

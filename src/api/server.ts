@@ -18,7 +18,7 @@ import {
   decodeUpRequest,
   parseJson,
 } from './decode.js';
-import { decodeBuildRequest, decodePullRequest } from './decode-images.js';
+import { decodeBuildRequest, decodeImagePushRequest, decodePullRequest } from './decode-images.js';
 import { ApiDecodeError } from './errors.js';
 import { attachExec, closeExecSessions, type ExecHandler } from './exec-server.js';
 import { type ApiLimits, applyLimits, BodyBudget, DEFAULT_API_LIMITS, serverOptions } from './limits.js';
@@ -28,6 +28,8 @@ import {
   type BuildRequest,
   type DoneEvent,
   type DownRequest,
+  type ImageListResponse,
+  type ImagePushRequest,
   type ImagesResponse,
   type InfoResponse,
   type InspectResponse,
@@ -90,6 +92,9 @@ export interface ApiHandlers {
   /** `fizz pull` and `fizz build`: the project comes from the file, as with `up`. */
   pull?(req: PullRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   build?(req: BuildRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
+  /** `fizz image ls` and `fizz image push` (src/agent/p2p-images/). */
+  imageList?(): ImageListResponse;
+  imagePush?(req: ImagePushRequest, emit: Emit, signal: AbortSignal): Promise<DoneEvent>;
   /** `fizz dashboard` (dashboard-api.ts). */
   dashboard?: DashboardHandlers;
 }
@@ -181,6 +186,8 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
         const project = url.searchParams.get('project') ?? undefined;
         return sendJson(res, 200, await handlers.ps(project, url.searchParams.get('all') === '1'));
       }
+      if (req.method === 'GET' && path === ROUTES.imageList && handlers.imageList)
+        return sendJson(res, 200, handlers.imageList());
       if (req.method === 'GET' && path === ROUTES.ls && handlers.ls)
         return sendJson(res, 200, await handlers.ls(url.searchParams.get('all') === '1'));
       for (const what of ['top', 'images'] as const) {
@@ -259,7 +266,11 @@ function route(handlers: ApiHandlers, limits: ApiLimits) {
             return streamOp(res, abort.signal, (emit, s) => handler(body, emit, s));
           }
         }
-        const { scale, kill, pull, build } = handlers;
+        const { scale, kill, pull, build, imagePush } = handlers;
+        if (path === ROUTES.imagePush && imagePush) {
+          const body = decodeImagePushRequest(await readBody(req));
+          return streamOp(res, abort.signal, (emit, s) => imagePush.call(handlers, body, emit, s));
+        }
         if (path === ROUTES.pull && pull) {
           const body = decodePullRequest(await readBody(req));
           return streamOp(res, abort.signal, (emit, s) => pull.call(handlers, body, emit, s));

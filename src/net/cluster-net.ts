@@ -26,6 +26,7 @@ import { Emitter } from './emitter.js';
 import { decodeGossip, encodeGossip } from './envelope.js';
 import { clusterIdFromKey, loadOrCreateIdentity, pskFromClusterKey } from './keys.js';
 import { resolveLimits } from './limits.js';
+import { reservePnetMemory } from './pnet-memory.js';
 import type { SyncResult } from './sync-protocol.js';
 import { SyncService } from './sync-service.js';
 
@@ -55,6 +56,7 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
     syncBytesReceived: 0,
   };
 
+  reservePnetMemory();
   const node: Libp2p<{ pubsub: GossipSub }> = await createLibp2p({
     privateKey,
     start: false,
@@ -69,7 +71,11 @@ export async function createClusterNet(options: ClusterNetOptions): Promise<Clus
         }
       : { connectionProtector: preSharedKey({ psk: pskFromClusterKey(options.clusterKey) }) }),
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // A stream's window grows to 16 MiB by default; what it lets out waits in the connection's
+    // write buffer, which pnet's XSalsa20 (WebAssembly, 64 MiB of memory shared by every
+    // connection) takes in one piece: four image transfers at once broke it. 2 MiB is still
+    // far above a LAN's bandwidth-delay product.
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: 2 * 1024 * 1024 } })],
     services: {
       identify: identify(),
       pubsub: gossipsub({

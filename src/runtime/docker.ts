@@ -15,6 +15,7 @@ import {
   NameConflictError,
   PortInUseError,
 } from './errors.js';
+import { DockerImageArchive } from './image-archive.js';
 import type { BuildImageOptions, BuildImageRequest, PullImageOptions } from './image-types.js';
 import { DockerImages } from './images.js';
 import { LineQueue } from './lines.js';
@@ -80,6 +81,8 @@ export class DockerRuntime implements Runtime {
   private readonly clientMaxApi: string;
   private negotiated: Promise<string> | undefined;
   private readonly images: DockerImages;
+  /** Images out and in as archives, for the peer-to-peer spread. */
+  readonly archive: DockerImageArchive;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     const where = engineEndpoint(opts);
@@ -92,6 +95,7 @@ export class DockerRuntime implements Runtime {
       () => this.ready(),
       (err) => this.fail(err),
     );
+    this.archive = new DockerImageArchive(this.docker, () => this.ready());
   }
 
   /** Asks the engine its API version (unversioned /version) once, then pins the client to the agreed one. */

@@ -68,12 +68,14 @@ export function safeName(name: string): string {
 
 /**
  * Unpacks `archive` under `dest`, the top entry's name replaced by `rootAs` when given
- * (`fizz cp web:/etc/hosts ./h` writes `./h`). Returns the entries written.
+ * (`fizz cp web:/etc/hosts ./h` writes `./h`). Entries must share one top entry unless
+ * `anyRoot` (an image archive has many). Returns the entries written.
  */
 export async function extractTar(
   archive: AsyncIterable<Buffer>,
   dest: string,
   rootAs?: string,
+  opts: { anyRoot?: boolean } = {},
 ): Promise<TarHeader[]> {
   const written: TarHeader[] = [];
   let pending: Buffer = Buffer.alloc(0);
@@ -91,8 +93,9 @@ export async function extractTar(
     const safe = safeName(name);
     const [top, ...rest] = safe.split('/');
     root ??= top;
-    if (top !== root) throw new TarReadError(`tar: entry "${name}" is outside the copied path`);
-    return [rootAs ?? top!, ...rest].join('/');
+    if (top !== root && !opts.anyRoot)
+      throw new TarReadError(`tar: entry "${name}" is outside the copied path`);
+    return opts.anyRoot ? safe : [rootAs ?? top!, ...rest].join('/');
   };
 
   const begin = (block: Buffer) => {

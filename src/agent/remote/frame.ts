@@ -7,7 +7,8 @@
  * `stdin-end` and `resize` frames. The answering node sends `event`s (progress, log lines),
  * for `exec` `stdout`/`stderr`, `ping`s while it works (so silence means a dead peer, see
  * channel.ts), and ends with exactly one of `result` (JSON), `exit` (int32) or `error`
- * (JSON `{ name, message }`). Every byte is hostile: the decoder raises RemoteFrameError or
+ * (JSON `{ name, message }`). `/fizz/image/1` (src/agent/p2p-images/) uses the same frames,
+ * its archive bytes in `data` frames. Every byte is hostile: the decoder raises RemoteFrameError or
  * RemoteLimitError and nothing else, and never buffers more than one frame of the limit.
  */
 import { ByteQueue } from '../../net/byte-queue.js';
@@ -28,13 +29,14 @@ export const RF = {
   stdout: 9,
   stderr: 10,
   exit: 11,
+  data: 12,
 } as const;
 
 export type RemoteFrame =
   | { type: 'request' | 'event' | 'result'; value: unknown }
   | { type: 'error'; name: string; message: string }
   | { type: 'ping' | 'stdin-end' }
-  | { type: 'stdin' | 'stdout' | 'stderr'; data: Uint8Array }
+  | { type: 'stdin' | 'stdout' | 'stderr' | 'data'; data: Uint8Array }
   | { type: 'resize'; rows: number; cols: number }
   | { type: 'exit'; code: number };
 
@@ -65,6 +67,7 @@ export function encodeRemoteFrame(f: RemoteFrame): Uint8Array {
     case 'stdin':
     case 'stdout':
     case 'stderr':
+    case 'data':
       type = RF[f.type];
       payload = f.data;
       break;
@@ -139,6 +142,8 @@ export function decodeRemoteFrame(data: Uint8Array): RemoteFrame {
       return { type: 'stdout', data: payload };
     case RF.stderr:
       return { type: 'stderr', data: payload };
+    case RF.data:
+      return { type: 'data', data: payload };
     case RF.resize:
       size(payload, 4, 'resize');
       return { type: 'resize', rows: view.getUint16(0), cols: view.getUint16(2) };

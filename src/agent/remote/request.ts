@@ -1,15 +1,18 @@
 /**
  * What one node may ask another over `/fizz/api/1`: the operations that act on or read
- * the containers a node runs, and `label`, which only the node itself can do. The body of
+ * the containers a node runs, `label`, which only the node itself can do, and `image-pull`
+ * (`fizz image push`: the node pulls the image from the one that asks, over /fizz/image/1). The body of
  * each is decoded with the local API's own decoders, so a request is checked the same way
  * whichever door it came in by.
  */
+import type { HeldImage, NodeStatus } from '../../../crdt/index.js';
 import type { LabelRequest } from '../../api/cluster-api.js';
 import { decodeLabelRequest } from '../../api/cluster-api.js';
 import { decodeKillRequest, decodeServicesRequest, obj, strList } from '../../api/decode.js';
 import { decodeExecRequest } from '../../api/exec-stream.js';
 import type { ExecRequest, KillRequest, ServicesRequest } from '../../api/protocol.js';
 import type { LogsQuery } from '../../api/server.js';
+import { heldOf } from '../p2p-images/held.js';
 import { RemoteRequestError } from './errors.js';
 
 export interface ProjectQuery {
@@ -23,7 +26,23 @@ export type RemoteRequest =
   | { op: 'kill'; body: KillRequest }
   | { op: 'top' | 'images'; body: ProjectQuery }
   | { op: 'exec'; body: ExecRequest }
-  | { op: 'label'; body: LabelRequest };
+  | { op: 'label'; body: LabelRequest }
+  | { op: 'image-pull'; body: ImagePullAsk };
+
+/** `fizz image push` on another node: pull this image from node `from`, which holds it. */
+export interface ImagePullAsk {
+  image: string;
+  from: string;
+  held: HeldImage;
+}
+
+function imagePullAsk(v: unknown): ImagePullAsk {
+  const o = obj(v, 'image-pull');
+  const [held] = heldOf({ held: [o.held] } as NodeStatus);
+  if (typeof o.image !== 'string' || o.image.length > 512 || typeof o.from !== 'string' || !held)
+    throw new RemoteRequestError('image-pull: not { image, from, held }');
+  return { image: o.image, from: o.from, held };
+}
 
 export type RemoteOp = RemoteRequest['op'];
 
@@ -72,6 +91,8 @@ export function decodeRemoteRequest(v: unknown): RemoteRequest {
         return { op: 'exec', body: decodeExecRequest(Buffer.from(JSON.stringify(body ?? null), 'utf8')) };
       case 'label':
         return { op: 'label', body: decodeLabelRequest(body) };
+      case 'image-pull':
+        return { op: 'image-pull', body: imagePullAsk(body) };
       default:
         throw new RemoteRequestError(`unknown operation ${JSON.stringify(o.op)?.slice(0, 40)}`);
     }

@@ -24,7 +24,7 @@ import { FrameChannel } from './channel.js';
 import { RemoteFrameError, RemoteLimitError } from './errors.js';
 import type { RemoteFrame } from './frame.js';
 import { DATA_CHUNK, type RemoteLimits } from './limits.js';
-import { decodeRemoteRequest, type RemoteRequest } from './request.js';
+import { decodeRemoteRequest, type ImagePullAsk, type RemoteRequest } from './request.js';
 
 type Emit = (event: OpProgress) => void;
 
@@ -41,6 +41,7 @@ export interface RemoteLocal {
   images(project: string, services: string[]): Promise<ImagesResponse>;
   exec(req: ExecRequest): Promise<ExecSession>;
   label(req: LabelRequest): Promise<{ labels: Record<string, string> }>;
+  imagePull(req: ImagePullAsk, emit: (event: unknown) => void, signal: AbortSignal): Promise<unknown>;
 }
 
 /** The event that tells the asking node an exec started (its output follows). */
@@ -72,7 +73,7 @@ export async function serveRemote(
   const ping = setInterval(() => void ch.send({ type: 'ping' }).catch(() => work.abort()), limits.pingMs);
   const send = (f: RemoteFrame) => void ch.send(f).catch(() => work.abort());
   try {
-    const { project } = req.op === 'label' ? { project: undefined } : req.body;
+    const project = req.op === 'label' || req.op === 'image-pull' ? undefined : req.body.project;
     logger.info({ from, op: req.op, project }, 'remote api');
     const result = await dispatch(req, local, ch, send, work.signal);
     if (result !== undefined) await ch.send({ type: 'result', value: result });
@@ -120,6 +121,8 @@ async function dispatch(
       return local.images(req.body.project, req.body.services);
     case 'label':
       return local.label(req.body);
+    case 'image-pull':
+      return local.imagePull(req.body, emit, signal);
     case 'exec':
       await pumpExec(await local.exec(req.body), ch, send, signal);
       return undefined;

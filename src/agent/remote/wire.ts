@@ -32,6 +32,8 @@ export function wireRemote(o: {
   nodeId: string;
   logger: Logger;
   limits?: RemoteLimits;
+  /** `fizz image push` from another node: pull the image from it (p2p-images/push.ts). */
+  imagePull: RemoteLocal['imagePull'];
 }): RemoteWiring {
   const limits = o.limits ?? REMOTE_LIMITS;
   const { agent, cluster } = o;
@@ -51,14 +53,9 @@ export function wireRemote(o: {
       if (!label) throw new Error('this node has no cluster routes');
       return label(r);
     },
+    imagePull: o.imagePull,
   };
-  const peers = (): PeerEntry[] =>
-    (cluster.clusterNode?.swim.members() ?? []).flatMap((m) => {
-      const addr = libp2pAddrOfMember(m);
-      if (m.name === o.nodeId || addr === null) return [];
-      const name = typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name;
-      return [{ id: m.name, name, addr, state: m.state }];
-    });
+  const peers = () => clusterPeers(cluster, o.nodeId);
   const handlers = clusterWide(agent as Parameters<typeof clusterWide>[0], {
     remote: () => {
       const node = cluster.clusterNode;
@@ -85,4 +82,14 @@ export function wireRemote(o: {
         { maxInboundStreams: limits.maxInboundStreams },
       ),
   };
+}
+
+/** The other members with their libp2p address, as SWIM sees them now. */
+export function clusterPeers(cluster: ClusterController, selfId: string): PeerEntry[] {
+  return (cluster.clusterNode?.swim.members() ?? []).flatMap((m) => {
+    const addr = libp2pAddrOfMember(m);
+    if (m.name === selfId || addr === null) return [];
+    const name = typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name;
+    return [{ id: m.name, name, addr, state: m.state }];
+  });
 }

@@ -22,7 +22,10 @@ const frameArb: fc.Arbitrary<RemoteFrame> = fc.oneof(
   fc.record({ type: fc.constantFrom('request' as const, 'event' as const, 'result' as const), value: json }),
   fc.record({ type: fc.constant('error' as const), name: fc.string(), message: fc.string() }),
   fc.record({ type: fc.constantFrom('ping' as const, 'stdin-end' as const) }),
-  fc.record({ type: fc.constantFrom('stdin' as const, 'stdout' as const, 'stderr' as const), data: bytes }),
+  fc.record({
+    type: fc.constantFrom('stdin' as const, 'stdout' as const, 'stderr' as const, 'data' as const),
+    data: bytes,
+  }),
   fc.record({
     type: fc.constant('resize' as const),
     rows: fc.integer({ min: 0, max: 0xffff }),

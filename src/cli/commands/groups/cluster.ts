@@ -1,4 +1,6 @@
 import type { CommandClass } from 'clipanion';
+import { ImageLsCommand } from '../image-ls.js';
+import { ImagePushCommand } from '../image-push.js';
 import { InitCommand } from '../init.js';
 import { JoinCommand } from '../join.js';
 import { LabelCommand } from '../label.js';
@@ -14,4 +16,6 @@ export const clusterCommands: CommandClass[] = [
   NodesCommand,
   LabelCommand,
   LeaveCommand,
+  ImageLsCommand,
+  ImagePushCommand,
 ];
