@@ -181,7 +181,11 @@ async function serve(
       const held = spread.inventory.current();
       return { ...(info ? { mesh: info } : {}), ...(held.length > 0 ? { held } : {}) };
     },
-    peerImages: { peers: spread.peers, changed: () => spread.inventory.stale() },
+    peerImages: {
+      peers: spread.peers,
+      changed: () => spread.inventory.stale(),
+      onImage: (action, ref, detail) => agent.eventSources.onImage(action, ref, detail),
+    },
     imageCommands: spread.commands,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),
     nodeName,

@@ -14,6 +14,7 @@ import type { ProjectSpec } from '../compose/types.js';
 import { historyOf } from '../reconcile/revisions.js';
 import { LABELS } from '../runtime/types.js';
 import type { EventLog } from './events.js';
+import { heldOf } from './p2p-images/held.js';
 
 export interface MemberSeen {
   id: string;
@@ -41,6 +42,8 @@ export class EventSources {
   private placed: Map<string, string> | undefined;
   /** Every name seen, so a dead or departed node (no longer a member) is still named. */
   private readonly seenNames = new Map<string, string>();
+  /** Image ids each other node advertised last (its first list is a baseline, not news). */
+  private readonly heldIds = new Map<string, Set<string>>();
 
   constructor(
     private readonly log: EventLog,
@@ -51,8 +54,10 @@ export class EventSources {
 
   /** Follows the replicated state; returns the unsubscribe. */
   start(): () => void {
-    for (const [node, status] of this.state.nodeStatuses())
+    for (const [node, status] of this.state.nodeStatuses()) {
       this.containers.set(node, snapOf(status.containers));
+      this.heldIds.set(node, new Set(heldOf(status).map((h) => h.id)));
+    }
     for (const p of this.state.listProjects()) this.revisions(p, false);
     return this.state.on('change', (e) => {
       if (e.kind === 'node-status') this.nodeStatus(e.nodeId);
@@ -133,6 +138,16 @@ export class EventSources {
     }
   }
 
+  /** An image came to this node's engine (from a peer, or a registry). */
+  onImage(action: string, ref: string, detail?: string): void {
+    this.log.add({
+      type: 'image',
+      action,
+      node: this.name(this.state.nodeId),
+      detail: detail ? `${ref} ${detail}` : ref,
+    });
+  }
+
   /** A rolling update that ended (completed, paused, failed). */
   onRollout(project: string, service: string, phase: string, reason?: string): void {
     this.log.add({
@@ -172,6 +187,14 @@ export class EventSources {
         event(key, s.health);
     }
     for (const key of before.keys()) if (!next.has(key)) event(key, 'removed');
+    // Another node's new images (this node's own are told by the image step, with where from).
+    if (nodeId === this.state.nodeId || !status) return;
+    const held = heldOf(status);
+    const seen = this.heldIds.get(nodeId);
+    this.heldIds.set(nodeId, new Set(held.map((h) => h.id)));
+    for (const h of held)
+      if (seen && !seen.has(h.id))
+        this.log.add({ type: 'image', action: 'added', node, detail: h.tags[0] ?? h.id.slice(0, 19) });
   }
 
   private revisions(project: string, announce: boolean): void {

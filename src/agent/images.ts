@@ -55,6 +55,8 @@ export interface ImageServiceOptions {
   peers?: PeerImageSource;
   /** This engine's images changed (pulled, built or loaded). */
   changed?: () => void;
+  /** An image came to this engine: from a peer (`transferred`) or a registry (`pulled`), for the events log. */
+  onImage?: (action: 'transferred' | 'pulled', ref: string, detail?: string) => void;
 }
 
 export function workKey(project: string, service: string): string {
@@ -209,7 +211,10 @@ export class ImageService {
       peerTries.set(
         ref,
         askPeers(this.o.peers, ref, reporter, signal).then((t) => {
-          if (t.loaded) this.o.changed?.();
+          if (t.loaded) {
+            this.o.changed?.();
+            this.o.onImage?.('transferred', ref, t.from !== undefined ? `from ${t.from}` : undefined);
+          }
           return t;
         }),
       );
@@ -229,7 +234,10 @@ export class ImageService {
       if (!plan.pull || pulls.has(ref)) continue;
       const reporter = new PullReporter(ref, w.service, w.emit, () => this.o.clock.now());
       const p = this.pull(ref, reporter, this.credentials(creds, w.dockerConfig), signal).then(
-        () => undefined,
+        () => {
+          this.o.onImage?.('pulled', ref);
+          return undefined;
+        },
         (err: unknown) => {
           reporter.status(w.spec.build ? 'warning' : 'error', message(err));
           return err;

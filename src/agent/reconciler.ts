@@ -34,7 +34,7 @@ export interface ReconcilerOptions {
   /** What else this node says about itself in its status entry (its mesh end). */
   statusExtra?: () => Pick<NodeStatus, 'mesh' | 'held'>;
   /** The cluster's image spread (p2p-images/): peers asked before the registry. */
-  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed'>;
+  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed' | 'onImage'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;

@@ -53,7 +53,7 @@ export interface HistoryResponse {
 export interface ClusterEvent {
   /** ms since the epoch, on the node that saw it. */
   time: number;
-  /** `member`, `replica`, `spec`. */
+  /** `member`, `replica`, `container`, `image`, `spec`, `update`. */
   type: string;
   /** What happened: `joined`, `suspect`, `dead`, `left`, `placed`, `started`, … */
   action: string;

@@ -45,7 +45,11 @@ test('a peer is asked before the registry; the replica is made with what it sent
   const source = peers(runtime, new Map([[`${REG}/web:1`, 'sha256:beef000000000001']]), () => {
     waiting = agent.reconciler.imageWaits.list();
   });
-  const { agent } = testAgent({ runtime, peerImages: { peers: source } });
+  const came: string[] = [];
+  const { agent } = testAgent({
+    runtime,
+    peerImages: { peers: source, onImage: (action, ref, detail) => came.push(`${action} ${ref} ${detail}`) },
+  });
   runtime.registry.remote.set(`${REG}/web:1`, 'sha256:0000000000000bad');
   const events: OpProgress[] = [];
   const done = await agent.up(
@@ -59,6 +63,7 @@ test('a peer is asked before the registry; the replica is made with what it sent
   assert.deepEqual(done.errors, []);
   assert.deepEqual(source.asked, [`${REG}/web:1`]);
   assert.deepEqual(runtime.registry.pulls, [], 'the registry was not asked');
+  assert.deepEqual(came, [`transferred ${REG}/web:1 from h2`], 'an event for the log');
   const made = [...runtime.containers.values()].filter((c) => c.info.labels[LABELS.service] === 'web');
   assert.equal(made.length, 1);
   const lines = events.flatMap((e) =>
@@ -73,7 +78,11 @@ test('a peer is asked before the registry; the replica is made with what it sent
 test('no peer has it: the registry is asked; nobody has it: the line says so, the rest runs', async () => {
   const runtime = new FakeRuntime();
   const source = peers(runtime, new Map());
-  const { agent } = testAgent({ runtime, peerImages: { peers: source } });
+  const came: string[] = [];
+  const { agent } = testAgent({
+    runtime,
+    peerImages: { peers: source, onImage: (action, ref) => came.push(`${action} ${ref}`) },
+  });
   runtime.registry.remote.set(`${REG}/api:1`, 'sha256:a000000000000001');
   runtime.registry.unreachable.add('127.0.0.1:5997');
   const spec = project({
@@ -83,6 +92,7 @@ test('no peer has it: the registry is asked; nobody has it: the line says so, th
   });
   const done = await agent.up({ spec, dockerConfig: mkdtempSync(join(tmpdir(), 'fz-')) }, () => {}, signal);
   assert.deepEqual(runtime.registry.pulls.sort(), ['127.0.0.1:5997/gone:1', `${REG}/api:1`]);
+  assert.deepEqual(came, [`pulled ${REG}/api:1`], 'only what came is an event');
   assert.equal(done.errors.length, 1);
   assert.match(done.errors[0]!, /service "gone": .*cannot be reached.*; no node of the cluster has it/);
   const running = [...runtime.containers.values()].map((c) => c.info.labels[LABELS.service]).sort();

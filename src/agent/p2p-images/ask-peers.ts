@@ -9,6 +9,8 @@ import type { PeerImageSource, TransferProgress } from './fetch.js';
 /** How the ask went. */
 export interface PeerTry {
   loaded: boolean;
+  /** The node it came from, when loaded. */
+  from?: string;
   /** Every holder was tried and failed. */
   error?: string;
 }
@@ -38,7 +40,7 @@ export async function askPeers(
     );
     if (!got) return { loaded: false };
     reporter.status('pulled', got.node === 'local' ? undefined : `from ${got.node}`);
-    return { loaded: true };
+    return { loaded: true, from: got.node };
   } catch (err) {
     const why = (err as Error)?.message ?? String(err);
     reporter.status('warning', why);
