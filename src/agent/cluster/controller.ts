@@ -296,10 +296,23 @@ export class ClusterController {
     return this.config?.secrets ?? (await localIdentity(this.o.home));
   }
 
-  /** Every member this node knows, itself first. */
+  /**
+   * A removed node that still runs writes its status entry again (it does not know it was
+   * removed): every member drops it again, so `fizz ps`, hand-offs and the dashboard never
+   * count its replicas.
+   */
+  private dropDeniedStatuses(): void {
+    const state = this.o.store.state;
+    for (const id of this.admissions.book.deniedIds())
+      if (id !== this.o.nodeId && state.nodeStatuses().has(id)) state.removeNodeStatus(id);
+  }
+
+  /** Every member this node knows, itself first; a removed node (`fizz node rm`) is none. */
   nodes(): NodeEntry[] {
     if (!this.node || !this.config) return [this.soloEntry()];
-    const out: NodeEntry[] = this.node.swim.members().map((m) => ({
+    const denied = new Set(this.admissions.book.deniedIds());
+    const members = this.node.swim.members().filter((m) => m.name === this.o.nodeId || !denied.has(m.name));
+    const out: NodeEntry[] = members.map((m) => ({
       id: m.name,
       name: typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name,
       address: m.address,
@@ -453,7 +466,14 @@ export class ClusterController {
       ...(await this.memberKeys.nodeOptions()),
       ...this.o.nodeOptions,
     });
-    this.offMember = node.on('member', () => this.o.onChange());
+    const offMember = node.on('member', () => this.o.onChange());
+    const offDenied = this.o.store.state.on('change', (e) => {
+      if (e.kind === 'node-status' || e.kind === 'secret') queueMicrotask(() => this.dropDeniedStatuses());
+    });
+    this.offMember = () => {
+      offMember();
+      offDenied();
+    };
     await this.o
       .onNode?.(node)
       .catch((err) =>
