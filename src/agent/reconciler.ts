@@ -35,13 +35,8 @@ import { remoteDependencyWait } from './remote-dependency.js';
 import { StatusWriter } from './status-writer.js';
 import { ContainerWaiter } from './waiter.js';
 
-export {
-  engineHelp,
-  type PassRequest,
-  type PassResult,
-  type ReconcilerOptions,
-  ReconcilerStoppedError,
-} from './pass-types.js';
+// What a pass is asked and answers, for the reconciler's callers.
+export * from './pass-types.js';
 
 interface Pending {
   req: PassRequest;
