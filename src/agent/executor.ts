@@ -9,11 +9,11 @@
  */
 
 import type { ProgressEvent } from '../api/protocol.js';
-import type { ProjectSpec, ServiceSpec } from '../compose/types.js';
-import { containerName } from '../reconcile/index.js';
-import type { Action, DesiredSlot } from '../reconcile/types.js';
-import { serviceNetworks, serviceVolumeNames } from '../runtime/resources.js';
-import { type ContainerInfo, type CreateRequest, LABELS, type Runtime, slotKey } from '../runtime/types.js';
+import type { ProjectSpec } from '../compose/types.js';
+import type { Action } from '../reconcile/types.js';
+import { type ContainerInfo, LABELS, type Runtime, slotKey } from '../runtime/types.js';
+import { ActionRunner, describeFailure } from './action-runner.js';
+import { removeInReverseOrder } from './removals.js';
 import { type ContainerWaiter, isCompleted, isHealthy, isRunning } from './waiter.js';
 
 export interface ExecuteInput {
@@ -64,135 +64,15 @@ export interface ExecutorOptions {
   dependencyTimeoutMs: number;
 }
 
-const NS_PER_MS = 1_000_000;
-
-function serviceGraceMs(spec: ServiceSpec | undefined): number | undefined {
-  return spec?.stop_grace_period === undefined ? undefined : Math.round(spec.stop_grace_period / NS_PER_MS);
-}
-
-/** The user-facing text of a failure, naming the service and what it needs. */
-export function describeFailure(service: string, spec: ServiceSpec | undefined, err: unknown): string {
-  const e = err as Error & { port?: number; image?: string };
-  if (e?.name === 'ImageNotFoundError')
-    return `service "${service}": image "${e.image ?? spec?.image ?? '?'}" is not present on this machine; pull or build it first (fizz pull, fizz build)`;
-  if (e?.name === 'PortInUseError') {
-    const published = (spec?.ports ?? []).map((p) => p.published).filter(Boolean);
-    const port = e.port !== undefined ? String(e.port) : published.join(', ') || '?';
-    return `service "${service}": port ${port} is already in use on this machine`;
-  }
-  return `service "${service}": ${e?.message ?? String(err)}`;
-}
-
 export class Executor {
+  private readonly actions: ActionRunner;
+
   constructor(
     private readonly runtime: Runtime,
     private readonly waiter: ContainerWaiter,
     private readonly options: ExecutorOptions,
-  ) {}
-
-  private createRequest(project: ProjectSpec, slot: DesiredSlot): CreateRequest {
-    const shared = slot.spec.network_mode?.startsWith('service:')
-      ? slot.spec.network_mode.slice(8)
-      : undefined;
-    return {
-      ...(shared !== undefined
-        ? { networkContainer: containerName(project.name, shared, 0, project.services[shared]) }
-        : {}),
-      slot: slot.slot,
-      name: slot.name,
-      spec: slot.spec,
-      specHash: slot.specHash,
-      networks: serviceNetworks(project, slot.slot.service),
-      volumeNames: serviceVolumeNames(project, slot.spec),
-      labels: {
-        [LABELS.project]: slot.slot.project,
-        [LABELS.service]: slot.slot.service,
-        [LABELS.slot]: String(slot.slot.replica),
-        [LABELS.specHash]: slot.specHash,
-        [LABELS.node]: this.options.nodeId,
-        [LABELS.composeProject]: slot.slot.project,
-        [LABELS.composeService]: slot.slot.service,
-        [LABELS.composeNumber]: String(slot.slot.replica + 1),
-      },
-    };
-  }
-
-  private async removeContainer(c: ContainerInfo, grace: number | undefined): Promise<void> {
-    if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
-      await this.runtime.stop(c.id, grace);
-    await this.runtime.remove(c.id, { force: true });
-  }
-
-  /** Runs one action; returns the container id that now serves the slot, if any. */
-  private async runAction(
-    action: Action,
-    project: ProjectSpec | undefined,
-    emit: (event: ProgressEvent) => void,
-    precreated?: Map<string, Promise<string>>,
-    override?: number,
-  ): Promise<string | undefined> {
-    const graceMs = (spec: ServiceSpec | undefined) => override ?? serviceGraceMs(spec);
-    const ev = (name: string, service: string, status: ProgressEvent['status']) =>
-      emit({ type: 'progress', resource: 'container', name, service, status });
-    switch (action.kind) {
-      case 'remove': {
-        const c = action.container;
-        const service = c.labels[LABELS.service] ?? '';
-        ev(c.name, service, 'removing');
-        await this.removeContainer(c, graceMs(project?.services[service]));
-        ev(c.name, service, 'removed');
-        return undefined;
-      }
-      case 'create':
-      case 'recreate': {
-        const { slot } = action;
-        const svc = slot.slot.service;
-        let id: string;
-        const early = action.kind === 'create' ? precreated?.get(slotKey(slot.slot)) : undefined;
-        if (early) id = await early;
-        else {
-          if (action.kind === 'recreate') {
-            ev(slot.name, svc, 'recreating');
-            await this.removeContainer(action.container, graceMs(slot.spec));
-          } else ev(slot.name, svc, 'creating');
-          id = await this.runtime.create(this.createRequest(project!, slot));
-          ev(slot.name, svc, action.kind === 'recreate' ? 'recreated' : 'created');
-        }
-        // A stopped service (`fizz stop`) whose spec changed is recreated but stays stopped.
-        if (action.kind === 'recreate' ? slot.running : action.start) {
-          ev(slot.name, svc, 'starting');
-          await this.runtime.start(id);
-          ev(slot.name, svc, 'started');
-        }
-        return id;
-      }
-      case 'start': {
-        let id = action.container.id;
-        const svc = action.slot.slot.service;
-        if (action.container.state === 'created' && project) {
-          // Created but never started: the agent may have died between creating it and
-          // connecting its other networks. Nothing has run in it, so it is made again whole.
-          ev(action.slot.name, svc, 'recreating');
-          await this.runtime.remove(id, { force: true, volumes: true });
-          id = await this.runtime.create(this.createRequest(project, action.slot));
-          ev(action.slot.name, svc, 'recreated');
-        }
-        ev(action.slot.name, svc, 'starting');
-        await this.runtime.start(id);
-        ev(action.slot.name, svc, 'started');
-        return id;
-      }
-      case 'stop':
-        ev(action.slot.name, action.slot.slot.service, 'stopping');
-        await this.runtime.stop(action.container.id, graceMs(action.slot.spec));
-        ev(action.slot.name, action.slot.slot.service, 'stopped');
-        return undefined;
-      case 'restart':
-        ev(action.slot.name, action.slot.slot.service, 'restarting');
-        await this.runtime.restart(action.container.id, serviceGraceMs(action.slot.spec));
-        ev(action.slot.name, action.slot.slot.service, 'restarted');
-        return action.container.id;
-    }
+  ) {
+    this.actions = new ActionRunner(runtime, options.nodeId);
   }
 
   async execute(input: ExecuteInput): Promise<ExecuteResult> {
@@ -208,56 +88,9 @@ export class Executor {
       result.errors.set(project, list);
     };
 
-    // 1. Containers no slot wants go first, in parallel, except that a service's containers
-    //    are stopped only once those of the services depending on it have stopped (docker
-    //    compose's reverse start order, as far as the project's spec is known). Each one is
-    //    removed right after its own stop, so removals never wait on each other.
+    // 1. Containers no slot wants go first, dependents before their dependencies (removals.ts).
     const removals = input.actions.filter((a) => a.kind === 'remove');
-    const specOf = (project: string) => input.projects.get(project) ?? input.removedProjects?.get(project);
-    const stoppedBy = new Map<string, Promise<void>[]>();
-    const removeOne = async (a: Extract<Action, { kind: 'remove' }>, stopped: () => void): Promise<void> => {
-      const c = a.container;
-      const project = c.labels[LABELS.project] ?? '';
-      const service = c.labels[LABELS.service] ?? '';
-      const spec = specOf(project);
-      const emit = (status: ProgressEvent['status']) =>
-        input.emit(project, { type: 'progress', resource: 'container', name: c.name, service, status });
-      try {
-        const dependents = Object.entries(spec?.services ?? {})
-          .filter(([name, s]) => name !== service && s.depends_on?.[service] !== undefined)
-          .map(([name]) => `${project}/${name}`);
-        await Promise.all(dependents.flatMap((d) => stoppedBy.get(d) ?? []));
-        emit('removing');
-        if (c.state === 'running' || c.state === 'restarting' || c.state === 'paused')
-          await this.runtime.stop(
-            c.id,
-            input.graceMs?.get(project) ?? serviceGraceMs(spec?.services[service]),
-          );
-        stopped();
-        await this.runtime.remove(c.id, { force: true });
-        emit('removed');
-      } catch (err) {
-        fail(project, describeFailure(service, spec?.services[service], err));
-      } finally {
-        stopped();
-      }
-    };
-    // Every stop promise is in the table before any task reads it: tasks start a tick later.
-    const removing: Promise<void>[] = [];
-    for (const a of removals) {
-      if (a.kind !== 'remove') continue;
-      const key = `${a.container.labels[LABELS.project]}/${a.container.labels[LABELS.service]}`;
-      let stopped = () => {};
-      const list = stoppedBy.get(key) ?? [];
-      stoppedBy.set(key, list);
-      list.push(
-        new Promise<void>((resolve) => {
-          stopped = resolve;
-        }),
-      );
-      removing.push(Promise.resolve().then(() => removeOne(a, stopped)));
-    }
-    await Promise.all(removing);
+    await removeInReverseOrder(this.runtime, input, removals, fail);
 
     // 2. New containers are created at once, all in parallel: creating needs no dependency,
     //    only starting does, so creation leaves the critical path of the start order.
@@ -276,7 +109,7 @@ export class Executor {
           service: svc,
           status: 'creating',
         });
-        const id = await this.runtime.create(this.createRequest(project, a.slot));
+        const id = await this.runtime.create(this.actions.createRequest(project, a.slot));
         emit({ type: 'progress', resource: 'container', name: a.slot.name, service: svc, status: 'created' });
         return id;
       })();
@@ -397,7 +230,7 @@ export class Executor {
       actions.map(async (a) => {
         if (a.kind === 'remove') return true;
         try {
-          const id = await this.runAction(a, project, emit, precreated, input.graceMs?.get(projectName));
+          const id = await this.actions.run(a, project, emit, precreated, input.graceMs?.get(projectName));
           if (id) ids.push(id);
           result.doneSlots.add(slotKey(a.slot.slot));
           return true;

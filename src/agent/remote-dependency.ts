@@ -2,7 +2,8 @@
  * `depends_on` across nodes: a dependency that runs on another node holds when that node's
  * status entry says so (running; healthy; exited 0), whichever node it is on.
  */
-import type { NodeStatus } from '../../crdt/index.js';
+import type { ClusterState, NodeStatus } from '../../crdt/index.js';
+import type { PlacementMember } from '../placement/types.js';
 import type { Clock } from './clock.js';
 
 /** Whether some other node's status shows `project/service` meeting `condition`. */
@@ -41,4 +42,33 @@ export async function waitUntil(
     if (clock.now() >= deadline) throw new Error('no node runs it (waited for its status)');
     await clock.sleep(pollMs, signal);
   }
+}
+
+/**
+ * A pass's wait for a dependency that runs elsewhere: until a member other than `nodeId`
+ * (alive or suspect) reports it meeting its condition. Undefined when no other member is up.
+ */
+export function remoteDependencyWait(o: {
+  members: PlacementMember[];
+  nodeId: string;
+  state: ClusterState;
+  clock: Clock;
+  timeoutMs: number;
+}):
+  | ((project: string, service: string, condition: string, signal: AbortSignal) => Promise<void>)
+  | undefined {
+  const others = new Set(
+    o.members
+      .filter((m) => m.status === 'alive' || m.status === 'suspect')
+      .map((m) => m.id)
+      .filter((id) => id !== o.nodeId),
+  );
+  if (others.size === 0) return undefined;
+  return (project, service, condition, signal) =>
+    waitUntil(
+      () => dependencyHoldsElsewhere(o.state.nodeStatuses(), others, project, service, condition),
+      o.clock,
+      o.timeoutMs,
+      signal,
+    );
 }

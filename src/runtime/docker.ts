@@ -3,22 +3,16 @@
  * (Debian's engine 20.10 speaks 1.41 and refuses newer), maps the engine's refusals to
  * the runtime's error classes, and demultiplexes logs.
  */
-import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { dockerExec } from './docker-exec.js';
-import { type EndpointOptions, engineEndpoint, isPortInUse, parseEvent, portFromMessage } from './engine.js';
-import {
-  ContainerNotFoundError,
-  EngineError,
-  EngineUnreachableError,
-  ImageNotFoundError,
-  NameConflictError,
-  PortInUseError,
-} from './errors.js';
+import { engineFailure, type FailureContext } from './docker-failure.js';
+import { dockerLogs } from './docker-logs.js';
+import { DockerResources } from './docker-resources.js';
+import { type EndpointOptions, engineEndpoint, parseEvent } from './engine.js';
+import { ContainerNotFoundError, EngineError } from './errors.js';
 import { DockerImageArchive } from './image-archive.js';
 import type { BuildImageOptions, BuildImageRequest, PullImageOptions } from './image-types.js';
 import { DockerImages } from './images.js';
-import { LineQueue } from './lines.js';
 import { fromInspect, fromListEntry, type InspectData, type ListEntry } from './observe.js';
 import { translate } from './translate.js';
 import {
@@ -42,45 +36,14 @@ export interface DockerRuntimeOptions extends EndpointOptions {
   clientMaxApi?: string;
 }
 
-interface EngineFailure {
-  statusCode?: number;
-  code?: string;
-  json?: { message?: string } | null;
-  message?: string;
-  reason?: string;
-}
-
-/** What the failed call was about, so a 404 or 409 can name the right thing. */
-interface FailureContext {
-  /** The image being created from: a 404 "No such image" is an ImageNotFoundError. */
-  image?: string;
-  /** The container operated on: a 404 is a ContainerNotFoundError. */
-  container?: string;
-  /** The name being created: a 409 "already in use" is a NameConflictError. */
-  name?: string;
-}
-
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOENT',
-  'EACCES',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-]);
-
-function engineMessage(err: unknown): string {
-  const e = err as EngineFailure;
-  return e.json?.message ?? e.message ?? String(err);
-}
-
 export class DockerRuntime implements Runtime {
   readonly docker: Docker;
   readonly endpoint: string;
   private readonly clientMaxApi: string;
   private negotiated: Promise<string> | undefined;
   private readonly images: DockerImages;
+  /** Project networks and volumes (docker-resources.ts). */
+  private readonly resources: DockerResources;
   /** Images out and in as archives, for the peer-to-peer spread. */
   readonly archive: DockerImageArchive;
 
@@ -96,6 +59,12 @@ export class DockerRuntime implements Runtime {
       (err) => this.fail(err),
     );
     this.archive = new DockerImageArchive(this.docker, () => this.ready());
+    this.resources = new DockerResources(
+      this.docker,
+      () => this.ready(),
+      (err) => this.fail(err),
+      (fn, ctx) => this.call(fn, ctx),
+    );
   }
 
   /** Asks the engine its API version (unversioned /version) once, then pins the client to the agreed one. */
@@ -114,21 +83,9 @@ export class DockerRuntime implements Runtime {
     return this.negotiated;
   }
 
-  /** The runtime's error for an engine failure. */
+  /** The runtime's error for an engine failure (docker-failure.ts). */
   private fail(err: unknown, ctx: FailureContext = {}): Error {
-    const e = err as EngineFailure;
-    if (e?.code && UNREACHABLE.has(e.code)) return new EngineUnreachableError(this.endpoint, { cause: err });
-    const msg = engineMessage(err);
-    if (isPortInUse(msg))
-      return new PortInUseError(portFromMessage(msg), ctx.container ?? '?', { cause: err });
-    if (e?.statusCode === 404 && ctx.image && /no such image/i.test(msg))
-      return new ImageNotFoundError(ctx.image, { cause: err });
-    // A 404 while starting may be about the container's network, not the container.
-    if (e?.statusCode === 404 && ctx.container && /no such container/i.test(msg))
-      return new ContainerNotFoundError(ctx.container, { cause: err });
-    if (e?.statusCode === 409 && ctx.name && /already in use/.test(msg))
-      return new NameConflictError(ctx.name, { cause: err });
-    return new EngineError(e?.statusCode, msg, { cause: err });
+    return engineFailure(err, this.endpoint, ctx);
   }
 
   protected async call<T>(fn: () => Promise<T>, ctx: FailureContext = {}): Promise<T> {
@@ -258,88 +215,27 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  private resourceLabels(project: string, labels?: Record<string, string>): Record<string, string> {
-    return { [LABELS.composeProject]: project, ...labels, [LABELS.project]: project };
+  ensureNetwork(name: string, opts: NetworkOptions): Promise<void> {
+    return this.resources.ensureNetwork(name, opts);
   }
 
-  async ensureNetwork(name: string, opts: NetworkOptions): Promise<void> {
-    await this.ready();
-    try {
-      await this.docker.getNetwork(name).inspect();
-      return;
-    } catch (err) {
-      if ((err as EngineFailure).statusCode !== 404) throw this.fail(err);
-    }
-    try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: opts.driver ?? 'bridge',
-        CheckDuplicate: true,
-        Labels: this.resourceLabels(opts.project, opts.labels),
-        ...(opts.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: opts.subnet }] } } : {}),
-        ...(opts.options ? { Options: opts.options } : {}),
-      });
-    } catch (err) {
-      if ((err as EngineFailure).statusCode === 409) return; // made by a concurrent caller
-      throw this.fail(err);
-    }
+  removeNetwork(name: string): Promise<void> {
+    return this.resources.removeNetwork(name);
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    try {
-      await this.call(() => this.docker.getNetwork(name).remove());
-    } catch (err) {
-      if (err instanceof EngineError && err.statusCode === 404) return;
-      throw err;
-    }
-  }
-
-  async ensureVolume(
+  ensureVolume(
     name: string,
     opts: { project: string; driver?: string; labels?: Record<string, string> },
   ): Promise<void> {
-    await this.ready();
-    try {
-      await this.docker.getVolume(name).inspect();
-      return;
-    } catch (err) {
-      if ((err as EngineFailure).statusCode !== 404) throw this.fail(err);
-    }
-    await this.call(() =>
-      this.docker.createVolume({
-        Name: name,
-        Driver: opts.driver ?? 'local',
-        Labels: this.resourceLabels(opts.project, opts.labels),
-      }),
-    );
+    return this.resources.ensureVolume(name, opts);
   }
 
-  async removeVolume(name: string): Promise<void> {
-    try {
-      await this.call(() => this.docker.getVolume(name).remove());
-    } catch (err) {
-      if (err instanceof EngineError && err.statusCode === 404) return;
-      throw err;
-    }
+  removeVolume(name: string): Promise<void> {
+    return this.resources.removeVolume(name);
   }
 
-  async projectResources(project: string, node?: string): Promise<{ networks: string[]; volumes: string[] }> {
-    const filters = { label: [`${LABELS.project}=${project}`] };
-    const [nets, vols] = await this.call(() =>
-      Promise.all([this.docker.listNetworks({ filters }), this.docker.listVolumes({ filters })]),
-    );
-    const mine = (labels: Record<string, string> | null | undefined) =>
-      node === undefined || (labels?.[LABELS.node] ?? node) === node;
-    return {
-      networks: nets
-        .filter((n) => mine(n.Labels))
-        .map((n) => n.Name)
-        .sort(),
-      volumes: (vols.Volumes ?? [])
-        .filter((v) => mine(v.Labels))
-        .map((v) => v.Name)
-        .sort(),
-    };
+  projectResources(project: string, node?: string): Promise<{ networks: string[]; volumes: string[] }> {
+    return this.resources.projectResources(project, node);
   }
 
   async hasImage(ref: string): Promise<boolean> {
@@ -348,87 +244,10 @@ export class DockerRuntime implements Runtime {
 
   /**
    * Nothing is asked of the engine until the lines are read; stopping the reading early
-   * closes the engine's stream.
+   * closes the engine's stream (docker-logs.ts).
    */
   logs(id: string, opts: LogOptions): AsyncIterable<LogLine> {
-    return {
-      [Symbol.asyncIterator]: () => {
-        let source: Readable | undefined;
-        let closed = false;
-        const close = () => {
-          closed = true;
-          source?.destroy();
-        };
-        const queue = new LineQueue(id, opts.timestamps ?? false, close);
-        this.pipeLogs(id, opts, queue, (s) => {
-          source = s;
-          if (closed) s.destroy();
-        }).then(
-          () => queue.end(),
-          (err) => queue.end(err),
-        );
-        const lines = queue[Symbol.asyncIterator]();
-        // A reader that stops while a read waits (a quiet container, followed) must not wait
-        // for the next line to release the engine's stream: return() would queue behind it.
-        return {
-          next: () => lines.next(),
-          return: (value?: unknown) => {
-            close();
-            queue.end();
-            return lines.return!(value as LogLine);
-          },
-          throw: (err?: unknown) => {
-            close();
-            queue.end();
-            return lines.throw!(err);
-          },
-        };
-      },
-    };
-  }
-
-  private async pipeLogs(
-    id: string,
-    opts: LogOptions,
-    queue: LineQueue,
-    opened: (s: Readable) => void,
-  ): Promise<void> {
-    const container = this.docker.getContainer(id);
-    const info = (await this.call(() => container.inspect(), { container: id })) as unknown as InspectData;
-    const params = {
-      follow: opts.follow ?? false,
-      stdout: true,
-      stderr: true,
-      timestamps: opts.timestamps ?? false,
-      ...(opts.tail === undefined ? {} : { tail: opts.tail }),
-      ...(opts.since === undefined ? {} : { since: Math.floor(opts.since / 1000) }),
-    };
-    // Without follow the engine answers with one buffer, with follow a stream.
-    const data = (await this.call(
-      () => container.logs(params as Docker.ContainerLogsOptions & { follow: false }),
-      {
-        container: id,
-      },
-    )) as unknown as Readable | Buffer;
-    const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
-    opened(source);
-    const done = new Promise<void>((resolve, reject) => {
-      source.on('end', resolve);
-      source.on('close', resolve);
-      source.on('error', reject);
-    });
-    // demuxStream only calls write(); writing straight into the queue keeps the order
-    // and loses nothing at the end of the stream.
-    const out = { write: (c: Buffer) => queue.write('stdout', c) };
-    const err = { write: (c: Buffer) => queue.write('stderr', c) };
-    if (info.Config?.Tty) source.on('data', (c: Buffer) => queue.write('stdout', c));
-    else
-      this.docker.modem.demuxStream(
-        source,
-        out as unknown as NodeJS.WritableStream,
-        err as unknown as NodeJS.WritableStream,
-      );
-    await done;
+    return dockerLogs(this.docker, (fn, ctx) => this.call(fn, ctx), id, opts);
   }
 
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {

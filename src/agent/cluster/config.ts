@@ -166,3 +166,29 @@ export function checkNodeName(name: string): string {
     );
   return name;
 }
+
+/**
+ * The config of a node about to make (`fizz init`) or join a cluster: its address (given,
+ * else the host's, on the default port), its name (given, else the host's) and labels.
+ */
+export function newNodeConfig(
+  req: { address?: string; name?: string; labels?: Record<string, string> },
+  key: string,
+  tie: TieRule,
+): ClusterConfig {
+  const host = req.address
+    ? parseAddress(req.address)
+    : { host: defaultHost() ?? '', port: DEFAULT_CLUSTER_PORT };
+  if (!host.host)
+    throw new ClusterConfigError('no network address found to listen on: give one with --listen <ip>[:port]');
+  if (host.port === 0) throw new ClusterConfigError(`invalid port in "${req.address}"`);
+  return {
+    version: 1,
+    key,
+    address: formatAddress(host.host, host.port),
+    name: checkNodeName(req.name ?? defaultNodeName()),
+    seeds: [],
+    tie,
+    labels: { ...(req.labels ?? {}) },
+  };
+}

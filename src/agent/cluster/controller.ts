@@ -7,113 +7,74 @@
  * metadata.
  */
 import { join } from 'node:path';
-import type { Store } from '../../../crdt/index.js';
-import type { PlacementMember } from '../../placement/types.js';
-import type { Logger } from '../logger.js';
-import { type ClusterNode, type ClusterNodeOptions, startClusterNode } from '../membership/cluster-node.js';
+import { type ClusterNode, startClusterNode } from '../membership/cluster-node.js';
 import { localIdentity } from '../secrets/box.js';
-import { Admissions, clusterFingerprint } from './admissions.js';
+import { Admissions } from './admissions.js';
+import { ClusterMdns } from './cluster-mdns.js';
 import {
   type ClusterConfig,
   ClusterConfigError,
   ClusterJoinError,
-  checkNodeName,
   DEFAULT_CLUSTER_PORT,
-  defaultHost,
   defaultNodeName,
   formatAddress,
   newClusterKey,
+  newNodeConfig,
   parseAddress,
   readClusterConfig,
   removeClusterConfig,
-  type TieRule,
   writeClusterConfig,
 } from './config.js';
+import type { ClusterControllerOptions, InitRequest, JoinRequest, JoinResult } from './controller-options.js';
 import { clusterIdOf } from './key-rotation.js';
-import { mdnsService } from './mdns.js';
-import { MdnsResponder, mdnsDiscover } from './mdns-socket.js';
+import type { MdnsResponder } from './mdns-socket.js';
 import { MemberKeys } from './member-keys.js';
+import { MemberView } from './member-view.js';
 import { NodeKeys } from './node-keys.js';
-import { type QuorumView, quorum, sameView } from './quorum.js';
-import { readStableView, writeStableView } from './stable-view.js';
+import { dropRemovedStatuses, type NodeEntry, nodeEntries, soloEntry, soloMember } from './node-list.js';
+import type { QuorumView } from './quorum.js';
 import { waitJoined } from './wait-joined.js';
 
-/** How long the members seen must hold still before the stable view shrinks (quorum.ts). */
-export const SETTLE_MS = 10_000;
-
-export interface ClusterControllerOptions {
-  home: string;
-  nodeId: string;
-  store: Store;
-  logger: Logger;
-  /** Called when whom to place over may have changed. */
-  onChange: () => void;
-  /** How long `join` waits for the seeds to answer, ms (default 15 s). */
-  joinTimeoutMs?: number;
-  /** SWIM and network knobs, for tests. */
-  nodeOptions?: Partial<ClusterNodeOptions>;
-  /** Called with each membership node once it runs (the agent serves its protocols on it). */
-  onNode?: (node: ClusterNode) => Promise<void>;
-  /** Wall clock for token expiry (default Date.now). */
-  clock?: () => number;
-  /** mDNS (mdns.ts): false turns the responder and the joiner's query off; a port for tests. */
-  mdns?: false | { port?: number; group?: string };
-}
-
-export interface InitRequest {
-  address?: string;
-  name?: string;
-  tie?: TieRule;
-  labels?: Record<string, string>;
-}
-
-export interface JoinRequest extends Omit<InitRequest, 'tie'> {
-  peer?: string;
-  token: string;
-}
-
-export interface JoinResult {
-  name: string;
-  address: string;
-  token: string;
-  tie: TieRule;
-  members: number;
-}
-
 export { ClusterJoinError } from './config.js';
-
-export interface NodeEntry {
-  id: string;
-  name: string;
-  address: string;
-  state: PlacementMember['status'];
-  labels: Record<string, string>;
-  capacity: number;
-  version: string;
-  self: boolean;
-  incarnation: number;
-  /** This node only: SWIM messages it dropped, by reason (forged, stale, auth, …). */
-  dropped?: Record<string, number>;
-}
+export type {
+  ClusterControllerOptions,
+  InitRequest,
+  JoinRequest,
+  JoinResult,
+} from './controller-options.js';
+export type { NodeEntry } from './node-list.js';
 
 export class ClusterController {
   private config: ClusterConfig | undefined;
   private node: ClusterNode | undefined;
-  private stable: PlacementMember[];
-  /** The members seen (with their status) and since when, for `settled` (quorum.ts). */
-  private seen = { key: '', since: 0 };
+  /** Whom placement runs over (member-view.ts). */
+  private readonly members: MemberView;
   private offMember: (() => void) | undefined;
   private readonly admissions: Admissions;
   private readonly keys: NodeKeys;
   private readonly memberKeys: MemberKeys;
-  private responder: MdnsResponder | undefined;
+  /** The cluster's mDNS: answering while a member, asking while joining (cluster-mdns.ts). */
+  private readonly mdns: ClusterMdns;
   /** The host a join's mDNS query is sent from (the joiner's own address). */
   private joinHost: string | undefined;
   /** The name of a node being started (a join logs under it before the config is written). */
   private startingAs: string | undefined;
 
   constructor(private readonly o: ClusterControllerOptions) {
-    this.stable = readStableView(o.home);
+    this.members = new MemberView({
+      home: o.home,
+      nodeId: o.nodeId,
+      state: o.store.state,
+      logger: o.logger,
+      now: () => this.now(),
+    });
+    this.mdns = new ClusterMdns({
+      nodeId: o.nodeId,
+      logger: o.logger,
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.mdns !== undefined ? { mdns: o.mdns } : {}),
+      joinHost: () => this.joinHost,
+    });
     this.keys = new NodeKeys(o.store.state);
     this.admissions = new Admissions({
       state: o.store.state,
@@ -121,16 +82,7 @@ export class ClusterController {
       clock: o.clock ?? Date.now,
       logger: o.logger,
       members: () => this.node?.swim.members() ?? [],
-      ...(o.mdns === false
-        ? {}
-        : {
-            discover: (fingerprint: Uint8Array) =>
-              mdnsDiscover({
-                service: mdnsService(fingerprint),
-                host: this.joinHost ?? defaultHost() ?? '0.0.0.0',
-                ...o.mdns,
-              }),
-          }),
+      ...(this.mdns.discover ? { discover: this.mdns.discover } : {}),
     });
     this.memberKeys = new MemberKeys({
       home: o.home,
@@ -146,7 +98,7 @@ export class ClusterController {
         writeClusterConfig(this.o.home, c);
         this.config = c;
         // mDNS answers under the key's fingerprint (what a new token names).
-        if (rekeyed) void this.restartResponder(c);
+        if (rekeyed) void this.mdns.restart(c, () => this.node !== undefined);
       },
     });
   }
@@ -172,7 +124,7 @@ export class ClusterController {
 
   /** The mDNS responder's counts (answered, rate-limited, malformed), while it runs. */
   get mdnsStats(): MdnsResponder['stats'] | undefined {
-    return this.responder?.stats;
+    return this.mdns.stats;
   }
 
   /** Starts membership when this node is in a cluster (rejoining through its seeds). */
@@ -190,7 +142,7 @@ export class ClusterController {
     this.refuseIfMember();
     // The node's own secrets identity becomes the cluster's: what it sealed stays readable.
     const config = {
-      ...this.newConfig(req, newClusterKey(), req.tie ?? 'availability'),
+      ...newNodeConfig(req, newClusterKey(), req.tie ?? 'availability'),
       secrets: await localIdentity(this.o.home),
     };
     await this.memberKeys.registerSelf(false);
@@ -208,7 +160,7 @@ export class ClusterController {
    */
   async join(req: JoinRequest): Promise<JoinResult> {
     this.refuseIfMember();
-    const base = this.newConfig(req, '', 'availability');
+    const base = newNodeConfig(req, '', 'availability');
     this.joinHost = parseAddress(base.address).host;
     const peer = req.peer ? parseAddress(req.peer) : undefined;
     let admitted: Awaited<ReturnType<Admissions['join']>>;
@@ -286,7 +238,7 @@ export class ClusterController {
       throw new ClusterConfigError('a node cannot remove itself: run `fizz node rm` on another member');
     this.admissions.book.deny(id);
     this.o.store.state.removeNodeStatus(id);
-    this.stable = this.stable.filter((m) => m.id !== id);
+    this.members.drop(id);
     this.o.onChange();
     return id;
   }
@@ -296,74 +248,21 @@ export class ClusterController {
     return this.config?.secrets ?? (await localIdentity(this.o.home));
   }
 
-  /**
-   * A removed node that still runs writes its status entry again (it does not know it was
-   * removed): every member drops it again, so `fizz ps`, hand-offs and the dashboard never
-   * count its replicas.
-   */
-  private dropDeniedStatuses(): void {
-    const state = this.o.store.state;
-    for (const id of this.admissions.book.deniedIds())
-      if (id !== this.o.nodeId && state.nodeStatuses().has(id)) state.removeNodeStatus(id);
-  }
-
   /** Every member this node knows, itself first; a removed node (`fizz node rm`) is none. */
   nodes(): NodeEntry[] {
-    if (!this.node || !this.config) return [this.soloEntry()];
-    const denied = new Set(this.admissions.book.deniedIds());
-    const members = this.node.swim.members().filter((m) => m.name === this.o.nodeId || !denied.has(m.name));
-    const out: NodeEntry[] = members.map((m) => ({
-      id: m.name,
-      name: typeof m.meta.name === 'string' && m.meta.name ? m.meta.name : m.name,
-      address: m.address,
-      state: m.state,
-      labels: { ...(m.meta.labels ?? {}) },
-      capacity: m.meta.capacity?.weight ?? 1,
-      version: m.meta.version ?? '',
-      self: m.name === this.o.nodeId,
-      incarnation: m.incarnation,
-      ...(m.name === this.o.nodeId ? { dropped: { ...this.node!.swim.stats.dropped } } : {}),
-    }));
-    return out.sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
+    if (!this.node || !this.config) return [soloEntry(this.o.nodeId)];
+    return nodeEntries(this.node, this.o.nodeId, new Set(this.admissions.book.deniedIds()));
   }
 
   /** Whom placement runs over now (see quorum.ts); persists the stable view when it changes. */
   view(): QuorumView {
     if (!this.node || !this.config) {
-      const self = this.selfMember();
+      const self = soloMember(this.o.nodeId);
       return { majority: true, eligible: [self], placement: [self], stable: [self], unseen: [] };
     }
     // A removed node (`fizz node rm`) is no member of any view, even while it still talks.
     const denied = new Set(this.admissions.book.deniedIds());
-    const members = this.node.members().filter((m) => !denied.has(m.id));
-    // The view may shrink only once the members seen have held still for SETTLE_MS.
-    const seenKey = members
-      .filter((m) => m.status === 'alive' || m.status === 'suspect')
-      .map((m) => `${m.id}:${m.status}`)
-      .sort()
-      .join(' ');
-    const now = this.now();
-    if (seenKey !== this.seen.key) this.seen = { key: seenKey, since: now };
-    const v = quorum({
-      stable: this.stable.filter((m) => !denied.has(m.id)),
-      members,
-      tie: this.config.tie,
-      settled: now - this.seen.since >= SETTLE_MS,
-    });
-    if (!sameView(v.stable, this.stable)) {
-      // Members the cluster agreed are gone: their status entries go too, so the state does
-      // not grow with every node that ever was (a node that comes back writes its own again).
-      const kept = new Set(v.stable.map((m) => m.id));
-      for (const m of this.stable)
-        if (!kept.has(m.id) && m.id !== this.o.nodeId) this.o.store.state.removeNodeStatus(m.id);
-      this.stable = v.stable;
-      try {
-        writeStableView(this.o.home, v.stable);
-      } catch (err) {
-        this.o.logger.warn({ err: (err as Error).message }, 'stable member view not written');
-      }
-    }
-    return v;
+    return this.members.of(this.node.members(), denied, this.config.tie);
   }
 
   /** Names of members by id (for `fizz ps`'s NODE column). */
@@ -398,8 +297,7 @@ export class ClusterController {
     this.config = undefined;
     if (node) await this.stopNode(node);
     removeClusterConfig(this.o.home);
-    this.stable = [];
-    writeStableView(this.o.home, []);
+    this.members.clear();
   }
 
   async stop(): Promise<void> {
@@ -427,26 +325,6 @@ export class ClusterController {
     return this.config;
   }
 
-  private newConfig(req: InitRequest, key: string, tie: TieRule): ClusterConfig {
-    const host = req.address
-      ? parseAddress(req.address)
-      : { host: defaultHost() ?? '', port: DEFAULT_CLUSTER_PORT };
-    if (!host.host)
-      throw new ClusterConfigError(
-        'no network address found to listen on: give one with --listen <ip>[:port]',
-      );
-    if (host.port === 0) throw new ClusterConfigError(`invalid port in "${req.address}"`);
-    return {
-      version: 1,
-      key,
-      address: formatAddress(host.host, host.port),
-      name: checkNodeName(req.name ?? defaultNodeName()),
-      seeds: [],
-      tie,
-      labels: { ...(req.labels ?? {}) },
-    };
-  }
-
   private async startNode(config: ClusterConfig, seeds: string[]): Promise<ClusterNode> {
     const { host, port } = parseAddress(config.address);
     this.startingAs = config.name;
@@ -468,7 +346,10 @@ export class ClusterController {
     });
     const offMember = node.on('member', () => this.o.onChange());
     const offDenied = this.o.store.state.on('change', (e) => {
-      if (e.kind === 'node-status' || e.kind === 'secret') queueMicrotask(() => this.dropDeniedStatuses());
+      if (e.kind === 'node-status' || e.kind === 'secret')
+        queueMicrotask(() =>
+          dropRemovedStatuses(this.o.store.state, this.admissions.book.deniedIds(), this.o.nodeId),
+        );
     });
     this.offMember = () => {
       offMember();
@@ -487,34 +368,9 @@ export class ClusterController {
         `cannot serve admissions on ${config.address} port + 1: ${(err as Error).message}`,
       );
     }
-    await this.startResponder(config);
+    await this.mdns.start(config);
     this.memberKeys.start();
     return node;
-  }
-
-  private async restartResponder(config: ClusterConfig): Promise<void> {
-    const old = this.responder;
-    this.responder = undefined;
-    await old?.stop();
-    if (this.node) await this.startResponder(config);
-  }
-
-  /** Answers mDNS for the cluster while a member; a LAN that drops multicast only loses that. */
-  private async startResponder(config: ClusterConfig): Promise<void> {
-    const { host } = parseAddress(config.address);
-    if (this.o.mdns === false || host.includes(':')) return;
-    try {
-      this.responder = await MdnsResponder.start({
-        host,
-        service: mdnsService(clusterFingerprint(config.key)),
-        self: { id: this.o.nodeId, address: config.address },
-        logger: this.o.logger,
-        ...(this.o.clock ? { clock: this.o.clock } : {}),
-        ...this.o.mdns,
-      });
-    } catch (err) {
-      this.o.logger.warn({ err: (err as Error).message }, 'not answering mDNS');
-    }
   }
 
   private async stopNode(node: ClusterNode): Promise<void> {
@@ -522,9 +378,7 @@ export class ClusterController {
     this.memberKeys.stop();
     this.offMember?.();
     this.offMember = undefined;
-    const responder = this.responder;
-    this.responder = undefined;
-    await responder?.stop();
+    await this.mdns.stop();
     await this.admissions.close();
     await node
       .stop()
@@ -538,24 +392,6 @@ export class ClusterController {
       token: this.token().token,
       tie: config.tie,
       members: this.node?.swim.numLive ?? 1,
-    };
-  }
-
-  private selfMember(): PlacementMember {
-    return { id: this.o.nodeId, name: defaultNodeName(), status: 'alive', labels: {} };
-  }
-
-  private soloEntry(): NodeEntry {
-    return {
-      id: this.o.nodeId,
-      name: defaultNodeName(),
-      address: '',
-      state: 'alive',
-      labels: {},
-      capacity: 1,
-      version: '',
-      self: true,
-      incarnation: 0,
     };
   }
 }

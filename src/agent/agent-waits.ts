@@ -1,0 +1,94 @@
+/**
+ * What an operation waits for once its pass is over: in a cluster, the replicas running on
+ * some node; with `--wait`, every container healthy (or a one-shot exited 0).
+ */
+import type { Emit } from '../api/server.js';
+import type { ProjectSpec } from '../compose/types.js';
+import { LABELS } from '../runtime/types.js';
+import { type AgentCore, mine } from './agent-core.js';
+import { awaitCluster } from './cluster/converge.js';
+import { waitingOf } from './image-waits.js';
+import { isCompleted, isHealthy } from './waiter.js';
+
+/**
+ * In a cluster: waits until the services' replicas run on some node (or are pending),
+ * saying where each runs; the lines name the replicas that did not come up in time.
+ */
+export async function converge(
+  core: AgentCore,
+  project: string,
+  services: string[],
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<string[]> {
+  if (!core.o.clustered?.() || !core.o.memberNames) return [];
+  // A replica its node cannot get the image of is pending too, with the node's reason.
+  const failed = () =>
+    waitingOf(core.o.state.nodeStatuses()).filter(
+      (w) => w.slot.startsWith(`${project}/`) && !w.reason.startsWith('pulling image'),
+    );
+  const missing = await awaitCluster({
+    state: core.o.state,
+    slots: () => core.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
+    names: core.o.memberNames,
+    pending: () => new Set([...core.reconciler.unplaced.map((u) => u.slot), ...failed().map((w) => w.slot)]),
+    selfId: core.o.nodeId,
+    clock: core.o.clock,
+    timeoutMs: core.waitTimeoutMs,
+    signal,
+    emit,
+  });
+  const lines = failed()
+    .filter((w) => services.includes(w.slot.split('/')[1]!))
+    .map((w) => w.reason);
+  if (missing.length > 0) lines.push(`not running on any node yet: ${missing.join(', ')}`);
+  return [...new Set(lines)];
+}
+
+/** `--wait`: every container running and healthy, or a one-shot exited 0. */
+export async function waitHealthy(
+  core: AgentCore,
+  spec: ProjectSpec,
+  services: string[],
+  timeoutMs: number | undefined,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const containers = (await mine(core, spec.name)).filter((c) =>
+    services.includes(c.labels[LABELS.service] ?? ''),
+  );
+  const errors: string[] = [];
+  await Promise.all(
+    containers.map(async (c) => {
+      const service = c.labels[LABELS.service] ?? '';
+      const svc = spec.services[service];
+      const oneShot = svc && (svc.restart === undefined || svc.restart === 'no') && c.state === 'exited';
+      try {
+        await core.reconciler.waiter.until(
+          c.id,
+          oneShot ? isCompleted : isHealthy,
+          timeoutMs ?? core.waitTimeoutMs,
+          signal,
+        );
+        emit({
+          type: 'progress',
+          resource: 'container',
+          name: c.name,
+          service,
+          status: oneShot ? 'exited' : 'healthy',
+        });
+      } catch (err) {
+        errors.push(`service "${service}": container ${c.name} ${(err as Error).message}`);
+        emit({
+          type: 'progress',
+          resource: 'container',
+          name: c.name,
+          service,
+          status: 'error',
+          detail: (err as Error).message,
+        });
+      }
+    }),
+  );
+  return errors;
+}
