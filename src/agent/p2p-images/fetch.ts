@@ -22,7 +22,7 @@ import { CorruptImageError, ImageTransferError } from './errors.js';
 import { type Holder, holdersOf, layersHeld, normalTag } from './held.js';
 import type { Relays } from './relay.js';
 import { IMAGE_PROTOCOL } from './serve.js';
-import { layersInSpool, spoolArchive, verifySpool } from './spool.js';
+import { hashedOf, layersInSpool, spoolArchive, verifySpool } from './spool.js';
 
 export interface TransferProgress {
   /** The node sending, by name. */
@@ -155,9 +155,9 @@ export class PeerImages implements PeerImageSource {
           );
         await mkdir(spool, { recursive: true, mode: 0o700 });
         const t0 = performance.now();
-        const bytes = await this.receive(h.peer, id, skip, spool, onProgress, signal);
+        const { bytes, hashed } = await this.receive(h.peer, id, skip, spool, onProgress, signal);
         const t1 = performance.now();
-        await verifySpool(spool, id, engineHas);
+        await verifySpool(spool, id, engineHas, hashed);
         const t2 = performance.now();
         await this.o.archive.load(spoolArchive(spool), signal);
         await name();
@@ -190,7 +190,7 @@ export class PeerImages implements PeerImageSource {
     );
   }
 
-  /** One try: the archive into the spool; resolves with the bytes received. */
+  /** One try: the archive into the spool; resolves with the bytes received and their digests. */
   private async receive(
     peer: PeerEntry,
     id: string,
@@ -198,7 +198,7 @@ export class PeerImages implements PeerImageSource {
     spool: string,
     onProgress: (p: TransferProgress) => void,
     signal?: AbortSignal,
-  ): Promise<number> {
+  ): Promise<{ bytes: number; hashed: Map<number, string> }> {
     const net = this.o.opener();
     if (!net) throw new ImageTransferError('this node is not in a cluster');
     const stream = await net.openStream(peer.addr, IMAGE_PROTOCOL, {
@@ -238,8 +238,8 @@ export class PeerImages implements PeerImageSource {
     try {
       await ch.send({ type: 'request', value: { id, skip } });
       await ch.close();
-      await extractTar(data(), spool, undefined, { anyRoot: true });
-      return done;
+      const entries = await extractTar(data(), spool, undefined, { anyRoot: true, hash: true });
+      return { bytes: done, hashed: hashedOf(entries) };
     } catch (err) {
       relay?.end(err as Error);
       ch.abort(err as Error);
