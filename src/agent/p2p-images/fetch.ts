@@ -120,7 +120,8 @@ export class PeerImages implements PeerImageSource {
       return { node: 'local', bytes: 0 };
     }
     const engineHas = layersHeld(image.layers, local);
-    const live = this.o.relays?.begin(image.id);
+    // A push (hinted) goes down a chain: the next node will ask this one while it receives.
+    const live = hint ? this.o.relays?.begin(image.id) : undefined;
     try {
       return await this.tries(ref, image.id, image.layers, holders, engineHas, name, onProgress, signal);
     } finally {

@@ -1,8 +1,9 @@
 /**
- * A node passes an image on while it still receives it: the archive bytes of the transfer
- * under way are appended to a file (`<id>.relay` beside the spool), and a node that asks
- * for that image meanwhile is sent those bytes as they arrive (serve.ts), so a push down a
- * chain of nodes costs about one transfer plus the chain's depth, not one per hop.
+ * A node passes an image on while it still receives it: in a push (push.ts: a chain, the
+ * next node asks this one), the archive bytes of the transfer under way are appended to a
+ * file (`<id>.relay` beside the spool), and a node that asks for that image meanwhile is
+ * sent those bytes as they arrive (serve.ts), so a push down a chain of nodes costs about
+ * one transfer plus the chain's depth, not one per hop.
  *
  * Safety stays with the receiver: each node checks every digest of what it got before
  * loading (spool.ts), so a relay forwards bytes it has not checked yet; a relayed transfer

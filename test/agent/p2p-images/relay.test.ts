@@ -134,11 +134,14 @@ async function hosts(t: TestContext, img: TestImage, breaks = 0) {
   };
 }
 
-/** Starts h2's fetch from h1, then h3's from h2 once h2 receives; resolves when h2 relays to h3. */
+/** A push's chain: h2's fetch from h1, then h3's from h2 once h2 receives; resolves when h2 relays to h3. */
 async function chain(h: Awaited<ReturnType<typeof hosts>>) {
   const receiving = signal();
   const at3: number[] = [];
-  const got2 = h.p2.fetch('t/x:1', (p) => p.done > 0 && receiving.fire());
+  const got2 = h.p2.fetch('t/x:1', (p) => p.done > 0 && receiving.fire(), undefined, {
+    node: 'h1',
+    image: h.held,
+  });
   await receiving.wait;
   const got3 = h.p3.fetch('t/x:1', (p) => at3.push(p.done), undefined, { node: 'h2', image: h.held });
   for (let i = 0; !h.logs.h2.some((l) => l.fields.relayed === true); i++) {
