@@ -11,6 +11,7 @@
  * any holder (whole layers kept). A relay serves an asker only when every layer the relayed
  * transfer left out is one the asker also skips; else the asker waits for the load.
  */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATA_CHUNK } from '../remote/limits.js';
@@ -124,7 +125,12 @@ export class Relay {
 export class Relays {
   private readonly live = new Map<string, { relay?: Relay; finished: Promise<void> }>();
 
-  constructor(private readonly dir: string) {}
+  /** Made once at the agent's start: relay files an earlier run left (it died mid-transfer) go. */
+  constructor(private readonly dir: string) {
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir))
+      if (name.endsWith('.relay')) rmSync(join(dir, name), { force: true });
+  }
 
   /** A fetch of image `id` starts; `finish` when it ended, loaded or not. */
   begin(id: string): { finish: () => void } {

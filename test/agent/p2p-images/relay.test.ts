@@ -4,10 +4,10 @@
  * says so; h2 fetches it from h1 and serves `/fizz/image/1` with its relays; h3 asks h2
  * while h2 is still receiving. h3 gets every byte, checks and loads it, and h1 sent it once;
  * when h1 breaks the transfer to h2 halfway, h3 is told, goes to h1 and still loads a whole,
- * checked image.
+ * checked image. Relay files an agent that died left behind go at the next start.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -188,4 +188,14 @@ test('when the relayed transfer breaks, the next node is told and gets the image
   assert.match(String(broke?.fields.err), /relays broke/);
   assert.equal(h.engine3.loads.length, 1, 'h3 loaded once, a whole image');
   for (const c of contents) assert.ok(h.engine3.loads[0]!.includes(c), 'every layer whole');
+});
+
+test('relay files an earlier run left are removed at start; spools of broken transfers stay', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fizz-relay-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, `${'a'.repeat(64)}.relay`), 'half an archive');
+  mkdirSync(join(dir, 'b'.repeat(64)));
+  new Relays(dir);
+  assert.equal(existsSync(join(dir, `${'a'.repeat(64)}.relay`)), false);
+  assert.equal(existsSync(join(dir, 'b'.repeat(64))), true, 'a spool to resume from is kept');
 });
