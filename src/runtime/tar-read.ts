@@ -4,7 +4,8 @@
  * Every header is hostile: a name that is absolute or climbs out with `..` is refused, a
  * bad checksum ends the read with an error, and data is written as it arrives.
  */
-import { closeSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, symlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const BLOCK = 512;
@@ -20,6 +21,9 @@ export interface TarHeader {
   mode: number;
   size: number;
   linkname: string;
+  /** With `hash`: a file's sha256 as written, and the inode it was written to. */
+  sha256?: string;
+  ino?: number;
 }
 
 function field(block: Buffer, offset: number, length: number): string {
@@ -69,13 +73,14 @@ export function safeName(name: string): string {
 /**
  * Unpacks `archive` under `dest`, the top entry's name replaced by `rootAs` when given
  * (`fizz cp web:/etc/hosts ./h` writes `./h`). Entries must share one top entry unless
- * `anyRoot` (an image archive has many). Returns the entries written.
+ * `anyRoot` (an image archive has many). Returns the entries written; with `hash`, each
+ * file's sha256 of the bytes written, hashed as they arrive, and its inode.
  */
 export async function extractTar(
   archive: AsyncIterable<Buffer>,
   dest: string,
   rootAs?: string,
-  opts: { anyRoot?: boolean } = {},
+  opts: { anyRoot?: boolean; hash?: boolean } = {},
 ): Promise<TarHeader[]> {
   const written: TarHeader[] = [];
   let pending: Buffer = Buffer.alloc(0);
@@ -83,6 +88,7 @@ export async function extractTar(
   let remaining = 0;
   let pad = 0;
   let fd: number | undefined;
+  let hash: { h: Hash; entry: TarHeader } | undefined;
   let meta: Buffer[] | undefined;
   let metaKind = '';
   let override: { path?: string; linkpath?: string; size?: number } = {};
@@ -133,7 +139,8 @@ export async function extractTar(
     pad = (BLOCK - (remaining % BLOCK)) % BLOCK;
     if (type === 'other') return;
     const path = join(dest, rename(header.name));
-    written.push({ ...header, name: path });
+    const entry = { ...header, name: path };
+    written.push(entry);
     if (type === 'dir') mkdirSync(path, { recursive: true, mode: header.mode || 0o755 });
     else if (type === 'symlink') {
       mkdirSync(dirname(path), { recursive: true });
@@ -141,12 +148,18 @@ export async function extractTar(
     } else {
       mkdirSync(dirname(path), { recursive: true });
       fd = openSync(path, 'w', header.mode || 0o644);
+      if (opts.hash) hash = { h: createHash('sha256'), entry };
     }
   };
 
   const endEntry = () => {
+    if (fd !== undefined && hash) {
+      hash.entry.sha256 = `sha256:${hash.h.digest('hex')}`;
+      hash.entry.ino = fstatSync(fd).ino;
+    }
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
+    hash = undefined;
     if (meta) {
       const data = Buffer.concat(meta);
       meta = undefined;
@@ -168,8 +181,10 @@ export async function extractTar(
         if (remaining > 0) {
           if (pending.length === 0) break;
           const take = pending.subarray(0, Math.min(remaining, pending.length));
-          if (fd !== undefined) writeSync(fd, take);
-          else if (meta) meta.push(Buffer.from(take));
+          if (fd !== undefined) {
+            writeSync(fd, take);
+            hash?.h.update(take);
+          } else if (meta) meta.push(Buffer.from(take));
           remaining -= take.length;
           pending = pending.subarray(take.length);
           if (remaining === 0 && pad === 0) endEntry();

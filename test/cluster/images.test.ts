@@ -3,7 +3,7 @@
  * reaches the other two when `fizz scale` puts replicas there (every sender cuts its first
  * transfer halfway, FIZZ_TEST_IMAGE_CUT_AT, so that path resumes); an image no node has
  * leaves its replica pending with the reason in `fizz ps` and disturbs nothing else;
- * `fizz image push` sends one to every node ahead of time; `fizz images` shows who holds
+ * `fizz image push` sends one to every node ahead of time, down a chain; `fizz images` shows who holds
  * what; the host that built the image dies and its replica still starts elsewhere.
  */
 import assert from 'node:assert/strict';
@@ -162,6 +162,15 @@ describe(`images spread peer to peer on 3 real hosts${skip}`, { skip: skip !== '
     assert.match(out, /h3/);
     for (const h of ['h1', 'h3'])
       assert.equal(await imageId(cluster, h, 'p2pimg/pushed:1'), id, `${h} has it`);
+    // Down a chain: one node got it from h2, the other from that node (passed on as it came).
+    const from = ['h1', 'h3'].flatMap((h) =>
+      readFileSync(join(cluster.host(h).dir, 'agent.log'), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"image loaded from a peer"') && l.includes('p2pimg/pushed:1'))
+        .map((l) => (JSON.parse(l) as { from: string }).from),
+    );
+    assert.equal(from.length, 2, `each got it once: ${from.join(', ')}`);
+    assert.ok(from.includes('h2') && from.some((f) => f !== 'h2'), `a chain from h2: ${from.join(', ')}`);
   });
 
   it('the host that built the image dies: its replica starts on the others, which have the image', async () => {

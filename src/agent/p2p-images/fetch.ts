@@ -20,8 +20,9 @@ import type { PeerEntry } from '../remote/targets.js';
 import { reachable } from '../remote/targets.js';
 import { CorruptImageError, ImageTransferError } from './errors.js';
 import { type Holder, holdersOf, layersHeld, normalTag } from './held.js';
+import type { Relays } from './relay.js';
 import { IMAGE_PROTOCOL } from './serve.js';
-import { layersInSpool, spoolArchive, verifySpool } from './spool.js';
+import { hashedOf, layersInSpool, spoolArchive, verifySpool } from './spool.js';
 
 export interface TransferProgress {
   /** The node sending, by name. */
@@ -55,6 +56,8 @@ export interface PeerImagesOptions {
   /** Called after an image was loaded (the advertised list changes). */
   loaded?: () => void;
   attempts?: number;
+  /** Where the bytes of a transfer under way are kept for the next node to ask (relay.ts). */
+  relays?: Relays;
 }
 
 export class PeerImages implements PeerImageSource {
@@ -117,14 +120,34 @@ export class PeerImages implements PeerImageSource {
       return { node: 'local', bytes: 0 };
     }
     const engineHas = layersHeld(image.layers, local);
-    const spool = join(this.o.dir, image.id.slice(7));
+    // A push (hinted) goes down a chain: the next node will ask this one while it receives.
+    const live = hint ? this.o.relays?.begin(image.id) : undefined;
+    try {
+      return await this.tries(ref, image.id, image.layers, holders, engineHas, name, onProgress, signal);
+    } finally {
+      live?.finish();
+    }
+  }
+
+  /** Up to `attempts` tries, each from the next holder, resuming with the layers a try left whole. */
+  private async tries(
+    ref: string,
+    id: string,
+    layers: string[],
+    holders: Array<Holder & { peer: PeerEntry }>,
+    engineHas: number,
+    name: () => Promise<void>,
+    onProgress: (p: TransferProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<{ node: string; bytes: number }> {
+    const spool = join(this.o.dir, id.slice(7));
     const attempts = this.o.attempts ?? Math.max(3, holders.length + 1);
     const errors: string[] = [];
     for (let n = 0; n < attempts; n++) {
       if (signal?.aborted) throw new ImageTransferError(`image "${ref}": the transfer was cancelled`);
       const h = holders[n % holders.length]!;
       try {
-        const resumed = await layersInSpool(spool, image.layers);
+        const resumed = await layersInSpool(spool, layers);
         const skip = [...new Set([...Array(engineHas).keys(), ...resumed])].sort((a, b) => a - b);
         if (resumed.size > 0)
           this.o.logger.info(
@@ -133,9 +156,9 @@ export class PeerImages implements PeerImageSource {
           );
         await mkdir(spool, { recursive: true, mode: 0o700 });
         const t0 = performance.now();
-        const bytes = await this.receive(h.peer, image.id, skip, spool, onProgress, signal);
+        const { bytes, hashed } = await this.receive(h.peer, id, skip, spool, onProgress, signal);
         const t1 = performance.now();
-        await verifySpool(spool, image.id, engineHas);
+        await verifySpool(spool, id, engineHas, hashed);
         const t2 = performance.now();
         await this.o.archive.load(spoolArchive(spool), signal);
         await name();
@@ -168,7 +191,7 @@ export class PeerImages implements PeerImageSource {
     );
   }
 
-  /** One try: the archive into the spool; resolves with the bytes received. */
+  /** One try: the archive into the spool; resolves with the bytes received and their digests. */
   private async receive(
     peer: PeerEntry,
     id: string,
@@ -176,13 +199,14 @@ export class PeerImages implements PeerImageSource {
     spool: string,
     onProgress: (p: TransferProgress) => void,
     signal?: AbortSignal,
-  ): Promise<number> {
+  ): Promise<{ bytes: number; hashed: Map<number, string> }> {
     const net = this.o.opener();
     if (!net) throw new ImageTransferError('this node is not in a cluster');
     const stream = await net.openStream(peer.addr, IMAGE_PROTOCOL, {
       signal: AbortSignal.timeout(this.o.limits.dialTimeoutMs),
     });
     const ch = new FrameChannel(stream, this.o.limits);
+    const relay = await this.o.relays?.open(id, skip);
     const cut = () => ch.abort(new Error('the transfer was cancelled'));
     signal?.addEventListener('abort', cut, { once: true });
     let done = 0;
@@ -195,22 +219,30 @@ export class PeerImages implements PeerImageSource {
         if (f.type === 'data') {
           done += f.data.length;
           onProgress({ node: peer.name, done, total });
-          yield Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+          const buf = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+          await relay?.append(buf);
+          yield buf;
         } else if (f.type === 'event') {
           const t = (f.value as { total?: unknown })?.total;
-          if (typeof t === 'number' && Number.isSafeInteger(t) && t > 0) total = t;
+          if (typeof t === 'number' && Number.isSafeInteger(t) && t > 0) {
+            total = t;
+            relay?.setTotal(t);
+          }
           onProgress({ node: peer.name, done, total });
-        } else if (f.type === 'result') return;
-        else if (f.type === 'error') throw new RemoteNodeError(peer.name, f.message, f.name);
+        } else if (f.type === 'result') {
+          relay?.end();
+          return;
+        } else if (f.type === 'error') throw new RemoteNodeError(peer.name, f.message, f.name);
         else throw new RemoteNodeError(peer.name, `sent an unexpected '${f.type}' frame`);
       }
     }
     try {
       await ch.send({ type: 'request', value: { id, skip } });
       await ch.close();
-      await extractTar(data(), spool, undefined, { anyRoot: true });
-      return done;
+      const entries = await extractTar(data(), spool, undefined, { anyRoot: true, hash: true });
+      return { bytes: done, hashed: hashedOf(entries) };
     } catch (err) {
+      relay?.end(err as Error);
       ch.abort(err as Error);
       throw err;
     } finally {

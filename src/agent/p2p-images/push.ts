@@ -3,7 +3,8 @@
  * status entry (held.ts). A push keeps the pull model: this node asks each other node to
  * pull the image (`image-pull` over `/fizz/api/1`, with the image's id and layers so the
  * node need not wait for the holder's status to reach it), from this node or from one that
- * got it in an earlier wave, and relays each one's progress.
+ * is receiving it before (a chain, each passing the bytes on as they arrive), and relays
+ * each one's progress.
  */
 import type { NodeStatus } from '../../../crdt/index.js';
 import type { DoneEvent, ImageListResponse, ImagePushRequest, OpProgress } from '../../api/protocol.js';
@@ -65,24 +66,25 @@ export class ImageCommands {
       });
       return { type: 'done', ok: true, errors: [] };
     }
-    // In waves that double: each node that has it serves one more in the next wave, so no
-    // node sends more than a couple of copies (one sender for all was the bottleneck).
+    // Down a chain: each node pulls from the one before it, which passes the bytes on while
+    // it still receives them (relay.ts); the next link starts once the one before receives.
     const errors: string[] = [];
-    const sources = [this.o.selfId];
-    const queue = [...targets];
-    while (queue.length > 0) {
-      const wave = queue.splice(0, sources.length);
-      const failed = await Promise.all(
-        wave.map((peer, i) =>
-          this.pushTo(api, peer, { image: req.image, from: sources[i]!, held: mine }, emit, signal),
-        ),
-      );
-      wave.forEach((peer, i) => {
-        const why = failed[i];
-        if (why === undefined) sources.push(peer.id);
-        else errors.push(`${peer.name}: ${why}`);
+    const links: Array<Promise<string | undefined>> = [];
+    let from = this.o.selfId;
+    for (const peer of targets) {
+      let receiving = () => {};
+      const started = new Promise<void>((r) => {
+        receiving = r;
       });
+      const link = this.pushTo(api, peer, { image: req.image, from, held: mine }, emit, signal, receiving);
+      links.push(link);
+      // A node that failed before receiving is no source: the next one asks the same node.
+      const failed = await Promise.race([started.then(() => undefined), link]);
+      if (failed === undefined) from = peer.id;
     }
+    (await Promise.all(links)).forEach((why, i) => {
+      if (why !== undefined) errors.push(`${targets[i]!.name}: ${why}`);
+    });
     return { type: 'done', ok: errors.length === 0, errors };
   }
 
@@ -93,6 +95,7 @@ export class ImageCommands {
     ask: ImagePullAsk,
     emit: (e: OpProgress) => void,
     signal: AbortSignal,
+    receiving: () => void,
   ): Promise<string | undefined> {
     const line = (status: 'pulling' | 'pulled' | 'error', detail?: string) =>
       emit({
@@ -110,6 +113,7 @@ export class ImageCommands {
         { op: 'image-pull', body: ask },
         (v) => {
           const p = decodeProgress(v);
+          if (p && p.done > 0) receiving();
           const pct = p ? percentOf(p) : -1;
           if (pct < shown + 10) return;
           shown = pct;

@@ -21,6 +21,7 @@ import { FrameChannel } from '../remote/channel.js';
 import { RemoteFrameError } from '../remote/errors.js';
 import { DATA_CHUNK, type RemoteLimits } from '../remote/limits.js';
 import { MAX_LAYERS } from './held.js';
+import type { Relay, Relays } from './relay.js';
 
 export const IMAGE_PROTOCOL = '/fizz/image/1';
 
@@ -147,6 +148,8 @@ export interface ServeImageOptions {
   slots?: SendSlots;
   limits: RemoteLimits;
   logger: Logger;
+  /** The transfers under way on this node, passed on as they arrive (relay.ts). */
+  relays?: Relays;
   /** Test fault: cut the stream once this many archive bytes were sent (FIZZ_TEST_IMAGE_CUT_AT). */
   cut?: { afterBytes: number; times: number };
 }
@@ -168,65 +171,100 @@ export async function serveImage(stream: Stream, o: ServeImageOptions, from: str
     await ch.send({ type: 'error', name: e.name, message: e.message }).catch(() => {});
     await ch.close();
   };
-  const held = (await o.archive.list().catch(() => [])).some((i) => i.id === ask.id);
-  if (!held) return fail(new Error(`image ${ask.id.slice(7, 19)} is not on this node`));
   let stop = false;
   void ch.closed.then(() => {
     stop = true;
   });
   const ping = setInterval(() => void ch.send({ type: 'ping' }).catch(() => {}), o.limits.pingMs);
-  let sent = 0;
+  const holds = async () => (await o.archive.list().catch(() => [])).some((i) => i.id === ask.id);
+  // Not loaded here, maybe under way: passed on as it arrives, or sent once it is loaded.
+  let relay: Relay | undefined;
+  let unhold = () => {};
+  if (!(await holds())) {
+    const under = o.relays?.find(ask.id, ask.skip);
+    if (under && 'relay' in under) {
+      relay = under.relay;
+      unhold = relay.hold();
+    } else if (!under || !(await under.finished.then(holds))) {
+      clearInterval(ping);
+      return fail(new Error(`image ${ask.id.slice(7, 19)} is not on this node`));
+    }
+  }
+  const sent = { bytes: 0 };
   const release = (await o.slots?.take()) ?? (() => {});
   try {
     if (stop) throw new Error('the asking node went away');
-    const t0 = performance.now();
-    const dir = await o.cache.acquire(ask.id);
-    const saveMs = Math.round(performance.now() - t0);
-    try {
-      if (!existsSync(join(dir, 'manifest.json'))) throw new Error('the engine saved no manifest');
-      const skip = await leftOut(dir, ask.skip);
-      await ch.send({ type: 'event', value: { total: (await sizeOf(dir, '', skip)) + 1024 } });
-      o.logger.info({ from, image: ask.id, skip: ask.skip.length, saveMs }, 'image transfer: sending');
-      let pending: Buffer[] = [];
-      let size = 0;
-      const flush = async () => {
-        if (size === 0) return;
-        const data = Buffer.concat(pending, size);
-        pending = [];
-        size = 0;
-        await ch.send({ type: 'data', data });
-        sent += data.length;
-        if (o.cut && o.cut.times > 0 && sent >= o.cut.afterBytes) {
-          o.cut.times--;
-          o.logger.warn({ from, sent }, 'FIZZ_TEST_IMAGE_CUT_AT: cutting the transfer');
-          throw new Error('transfer cut by FIZZ_TEST_IMAGE_CUT_AT');
-        }
-      };
-      for await (const chunk of walk(dir, '', (rel) => skip.has(rel))) {
-        if (stop) throw new Error('the asking node went away');
-        for (let at = 0; at < chunk.length; at += DATA_CHUNK) {
-          const part = chunk.subarray(at, at + DATA_CHUNK);
-          pending.push(part);
-          size += part.length;
-          if (size >= DATA_CHUNK) await flush();
-        }
+    if (relay) {
+      await ch.send({ type: 'event', value: { total: await relay.sized() } });
+      o.logger.info({ from, image: ask.id, skip: ask.skip.length, relayed: true }, 'image transfer: sending');
+      await sendArchive(ch, relay.read(), o, from, sent, () => stop);
+    } else {
+      const t0 = performance.now();
+      const dir = await o.cache.acquire(ask.id);
+      const saveMs = Math.round(performance.now() - t0);
+      try {
+        if (!existsSync(join(dir, 'manifest.json'))) throw new Error('the engine saved no manifest');
+        const skip = await leftOut(dir, ask.skip);
+        await ch.send({ type: 'event', value: { total: (await sizeOf(dir, '', skip)) + 1024 } });
+        o.logger.info({ from, image: ask.id, skip: ask.skip.length, saveMs }, 'image transfer: sending');
+        await sendArchive(ch, saved(dir, skip), o, from, sent, () => stop);
+      } finally {
+        o.cache.release(ask.id);
       }
-      pending.push(endOfArchive());
-      size += 1024;
-      await flush();
-      await ch.send({ type: 'result', value: { ok: true } });
-      await ch.close();
-      o.logger.info({ from, image: ask.id, bytes: sent }, 'image transfer: sent');
-    } finally {
-      o.cache.release(ask.id);
     }
+    await ch.send({ type: 'result', value: { ok: true } });
+    await ch.close();
+    o.logger.info({ from, image: ask.id, bytes: sent.bytes }, 'image transfer: sent');
   } catch (err) {
     const e = err as Error;
-    o.logger.warn({ from, image: ask.id, sent, err: e.message }, 'image transfer: failed');
+    o.logger.warn({ from, image: ask.id, sent: sent.bytes, err: e.message }, 'image transfer: failed');
     if (/FIZZ_TEST_IMAGE_CUT_AT|went away/.test(e.message)) ch.abort(e);
     else await fail(e);
   } finally {
+    unhold();
     release();
     clearInterval(ping);
   }
+}
+
+/** The saved image in `dir` as one archive, without the files in `skip`. */
+async function* saved(dir: string, skip: Set<string>): AsyncGenerator<Buffer> {
+  yield* walk(dir, '', (rel) => skip.has(rel));
+  yield endOfArchive();
+}
+
+/** Archive bytes out in `data` frames of DATA_CHUNK; `sent.bytes` counts them. */
+async function sendArchive(
+  ch: FrameChannel,
+  chunks: AsyncIterable<Buffer>,
+  o: ServeImageOptions,
+  from: string,
+  sent: { bytes: number },
+  stopped: () => boolean,
+): Promise<void> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    const data = Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+    await ch.send({ type: 'data', data });
+    sent.bytes += data.length;
+    if (o.cut && o.cut.times > 0 && sent.bytes >= o.cut.afterBytes) {
+      o.cut.times--;
+      o.logger.warn({ from, sent: sent.bytes }, 'FIZZ_TEST_IMAGE_CUT_AT: cutting the transfer');
+      throw new Error('transfer cut by FIZZ_TEST_IMAGE_CUT_AT');
+    }
+  };
+  for await (const chunk of chunks) {
+    if (stopped()) throw new Error('the asking node went away');
+    for (let at = 0; at < chunk.length; at += DATA_CHUNK) {
+      const part = chunk.subarray(at, at + DATA_CHUNK);
+      pending.push(part);
+      size += part.length;
+      if (size >= DATA_CHUNK) await flush();
+    }
+  }
+  await flush();
 }

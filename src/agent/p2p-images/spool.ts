@@ -23,6 +23,24 @@ export async function sha256File(path: string): Promise<string> {
   return `sha256:${h.digest('hex')}`;
 }
 
+/**
+ * Digests taken while the files were written (extractTar's `hash`), by inode: a file is
+ * looked up by the inode its path leads to now, so a name that aliases another file
+ * (a symlink) gets that file's digest, and the last write to an inode is what counts.
+ */
+export type Hashed = ReadonlyMap<number, string>;
+
+export function hashedOf(entries: ReadonlyArray<{ sha256?: string; ino?: number }>): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const e of entries) if (e.sha256 !== undefined && e.ino !== undefined) out.set(e.ino, e.sha256);
+  return out;
+}
+
+async function digestOf(path: string, hashed?: Hashed): Promise<string> {
+  const known = hashed?.size ? hashed.get((await stat(path)).ino) : undefined;
+  return known ?? (await sha256File(path));
+}
+
 /** The indexes of `layers` whose bytes are already in the spool, whole. */
 export async function layersInSpool(spool: string, layers: readonly string[]): Promise<Set<number>> {
   const got = new Set<string>();
@@ -58,9 +76,15 @@ function manifestOf(v: unknown): Manifest {
 
 /**
  * Throws CorruptImageError unless the spool holds image `id` whole (see the file's comment).
- * `engineHas`: how many leading layers the engine has, which the sender left out.
+ * `engineHas`: how many leading layers the engine has, which the sender left out; `hashed`:
+ * the digests of the files this try wrote, taken as they arrived (others are read again).
  */
-export async function verifySpool(spool: string, id: string, engineHas: number): Promise<void> {
+export async function verifySpool(
+  spool: string,
+  id: string,
+  engineHas: number,
+  hashed?: Hashed,
+): Promise<void> {
   let manifest: Manifest;
   try {
     manifest = manifestOf(JSON.parse(await readFile(join(spool, 'manifest.json'), 'utf8')));
@@ -70,7 +94,7 @@ export async function verifySpool(spool: string, id: string, engineHas: number):
   }
   const configPath = join(spool, manifest.Config);
   if (!existsSync(configPath)) throw new CorruptImageError('the image config is missing');
-  const configId = await sha256File(configPath);
+  const configId = await digestOf(configPath, hashed);
   if (configId !== id) throw new CorruptImageError(`the image config is ${configId}, not ${id}`);
   const config = JSON.parse(await readFile(configPath, 'utf8')) as { rootfs?: { diff_ids?: unknown } };
   const diffIds = config.rootfs?.diff_ids;
@@ -82,7 +106,7 @@ export async function verifySpool(spool: string, id: string, engineHas: number):
       if (i < engineHas) continue;
       throw new CorruptImageError(`layer ${i + 1} of ${diffIds.length} (${rel}) was not sent`);
     }
-    const got = await sha256File(file);
+    const got = await digestOf(file, hashed);
     if (got !== diffIds[i])
       throw new CorruptImageError(`layer ${i + 1} of ${diffIds.length} hashes to ${got}, not ${diffIds[i]}`);
   }

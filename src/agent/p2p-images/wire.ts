@@ -15,6 +15,7 @@ import { clusterPeers } from '../remote/wire.js';
 import { PeerImages } from './fetch.js';
 import { ImageInventory } from './inventory.js';
 import { ImageCommands } from './push.js';
+import { Relays } from './relay.js';
 import { IMAGE_PROTOCOL, SaveCache, SendSlots, serveImage } from './serve.js';
 
 export interface ImageSpread {
@@ -45,6 +46,7 @@ export function wireImageSpread(o: {
   const cache = new SaveCache(o.archive, join(o.home, 'images-out'));
   const cut = cutFault(process.env.FIZZ_TEST_IMAGE_CUT_AT);
   const slots = new SendSlots(2);
+  const relays = new Relays(join(o.home, 'images-in'));
   const peers = new PeerImages({
     archive: o.archive,
     dir: join(o.home, 'images-in'),
@@ -55,6 +57,7 @@ export function wireImageSpread(o: {
     limits,
     logger: o.logger,
     loaded: () => inventory.stale(),
+    relays,
   });
   const commands = new ImageCommands({
     archive: o.archive,
@@ -78,7 +81,7 @@ export function wireImageSpread(o: {
         (stream, remote) =>
           serveImage(
             stream,
-            { archive: o.archive, cache, slots, limits, logger: o.logger, ...(cut ? { cut } : {}) },
+            { archive: o.archive, cache, slots, relays, limits, logger: o.logger, ...(cut ? { cut } : {}) },
             remote.peerId,
           ).catch((err: Error) =>
             o.logger.warn({ from: remote.peerId, err: err.message }, 'image transfer: stream failed'),

@@ -11,63 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ClusterState, type NodeStatus } from '../../../crdt/index.js';
-import type { Logger } from '../../../src/agent/logger.js';
 import { PeerImages } from '../../../src/agent/p2p-images/fetch.js';
 import { IMAGE_PROTOCOL, SaveCache, SendSlots, serveImage } from '../../../src/agent/p2p-images/serve.js';
 import { FrameChannel } from '../../../src/agent/remote/channel.js';
 import { REMOTE_LIMITS } from '../../../src/agent/remote/limits.js';
 import { type ClusterNet, createClusterNet } from '../../../src/net/index.js';
-import type { ImageArchive, LocalImage } from '../../../src/runtime/image-archive.js';
+import type { ImageArchive } from '../../../src/runtime/image-archive.js';
+import { archive, KEY, type Logged, layers, local, logger } from './engines.js';
 import { type TestImage, testImage } from './image-tar.js';
-
-const KEY = 'image-transfer-test-cluster-key';
-
-interface Logged {
-  msg: string;
-  fields: Record<string, unknown>;
-}
-
-function logger(into: Logged[]): Logger {
-  const put = (fields: object, msg?: string) => {
-    into.push({ msg: msg ?? '', fields: fields as Record<string, unknown> });
-  };
-  const l: Logger = { info: put, warn: put, debug: put, error: put, child: () => l };
-  return l;
-}
-
-/** An engine holding `images`, serving each as its archive (`served` may differ: a tampered copy). */
-function archive(images: LocalImage[], served = new Map<string, Buffer>()) {
-  const loads: Buffer[] = [];
-  const tags: string[] = [];
-  const a: ImageArchive & { loads: Buffer[]; tags: string[] } = {
-    loads,
-    tags,
-    tag: async (id, name) => {
-      tags.push(`${name}=${id}`);
-    },
-    list: async () => images,
-    save: async (id) => {
-      const tar = served.get(id);
-      if (!tar) throw new Error('no such image');
-      return (async function* () {
-        for (let at = 0; at < tar.length; at += 10_000) yield tar.subarray(at, at + 10_000);
-      })();
-    },
-    load: async (src) => {
-      const parts: Buffer[] = [];
-      for await (const c of src) parts.push(c);
-      loads.push(Buffer.concat(parts));
-    },
-  };
-  return a;
-}
-
-const local = (img: TestImage, layers = img.layers): LocalImage => ({
-  id: img.id,
-  tags: ['t/x:1'],
-  layers,
-  created: 1,
-});
 
 async function pair(
   t: import('node:test').TestContext,
@@ -137,9 +88,6 @@ function receiver(
     attempts: 3,
   });
 }
-
-const layers = (n: number, size: number) =>
-  Array.from({ length: n }, (_, i) => Buffer.alloc(size, i + 1).fill(i * 7 + 3, 0, 17));
 
 test('a whole image arrives, checked, and is loaded once; a second ask loads nothing again', async (t) => {
   const img = testImage(layers(3, 300_000));
