@@ -85,13 +85,28 @@ export function must(r: Run, what: string): Run {
   return r;
 }
 
-/** Stops the agent of FIZZ_HOME `home`, if one runs. */
-export function stopAgent(home: string): void {
+/**
+ * Stops the agent of FIZZ_HOME `home`, if one runs, and waits (10 s at most) for it to exit:
+ * it writes its state as it stops, so FIZZ_HOME can be removed only after.
+ */
+export async function stopAgent(home: string): Promise<void> {
+  let pid: number;
   try {
-    process.kill(Number(readFileSync(join(home, 'agent.pid'), 'utf8')), 'SIGTERM');
+    pid = Number(readFileSync(join(home, 'agent.pid'), 'utf8'));
+    process.kill(pid, 'SIGTERM');
   } catch {
-    // no agent started, or it is gone already
+    return; // no agent started, or it is gone already
   }
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = performance.now() + 10_000;
+  while (alive() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** Times `fn` `runs` times after `warmup` untimed calls: each run's ms. */

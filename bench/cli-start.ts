@@ -65,7 +65,7 @@ const bench: Benchmark = {
       }
     } finally {
       if (engine) await fizz(['down']).catch(() => undefined);
-      stopAgent(home);
+      await stopAgent(home);
       rmSync(dir, { recursive: true, force: true });
     }
     const m = (xs: number[]) => round(median(xs), 1);

@@ -117,7 +117,7 @@ const bench: Benchmark = {
         json,
       };
     } finally {
-      stopAgent(home);
+      await stopAgent(home);
       rmSync(dir, { recursive: true, force: true });
     }
   },

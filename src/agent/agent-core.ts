@@ -13,6 +13,7 @@ import { ownContainers } from './engine-ops.js';
 import type { ProjectFiles } from './project-files.js';
 import { engineHelp, type PassRequest, type PassResult, type Reconciler } from './reconciler.js';
 import type { RecreateJournal } from './recreate-journal.js';
+import type { RestartCounts } from './restart-counts.js';
 import type { Rollouts } from './rollouts.js';
 import type { StateTrust } from './trust.js';
 
@@ -25,6 +26,8 @@ export interface AgentCore {
   readonly recreates: RecreateJournal;
   readonly projectFiles: ProjectFiles;
   readonly waitTimeoutMs: number;
+  /** The engine's restart counts `ps` shows, kept between calls (restart-counts.ts). */
+  readonly engineRestarts: RestartCounts;
   /**
    * Runs `fn` after every earlier `up`, `down` or resumed down of `project` has ended, so
    * none of them removes what another has just made.

@@ -68,16 +68,14 @@ export async function inspect(core: AgentCore, project: string, service: string)
   return inspectService({ project, service, spec, endpoints, net });
 }
 
-/** PsEntry.restarts of each container: the engine's count (one inspect each) plus the agent's heals of its slot. */
+/** PsEntry.restarts of each container: the engine's count (restart-counts.ts) plus the agent's heals of its slot. */
 async function restartCounts(core: AgentCore, containers: ContainerInfo[]): Promise<Map<string, number>> {
+  const engine = await core.engineRestarts.counts(containers.map((c) => c.id));
   const out = new Map<string, number>();
-  await Promise.all(
-    containers.map(async (c) => {
-      const engine = await core.o.runtime.inspect(c.id).catch(() => undefined);
-      const slot = slotOfLabels(c.labels);
-      out.set(c.id, (engine?.restartCount ?? 0) + (slot ? core.reconciler.healCount(keyOf(slot)) : 0));
-    }),
-  );
+  for (const c of containers) {
+    const slot = slotOfLabels(c.labels);
+    out.set(c.id, (engine.get(c.id) ?? 0) + (slot ? core.reconciler.healCount(keyOf(slot)) : 0));
+  }
   return out;
 }
 

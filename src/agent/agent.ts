@@ -44,6 +44,7 @@ import { EventLog } from './events.js';
 import { MemoryProjectFiles } from './project-files.js';
 import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 import { MemoryRecreateJournal } from './recreate-journal.js';
+import { RestartCounts } from './restart-counts.js';
 import { Rollouts } from './rollouts.js';
 import { StateTrust } from './trust.js';
 
@@ -66,6 +67,7 @@ export class Agent implements ApiHandlers {
   constructor(private readonly o: AgentOptions) {
     const queues = new ProjectQueues();
     const trust = o.trust ?? new StateTrust();
+    const engineRestarts = new RestartCounts((id) => o.runtime.inspect(id), o.clock);
     this.events = new EventLog(o.clock, () => o.nodeName?.() ?? o.nodeId);
     this.eventSources = new EventSources(this.events, o.state, () => {
       const names = new Map(o.memberNames?.() ?? []);
@@ -86,7 +88,10 @@ export class Agent implements ApiHandlers {
     const ro: ReconcilerOptions = {
       rollouts: this.rollouts,
       onPlacement: (assignment) => this.eventSources.onPlacement(assignment),
-      onEngineEvent: (ev) => this.eventSources.onEngine(ev),
+      onEngineEvent: (ev) => {
+        engineRestarts.onEvent(ev.containerId);
+        this.eventSources.onEngine(ev);
+      },
       nodeId: o.nodeId,
       state: o.state,
       runtime: o.runtime,
@@ -122,6 +127,7 @@ export class Agent implements ApiHandlers {
       recreates: o.recreates ?? new MemoryRecreateJournal(),
       projectFiles: o.projectFiles ?? new MemoryProjectFiles(),
       waitTimeoutMs: o.waitTimeoutMs ?? 120_000,
+      engineRestarts,
       serial: (project, fn) => queues.serial(project, fn),
     };
     if (o.cluster) this.cluster = o.cluster;

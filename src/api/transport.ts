@@ -21,7 +21,14 @@ export class DialAgent extends Agent {
   }
 }
 
-/** The `http.request` options that send a request through `agent`, else to `socket`. */
+/**
+ * The `http.request` options that send a request through `agent`, else to `socket`. An empty
+ * `servername` (a TLS option, unused here) spares Node's HTTP agent from working one out of
+ * the host: that test compiles the IPv6 address regex, ~5 ms of every command's first request.
+ */
 export function transportOptions(socket: string, agent?: DialAgent): RequestOptions {
-  return agent ? { agent } : { socketPath: socket };
+  const to: RequestOptions & { servername: string } = agent
+    ? { agent, servername: '' }
+    : { socketPath: socket, servername: '' };
+  return to;
 }

@@ -54,6 +54,27 @@ export function startFailure(file: string, from: number): string {
   return lines.slice(-5).join('\n');
 }
 
+/**
+ * `connectAgent`, with a read-only question for the agent sent alongside its `info`: when an
+ * agent answers, the command waits for one round trip instead of two (`fizz ps`). When none
+ * does, the question is asked again once `connectAgent` has started one. Through `--host`
+ * the two go one after the other, over the one ssh connection.
+ */
+export async function connectAsking<T>(
+  options: ConnectOptions,
+  ask: (client: AgentClient) => Promise<T>,
+): Promise<{ client: AgentClient; answer: T }> {
+  if (!options.env.FIZZ_HOST) {
+    const client = new AgentClient(options.paths.socket);
+    const asked = ask(client);
+    // Read below when the agent answers; with no agent its failure is that, and is asked again.
+    asked.catch(() => undefined);
+    if (await answers(client)) return { client, answer: await asked };
+  }
+  const client = await connectAgent(options);
+  return { client, answer: await ask(client) };
+}
+
 export async function connectAgent(options: ConnectOptions): Promise<AgentClient> {
   const { paths } = options;
   const { env } = options;

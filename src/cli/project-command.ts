@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import type { AgentClient } from '../api/client.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { dockerConfigDir } from '../runtime/registry-auth.js';
-import { connectAgent } from './agent-client.js';
+import { type ConnectOptions, connectAgent, connectAsking } from './agent-client.js';
 import { ComposeCommand } from './compose-options.js';
 import { cliHomePaths } from './fizz-home.js';
 
@@ -46,15 +46,26 @@ export abstract class ProjectCommand extends ComposeCommand {
 
   /** Connects to the agent, starting one in the background when none answers. */
   async agent(): Promise<AgentClient> {
-    const client = await connectAgent({
+    const client = await connectAgent(this.connectOptions());
+    printWarnings(client, this.context.stderr);
+    return client;
+  }
+
+  /** `agent()` and a read-only question for it, sent at once (agent-client.ts: connectAsking). */
+  async askAgent<T>(ask: (client: AgentClient) => Promise<T>): Promise<T> {
+    const { client, answer } = await connectAsking(this.connectOptions(), ask);
+    printWarnings(client, this.context.stderr);
+    return answer;
+  }
+
+  private connectOptions(): ConnectOptions {
+    return {
       paths: cliHomePaths(),
       autoStart: true,
       env: this.context.env,
       onStart: (log) =>
         this.context.stderr.write(`Starting the Fizz agent in the background (log: ${log})\n`),
-    });
-    printWarnings(client, this.context.stderr);
-    return client;
+    };
   }
 
   /**

@@ -189,9 +189,10 @@ export class PsCommand extends ProjectCommand {
     const format = formatOption(this.format, PS_FIELDS);
     const states = statusFilter(this.status, this.filter);
     return this.projectNameOnly(async (project) => {
-      const client = await this.agent();
       // A status filter looks at every container, as in docker compose.
-      const { containers, pending = [] } = await client.ps(project, this.all || states !== undefined);
+      const { containers, pending = [] } = await this.askAgent((client) =>
+        client.ps(project, this.all || states !== undefined),
+      );
       const shown = containers.filter(
         (c) =>
           (this.services.length === 0 || this.services.includes(c.service)) &&

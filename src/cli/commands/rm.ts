@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'clipanion';
 import type { PsEntry } from '../../api/protocol.js';
 import { directEngine } from '../engine.js';
@@ -97,6 +96,7 @@ export class RmCommand extends ProjectCommand {
       );
       return false;
     }
+    const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: stdin, output: this.context.stderr });
     try {
       const answer = await rl.question(`Going to remove ${names.join(', ')}\n? Are you sure? [yN] `);

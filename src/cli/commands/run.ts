@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Command, Option, UsageError } from 'clipanion';
 import type { AgentClient } from '../../api/client.js';
 import type { ProjectSpec } from '../../compose/types.js';
@@ -110,6 +109,8 @@ export class RunCommand extends ProjectCommand {
       const engine = await directEngine(this.context.env);
       await ensureResources(engine, project, new Set(), () => {}, nodeId);
       if (!(await this.image(client, engine, project))) return 1;
+      // node:crypto is loaded here, not at the top: every command's start would pay ~2 ms for it.
+      const { randomBytes } = await import('node:crypto');
       const name = this.name ?? oneOffName(project.name, this.service, randomBytes(6).toString('hex'));
       const id = await engine.create(
         // `-d --rm`: nobody waits for it here, so the engine removes it on exit.
