@@ -5,7 +5,7 @@ SHELL := /bin/bash
 NODE_TEST_FLAGS ?= --test-concurrency=1
 FIZZ := node -- bin/fizz.js
 
-.PHONY: deps build test test-unit lint format bench example example-down docker browser clean cluster-demo
+.PHONY: deps build test test-unit lint format bench example example-down docker test-tools clean cluster-demo
 
 # `npm install` honours package-lock.json; npm 11.19's `npm ci` rejects the lock it writes
 # itself (it wants biome's optional binaries for every platform listed).
@@ -23,9 +23,10 @@ build: deps
 docker:
 	bash scripts/ensure-docker.sh
 
-# Headless Chromium for the dashboard's browser test (Debian's chromium, no recommends).
-browser:
-	bash scripts/ensure-chromium.sh
+# What only the tests need: headless Chromium, an OpenSSH server (never started as a
+# service) and tcpdump, from Debian without recommends.
+test-tools:
+	bash scripts/ensure-test-tools.sh
 
 lint: deps
 	node_modules/.bin/biome check .
@@ -34,7 +35,7 @@ format: deps
 	node_modules/.bin/biome format --write .
 
 # Every test: unit, property, conformance, and the real-engine end-to-end tests.
-test: build docker browser
+test: build docker test-tools
 	node --test $(NODE_TEST_FLAGS) $$(find dist/test -name '*.test.js' | sort)
 
 # Only the tests that need no Docker Engine.

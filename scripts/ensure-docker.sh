@@ -24,10 +24,6 @@ command -v htpasswd >/dev/null 2>&1 || need_pkgs+=(apache2-utils)
 command -v wireguard-go >/dev/null 2>&1 || need_pkgs+=(wireguard-go)
 command -v wg >/dev/null 2>&1 || need_pkgs+=(wireguard-tools)
 command -v iptables-restore >/dev/null 2>&1 || need_pkgs+=(iptables)
-# `fizz --host ssh://` is tested against a private sshd on loopback (never started as a
-# service: there is no init here), and the cluster's traffic is captured with tcpdump.
-[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
-command -v tcpdump >/dev/null 2>&1 || need_pkgs+=(tcpdump)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   log "installing ${need_pkgs[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

@@ -68,7 +68,8 @@ function clash(a: string[], b: Set<string>): boolean {
       if (proto !== proto2 || rest2.slice(rest2.lastIndexOf(':') + 1) !== port) continue;
       const ip = rest.slice(0, rest.lastIndexOf(':'));
       const ip2 = rest2.slice(0, rest2.lastIndexOf(':'));
-      if (ip === ip2 || ip === '' || ip2 === '' || ip === '0.0.0.0' || ip2 === '0.0.0.0') return true;
+      const any = (x: string) => x === '' || x === '0.0.0.0' || x === '::' || x === '[::]';
+      if (ip === ip2 || any(ip) || any(ip2)) return true;
     }
   }
   return false;
@@ -95,7 +96,6 @@ export function runsThere(status: NodeStatus | undefined, d: DesiredSlot): boole
   );
 }
 
-/** The slot keys whose container this node keeps though another node now owns them. */
 function refOf(c: ContainerInfo): { project: string; service: string; replica: number } | undefined {
   const project = c.labels[LABELS.project];
   const service = c.labels[LABELS.service];
@@ -103,6 +103,7 @@ function refOf(c: ContainerInfo): { project: string; service: string; replica: n
   return project && service && Number.isInteger(replica) ? { project, service, replica } : undefined;
 }
 
+/** The slot keys whose container this node keeps though another node now owns them. */
 export function keptForHandoff(input: HandoffInput): Set<string> {
   const keep = new Set<string>();
   const moving = new Set<string>();

@@ -20,7 +20,7 @@ const skip = SKIP_DOCKER
   : ROOT_NEEDED
     ? ' (skipped: the harness needs root)'
     : NO_TCPDUMP
-      ? ' (skipped: no tcpdump; scripts/ensure-docker.sh installs it)'
+      ? ' (skipped: no tcpdump; make test installs it (scripts/ensure-test-tools.sh))'
       : '';
 const DIR = '/tmp/fizz-sq-capture-test';
 

@@ -16,7 +16,7 @@ const SKIP = SKIP_DOCKER || !HAVE_SSHD;
 const REASON = SKIP_DOCKER
   ? SKIP_REASON
   : !HAVE_SSHD
-    ? ' (skipped: no /usr/sbin/sshd; scripts/ensure-docker.sh installs it)'
+    ? ' (skipped: no /usr/sbin/sshd; make test installs it (scripts/ensure-test-tools.sh))'
     : '';
 
 test(`fizz --host ssh:// runs commands against the node's agent through ssh${REASON}`, {
