@@ -74,6 +74,8 @@ export async function runExec(
         fn();
       };
       const decoder = new FrameDecoder();
+      /** Output streams whose buffer is full: the socket is read again once each has drained. */
+      const waitingOn = new Set<NodeJS.WritableStream>();
       const onData = (chunk: Buffer) => {
         let frames: ReturnType<FrameDecoder['push']>;
         try {
@@ -86,9 +88,14 @@ export async function runExec(
           if (f.type === FRAME.stdout || f.type === FRAME.stderr) {
             const out = f.type === FRAME.stdout ? io.stdout : io.stderr;
             // A slow reader (`fizz exec … | less`) slows the agent down rather than filling memory.
-            if (!out.write(f.payload)) {
+            // One wait per stream at a time: the frames of one chunk may all find it full.
+            if (!out.write(f.payload) && !waitingOn.has(out)) {
+              waitingOn.add(out);
               socket.pause();
-              out.once('drain', () => socket.resume());
+              out.once('drain', () => {
+                waitingOn.delete(out);
+                if (waitingOn.size === 0) socket.resume();
+              });
             }
           } else if (f.type === FRAME.exit) settle(() => resolve(f.payload.readInt32BE(0)));
           else if (f.type === FRAME.error)
@@ -123,13 +130,19 @@ export async function runExec(
       const stdin = io.stdin;
       // The input is read at the agent's pace: `cat 5GB | fizz exec -T db psql` holds a few
       // chunks here, not the whole file.
-      const resume = () => stdin.resume();
+      let held = false;
+      const resume = () => {
+        held = false;
+        stdin.resume();
+      };
       const onInput = (chunk: Buffer | string) => {
         const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         let ok = true;
         for (let at = 0; at < data.length; at += MAX_FRAME)
           ok = send(encodeFrame(FRAME.stdin, data.subarray(at, at + MAX_FRAME))) && ok;
-        if (!ok) {
+        // Chunks read before the pause still come: one wait for 'drain', not one per chunk.
+        if (!ok && !held) {
+          held = true;
           stdin.pause();
           socket.once('drain', resume);
         }

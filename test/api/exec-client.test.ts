@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { runExec } from '../../src/api/exec-client.js';
-import { EXEC_UPGRADE } from '../../src/api/exec-stream.js';
+import { EXEC_UPGRADE, encodeFrame, FRAME } from '../../src/api/exec-stream.js';
 import type { ExecRequest } from '../../src/api/protocol.js';
 
 const REQ: ExecRequest = {
@@ -77,5 +77,52 @@ test('stdin is read at the pace the agent takes it, not into memory', async () =
     for (const c of agent.conns) c.destroy();
     await new Promise((r) => agent.server.close(r));
     rmSync(agent.dir, { recursive: true, force: true });
+  }
+});
+
+test('output frames that find a full stream wait for one drain, not one each', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fizz-exec-client-'));
+  const path = join(dir, 'agent.sock');
+  // An agent that answers the upgrade with 40 stdout frames in one write, then the exit code.
+  const server = createServer((c) => {
+    c.on('error', () => {});
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      c.off('data', onData);
+      const frames = Array.from({ length: 40 }, () => encodeFrame(FRAME.stdout, Buffer.alloc(1024, 120)));
+      const exit = Buffer.alloc(4);
+      c.write(
+        Buffer.concat([
+          Buffer.from(
+            `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${EXEC_UPGRADE}\r\n\r\n`,
+          ),
+          ...frames,
+          encodeFrame(FRAME.exit, exit),
+        ]),
+      );
+    };
+    c.on('data', onData);
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  try {
+    const stdout = new PassThrough({ highWaterMark: 1024 });
+    let most = 0;
+    const write = stdout.write.bind(stdout);
+    stdout.write = ((chunk: Buffer) => {
+      const ok = write(chunk);
+      queueMicrotask(() => {
+        most = Math.max(most, stdout.listenerCount('drain'));
+      });
+      return ok;
+    }) as typeof stdout.write;
+    const done = runExec(path, { ...REQ, detach: true }, { stdout, stderr: new PassThrough() });
+    stdout.resume(); // a reader, slower than the frames come
+    assert.equal(await done, 0);
+    assert.ok(most <= 1, `${most} drain listeners at once on the output`);
+  } finally {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
