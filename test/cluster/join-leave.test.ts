@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { ServiceSpec } from '../../src/compose/types.js';
 import { place, placementSlot } from '../../src/placement/index.js';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
 import { fizzOn, until } from './drive.js';
 import { Cluster } from './harness.js';
+import { get } from './steady-client.js';
 
 const ROOT_NEEDED = process.getuid?.() !== 0;
 const skip = SKIP_DOCKER ? SKIP_REASON : ROOT_NEEDED ? ' (skipped: the harness needs root)' : '';
@@ -27,23 +27,8 @@ interface Row {
   Replica: number;
 }
 
-function get(address: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: address, port: PORT, path: '/', timeout: timeoutMs, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(body.trim()) : reject(new Error(`HTTP ${res.statusCode}`)),
-      );
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+function getPage(address: string, timeoutMs: number): Promise<string> {
+  return get(address, PORT, timeoutMs);
 }
 
 /** Two loops of one request per 50 ms: one to a fixed address, one to `targets()` in turn. */
@@ -81,7 +66,7 @@ class Client {
       const address = target();
       const sent = Date.now();
       try {
-        const body = await get(address, 3000);
+        const body = await getPage(address, 3000);
         if (!body.startsWith('web-')) throw new Error(`body ${JSON.stringify(body)}`);
         this.ok++;
       } catch (err) {
@@ -152,7 +137,7 @@ describe(`joining and leaving under load on real hosts${skip}`, { skip: skip !==
     JSON.parse(await fizz(host, ['ps', '--format', 'json']));
   const wait = (what: string, ok: () => Promise<boolean>, ms = 60_000) => until(what, ok, ms);
   const answers = async (h: string) =>
-    get(addr(h), 2000).then(
+    getPage(addr(h), 2000).then(
       (b) => b.startsWith('web-'),
       () => false,
     );

@@ -26,7 +26,8 @@ export interface ClientCounts {
   errors: string[];
 }
 
-function get(address: string, port: number, timeoutMs: number): Promise<string> {
+/** One GET of `/`: the trimmed body of a 200, else an error. */
+export function get(address: string, port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request({ host: address, port, path: '/', timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
