@@ -181,7 +181,14 @@ export class Cluster {
       const r = await this.exec(h.name, argv, { timeoutMs: 60_000 });
       if (r.code !== 0) throw new Error(`${h.name}: fizz join exited ${r.code}: ${r.stderr}${r.stdout}`);
       const exec = (x: HostLayout, a: string[], timeoutMs?: number) => this.exec(x.name, a, { timeoutMs });
-      await waitAllAlive(first, [h.name], exec, options.joinTimeoutMs);
+      const seen = await waitAllAlive(first, [h.name], exec, options.joinTimeoutMs);
+      // The new host sees every alive member, and each of them sees it (see formIfWanted).
+      const alive = seen.filter((n) => n.state === 'alive').map((n) => n.name);
+      await Promise.all(
+        alive.map((name) =>
+          waitAllAlive(this.host(name), name === h.name ? alive : [h.name], exec, options.joinTimeoutMs),
+        ),
+      );
       this.progress(`${h.name}: joined ${first.listen}`);
     }
     return h.name;
@@ -216,13 +223,12 @@ export class Cluster {
     const token = await formCluster(hosts, exec, this.progress);
     const state = this.state()!;
     writeState(this.layout.stateFile, { ...state, token });
-    await waitAllAlive(
-      hosts[0]!,
-      hosts.map((h) => h.name),
-      exec,
-      options.joinTimeoutMs,
-    );
-    this.progress(`all ${hosts.length} hosts are alive members`);
+    // Every host, not only the first: a host that does not see another yet places the
+    // other's slots on the ones it knows, and a test's first step would see that as a
+    // duplicate replica (a `scale` right after `up` put 2 on h3 that way).
+    const names = hosts.map((h) => h.name);
+    await Promise.all(hosts.map((h) => waitAllAlive(h, names, exec, options.joinTimeoutMs)));
+    this.progress(`all ${hosts.length} hosts are alive members, as every host sees it`);
   }
 
   /** Runs argv on the host (its namespace and environment), output captured. */
