@@ -59,22 +59,38 @@ export function parseQuery(buf: Buffer): DnsQuestion {
   };
 }
 
-/** The answer to `q` (whose bytes are `query`): `addresses` as A records, or `rcode`. */
+/** The largest answer over UDP without EDNS (RFC 1035 §4.2.1); over TCP, 65535. */
+export const UDP_ANSWER_MAX = 512;
+export const TCP_ANSWER_MAX = 65535;
+const RECORD_BYTES = 16;
+
+/**
+ * The answer to `q` (whose bytes are `query`): `addresses` as A records, or `rcode`. At
+ * most `maxBytes` long: the records that do not fit are left out and the answer says it
+ * is truncated (TC), so the client asks again over TCP (RFC 7766), as resolvers do.
+ */
 export function buildAnswer(
   query: Buffer,
   q: DnsQuestion,
   addresses: string[],
   rcode: number,
   ttl = 0,
+  maxBytes = TCP_ANSWER_MAX,
 ): Buffer {
+  const fit = Math.max(0, Math.floor((maxBytes - q.end) / RECORD_BYTES));
+  const truncated = addresses.length > fit;
+  if (truncated) addresses = addresses.slice(0, fit);
   const header = Buffer.alloc(12);
   header.writeUInt16BE(q.id, 0);
-  // QR, authoritative, recursion available, the query's RD.
-  header.writeUInt16BE(0x8000 | 0x0400 | (q.rd ? 0x0100 : 0) | 0x0080 | (rcode & 0xf), 2);
+  // QR, authoritative, TC when truncated, recursion available, the query's RD.
+  header.writeUInt16BE(
+    0x8000 | 0x0400 | (truncated ? 0x0200 : 0) | (q.rd ? 0x0100 : 0) | 0x0080 | (rcode & 0xf),
+    2,
+  );
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(addresses.length, 6);
   const records = addresses.map((ip) => {
-    const r = Buffer.alloc(16);
+    const r = Buffer.alloc(RECORD_BYTES);
     r.writeUInt16BE(0xc00c, 0); // the name: a pointer to the question's
     r.writeUInt16BE(TYPE_A, 2);
     r.writeUInt16BE(CLASS_IN, 4);

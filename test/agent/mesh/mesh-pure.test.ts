@@ -22,6 +22,7 @@ import {
   parseQuery,
   RCODE_OK,
   TYPE_A,
+  UDP_ANSWER_MAX,
 } from '../../../src/agent/mesh/dns-codec.js';
 import { meshRules } from '../../../src/agent/mesh/firewall.js';
 import { MESH_MTU, meshMtu } from '../../../src/agent/mesh/wireguard.js';
@@ -79,6 +80,22 @@ test('DNS: a query parses; the answer carries the question and the A records', (
   assert.equal(a.readUInt16BE(2) & 0x800f, 0x8000);
   assert.equal(a.readUInt16BE(6), 2);
   assert.deepEqual([...a.subarray(a.length - 4)], [100, 64, 2, 3]);
+});
+
+test('DNS: an answer longer than its limit keeps the records that fit and says TC; within it, all and no TC', () => {
+  const q = parseQuery(query('web.shop'));
+  const many = Array.from({ length: 100 }, (_, i) => `100.64.${i >> 8}.${i & 255}`);
+  const cut = buildAnswer(query('web.shop'), q, many, RCODE_OK, 0, UDP_ANSWER_MAX);
+  assert.ok(cut.length <= UDP_ANSWER_MAX, `${cut.length} bytes`);
+  assert.equal(cut.readUInt16BE(2) & 0x0200, 0x0200, 'TC set');
+  const kept = cut.readUInt16BE(6);
+  assert.equal(kept, Math.floor((UDP_ANSWER_MAX - q.end) / 16));
+  assert.equal(cut.length, q.end + kept * 16);
+  const whole = buildAnswer(query('web.shop'), q, many, RCODE_OK);
+  assert.equal(whole.readUInt16BE(2) & 0x0200, 0, 'no TC');
+  assert.equal(whole.readUInt16BE(6), 100);
+  const few = buildAnswer(query('web.shop'), q, many.slice(0, kept), RCODE_OK, 0, UDP_ANSWER_MAX);
+  assert.equal(few.readUInt16BE(2) & 0x0200, 0, 'exactly what fits: no TC');
 });
 
 test('DNS: every malformed query is a DnsFormatError, never another exception', () => {
