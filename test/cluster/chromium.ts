@@ -87,7 +87,11 @@ export class Chromium {
     const argv = o.netnsPath
       ? ['nsenter', `--net=${o.netnsPath}`, 'chromium', ...args]
       : ['chromium', ...args];
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+    // Its own process group: close() ends the renderers and helpers too, not only the browser.
+    const proc = spawn(argv[0]!, argv.slice(1), {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stderr = '';
     proc.stderr?.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-4000);
@@ -129,14 +133,24 @@ export class Chromium {
   }
 
   async close(): Promise<void> {
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        if (this.proc.pid !== undefined) process.kill(-this.proc.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
     if (!this.exited) {
       const gone = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-      this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+      group('SIGTERM');
+      const timer = setTimeout(() => group('SIGKILL'), 5000);
       await gone;
       clearTimeout(timer);
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // A helper of the browser's that outlived it would still write into the profile
+    // (rmdir of a directory it just wrote into: ENOTEMPTY).
+    group('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 
   private dispatch(m: Message): void {
