@@ -2,8 +2,8 @@
  * Service networking across real hosts (namespaces, an engine and an agent each): `web` on
  * h1 calls `db` by name on other hosts over the WireGuard mesh; names resolve only on shared
  * networks; a published port answers on every host; UDP between containers and through
- * ingress; killing the host of one of two `db` replicas leaves `web` working after errors
- * for at most the failover time.
+ * ingress; a name of many replicas over TCP DNS; killing the host of one of two `db`
+ * replicas leaves `web` working after errors for at most the failover time.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -80,6 +80,14 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
         '    networks: [back]',
         '    ports: ["9999:9999/udp"]',
         '    deploy:',
+        '      placement: { constraints: ["node.hostname==h2"] }',
+        '  many:',
+        '    image: fizz/busybox:latest',
+        '    command: ["sleep", "100000"]',
+        '    init: true',
+        '    networks: [back]',
+        '    deploy:',
+        '      replicas: 0',
         '      placement: { constraints: ["node.hostname==h2"] }',
         'networks:',
         '  front: {}',
@@ -182,6 +190,37 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
       const r = await cluster.exec(h, [UDPECHO, 'ask', addr(h), '9999', `via-${h}`]);
       assert.equal(r.stdout.trim(), `echo:via-${h}`, `${h}:9999/udp: ${r.stderr}`);
     }
+  });
+
+  it('a name of more replicas than a UDP answer holds: over UDP 512 bytes marked truncated, over TCP every one', async () => {
+    // `many` as a DNS question over TCP (2-byte length first), in printf's octal escapes.
+    const name = 'many';
+    const q = Buffer.concat([
+      Buffer.from([0x42, 0x42, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, name.length]),
+      Buffer.from(name),
+      Buffer.from([0, 0, 1, 0, 1]),
+    ]);
+    const framed = Buffer.concat([Buffer.from([0, q.length]), q]);
+    const octal = [...framed].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+    const replicas = 34;
+    const tcpBytes = 2 + q.length + replicas * 16;
+    await fizz('h1', ['scale', `many=${replicas}`]);
+    // The engine's resolver in web (127.0.0.11) asks the node's over TCP as web asked it.
+    await until(
+      `${replicas} replicas of many in one answer over TCP`,
+      async () => {
+        const r = await inContainer(
+          'h1',
+          'meshtest-web-1',
+          `printf '${octal}' | nc -w 3 127.0.0.11 53 | wc -c`,
+        );
+        return Number(r.stdout.trim()) === tcpBytes;
+      },
+      120_000,
+    );
+    const udp = await inContainer('h1', 'meshtest-web-1', 'nslookup many 2>&1');
+    assert.equal(udp.stdout.match(/Address: 100\./g)?.length, Math.floor((512 - q.length) / 16), udp.stdout);
+    await fizz('h1', ['scale', 'many=0']);
   });
 
   it('killing the host of one db replica of two leaves web working, with errors only within the failover time', async () => {
