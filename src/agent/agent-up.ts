@@ -13,6 +13,7 @@ import { type AgentCore, done, planError, runPass, writeMeta } from './agent-cor
 import { awaitRolling } from './agent-rollback.js';
 import { converge, waitHealthy } from './agent-waits.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
+import { pinBuiltImages } from './image-pin.js';
 import { imagesOfUp } from './image-stage.js';
 import { engineHelp, type PassRequest } from './reconciler.js';
 import { containerNameScaleError, overridesAfterUp } from './scale.js';
@@ -67,6 +68,12 @@ async function applyUp(
   let spec: ProjectSpec;
   try {
     spec = desiredProject(file, previous, sel);
+    // In a cluster, built once here and run by every node (image-pin.ts): before the
+    // revisions, so that a new image is a new revision; nothing is written when it fails.
+    if (core.o.clustered?.()) {
+      const failed = await pinBuiltImages(core.reconciler.images, spec, targets, req, emit);
+      if (failed.length > 0) return done(failed);
+    }
     // Secrets and configs are sealed before the project enters the state (secrets/seal.ts).
     if (core.o.objects) spec = await core.o.objects.seal(spec, previous);
     // Each changed service gets a revision and, when it ran before, a rolling update.

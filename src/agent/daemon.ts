@@ -185,6 +185,7 @@ async function serve(
       peers: spread.peers,
       changed: () => spread.inventory.stale(),
       onImage: (action, ref, detail) => agent.eventSources.onImage(action, ref, detail),
+      tag: (id, repoTag) => meshRuntime.archive.tag(id, repoTag),
     },
     imageCommands: spread.commands,
     memberNames: () => new Map(cluster.view().eligible.map((m) => [m.id, m.name])),

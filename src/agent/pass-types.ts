@@ -18,7 +18,7 @@ export interface ReconcilerOptions {
   /** What else this node says about itself in its status entry (its mesh end). */
   statusExtra?: () => Pick<NodeStatus, 'mesh' | 'held'>;
   /** The cluster's image spread (p2p-images/): peers asked before the registry. */
-  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed' | 'onImage'>;
+  peerImages?: Pick<ImageServiceOptions, 'peers' | 'changed' | 'onImage' | 'tag'>;
   state: ClusterState;
   runtime: Runtime;
   clock: Clock;

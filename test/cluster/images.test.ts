@@ -4,7 +4,9 @@
  * transfer halfway, FIZZ_TEST_IMAGE_CUT_AT, so that path resumes); an image no node has
  * leaves its replica pending with the reason in `fizz ps` and disturbs nothing else;
  * `fizz image push` sends one to every node ahead of time, down a chain; `fizz images` shows who holds
- * what; the host that built the image dies and its replica still starts elsewhere.
+ * what; a `build:` service is built once, on the host of the `up`, and runs on all three (and
+ * `up --build` rolls the new image out to all three); the host that built the image dies and
+ * its replica still starts elsewhere.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -171,6 +173,65 @@ describe(`images spread peer to peer on 3 real hosts${skip}`, { skip: skip !== '
     );
     assert.equal(from.length, 2, `each got it once: ${from.join(', ')}`);
     assert.ok(from.includes('h2') && from.some((f) => f !== 'h2'), `a chain from h2: ${from.join(', ')}`);
+  });
+
+  it('a `build:` service: `fizz up` on h1 builds it once and every host runs that image; `up --build` rolls a new one out to every host', async () => {
+    const dir = join(DIR, 'built');
+    mkdirSync(join(dir, 'app'), { recursive: true });
+    const dockerfile = (v: string) =>
+      writeFileSync(
+        join(dir, 'app', 'Dockerfile'),
+        `FROM fizz/busybox:latest\nRUN echo ${v} > /v\nCMD ["sleep", "100000"]\n`,
+      );
+    dockerfile('v1');
+    writeFileSync(
+      join(dir, 'compose.yaml'),
+      'name: built\nservices:\n  app:\n    build: ./app\n    init: true\n    deploy: { replicas: 3 }\n',
+    );
+    const built = fizzOn(cluster, dir, 180_000);
+    // Every host reads the same build context here (one file system): a host that built
+    // for itself would make an image of another id (the RUN step's layer differs).
+    const running = async (v: string) => {
+      const out: Array<{ host: string; id: string | undefined }> = [];
+      for (const host of ['h1', 'h2', 'h3']) {
+        const ids = (
+          await cluster.exec(host, ['docker', 'ps', '-q', '--filter', 'label=fizz.project=built'])
+        ).stdout
+          .split('\n')
+          .filter(Boolean);
+        for (const c of ids) {
+          const r = await cluster.exec(host, ['docker', 'exec', c, 'cat', '/v']);
+          if (r.stdout.trim() === v) out.push({ host, id: await imageId(cluster, host, 'built-app') });
+        }
+      }
+      return out;
+    };
+    const rollout = async (v: string) => {
+      let seen: Awaited<ReturnType<typeof running>> = [];
+      await until(
+        `3 replicas of ${v}, one per host`,
+        async () => {
+          seen = await running(v);
+          return seen.length === 3 && new Set(seen.map((s) => s.host)).size === 3;
+        },
+        120_000,
+      );
+      const h1 = await imageId(cluster, 'h1', 'built-app');
+      assert.ok(h1);
+      assert.deepEqual(
+        seen.map((s) => s.id),
+        [h1, h1, h1],
+        `every host runs the image h1 built: ${JSON.stringify(seen)}`,
+      );
+      return h1;
+    };
+    await built('h1', ['up', '-d']);
+    const first = await rollout('v1');
+    dockerfile('v2');
+    await built('h1', ['up', '-d', '--build']);
+    const second = await rollout('v2');
+    assert.notEqual(second, first);
+    await built('h1', ['down']);
   });
 
   it('the host that built the image dies: its replica starts on the others, which have the image', async () => {
