@@ -14,6 +14,7 @@ import { dockerConfigDir, RegistryCredentials } from '../runtime/registry-auth.j
 import type { Runtime } from '../runtime/types.js';
 import { type BuildOverrides, buildRequest, unsupportedBuildKeys } from './build-request.js';
 import type { Clock } from './clock.js';
+import { pinnedImage } from './image-pin.js';
 import {
   afterPull,
   type ImageAsk,
@@ -28,7 +29,6 @@ import {
 } from './image-policy.js';
 import { type ImageEmit, PullReporter } from './image-progress.js';
 import type { Logger } from './logger.js';
-import { pinnedImage } from './image-pin.js';
 import { askPeers, type PeerTry, withPeers } from './p2p-images/ask-peers.js';
 import type { PeerImageSource } from './p2p-images/fetch.js';
 
