@@ -18,7 +18,9 @@
  * Such a replica is released at once (it still drains), and the incoming slot waits,
  * reported in `blocked`, until the port is free. The service keeps its other replicas
  * meanwhile, and ingress sends this node's connections to them while the port is drained.
- * Pure.
+ *
+ * A replica scaled away (`fizz scale web=1`, a smaller `replicas:`) while its service keeps
+ * others drains the same way before it stops (`drainScaledAway`). Pure.
  */
 import type { NodeStatus } from '../../crdt/index.js';
 import type { DesiredSlot } from '../reconcile/types.js';
@@ -42,6 +44,12 @@ export interface HandoffInput {
   drain?: { ms: number; released: Map<string, number>; draining: Set<string> };
   /** Filled with the slots placed here that must not start yet: a kept replica holds their host port. */
   blocked?: Set<string>;
+  /**
+   * A replica scaled away (its slot no longer desired) while its service keeps running
+   * replicas drains too before it stops, so no node sends it a new connection as it goes
+   * (in a cluster, where the mesh reads the draining mark).
+   */
+  drainScaledAway?: boolean;
 }
 
 /** The fixed host ports a service publishes, as `protocol/ip:port` (ranges expanded, up to 1,024). */
@@ -124,6 +132,18 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
     if (ports.length > 0) incoming.set(key, ports);
   }
   const incomingPorts = new Set([...incoming.values()].flat());
+  const liveServices = new Set(
+    [...input.desired.values()].filter((d) => d.running).map((d) => `${d.slot.project}/${d.slot.service}`),
+  );
+  /** Released now (or before): whether it still drains, marked so when it does. */
+  const draining = (key: string): boolean => {
+    if (!drain || drain.ms <= 0) return false;
+    const released = drain.released.get(key) ?? input.now;
+    drain.released.set(key, released);
+    if (input.now - released >= drain.ms) return false;
+    drain.draining.add(key);
+    return true;
+  };
   const keptPorts = new Set<string>();
   for (const c of input.actual) {
     if (c.labels[LABELS.node] !== input.nodeId || c.state !== 'running') continue;
@@ -132,7 +152,19 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
     const key = slotKey(ref);
     const d = input.desired.get(key);
     const owner = input.assignment.get(key);
-    if (!d || owner === undefined || owner === input.nodeId) continue;
+    if (!d) {
+      if (
+        input.drainScaledAway &&
+        drain &&
+        drain.ms > 0 &&
+        liveServices.has(`${ref.project}/${ref.service}`)
+      ) {
+        moving.add(key);
+        if (draining(key)) keep.add(key);
+      }
+      continue;
+    }
+    if (owner === undefined || owner === input.nodeId) continue;
     moving.add(key);
     const first = input.since.get(key) ?? input.now;
     input.since.set(key, first);
@@ -147,12 +179,8 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
       for (const p of ports) keptPorts.add(p);
       continue;
     }
-    if (!drain || drain.ms <= 0) continue;
-    const released = drain.released.get(key) ?? input.now;
-    drain.released.set(key, released);
-    if (input.now - released < drain.ms) {
+    if (draining(key)) {
       keep.add(key);
-      drain.draining.add(key);
       for (const p of ports) keptPorts.add(p);
     }
   }

@@ -247,6 +247,7 @@ export class Reconciler {
         draining: this.drainingSlots,
       },
       blocked: this.portBlocked,
+      drainScaledAway: this.o.clustered?.() ?? false,
     });
     // A pass when the drain ends, not at the next tick.
     if (this.drainingSlots.size > 0)

@@ -2,8 +2,9 @@
  * Service networking across real hosts (namespaces, an engine and an agent each): `web` on
  * h1 calls `db` by name on other hosts over the WireGuard mesh; names resolve only on shared
  * networks; a published port answers on every host; UDP between containers and through
- * ingress; a name of many replicas over TCP DNS; killing the host of one of two `db`
- * replicas leaves `web` working after errors for at most the failover time.
+ * ingress; a name of many replicas over TCP DNS; scaling `db` down drains the replica that
+ * goes (no failed request); killing the host of one of two `db` replicas leaves `web`
+ * working after errors for at most the failover time.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -221,6 +222,28 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
     const udp = await inContainer('h1', 'meshtest-web-1', 'nslookup many 2>&1');
     assert.equal(udp.stdout.match(/Address: 100\./g)?.length, Math.floor((512 - q.length) / 16), udp.stdout);
     await fizz('h1', ['scale', 'many=0']);
+  });
+
+  it('db scaled from 2 to 1 while web calls it: the replica that goes drains first, so no request fails', async () => {
+    // One request every 100 ms from inside web, for 10 s; db scaled down 2 s in.
+    const loop = inContainer(
+      'h1',
+      'meshtest-web-1',
+      `i=0; while [ $i -lt 100 ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "x$r"; usleep 100000; i=$((i+1)); done`,
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    await fizz('h1', ['scale', 'db=1']);
+    const lines = (await loop).stdout.trim().split('\n');
+    assert.ok(lines.length >= 80, `the loop ran: ${lines.length} lines`);
+    const failed = lines.filter((l) => !l.startsWith('xdb-'));
+    assert.equal(failed.length, 0, `${failed.length} of ${lines.length} requests failed`);
+    assert.equal((await dbHostnames()).length, 1, 'one db replica left');
+    await fizz('h1', ['scale', 'db=2']);
+    await until(
+      'db back to one replica on each of h2 and h3',
+      async () => (await dbHostnames()).length === 2,
+    );
   });
 
   it('killing the host of one db replica of two leaves web working, with errors only within the failover time', async () => {

@@ -118,6 +118,36 @@ describe('make-before-break: the old owner keeps a moving replica until the new 
     assert.equal(since.size, 0);
   });
 
+  it('a replica scaled away drains in a cluster while its service keeps others; not when the service goes, nor outside a cluster', () => {
+    const drain = { ms: 2000, released: new Map<string, number>(), draining: new Set<string>() };
+    const base = input(new Map());
+    // web/1 is no longer desired (scaled to 1); web/0 still runs, on this node.
+    const scaled = (now: number, o: { drainScaledAway?: boolean; running?: boolean } = {}) => [
+      ...keptForHandoff({
+        ...base,
+        now,
+        actual: [mine('c0', 'web', 0), mine('c1', 'web', 1)],
+        desired: new Map([['p/web/0', desired('p', 'web', 0, 'h1', o.running ?? true, service())]]),
+        assignment: new Map([['p/web/0', 'n1']]),
+        drain,
+        drainScaledAway: o.drainScaledAway ?? true,
+      }),
+    ];
+    assert.deepEqual(scaled(1000), ['p/web/1'], 'kept: it drains');
+    assert.deepEqual([...drain.draining], ['p/web/1'], 'reported draining');
+    assert.deepEqual(scaled(2999), ['p/web/1']);
+    assert.deepEqual(scaled(3000), [], 'drained: it may stop');
+    assert.deepEqual([...drain.draining], []);
+    drain.released.clear();
+    assert.deepEqual(scaled(5000, { drainScaledAway: false }), [], 'outside a cluster: no drain');
+    assert.deepEqual(
+      scaled(5000, { running: false }),
+      [],
+      'the service stops: nothing to send connections to instead',
+    );
+    assert.equal(drain.released.size, 0);
+  });
+
   it('a fixed host port cannot be made before broken: a swap releases at once, and the incoming slot waits for the drain', () => {
     // n1 runs web/0 on :8080, n2 runs web/1 on :8080; placement swaps them. Held both ways,
     // each would wait for the other forever.
