@@ -4,7 +4,7 @@ import type { Emit } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { LABELS } from '../runtime/types.js';
 import { type AgentCore, done, mine, runPass } from './agent-core.js';
-import { converge } from './agent-waits.js';
+import { awaitLeaving, converge } from './agent-waits.js';
 import { replicaOf } from './container-ops.js';
 import { pickServices } from './engine-ops.js';
 import { engineHelp } from './reconciler.js';
@@ -110,7 +110,19 @@ export async function scale(
     emit({ type: 'progress', resource: 'container', name: c.name, service, status: 'running' });
   }
   const errors = pass.errors.get(req.project) ?? [];
-  if (errors.length === 0 && signal)
+  if (errors.length === 0 && signal) {
     errors.push(...(await converge(core, req.project, services, emit, signal)));
+    // Replicas scaled away drain before they go (in a cluster): waited for, and said.
+    await awaitLeaving(
+      core,
+      req.project,
+      (c) => {
+        const service = c.labels[LABELS.service] ?? '';
+        return services.includes(service) && replicaOf(c) >= (req.scale[service] ?? 0);
+      },
+      emit,
+      signal,
+    );
+  }
   return done(errors);
 }

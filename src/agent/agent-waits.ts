@@ -4,7 +4,7 @@
  */
 import type { Emit } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
-import { LABELS } from '../runtime/types.js';
+import { type ContainerInfo, LABELS } from '../runtime/types.js';
 import { type AgentCore, mine } from './agent-core.js';
 import { awaitCluster } from './cluster/converge.js';
 import { waitingOf } from './image-waits.js';
@@ -43,6 +43,38 @@ export async function converge(
     .map((w) => w.reason);
   if (missing.length > 0) lines.push(`not running on any node yet: ${missing.join(', ')}`);
   return [...new Set(lines)];
+}
+
+/**
+ * The replicas of `project` on this node that `leaving` picks and that still run after the
+ * pass: in a cluster they drain before they stop (handoff.ts). Says so, then waits until
+ * each is gone and says that too, so `fizz scale` ends as docker compose's does.
+ */
+export async function awaitLeaving(
+  core: AgentCore,
+  project: string,
+  leaving: (c: ContainerInfo) => boolean,
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<void> {
+  let left = (await mine(core, project)).filter((c) => c.state === 'running' && leaving(c));
+  const say = (c: ContainerInfo, status: 'removing' | 'removed', detail?: string) =>
+    emit({
+      type: 'progress',
+      resource: 'container',
+      name: c.name,
+      service: c.labels[LABELS.service] ?? '',
+      status,
+      ...(detail ? { detail } : {}),
+    });
+  for (const c of left) say(c, 'removing', 'draining');
+  const deadline = core.o.clock.now() + core.waitTimeoutMs;
+  while (left.length > 0 && !signal.aborted && core.o.clock.now() < deadline) {
+    await core.o.clock.sleep(200, signal).catch(() => {});
+    const still = new Set((await mine(core, project)).map((c) => c.id));
+    for (const c of left) if (!still.has(c.id)) say(c, 'removed');
+    left = left.filter((c) => still.has(c.id));
+  }
 }
 
 /** `--wait`: every container running and healthy, or a one-shot exited 0. */

@@ -233,12 +233,22 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
       60_000,
     );
     await new Promise((r) => setTimeout(r, 2000));
-    await fizz('h1', ['scale', 'db=1']);
+    // On the host of the replica that goes (db-2), `scale` says it drains, and returns once it is gone.
+    let leaving = '';
+    for (const h of ['h2', 'h3']) {
+      const r = await cluster.exec(h, ['docker', 'ps', '-q', '--filter', 'name=meshtest-db-2']);
+      if (r.stdout.trim()) leaving = h;
+    }
+    assert.ok(leaving, 'db-2 runs on h2 or h3');
+    const scaled = await cluster.exec(leaving, ['fizz', 'scale', 'db=1'], { cwd: DIR, timeoutMs: 60_000 });
+    assert.equal(scaled.code, 0, scaled.stderr);
+    assert.match(scaled.stderr, /meshtest-db-2\s+Removing \(draining\)/);
+    assert.match(scaled.stderr, /meshtest-db-2\s+Removed/);
+    assert.equal((await dbHostnames()).length, 1, 'one db replica left when scale returns');
     const lines = (await loop).stdout.trim().split('\n');
     assert.ok(lines.length >= 80, `the loop ran: ${lines.length} lines`);
     const failed = lines.filter((l) => !l.startsWith('xdb-'));
     assert.equal(failed.length, 0, `${failed.length} of ${lines.length} requests failed`);
-    assert.equal((await dbHostnames()).length, 1, 'one db replica left');
     await fizz('h1', ['scale', 'db=2']);
     await until(
       'db back to one replica on each of h2 and h3',
