@@ -113,16 +113,7 @@ export async function scale(
   if (errors.length === 0 && signal) {
     errors.push(...(await converge(core, req.project, services, emit, signal)));
     // Replicas scaled away drain before they go (in a cluster): waited for, and said.
-    await awaitLeaving(
-      core,
-      req.project,
-      (c) => {
-        const service = c.labels[LABELS.service] ?? '';
-        return services.includes(service) && replicaOf(c) >= (req.scale[service] ?? 0);
-      },
-      emit,
-      signal,
-    );
+    await awaitLeaving(core, req.project, services, emit, signal);
   }
   return done(errors);
 }

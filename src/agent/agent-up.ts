@@ -11,7 +11,7 @@ import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, LABELS } from '../runtime/types.js';
 import { type AgentCore, done, planError, runPass, writeMeta } from './agent-core.js';
 import { awaitRolling } from './agent-rollback.js';
-import { converge, waitHealthy } from './agent-waits.js';
+import { awaitLeaving, converge, scaledAway, waitHealthy } from './agent-waits.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { pinBuiltImages } from './image-pin.js';
 import { imagesOfUp } from './image-stage.js';
@@ -44,7 +44,11 @@ export async function up(
   if ('type' in applied) return applied;
   const { spec, errors, rolling } = applied;
   const settled = targets.filter((s) => !rolling.has(s));
-  if (errors.length === 0) errors.push(...(await converge(core, spec.name, settled, emit, signal)));
+  if (errors.length === 0) {
+    errors.push(...(await converge(core, spec.name, settled, emit, signal)));
+    // Replicas a smaller `replicas:` left over drain before they go (in a cluster).
+    await awaitLeaving(core, spec.name, settled, emit, signal);
+  }
   if (errors.length === 0 && rolling.size > 0)
     errors.push(...(await awaitRolling(core, spec.name, rolling, emit, signal)));
   if (req.wait && errors.length === 0)
@@ -129,8 +133,10 @@ async function applyUp(
   const touched = pass.touched.get(spec.name) ?? new Set<string>();
   const isTarget = (c: ContainerInfo) =>
     c.labels[LABELS.project] === spec.name && targets.includes(c.labels[LABELS.service] ?? '');
+  // One that drains before it goes is said by awaitLeaving, not as running.
+  const leaving = scaledAway(core, spec.name, targets);
   for (const c of pass.actual) {
-    if (!isTarget(c) || touched.has(c.id) || c.state !== 'running') continue;
+    if (!isTarget(c) || touched.has(c.id) || c.state !== 'running' || leaving(c)) continue;
     emit({
       type: 'progress',
       resource: 'container',

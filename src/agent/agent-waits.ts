@@ -4,9 +4,10 @@
  */
 import type { Emit } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
-import { type ContainerInfo, LABELS } from '../runtime/types.js';
+import { type ContainerInfo, LABELS, slotKey } from '../runtime/types.js';
 import { type AgentCore, mine } from './agent-core.js';
 import { awaitCluster } from './cluster/converge.js';
+import { replicaOf } from './container-ops.js';
 import { waitingOf } from './image-waits.js';
 import { isCompleted, isHealthy } from './waiter.js';
 
@@ -45,18 +46,34 @@ export async function converge(
   return [...new Set(lines)];
 }
 
+/** Whether a container of `project` is a replica of `services` that no slot wants any more. */
+export function scaledAway(
+  core: AgentCore,
+  project: string,
+  services: string[],
+): (c: ContainerInfo) => boolean {
+  const wanted = new Set(core.reconciler.desiredOf(project).map((d) => slotKey(d.slot)));
+  return (c) => {
+    const service = c.labels[LABELS.service] ?? '';
+    const slot = { project, service, replica: replicaOf(c) };
+    return services.includes(service) && c.labels[LABELS.slot] !== undefined && !wanted.has(slotKey(slot));
+  };
+}
+
 /**
- * The replicas of `project` on this node that `leaving` picks and that still run after the
- * pass: in a cluster they drain before they stop (handoff.ts). Says so, then waits until
- * each is gone and says that too, so `fizz scale` ends as docker compose's does.
+ * The replicas of the services on this node that no slot wants any more (scaled away) and
+ * that still run after the pass: in a cluster they drain before they stop (handoff.ts).
+ * Says so, then waits until each is gone and says that too, so `fizz scale` and `up` end
+ * as docker compose's do.
  */
 export async function awaitLeaving(
   core: AgentCore,
   project: string,
-  leaving: (c: ContainerInfo) => boolean,
+  services: string[],
   emit: Emit,
   signal: AbortSignal,
 ): Promise<void> {
+  const leaving = scaledAway(core, project, services);
   let left = (await mine(core, project)).filter((c) => c.state === 'running' && leaving(c));
   const say = (c: ContainerInfo, status: 'removing' | 'removed', detail?: string) =>
     emit({
