@@ -23,7 +23,8 @@
  * others drains the same way before it stops (`drainScaledAway`). Pure.
  */
 import type { NodeStatus } from '../../crdt/index.js';
-import type { DesiredSlot } from '../reconcile/types.js';
+import type { Action, DesiredSlot } from '../reconcile/types.js';
+import { resolveUpdateConfig } from '../reconcile/update-config.js';
 import { type ContainerInfo, LABELS, slotKey } from '../runtime/types.js';
 
 export interface HandoffInput {
@@ -188,4 +189,55 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
   for (const key of input.since.keys()) if (!moving.has(key)) input.since.delete(key);
   if (drain) for (const key of drain.released.keys()) if (!moving.has(key)) drain.released.delete(key);
   return keep;
+}
+
+/**
+ * In a cluster, a running replica about to be replaced in place (a `recreate`: a rolling
+ * update, a changed spec, `--force-recreate`) while replicas of its service outside the
+ * update's batch keep serving drains first: its recreate waits `ms`, the slot marked draining (added to `draining`), so no node
+ * sends it a new connection as it stops. `since` (kept across passes) is when each drain
+ * began. Returns the actions that may run now and, when some wait, how long until the first
+ * may run.
+ */
+export function drainBeforeReplace(
+  actions: Action[],
+  slots: DesiredSlot[],
+  now: number,
+  ms: number,
+  state: { since: Map<string, number>; draining: Set<string> },
+): { actions: Action[]; waitMs?: number } {
+  const o = { actions, slots, now, ms, ...state };
+  const replicas = new Map<string, number>();
+  for (const d of o.slots) {
+    if (!d.running) continue;
+    const svc = `${d.slot.project}/${d.slot.service}`;
+    replicas.set(svc, (replicas.get(svc) ?? 0) + 1);
+  }
+  // Only while replicas outside the update's batch keep serving: with `parallelism: 0`, or
+  // one at least the replica count, every replica goes at once and none could take over.
+  const batch = (d: DesiredSlot) => {
+    try {
+      return resolveUpdateConfig(d.slot.service, d.spec, 'update').parallelism;
+    } catch {
+      return 0;
+    }
+  };
+  const seen = new Set<string>();
+  let waitMs: number | undefined;
+  const allowed = o.actions.filter((a) => {
+    if (a.kind !== 'recreate' || a.container.state !== 'running' || o.ms <= 0) return true;
+    const n = batch(a.slot);
+    if (n < 1 || n >= (replicas.get(`${a.slot.slot.project}/${a.slot.slot.service}`) ?? 0)) return true;
+    const key = slotKey(a.slot.slot);
+    seen.add(key);
+    const began = o.since.get(key) ?? o.now;
+    o.since.set(key, began);
+    const left = began + o.ms - o.now;
+    if (left <= 0) return true;
+    o.draining.add(key);
+    waitMs = Math.min(waitMs ?? left, left);
+    return false;
+  });
+  for (const key of o.since.keys()) if (!seen.has(key)) o.since.delete(key);
+  return waitMs === undefined ? { actions: allowed } : { actions: allowed, waitMs };
 }

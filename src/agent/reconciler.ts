@@ -14,7 +14,7 @@ import { LABELS, slotKey } from '../runtime/types.js';
 import { BackoffBook } from './backoff-book.js';
 import { desiredSlots, projectSpecs } from './desired-state.js';
 import { Executor } from './executor.js';
-import { keptForHandoff } from './handoff.js';
+import { drainBeforeReplace, keptForHandoff } from './handoff.js';
 import { HealBook, slotRefOf } from './heal-book.js';
 import { HealthRestarts } from './health-restarts.js';
 import { ImageStage } from './image-stage.js';
@@ -65,6 +65,7 @@ export class Reconciler {
   /** Slots moving to another node, since when (make-before-break). */
   private readonly handoffSince = new Map<string, number>();
   private readonly handoffReleased = new Map<string, number>();
+  private readonly replaceSince = new Map<string, number>(); // replaced in place: draining since (handoff.ts)
   /** Slot keys draining as of the last pass (handoff.ts): marked in the status entry. */
   private readonly drainingSlots = new Set<string>();
   /** This node's status entry (status-writer.ts). */
@@ -223,6 +224,7 @@ export class Reconciler {
     // Only this node's containers: another agent (another FIZZ_HOME) on the engine owns the rest.
     const actual = (await runtime.list()).filter((c) => c.labels[LABELS.node] === nodeId);
     const now = clock.now();
+    const drainMs = this.o.handoffDrainMs ?? 2000;
     const shaped = this.o.rollouts?.shape({
       specs,
       owned: placed.owned,
@@ -241,20 +243,12 @@ export class Reconciler {
       since: this.handoffSince,
       now,
       timeoutMs: this.o.handoffTimeoutMs ?? 60_000,
-      drain: {
-        ms: this.o.handoffDrainMs ?? 2000,
-        released: this.handoffReleased,
-        draining: this.drainingSlots,
-      },
+      drain: { ms: drainMs, released: this.handoffReleased, draining: this.drainingSlots },
       blocked: this.portBlocked,
       drainScaledAway: this.o.clustered?.() ?? false,
     });
     // A pass when the drain ends, not at the next tick.
-    if (this.drainingSlots.size > 0)
-      void clock.sleep(this.o.handoffDrainMs ?? 2000, this.abort.signal).then(
-        () => this.kick(),
-        () => {},
-      );
+    if (this.drainingSlots.size > 0) this.kickIn(drainMs);
 
     const { managed, emit, userProjects } = passScope(reqs, specs, actual, nodeId, broken);
 
@@ -319,7 +313,10 @@ export class Reconciler {
       wait: (slots, reason) => this.status.noteWaiting(slots, reason, actual),
       signal: this.abort.signal,
     });
-    const actions = staged.actions;
+    const drains = { since: this.replaceSince, draining: this.drainingSlots };
+    const ms = this.o.clustered?.() ? drainMs : 0;
+    const { actions, waitMs } = drainBeforeReplace(staged.actions, slots, clock.now(), ms, drains);
+    if (waitMs !== undefined) this.kickIn(waitMs);
     this.imageWaits.prune(
       new Set(owned.map((d) => slotKey(d.slot))),
       // Made already, or about to be: the image is here.
@@ -367,6 +364,14 @@ export class Reconciler {
     this.o.onPass?.({ ms: clock.now() - started, actions, pending: unplaced.length });
 
     return { errors, touched: result.touched, actual, changed: actions.length > 0 };
+  }
+
+  /** A pass in `ms`, not at the next tick (a drain ends then). */
+  private kickIn(ms: number): void {
+    void this.o.clock.sleep(ms, this.abort.signal).then(
+      () => this.kick(),
+      () => {},
+    );
   }
 
   /** `fizz kill` ended these containers: no restart policy starts them again (kill-holds.ts). */

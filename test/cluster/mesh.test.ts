@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SKIP_DOCKER, SKIP_REASON } from '../e2e/harness.js';
@@ -254,6 +254,34 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
       'db back to one replica on each of h2 and h3',
       async () => (await dbHostnames()).length === 2,
     );
+  });
+
+  it('a rolling update of db (stop-first, one at a time) while web calls it: each replica drains before it is replaced, no request fails', async () => {
+    const file = `${DIR}/compose.yaml`;
+    const before = readFileSync(file, 'utf8');
+    const changed = before.replace('"echo db-', () => '"echo v2 > /v2; echo db-');
+    assert.notEqual(changed, before);
+    writeFileSync(file, changed);
+    const loop = inContainer(
+      'h1',
+      'meshtest-web-1',
+      `i=0; while [ $i -lt 120 ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "x$r"; usleep 100000; i=$((i+1)); done`,
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    await fizz('h1', ['up', '-d']);
+    const lines = (await loop).stdout.trim().split('\n');
+    assert.ok(lines.length >= 100, `the loop ran: ${lines.length} lines`);
+    const failed = lines.filter((l) => !l.startsWith('xdb-'));
+    assert.equal(failed.length, 0, `${failed.length} of ${lines.length} requests failed`);
+    for (const h of ['h2', 'h3']) {
+      const r = await cluster.exec(h, [
+        'sh',
+        '-c',
+        'docker exec $(docker ps -q --filter label=fizz.service=db) cat /v2',
+      ]);
+      assert.equal(r.stdout.trim(), 'v2', `db on ${h} runs the new spec`);
+    }
   });
 
   it('killing the host of one db replica of two leaves web working, with errors only within the failover time', async () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeStatus } from '../../../crdt/index.js';
-import { keptForHandoff } from '../../../src/agent/handoff.js';
+import { drainBeforeReplace, keptForHandoff } from '../../../src/agent/handoff.js';
 import { LABEL } from '../../../src/reconcile/labels.js';
 import { plan } from '../../../src/reconcile/plan.js';
+import type { Action } from '../../../src/reconcile/types.js';
+import type { ContainerInfo } from '../../../src/runtime/types.js';
 import { container, desired, service } from '../../reconcile/fixtures.js';
 
 const mine = (id: string, svc: string, replica: number, hash = 'h1') =>
@@ -219,5 +221,46 @@ describe('make-before-break: the old owner keeps a moving replica until the new 
       plan(base).map((a) => a.kind),
       ['remove'],
     );
+  });
+});
+
+describe('a running replica replaced in place drains first, in a cluster', () => {
+  const recreate = (replica: number, state: ContainerInfo['state'] = 'running'): Action => ({
+    kind: 'recreate' as const,
+    slot: desired('p', 'web', replica, 'h2'),
+    container: { ...mine(`c${replica}`, 'web', replica), state },
+    reason: 'spec changed',
+  });
+  const two = [desired('p', 'web', 0, 'h2'), desired('p', 'web', 1, 'h2')];
+
+  it('its recreate waits the drain, marked draining; then it runs; one of a single replica or a stopped one does not wait', () => {
+    const state = { since: new Map<string, number>(), draining: new Set<string>() };
+    const at = (now: number, actions = [recreate(0)], slots = two, ms = 2000) => {
+      state.draining.clear();
+      return drainBeforeReplace(actions, slots, now, ms, state);
+    };
+    assert.deepEqual(at(1000), { actions: [], waitMs: 2000 });
+    assert.deepEqual([...state.draining], ['p/web/0']);
+    assert.deepEqual(at(2500), { actions: [], waitMs: 500 });
+    const done = at(3000);
+    assert.equal(done.actions.length, 1, 'drained: the recreate runs');
+    assert.equal(done.waitMs, undefined);
+    assert.deepEqual([...state.draining], []);
+    at(3100, []);
+    assert.equal(state.since.size, 0, 'a slot no longer replaced is forgotten');
+    assert.equal(
+      at(4000, [recreate(0)], [two[0]!]).actions.length,
+      1,
+      'the only replica: nothing to send connections to instead',
+    );
+    assert.equal(at(4000, [recreate(1, 'exited')]).actions.length, 1, 'not running: nothing to drain');
+    assert.equal(at(4000, [recreate(0)], two, 0).actions.length, 1, 'outside a cluster (ms 0): no drain');
+    const allAtOnce = service({ deploy: { update_config: { parallelism: 0 } } } as never);
+    const both = [
+      desired('p', 'web', 0, 'h2', true, allAtOnce),
+      desired('p', 'web', 1, 'h2', true, allAtOnce),
+    ];
+    const whole = { ...recreate(0), slot: both[0]! } as Action;
+    assert.equal(at(4000, [whole], both).actions.length, 1, 'parallelism 0: all go at once, no drain');
   });
 });
