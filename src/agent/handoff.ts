@@ -20,7 +20,8 @@
  * meanwhile, and ingress sends this node's connections to them while the port is drained.
  *
  * A replica scaled away (`fizz scale web=1`, a smaller `replicas:`) while its service keeps
- * others drains the same way before it stops (`drainScaledAway`). Pure.
+ * others drains the same way before it stops (`drainScaledAway`), and so does one a rolling
+ * update replaces in place (`drainBeforeReplace`). Pure.
  */
 import type { NodeStatus } from '../../crdt/index.js';
 import type { Action, DesiredSlot } from '../reconcile/types.js';
@@ -194,10 +195,10 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
 /**
  * In a cluster, a running replica about to be replaced in place (a `recreate`: a rolling
  * update, a changed spec, `--force-recreate`) while replicas of its service outside the
- * update's batch keep serving drains first: its recreate waits `ms`, the slot marked draining (added to `draining`), so no node
- * sends it a new connection as it stops. `since` (kept across passes) is when each drain
- * began. Returns the actions that may run now and, when some wait, how long until the first
- * may run.
+ * update's batch keep serving drains first: its recreate waits `ms`, its slot marked
+ * draining (added to `draining`), so no node sends it a new connection as it stops.
+ * `since` (kept across passes) is when each drain began. Returns the actions that may run
+ * now and, when some wait, how long until the first may run.
  */
 export function drainBeforeReplace(
   actions: Action[],
