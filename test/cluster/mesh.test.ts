@@ -2,9 +2,9 @@
  * Service networking across real hosts (namespaces, an engine and an agent each): `web` on
  * h1 calls `db` by name on other hosts over the WireGuard mesh; names resolve only on shared
  * networks; a published port answers on every host; UDP between containers and through
- * ingress; a name of many replicas over TCP DNS; scaling `db` down drains the replica that
- * goes (no failed request); killing the host of one of two `db` replicas leaves `web`
- * working after errors for at most the failover time.
+ * ingress; a name of many replicas over TCP DNS; scaling `db` down, and a rolling update
+ * of `db`, drain each replica that goes (no failed request); killing the host of one of two
+ * `db` replicas leaves `web` working after errors for at most the failover time.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
