@@ -13,8 +13,9 @@ import { type AgentCore, done, planError, runPass, writeMeta } from './agent-cor
 import { awaitRolling } from './agent-rollback.js';
 import { awaitLeaving, converge, scaledAway, waitHealthy } from './agent-waits.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
-import { pinBuiltImages } from './image-pin.js';
+import { IMAGE_PIN_KEY } from './image-pin.js';
 import { imagesOfUp } from './image-stage.js';
+import { type ImageWork, workKey } from './images.js';
 import { engineHelp, type PassRequest } from './reconciler.js';
 import { containerNameScaleError, overridesAfterUp } from './scale.js';
 import { desiredProject, type UpSelection, upTargets } from './up-spec.js';
@@ -75,7 +76,7 @@ async function applyUp(
     // In a cluster, built once here and run by every node (image-pin.ts): before the
     // revisions, so that a new image is a new revision; nothing is written when it fails.
     if (core.o.clustered?.()) {
-      const failed = await pinBuiltImages(core.reconciler.images, spec, targets, req, emit);
+      const failed = await pinBuiltImages(core, spec, targets, req, emit);
       if (failed.length > 0) return done(failed);
     }
     // Secrets and configs are sealed before the project enters the state (secrets/seal.ts).
@@ -164,4 +165,41 @@ export async function resumeRecreates(core: AgentCore): Promise<void> {
       else core.o.logger.warn({ project, errors }, 'interrupted up --force-recreate not finished');
     });
   }
+}
+
+/**
+ * In a cluster, gets the images of the targeted services that have a `build:` section here
+ * (built, or as `up`'s flags and the pull policy say) and pins their ids into `spec`
+ * (image-pin.ts). Resolves with the lines of the services whose image could not be had
+ * (then nothing is written).
+ */
+async function pinBuiltImages(
+  core: AgentCore,
+  spec: ProjectSpec,
+  targets: string[],
+  req: UpRequest,
+  emit: Emit,
+): Promise<string[]> {
+  const works: ImageWork[] = [];
+  for (const service of targets) {
+    const svc = spec.services[service];
+    if (!svc?.build) continue;
+    const { [IMAGE_PIN_KEY]: _old, ...fromFile } = svc;
+    const flags: NonNullable<ImageWork['flags']> = {};
+    if (req.pull) flags.pull = req.pull;
+    if (req.build) flags.build = true;
+    if (req.noBuild) flags.noBuild = true;
+    const w: ImageWork = { project: spec.name, service, spec: fromFile, trigger: 'up', flags, emit };
+    if (req.dockerConfig) w.dockerConfig = req.dockerConfig;
+    works.push(w);
+  }
+  if (works.length === 0) return [];
+  const outcomes = await core.reconciler.images.ensure(works);
+  const errors: string[] = [];
+  for (const w of works) {
+    const o = outcomes.get(workKey(w.project, w.service));
+    if (o?.ok) spec.services[w.service] = { ...spec.services[w.service]!, [IMAGE_PIN_KEY]: o.id };
+    else if (o) errors.push(o.error);
+  }
+  return errors;
 }

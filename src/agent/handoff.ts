@@ -91,6 +91,17 @@ export function hasHealthcheck(d: DesiredSlot): boolean {
   return !(Array.isArray(hc.test) && hc.test[0] === 'NONE');
 }
 
+/** How many running replicas each `project/service` wants (absent: none). */
+function runningReplicas(slots: Iterable<DesiredSlot>): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const d of slots) {
+    if (!d.running) continue;
+    const svc = `${d.slot.project}/${d.slot.service}`;
+    n.set(svc, (n.get(svc) ?? 0) + 1);
+  }
+  return n;
+}
+
 /** Whether `owner` reports the slot running at its current spec (and healthy where checked). */
 export function runsThere(status: NodeStatus | undefined, d: DesiredSlot): boolean {
   if (!status) return false;
@@ -134,9 +145,7 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
     if (ports.length > 0) incoming.set(key, ports);
   }
   const incomingPorts = new Set([...incoming.values()].flat());
-  const liveServices = new Set(
-    [...input.desired.values()].filter((d) => d.running).map((d) => `${d.slot.project}/${d.slot.service}`),
-  );
+  const liveServices = runningReplicas(input.desired.values());
   /** Released now (or before): whether it still drains, marked so when it does. */
   const draining = (key: string): boolean => {
     if (!drain || drain.ms <= 0) return false;
@@ -207,13 +216,7 @@ export function drainBeforeReplace(
   ms: number,
   state: { since: Map<string, number>; draining: Set<string> },
 ): { actions: Action[]; waitMs?: number } {
-  const o = { actions, slots, now, ms, ...state };
-  const replicas = new Map<string, number>();
-  for (const d of o.slots) {
-    if (!d.running) continue;
-    const svc = `${d.slot.project}/${d.slot.service}`;
-    replicas.set(svc, (replicas.get(svc) ?? 0) + 1);
-  }
+  const replicas = runningReplicas(slots);
   // Only while replicas outside the update's batch keep serving: with `parallelism: 0`, or
   // one at least the replica count, every replica goes at once and none could take over.
   const batch = (d: DesiredSlot) => {
@@ -225,20 +228,20 @@ export function drainBeforeReplace(
   };
   const seen = new Set<string>();
   let waitMs: number | undefined;
-  const allowed = o.actions.filter((a) => {
-    if (a.kind !== 'recreate' || a.container.state !== 'running' || o.ms <= 0) return true;
+  const allowed = actions.filter((a) => {
+    if (a.kind !== 'recreate' || a.container.state !== 'running' || ms <= 0) return true;
     const n = batch(a.slot);
     if (n < 1 || n >= (replicas.get(`${a.slot.slot.project}/${a.slot.slot.service}`) ?? 0)) return true;
     const key = slotKey(a.slot.slot);
     seen.add(key);
-    const began = o.since.get(key) ?? o.now;
-    o.since.set(key, began);
-    const left = began + o.ms - o.now;
+    const began = state.since.get(key) ?? now;
+    state.since.set(key, began);
+    const left = began + ms - now;
     if (left <= 0) return true;
-    o.draining.add(key);
+    state.draining.add(key);
     waitMs = Math.min(waitMs ?? left, left);
     return false;
   });
-  for (const key of o.since.keys()) if (!seen.has(key)) o.since.delete(key);
+  for (const key of state.since.keys()) if (!seen.has(key)) state.since.delete(key);
   return waitMs === undefined ? { actions: allowed } : { actions: allowed, waitMs };
 }

@@ -14,7 +14,7 @@ import { dockerConfigDir, RegistryCredentials } from '../runtime/registry-auth.j
 import type { Runtime } from '../runtime/types.js';
 import { type BuildOverrides, buildRequest, unsupportedBuildKeys } from './build-request.js';
 import type { Clock } from './clock.js';
-import { pinnedImage } from './image-pin.js';
+import { pinnedHere } from './image-pin.js';
 import {
   afterPull,
   type ImageAsk,
@@ -61,9 +61,6 @@ export interface ImageServiceOptions {
   /** Names image `id` `repo:tag` on this engine (a pinned image got by id: image-pin.ts). */
   tag?: (id: string, repoTag: string) => Promise<void>;
 }
-
-/** How long a node waits for some node to say it holds a pinned image (image-pin.ts). */
-const PIN_HOLDER_WAIT_MS = 15_000;
 
 export function workKey(project: string, service: string): string {
   return `${project}/${service}`;
@@ -183,9 +180,8 @@ export class ImageService {
     // A service whose image an `up` pinned runs that image, whatever the flags and policy say.
     const works: ImageWork[] = [];
     for (const w of all) {
-      const pin = pinnedImage(w.spec);
-      if (pin !== undefined && (await this.pinned(w, pin, signal)))
-        out.set(workKey(w.project, w.service), { ok: true, id: pin });
+      const pin = await pinnedHere(this.o, w, signal);
+      if (pin !== undefined) out.set(workKey(w.project, w.service), { ok: true, id: pin });
       else works.push(w);
     }
     const creds = new Map<string, RegistryCredentials>();
@@ -307,35 +303,6 @@ export class ImageService {
       }
     }
     return out;
-  }
-
-  /**
-   * Whether the pinned image `pin` is here under the service's image name, after naming it
-   * so when the engine has it by id, or after getting it from a peer by id. False: no node
-   * could give it; the caller goes on as without a pin (builds it here).
-   */
-  private async pinned(w: ImageWork, pin: string, signal?: AbortSignal): Promise<boolean> {
-    const ref = serviceImage(w.project, w.service, w.spec);
-    if ((await this.o.runtime.imageInfo(ref))?.id === pin) return true;
-    if ((await this.o.runtime.imageInfo(pin)) === undefined && this.o.peers?.clustered()) {
-      const reporter = new PullReporter(ref, w.service, w.emit, () => this.o.clock.now());
-      // The spec may arrive before the status entry of the node that built the image says it
-      // holds it: no holder yet is waited for, a while, before this node builds its own.
-      const deadline = this.o.clock.now() + PIN_HOLDER_WAIT_MS;
-      for (;;) {
-        const t = await askPeers(this.o.peers, pin, reporter, signal);
-        if (t.loaded) {
-          this.o.changed?.();
-          this.o.onImage?.('transferred', ref, t.from !== undefined ? `from ${t.from}` : undefined);
-        }
-        if (t.loaded || t.error !== undefined || signal?.aborted || this.o.clock.now() >= deadline) break;
-        await this.o.clock.sleep(500, signal).catch(() => {});
-      }
-    }
-    if ((await this.o.runtime.imageInfo(pin)) === undefined || !this.o.tag) return false;
-    await this.o.tag(pin, ref);
-    this.o.changed?.();
-    return (await this.o.runtime.imageInfo(ref))?.id === pin;
   }
 
   /** `fizz pull`: each service's image, skipped as docker compose pull skips them. */

@@ -108,6 +108,18 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
   const fizz = fizzOn(cluster, DIR);
   const inContainer = (host: string, name: string, script: string, timeoutMs = 15_000) =>
     cluster.exec(host, ['docker', 'exec', name, 'sh', '-c', script], { timeoutMs });
+  /** `n` requests from web on h1 to db, one every 100 ms: a line `x<body>` each. */
+  const callDb = async (n: number) =>
+    (
+      await inContainer(
+        'h1',
+        'meshtest-web-1',
+        `i=0; while [ $i -lt ${n} ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "x$r"; usleep 100000; i=$((i+1)); done`,
+        60_000,
+      )
+    ).stdout
+      .trim()
+      .split('\n');
   const dbHostnames = async () => {
     const names: string[] = [];
     for (const h of ['h2', 'h3']) {
@@ -226,12 +238,7 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
 
   it('db scaled from 2 to 1 while web calls it: the replica that goes drains first, so no request fails', async () => {
     // One request every 100 ms from inside web, for 10 s; db scaled down 2 s in.
-    const loop = inContainer(
-      'h1',
-      'meshtest-web-1',
-      `i=0; while [ $i -lt 100 ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "x$r"; usleep 100000; i=$((i+1)); done`,
-      60_000,
-    );
+    const loop = callDb(100);
     await new Promise((r) => setTimeout(r, 2000));
     // On the host of the replica that goes (db-2), `scale` says it drains, and returns once it is gone.
     let leaving = '';
@@ -245,7 +252,7 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
     assert.match(scaled.stderr, /meshtest-db-2\s+Removing \(draining\)/);
     assert.match(scaled.stderr, /meshtest-db-2\s+Removed/);
     assert.equal((await dbHostnames()).length, 1, 'one db replica left when scale returns');
-    const lines = (await loop).stdout.trim().split('\n');
+    const lines = await loop;
     assert.ok(lines.length >= 80, `the loop ran: ${lines.length} lines`);
     const failed = lines.filter((l) => !l.startsWith('xdb-'));
     assert.equal(failed.length, 0, `${failed.length} of ${lines.length} requests failed`);
@@ -262,15 +269,10 @@ describe(`service networking across 3 real hosts${skip}`, { skip: skip !== '' },
     const changed = before.replace('"echo db-', () => '"echo v2 > /v2; echo db-');
     assert.notEqual(changed, before);
     writeFileSync(file, changed);
-    const loop = inContainer(
-      'h1',
-      'meshtest-web-1',
-      `i=0; while [ $i -lt 120 ]; do r=$(${HTTP_GET} | nc -w 1 db 80 | tail -1); echo "x$r"; usleep 100000; i=$((i+1)); done`,
-      60_000,
-    );
+    const loop = callDb(120);
     await new Promise((r) => setTimeout(r, 1000));
     await fizz('h1', ['up', '-d']);
-    const lines = (await loop).stdout.trim().split('\n');
+    const lines = await loop;
     assert.ok(lines.length >= 100, `the loop ran: ${lines.length} lines`);
     const failed = lines.filter((l) => !l.startsWith('xdb-'));
     assert.equal(failed.length, 0, `${failed.length} of ${lines.length} requests failed`);

@@ -49,6 +49,14 @@ export function upstreamServers(file = '/etc/resolv.conf'): string[] {
   }
 }
 
+/** A DNS message as TCP carries it: its length in 2 bytes first (RFC 1035 §4.2.2). */
+function lengthPrefixed(msg: Buffer): Buffer {
+  const out = Buffer.alloc(2 + msg.length);
+  out.writeUInt16BE(msg.length, 0);
+  msg.copy(out, 2);
+  return out;
+}
+
 export class MeshDnsServer {
   private socket: Socket | undefined;
   private tcp: Server | undefined;
@@ -132,10 +140,7 @@ export class MeshDnsServer {
           const r = await reply;
           pending--;
           if (!r || conn.destroyed) return;
-          const framed = Buffer.alloc(2 + r.length);
-          framed.writeUInt16BE(r.length, 0);
-          r.copy(framed, 2);
-          conn.write(framed);
+          conn.write(lengthPrefixed(r));
         });
       }
     });
@@ -173,10 +178,7 @@ export class MeshDnsServer {
       };
       const timer = setTimeout(() => done(undefined), FORWARD_TIMEOUT_MS);
       s.on('connect', () => {
-        const framed = Buffer.alloc(2 + msg.length);
-        framed.writeUInt16BE(msg.length, 0);
-        msg.copy(framed, 2);
-        s.write(framed);
+        s.write(lengthPrefixed(msg));
       });
       s.on('data', (chunk: Buffer) => {
         got = Buffer.concat([got, chunk]);
