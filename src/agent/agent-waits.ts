@@ -30,6 +30,8 @@ export async function converge(
     );
   const missing = await awaitCluster({
     state: core.o.state,
+    project,
+    services,
     slots: () => core.reconciler.desiredOf(project).filter((d) => services.includes(d.slot.service)),
     names: core.o.memberNames,
     pending: () => new Set([...core.reconciler.unplaced.map((u) => u.slot), ...failed().map((w) => w.slot)]),
