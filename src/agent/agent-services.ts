@@ -4,7 +4,7 @@ import type { Emit } from '../api/server.js';
 import type { ProjectSpec } from '../compose/types.js';
 import { LABELS } from '../runtime/types.js';
 import { type AgentCore, done, mine, runPass } from './agent-core.js';
-import { awaitLeaving, converge } from './agent-waits.js';
+import { settle } from './agent-waits.js';
 import { replicaOf } from './container-ops.js';
 import { pickServices } from './engine-ops.js';
 import { engineHelp } from './reconciler.js';
@@ -111,9 +111,8 @@ export async function scale(
   }
   const errors = pass.errors.get(req.project) ?? [];
   if (errors.length === 0 && signal) {
-    errors.push(...(await converge(core, req.project, services, emit, signal)));
     // Replicas scaled away drain before they go (in a cluster): waited for, and said.
-    await awaitLeaving(core, req.project, services, emit, signal);
+    errors.push(...(await settle(core, req.project, services, emit, signal)));
   }
   return done(errors);
 }

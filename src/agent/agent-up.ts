@@ -11,7 +11,7 @@ import { ORIGIN_KEY, projectOrigin } from '../reconcile/slots.js';
 import { type ContainerInfo, LABELS } from '../runtime/types.js';
 import { type AgentCore, done, planError, runPass, writeMeta } from './agent-core.js';
 import { awaitRolling } from './agent-rollback.js';
-import { awaitLeaving, converge, scaledAway, waitHealthy } from './agent-waits.js';
+import { scaledAway, settle, waitHealthy } from './agent-waits.js';
 import { foreignContainers, foreignMessage } from './foreign.js';
 import { IMAGE_PIN_KEY } from './image-pin.js';
 import { imagesOfUp } from './image-stage.js';
@@ -46,9 +46,8 @@ export async function up(
   const { spec, errors, rolling } = applied;
   const settled = targets.filter((s) => !rolling.has(s));
   if (errors.length === 0) {
-    errors.push(...(await converge(core, spec.name, settled, emit, signal)));
     // Replicas a smaller `replicas:` left over drain before they go (in a cluster).
-    await awaitLeaving(core, spec.name, settled, emit, signal);
+    errors.push(...(await settle(core, spec.name, settled, emit, signal)));
   }
   if (errors.length === 0 && rolling.size > 0)
     errors.push(...(await awaitRolling(core, spec.name, rolling, emit, signal)));

@@ -48,6 +48,25 @@ export async function converge(
   return [...new Set(lines)];
 }
 
+/**
+ * In a cluster, after the pass of `up` or `scale`: the replicas run somewhere (converge) while
+ * this node's scaled-away ones drain and go (awaitLeaving), at once — converge also waits for
+ * those to go, and awaitLeaving must list them before they do. Returns converge's lines.
+ */
+export async function settle(
+  core: AgentCore,
+  project: string,
+  services: string[],
+  emit: Emit,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const [lines] = await Promise.all([
+    converge(core, project, services, emit, signal),
+    awaitLeaving(core, project, services, emit, signal),
+  ]);
+  return lines;
+}
+
 /** Whether a container of `project` is a replica of `services` that no slot wants any more. */
 export function scaledAway(
   core: AgentCore,

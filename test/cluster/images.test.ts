@@ -149,6 +149,11 @@ describe(`images spread peer to peer on 3 real hosts${skip}`, { skip: skip !== '
       const r = await cluster.exec('h1', ['fizz', 'ps'], { cwd: dir });
       return /pending: gone replica 1: .*no node of the cluster has it/.test(r.stderr);
     });
+    // `up` returns with the error of the node that lacks the image; `ok` may still be
+    // starting on another one then.
+    await until('ok runs', async () =>
+      (await rows('h1', dir)).some((r) => r.Service === 'ok' && r.State === 'running'),
+    );
     const ghost = await rows('h1', dir);
     assert.deepEqual(
       ghost.filter((r) => r.State === 'running').map((r) => r.Service),

@@ -69,7 +69,8 @@ export async function awaitCluster(o: ConvergeInput): Promise<string[]> {
     if (o.signal.aborted || now >= deadline) return missing;
     if (missing.length === 0) {
       allUpAt ??= now;
-      if (now - allUpAt >= EXTRA_COPIES_WAIT_MS || extraCopies(o, statuses, names).length === 0) return missing;
+      if (now - allUpAt >= EXTRA_COPIES_WAIT_MS || extraCopies(o, statuses, names).length === 0)
+        return missing;
     } else allUpAt = undefined;
     await o.clock.sleep(200, o.signal);
   }
@@ -84,7 +85,12 @@ export function extraCopies(
   statuses: ReturnType<ClusterState['nodeStatuses']>,
   names: Map<string, string>,
 ): string[] {
-  const wanted = new Set(o.slots().filter((d) => d.running).map((d) => `${d.slot.service}/${d.slot.replica}`));
+  const wanted = new Set(
+    o
+      .slots()
+      .filter((d) => d.running)
+      .map((d) => `${d.slot.service}/${d.slot.replica}`),
+  );
   const nodesOf = new Map<string, string[]>();
   for (const id of names.keys())
     for (const c of statuses.get(id)?.containers ?? []) {

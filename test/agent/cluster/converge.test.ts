@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClusterState, NodeContainer, NodeStatus } from '../../../crdt/index.js';
-import type { ProgressEvent } from '../../../src/api/protocol.js';
 import { awaitCluster, EXTRA_COPIES_WAIT_MS } from '../../../src/agent/cluster/converge.js';
+import type { ProgressEvent } from '../../../src/api/protocol.js';
 import { desired } from '../../reconcile/fixtures.js';
 
 const NAMES = new Map([
@@ -110,7 +110,10 @@ describe('awaitCluster', () => {
     const stopped = { ...running('web', 2), state: 'exited' };
     const other = running('db', 0);
     const foreign = { ...running('web', 1), project: 'q' };
-    const r = await wait({ a: [running('web', 0), stopped], b: [running('web', 1), other], c: [foreign] }, []);
+    const r = await wait(
+      { a: [running('web', 0), stopped], b: [running('web', 1), other], c: [foreign] },
+      [],
+    );
     assert.equal(r.step, 0);
   });
 
