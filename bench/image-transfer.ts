@@ -6,10 +6,13 @@
  * run: `docker save | docker load` of the same image between two engines of this machine
  * (a local pipe, no network, no checks). Then a second image of the same size: the time
  * from `fizz up` of 5 replicas on h1 to the first replica running on a host that lacked it.
- * Where the time goes comes from the agents' logs (save, receive, verify, load). Needs root.
+ * Where the time goes comes from the agents' logs (save, receive, verify, load). And the
+ * bound of any spread on this machine, same run: one `docker save` piped into `docker load`
+ * on the 4 peers' engines at once (no network, no encryption, no checks). Needs root.
  *
  *   npm run bench -- image-transfer [--mb 100] [--layers 4]
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -60,6 +63,41 @@ async function advertised(cluster: Cluster, tag: string): Promise<void> {
   }
 }
 
+/**
+ * `docker save` on one engine piped into `docker load` on several at once (each chunk to every
+ * load, at the pace of the slowest): ms until every load has ended.
+ */
+async function fanOut(from: string, to: string[], image: string): Promise<number> {
+  const t0 = performance.now();
+  const save = spawn('docker', ['-H', `unix://${from}`, 'save', image], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const loads = to.map((s) =>
+    spawn('docker', ['-H', `unix://${s}`, 'load', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] }),
+  );
+  const ended = (p: ReturnType<typeof spawn>, what: string) =>
+    new Promise<void>((res, rej) =>
+      p.on('close', (code) => (code === 0 ? res() : rej(new Error(`${what} exited ${code}`)))),
+    );
+  const all = Promise.all([ended(save, 'save'), ...loads.map((l) => ended(l, 'load'))]);
+  save.stdout!.on('data', (chunk: Buffer) => {
+    let waiting = 0;
+    for (const l of loads)
+      if (!l.stdin!.write(chunk)) {
+        waiting++;
+        save.stdout!.pause();
+        l.stdin!.once('drain', () => {
+          if (--waiting === 0) save.stdout!.resume();
+        });
+      }
+  });
+  save.stdout!.on('end', () => {
+    for (const l of loads) l.stdin!.end();
+  });
+  await all;
+  return performance.now() - t0;
+}
+
 const bench: Benchmark = {
   name: 'image-transfer',
   description: 'a ~100 MB image spread to 4 peers over /fizz/image/1, beside local docker save | docker load',
@@ -95,6 +133,14 @@ const bench: Benchmark = {
       const floorMs = performance.now() - f0;
       if (floor.code !== 0) throw new Error(`floor: ${floor.stderr}`);
       await must(cluster, 'h2', ['docker', 'rmi', 'bench/spread:1']);
+
+      // The bound: the same save into the 4 peers' engines at once, then they forget it again.
+      const fanOutMs = await fanOut(
+        s1,
+        peers.map((h) => cluster.host(h).engineSocket),
+        'bench/spread:1',
+      );
+      for (const h of peers) await must(cluster, h, ['docker', 'rmi', 'bench/spread:1']);
 
       // The spread: every peer pulls from h1 (or from a peer that has it by then).
       await advertised(cluster, 'bench/spread:1');
@@ -160,6 +206,11 @@ const bench: Benchmark = {
         ['floor_ms', round(floorMs, 0), 'docker save | docker load, two engines of this machine'],
         ['spread_ms', round(spreadMs, 0), `fizz image push to ${peers.length} peers`],
         ['ratio', round(ratio, 2), 'bar: < 2'],
+        [
+          'fan_out_ms',
+          round(fanOutMs, 0),
+          `save piped into ${peers.length} engines' loads at once, no network: ${round(fanOutMs / floorMs, 2)} × floor`,
+        ],
         ['bytes_on_wire', bytesOnWire, `archive bytes received by the ${loaded.length} peers`],
         ['save_ms', round(saveMs, 0), 'a sender: docker save into its cache (the slowest)'],
         ['receive_ms (median)', med('receiveMs'), 'a peer: the archive over the wire into its spool'],
@@ -175,6 +226,8 @@ const bench: Benchmark = {
           floor_ms: round(floorMs, 0),
           spread_ms: round(spreadMs, 0),
           ratio: round(ratio, 2),
+          fan_out_ms: round(fanOutMs, 0),
+          fan_out_ratio: round(fanOutMs / floorMs, 2),
           bytes_on_wire: bytesOnWire,
           first_replica_ms: round(firstMs, 0),
           save_ms: round(saveMs, 0),

@@ -2,7 +2,9 @@
  * `mesh`: on real hosts (the harness of test/cluster), a TCP echo replica on h2 reached from
  * h1's namespace two ways in the same run: through Fizz's path (h1's own address, the
  * published port DNATed into the WireGuard tunnel to the replica on h2) and directly (h2's
- * address, the engine's own port mapping, no tunnel). Throughput (bytes through the echo and
+ * address, the engine's own port mapping, no tunnel); and, for throughput, a third way: the
+ * tunnel alone (the replica's own address on the mesh, no ingress DNAT or masquerade), which
+ * bounds what any ingress rules could reach. Throughput (bytes through the echo and
  * back), request latency (64-byte round trips on one connection), the CPU the two
  * wireguard-go processes spend per GB, and the failed connections (one every 100 ms) while
  * the host of one of two replicas is killed. Needs root.
@@ -86,7 +88,19 @@ const bench: Benchmark = {
       await cluster.up(3);
       const up = await cluster.exec('h1', ['fizz', 'up', '-d'], { cwd: DIR, timeoutMs: 120_000 });
       if (up.code !== 0) throw new Error(`fizz up: ${up.stderr}`);
-      const paths = { fizz: `${subnet}.11`, direct: `${subnet}.12` } as const;
+      // The tunnel alone: h1 to the replica's own address on h2's mesh network (no ingress DNAT).
+      const replicaIp = (
+        await cluster.exec('h2', [
+          'docker',
+          'inspect',
+          '-f',
+          '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+          'meshbench-echo-1',
+        ])
+      ).stdout
+        .trim()
+        .split(' ')[0]!;
+      const paths = { fizz: `${subnet}.11`, direct: `${subnet}.12`, tunnel: replicaIp } as const;
       // Until both paths answer (placement, the mesh's rules and the handshake).
       for (const host of Object.values(paths))
         for (let i = 0; ; i++) {
@@ -95,12 +109,12 @@ const bench: Benchmark = {
           if (i > 120) throw new Error(`${host}:7000 never answered`);
           await new Promise((res) => setTimeout(res, 500));
         }
-      const lat = { fizz: [] as number[], direct: [] as number[] };
-      const tput = { fizz: [] as number[], direct: [] as number[] };
+      const lat = { fizz: [] as number[], direct: [] as number[], tunnel: [] as number[] };
+      const tput = { fizz: [] as number[], direct: [] as number[], tunnel: [] as number[] };
       let cpu = 0;
       let bytes = 0;
       for (let k = 0; k < rounds; k++)
-        for (const path of ['direct', 'fizz'] as const) {
+        for (const path of ['direct', 'fizz', 'tunnel'] as const) {
           lat[path].push(...(await client(['latency', paths[path], '7000', String(requests)])).samples);
           const before = wgCpu(cluster, ['h1', 'h2']);
           const t = await client(['throughput', paths[path], '7000', String(mb)]);
@@ -119,7 +133,7 @@ const bench: Benchmark = {
 
       const p50 = (p: 'fizz' | 'direct') => median(lat[p]);
       const p99 = (p: 'fizz' | 'direct') => percentile(lat[p], 99);
-      const mbps = (p: 'fizz' | 'direct') => median(tput[p]);
+      const mbps = (p: 'fizz' | 'direct' | 'tunnel') => median(tput[p]);
       const json = {
         throughput_ratio: round(mbps('fizz') / mbps('direct'), 3),
         added_p50_ms: round(p50('fizz') - p50('direct'), 3),
@@ -128,6 +142,7 @@ const bench: Benchmark = {
         failover_errors: failoverErrors,
         fizz_mb_s: round(mbps('fizz'), 1),
         direct_mb_s: round(mbps('direct'), 1),
+        tunnel_mb_s: round(mbps('tunnel'), 1),
         fizz_p50_ms: round(p50('fizz'), 3),
         direct_p50_ms: round(p50('direct'), 3),
         fizz_p99_ms: round(p99('fizz'), 3),
@@ -139,6 +154,11 @@ const bench: Benchmark = {
         rows: [
           ['throughput, Fizz path (MB/s)', json.fizz_mb_s, `median of ${rounds} × ${mb} MB echoed`],
           ['throughput, direct (MB/s)', json.direct_mb_s, 'engine port on h2, no tunnel'],
+          [
+            'throughput, tunnel alone (MB/s)',
+            json.tunnel_mb_s,
+            `h1 to the replica's mesh address ${replicaIp}: no ingress DNAT`,
+          ],
           ['throughput_ratio', json.throughput_ratio, 'bar ≥ 0.5'],
           [
             'p50 latency Fizz / direct (ms)',
