@@ -8,7 +8,9 @@
  *     it, so it is NOT encrypted: the cost of an overlay alone);
  *   - wireguard: wireguard-go and `wg`, Fizz's tunnel without Fizz's rules;
  *   - tls-proxy: a userspace TCP proxy on each end (Node, OpenSSL's AES-128-GCM, PSK), the
- *     "proxy the published ports" design.
+ *     "proxy the published ports" design;
+ *   - socat-tls: the same with socat's relay (C, OpenSSL, TLS 1.3), when socat is installed
+ *     (the setup does not install it): whether a native relay does better than Node's.
  * For each: throughput (bytes through the echo and back), p50/p99 latency of 64-byte round
  * trips, and the CPU the whole machine spent per GB echoed. Needs root.
  *
@@ -27,7 +29,7 @@ import { type Benchmark, median, parseOptions, percentile, round } from './bench
 const CLIENT = fileURLToPath(new URL('./mesh-client/client.js', import.meta.url));
 const RELAY = fileURLToPath(new URL('./mesh-client/relay.js', import.meta.url));
 const DIR = '/tmp/fizz-mesh-alternatives';
-const PATHS = ['direct', 'vxlan', 'wireguard', 'tls-proxy'] as const;
+const PATHS = ['direct', 'vxlan', 'wireguard', 'tls-proxy', 'socat-tls'] as const;
 type Path = (typeof PATHS)[number];
 
 /** Busy jiffies of the whole machine (all but idle and iowait), from /proc/stat. */
@@ -36,12 +38,17 @@ function busyTicks(): number {
   return f.reduce((a, b) => a + b, 0) - f[3]! - f[4]!;
 }
 
-/** Starts `argv` in the host's namespace and resolves once it printed "ready". */
-function serve(h: HostLayout, argv: string[], procs: ChildProcess[]): Promise<void> {
-  const p = spawn(inNetns(h.netnsPath, argv)[0]!, inNetns(h.netnsPath, argv).slice(1), {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/** Starts `argv` in the host's namespace, killed at the end with the others in `procs`. */
+function start(h: HostLayout, argv: string[], procs: ChildProcess[]): ChildProcess {
+  const full = inNetns(h.netnsPath, argv);
+  const p = spawn(full[0]!, full.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   procs.push(p);
+  return p;
+}
+
+/** Starts `argv` (relay.js) and resolves once it printed "ready". */
+function serve(h: HostLayout, argv: string[], procs: ChildProcess[]): Promise<void> {
+  const p = start(h, argv, procs);
   return new Promise((res, rej) => {
     p.stdout!.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) res();
@@ -52,7 +59,7 @@ function serve(h: HostLayout, argv: string[], procs: ChildProcess[]): Promise<vo
 
 const bench: Benchmark = {
   name: 'mesh-alternatives',
-  description: 'h1 → echo on h2: direct, VXLAN (unencrypted), wireguard-go, a TLS proxy; same run',
+  description: 'h1 → echo on h2: direct, VXLAN (unencrypted), wireguard-go, TLS proxies; same run',
   async run(args) {
     const opts = parseOptions(args);
     const mb = Number(opts.get('mb') ?? 200);
@@ -144,11 +151,48 @@ const bench: Benchmark = {
       await serve(b, [process.execPath, RELAY, 'tls-in', '7443', '7000', psk], procs);
       await serve(a, [process.execPath, RELAY, 'tls-out', '7100', b.address, '7443', psk], procs);
 
+      // socat's TLS relay (C, OpenSSL, TLS 1.3), self-signed, 64 KiB buffers: when installed.
+      const haveSocat = (await run(['sh', '-c', 'command -v socat'])).code === 0;
+      const paths = PATHS.filter((p) => p !== 'socat-tls' || haveSocat);
+      if (haveSocat) {
+        const [key, cert] = [`${DIR}/k.pem`, `${DIR}/c.pem`];
+        await must(
+          ['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'].concat([
+            '-nodes',
+            '-keyout',
+            key,
+            '-out',
+            cert,
+            '-days',
+            '1',
+            '-subj',
+            '/CN=fizz-bench',
+          ]),
+        );
+        const tls = `cert=${cert},key=${key},verify=0`;
+        start(
+          b,
+          ['socat', '-b', '65536', `OPENSSL-LISTEN:7444,reuseaddr,fork,${tls}`, 'TCP:127.0.0.1:7000,nodelay'],
+          procs,
+        );
+        start(
+          a,
+          [
+            'socat',
+            '-b',
+            '65536',
+            'TCP-LISTEN:7101,bind=127.0.0.1,reuseaddr,fork,nodelay',
+            `OPENSSL:${b.address}:7444,verify=0,nodelay`,
+          ],
+          procs,
+        );
+      }
       const target: Record<Path, [string, string]> = {
         direct: [b.address, '7000'],
         vxlan: ['10.252.1.2', '7000'],
         wireguard: ['10.252.2.2', '7000'],
         'tls-proxy': ['127.0.0.1', '7100'],
+        'socat-tls': ['127.0.0.1', '7101'],
       };
       const client = async (argv: string[]) => {
         const r = await run(inNetns(a.netnsPath, [process.execPath, CLIENT, ...argv]), {
@@ -157,16 +201,20 @@ const bench: Benchmark = {
         if (r.code !== 0) throw new Error(`client ${argv.join(' ')}: ${r.stderr}`);
         return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       };
-      for (const p of PATHS) {
-        const probe = await client(['probe', ...target[p], '1', '0']);
-        if (!probe.results[0].ok) throw new Error(`${p}: no answer`);
-      }
+      // Until each answers (socat prints nothing when it listens).
+      for (const p of paths)
+        for (let i = 0; ; i++) {
+          const probe = await client(['probe', ...target[p], '1', '0']);
+          if (probe.results[0].ok) break;
+          if (i >= 20) throw new Error(`${p}: no answer`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
       const lat = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<Path, number[]>;
       const tput = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<Path, number[]>;
       const cpu = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<Path, number[]>;
       const ticksPerS = 100;
       for (let k = 0; k < rounds; k++)
-        for (const p of PATHS) {
+        for (const p of paths) {
           lat[p].push(...(await client(['latency', ...target[p], String(requests)])).samples);
           const before = busyTicks();
           const t = await client(['throughput', ...target[p], String(mb)]);
@@ -177,7 +225,7 @@ const bench: Benchmark = {
       const direct = median(tput.direct);
       const json: Record<string, number> = {};
       const rows: Array<[string, string | number, string?]> = [];
-      for (const p of PATHS) {
+      for (const p of paths) {
         const key = p.replace('-', '_');
         json[`${key}_mb_s`] = round(median(tput[p]), 1);
         json[`${key}_ratio`] = round(median(tput[p]) / direct, 3);
@@ -190,6 +238,8 @@ const bench: Benchmark = {
           `p50 ${json[`${key}_p50_ms`]} ms, p99 ${json[`${key}_p99_ms`]} ms, ${json[`${key}_cpu_s_per_gb`]} CPU s/GB`,
         ]);
       }
+      if (!haveSocat)
+        rows.push(['socat-tls', 'not measured', 'socat is not installed (apt-get install socat)']);
       rows.push([
         '',
         '',
