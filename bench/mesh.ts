@@ -101,7 +101,7 @@ const bench: Benchmark = {
         .trim()
         .split(' ')[0]!;
       const paths = { fizz: `${subnet}.11`, direct: `${subnet}.12`, tunnel: replicaIp } as const;
-      // Until both paths answer (placement, the mesh's rules and the handshake).
+      // Until every path answers (placement, the mesh's rules and the handshake).
       for (const host of Object.values(paths))
         for (let i = 0; ; i++) {
           const r = await client(['probe', host, '7000', '1', '0']);
