@@ -22,7 +22,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { clusterLayout, type HostLayout, hostLayout } from '../test/cluster/layout.js';
 import { createBridge, createHostNetwork, removeBridge, removeHostNetwork } from '../test/cluster/network.js';
-import { cmdline, netnsInode, pidsInNetns } from '../test/cluster/procs.js';
+import { programInNetns } from '../test/cluster/procs.js';
 import { inNetns, must, run } from '../test/cluster/sh.js';
 import { type Benchmark, median, parseOptions, percentile, round } from './benchmark.js';
 
@@ -76,10 +76,7 @@ const bench: Benchmark = {
     const teardown = async () => {
       for (const p of procs) p.kill('SIGKILL');
       for (const h of [a, b]) {
-        const inode = netnsInode(h.netnsPath);
-        if (inode !== undefined)
-          for (const pid of pidsInNetns(inode))
-            if (cmdline(pid)[0]?.endsWith('wireguard-go')) process.kill(pid, 'SIGKILL');
+        for (const pid of programInNetns(h.netnsPath, 'wireguard-go')) process.kill(pid, 'SIGKILL');
         await removeHostNetwork(h);
       }
       await removeBridge(c);

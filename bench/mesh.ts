@@ -15,7 +15,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../test/cluster/harness.js';
-import { cmdline, netnsInode, pidsInNetns } from '../test/cluster/procs.js';
+import { programInNetns } from '../test/cluster/procs.js';
 import { type Benchmark, median, parseOptions, percentile, round } from './benchmark.js';
 
 const DIR = '/tmp/fizz-mesh-bench';
@@ -46,16 +46,12 @@ function compose(): string {
 /** CPU seconds of the wireguard-go processes in the hosts' namespaces. */
 function wgCpu(cluster: Cluster, hosts: string[]): number {
   let ticks = 0;
-  for (const h of hosts) {
-    const inode = netnsInode(cluster.host(h).netnsPath);
-    if (inode === undefined) continue;
-    for (const pid of pidsInNetns(inode)) {
-      if (!cmdline(pid)[0]?.endsWith('wireguard-go')) continue;
+  for (const h of hosts)
+    for (const pid of programInNetns(cluster.host(h).netnsPath, 'wireguard-go')) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     }
-  }
   return ticks / TICKS_PER_S;
 }
 

@@ -15,7 +15,7 @@ import { isCompleted, isHealthy } from './waiter.js';
  * In a cluster: waits until the services' replicas run on some node (or are pending),
  * saying where each runs; the lines name the replicas that did not come up in time.
  */
-export async function converge(
+async function converge(
   core: AgentCore,
   project: string,
   services: string[],
@@ -87,7 +87,7 @@ export function scaledAway(
  * Says so, then waits until each is gone and says that too, so `fizz scale` and `up` end
  * as docker compose's do.
  */
-export async function awaitLeaving(
+async function awaitLeaving(
   core: AgentCore,
   project: string,
   services: string[],

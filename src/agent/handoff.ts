@@ -164,12 +164,7 @@ export function keptForHandoff(input: HandoffInput): Set<string> {
     const d = input.desired.get(key);
     const owner = input.assignment.get(key);
     if (!d) {
-      if (
-        input.drainScaledAway &&
-        drain &&
-        drain.ms > 0 &&
-        liveServices.has(`${ref.project}/${ref.service}`)
-      ) {
+      if (input.drainScaledAway && liveServices.has(`${ref.project}/${ref.service}`)) {
         moving.add(key);
         if (draining(key)) keep.add(key);
       }

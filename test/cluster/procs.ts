@@ -66,6 +66,13 @@ export function pidsInNetns(inode: number): number[] {
   });
 }
 
+/** The processes in the named network namespace at `netnsPath` whose program is `program`. */
+export function programInNetns(netnsPath: string, program: string): number[] {
+  const inode = netnsInode(netnsPath);
+  if (inode === undefined) return [];
+  return pidsInNetns(inode).filter((pid) => cmdline(pid)[0]?.endsWith(program));
+}
+
 /** Every pid listed in cgroup.procs under /sys/fs/cgroup/pids/<parent> (cgroup v1), at any depth. */
 export function pidsInCgroup(parent: string): number[] {
   const found: number[] = [];
